@@ -1,0 +1,323 @@
+/* xg-proto.c: framing and the incremental decoder
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "xg-proto"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "xg-proto.h"
+
+G_DEFINE_QUARK (xg-proto-error-quark, xg_proto_error)
+
+/* Header layout, see docs/PROTOCOL.md "Framing". */
+#define MAGIC_0 'X'
+#define MAGIC_1 'G'
+
+struct _XgProtoDecoder
+{
+  guint32  max_frame_size;
+
+  guint8   header[XG_PROTO_HEADER_SIZE];
+  gsize    header_len;
+
+  /* Valid once the header is complete. The body is allocated only after the
+   * header passed every check, and exactly as large as announced. */
+  const XgProtoPacketInfo *info;
+  guint32  request_id;
+  guint8  *body;
+  guint32  body_len;
+  guint32  body_have;
+
+  GError  *failure;
+};
+
+void
+xg_proto_frame_free (XgProtoFrame *frame)
+{
+  if (frame == NULL)
+    return;
+  g_clear_pointer (&frame->body, g_variant_unref);
+  g_free (frame);
+}
+
+GVariant *
+xg_proto_bytes_variant (GBytes *bytes)
+{
+  if (bytes == NULL)
+    return g_variant_new_from_data (G_VARIANT_TYPE_BYTESTRING, NULL, 0, TRUE, NULL, NULL);
+  return g_variant_new_from_bytes (G_VARIANT_TYPE_BYTESTRING, bytes, TRUE);
+}
+
+const char *
+xg_proto_error_code_to_string (XgProtoErrorCode code)
+{
+  switch (code)
+    {
+    case XG_PROTO_ERR_MALFORMED_FRAME: return "malformed frame";
+    case XG_PROTO_ERR_FRAME_TOO_LARGE: return "frame too large";
+    case XG_PROTO_ERR_UNKNOWN_TYPE: return "unknown packet type";
+    case XG_PROTO_ERR_BAD_BODY: return "malformed packet body";
+    case XG_PROTO_ERR_UNEXPECTED_PACKET: return "packet not expected from a client";
+    case XG_PROTO_ERR_HELLO_REQUIRED: return "HELLO required first";
+    case XG_PROTO_ERR_UNSUPPORTED_VERSION: return "unsupported protocol version";
+    case XG_PROTO_ERR_NOT_LOGGED_IN: return "not logged in";
+    case XG_PROTO_ERR_ALREADY_LOGGED_IN: return "already logged in";
+    case XG_PROTO_ERR_ID_MISMATCH: return "id is not the logged-in account";
+    case XG_PROTO_ERR_PERMISSION_DENIED: return "permission denied";
+    case XG_PROTO_ERR_INVALID_ARGUMENT: return "invalid argument";
+    case XG_PROTO_ERR_RATE_LIMITED: return "rate limited";
+    case XG_PROTO_ERR_BUSY: return "server busy";
+    case XG_PROTO_ERR_NOT_IMPLEMENTED: return "not implemented by this server";
+    case XG_PROTO_ERR_INTERNAL: return "internal server error";
+    default: return "unknown error";
+    }
+}
+
+GBytes *
+xg_proto_frame_encode (guint16    type,
+                       guint32    request_id,
+                       GVariant  *body,
+                       GError   **error)
+{
+  const XgProtoPacketInfo *info = xg_proto_packet_info (type);
+  g_autoptr(GVariant) owned = NULL;
+  guint8 *frame;
+  gsize size;
+
+  g_return_val_if_fail (info != NULL, NULL);
+  g_return_val_if_fail (body != NULL, NULL);
+
+  owned = g_variant_ref_sink (body);
+  g_return_val_if_fail (g_variant_is_of_type (owned, G_VARIANT_TYPE (info->signature)), NULL);
+
+#if G_BYTE_ORDER == G_BIG_ENDIAN
+  {
+    GVariant *swapped = g_variant_byteswap (owned);
+    g_variant_unref (owned);
+    owned = swapped;
+  }
+#endif
+
+  size = g_variant_get_size (owned);
+  if (size > info->max_body)
+    {
+      g_set_error (error, XG_PROTO_ERROR, XG_PROTO_ERROR_TOO_LARGE,
+                   "%s body of %" G_GSIZE_FORMAT " bytes exceeds its limit of %u bytes",
+                   info->name, size, info->max_body);
+      return NULL;
+    }
+
+  frame = g_malloc (XG_PROTO_HEADER_SIZE + size);
+  frame[0] = MAGIC_0;
+  frame[1] = MAGIC_1;
+  frame[2] = XG_PROTO_VERSION;
+  frame[3] = 0;                    /* flags */
+  frame[4] = type >> 8;
+  frame[5] = type & 0xff;
+  frame[6] = 0;                    /* reserved */
+  frame[7] = 0;
+  frame[8] = request_id >> 24;
+  frame[9] = (request_id >> 16) & 0xff;
+  frame[10] = (request_id >> 8) & 0xff;
+  frame[11] = request_id & 0xff;
+  frame[12] = size >> 24;
+  frame[13] = (size >> 16) & 0xff;
+  frame[14] = (size >> 8) & 0xff;
+  frame[15] = size & 0xff;
+  g_variant_store (owned, frame + XG_PROTO_HEADER_SIZE);
+
+  return g_bytes_new_take (frame, XG_PROTO_HEADER_SIZE + size);
+}
+
+XgProtoDecoder *
+xg_proto_decoder_new (guint32 max_frame_size)
+{
+  XgProtoDecoder *self = g_new0 (XgProtoDecoder, 1);
+
+  self->max_frame_size = max_frame_size ? max_frame_size : XG_PROTO_DEFAULT_MAX_FRAME;
+  return self;
+}
+
+void
+xg_proto_decoder_free (XgProtoDecoder *self)
+{
+  if (self == NULL)
+    return;
+  g_free (self->body);
+  g_clear_error (&self->failure);
+  g_free (self);
+}
+
+/* TRUE when no partial frame is buffered. */
+gboolean
+xg_proto_decoder_is_idle (XgProtoDecoder *self)
+{
+  return self->header_len == 0;
+}
+
+static guint32
+read_be32 (const guint8 *p)
+{
+  return ((guint32) p[0] << 24) | ((guint32) p[1] << 16) | ((guint32) p[2] << 8) | p[3];
+}
+
+static gboolean
+parse_header (XgProtoDecoder  *self,
+              GError         **error)
+{
+  const guint8 *h = self->header;
+  guint16 type = (h[4] << 8) | h[5];
+  guint32 length = read_be32 (h + 12);
+  guint32 limit;
+
+  if (h[0] != MAGIC_0 || h[1] != MAGIC_1)
+    {
+      g_set_error_literal (error, XG_PROTO_ERROR, XG_PROTO_ERROR_BAD_MAGIC,
+                           "Frame does not start with the magic bytes \"XG\"");
+      return FALSE;
+    }
+  if (h[2] != XG_PROTO_VERSION)
+    {
+      g_set_error (error, XG_PROTO_ERROR, XG_PROTO_ERROR_BAD_VERSION,
+                   "Frame has protocol version %u, expected %u", h[2], XG_PROTO_VERSION);
+      return FALSE;
+    }
+  if (h[3] != 0 || h[6] != 0 || h[7] != 0)
+    {
+      g_set_error_literal (error, XG_PROTO_ERROR, XG_PROTO_ERROR_BAD_HEADER,
+                           "Frame has unknown flags or a non-zero reserved field");
+      return FALSE;
+    }
+
+  self->info = xg_proto_packet_info (type);
+  if (self->info == NULL)
+    {
+      g_set_error (error, XG_PROTO_ERROR, XG_PROTO_ERROR_UNKNOWN_TYPE,
+                   "Unknown packet type 0x%04x", type);
+      return FALSE;
+    }
+
+  limit = MIN (self->info->max_body, self->max_frame_size);
+  if (length > limit)
+    {
+      g_set_error (error, XG_PROTO_ERROR, XG_PROTO_ERROR_TOO_LARGE,
+                   "%s body of %u bytes exceeds the limit of %u bytes",
+                   self->info->name, length, limit);
+      return FALSE;
+    }
+
+  self->request_id = read_be32 (h + 8);
+  self->body_len = length;
+  self->body_have = 0;
+  self->body = length ? g_malloc (length) : NULL;
+  return TRUE;
+}
+
+/* Turns the completed body into a frame; resets for the next header. */
+static XgProtoFrame *
+finish_frame (XgProtoDecoder  *self,
+              GError         **error)
+{
+  XgProtoFrame *frame = g_new0 (XgProtoFrame, 1);
+  g_autoptr(GBytes) bytes = g_bytes_new_take (g_steal_pointer (&self->body), self->body_len);
+  g_autoptr(GVariant) body = NULL;
+
+  frame->type = self->info->type;
+  frame->request_id = self->request_id;
+
+  body = g_variant_ref_sink (g_variant_new_from_bytes (G_VARIANT_TYPE (self->info->signature),
+                                                       bytes, FALSE));
+  if (!g_variant_is_normal_form (body))
+    {
+      g_set_error (error, XG_PROTO_ERROR, XG_PROTO_ERROR_BAD_BODY,
+                   "%s body is not a valid %s value (wrong layout, not in normal form, "
+                   "or invalid UTF-8)", self->info->name, self->info->signature);
+    }
+  else
+    {
+#if G_BYTE_ORDER == G_BIG_ENDIAN
+      frame->body = g_variant_byteswap (body);
+#else
+      frame->body = g_steal_pointer (&body);
+#endif
+    }
+
+  self->header_len = 0;
+  self->info = NULL;
+  return frame;
+}
+
+/**
+ * xg_proto_decoder_feed:
+ * @decoder: a decoder
+ * @data: bytes from the stream
+ * @len: how many
+ * @frame: (out): set to a completed frame, or left %NULL
+ * @error: set when the stream is bad
+ *
+ * Consumes bytes until one frame is complete, an error is found, or @data
+ * runs out, and returns how many bytes it consumed; call again with the rest.
+ * Any split of the stream gives the same frames.
+ *
+ * On %XG_PROTO_ERROR_BAD_BODY, @frame is still set (with a %NULL body) so
+ * the caller can answer the request with ERROR; decoding may continue. Any
+ * other error is final: the decoder consumes nothing more and returns it again.
+ */
+gsize
+xg_proto_decoder_feed (XgProtoDecoder  *self,
+                       const guint8    *data,
+                       gsize            len,
+                       XgProtoFrame   **frame,
+                       GError         **error)
+{
+  gsize used = 0;
+
+  g_return_val_if_fail (self != NULL, 0);
+  g_return_val_if_fail (frame != NULL && *frame == NULL, 0);
+
+  if (self->failure != NULL)
+    {
+      g_propagate_error (error, g_error_copy (self->failure));
+      return 0;
+    }
+
+  while (used < len)
+    {
+      gsize n;
+
+      if (self->header_len < XG_PROTO_HEADER_SIZE)
+        {
+          n = MIN (XG_PROTO_HEADER_SIZE - self->header_len, len - used);
+          memcpy (self->header + self->header_len, data + used, n);
+          self->header_len += n;
+          used += n;
+
+          if (self->header_len < XG_PROTO_HEADER_SIZE)
+            break;
+
+          if (!parse_header (self, &self->failure))
+            {
+              g_propagate_error (error, g_error_copy (self->failure));
+              return used;
+            }
+        }
+      else
+        {
+          n = MIN (self->body_len - self->body_have, len - used);
+          memcpy (self->body + self->body_have, data + used, n);
+          self->body_have += n;
+          used += n;
+        }
+
+      if (self->body_have == self->body_len)
+        {
+          *frame = finish_frame (self, error);
+          return used;
+        }
+    }
+
+  return used;
+}
