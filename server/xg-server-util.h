@@ -1,0 +1,13 @@
+/* xg-server-util.h: small helpers shared by the server's parts
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+char *xg_server_mask_email (const char *email);
+
+G_END_DECLS
