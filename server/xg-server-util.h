@@ -8,6 +8,8 @@
 
 G_BEGIN_DECLS
 
-char *xg_server_mask_email (const char *email);
+char     *xg_server_mask_email   (const char *email);
+GVariant *xg_server_merge_fields (GVariant   *fields,
+                                  GVariant   *changes);
 
 G_END_DECLS

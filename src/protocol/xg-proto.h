@@ -115,6 +115,7 @@ typedef enum {
   XG_PROTO_REGISTER_FAIL_MAIL_FAILED      = 7,  /* the code could not be mailed */
   XG_PROTO_REGISTER_FAIL_BUSY             = 8,
   XG_PROTO_REGISTER_FAIL_INTERNAL         = 9,
+  XG_PROTO_REGISTER_FAIL_EMAIL_TAKEN      = 10, /* registered meanwhile (the code was right) */
 } XgProtoRegisterFail;
 
 typedef enum {

@@ -1,0 +1,871 @@
+/* xg-server-accounts.c: registration, login, sessions and profiles
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * One handler per packet type. Each runs its checks on the main thread,
+ * then chains store, hasher and mailer operations; a Request carries the
+ * state from one step to the next and holds the connection, whose packets
+ * are silently dropped if it closed meanwhile.
+ *
+ * Passwords, codes and tokens are never logged; emails only masked.
+ */
+#define G_LOG_DOMAIN "xg-server"
+
+#include "config.h"
+
+#include <string.h>
+
+#include <sodium.h>
+
+#include "xg-server-private.h"
+#include "xg-server-util.h"
+
+#define MAX_EMAIL_BYTES      254
+#define MAX_NICKNAME_CHARS   32
+#define MIN_PASSWORD_BYTES   8
+#define MAX_PASSWORD_BYTES   1024
+#define MAX_SIGNATURE_CHARS  128
+#define MAX_REGION_CHARS     64
+#define MAX_AVATAR_BYTES     (256 * 1024)
+
+typedef struct {
+  XgServerConnection *conn;
+  guint16             type;
+  guint32             request_id;
+  char               *email;
+  char               *nickname;
+  char               *password;
+  char               *code;
+  XgServerAccount    *account;
+  GBytes             *token;
+  GBytes             *token_hash;
+  gint64              token_expires;
+} Request;
+
+static Request *
+request_new (XgServerConnection *conn,
+             const XgProtoFrame *frame)
+{
+  Request *req = g_new0 (Request, 1);
+
+  req->conn = xg_server_connection_ref (conn);
+  req->type = frame->type;
+  req->request_id = frame->request_id;
+  return req;
+}
+
+static void
+wipe_string (char *text)
+{
+  if (text != NULL)
+    {
+      sodium_memzero (text, strlen (text));
+      g_free (text);
+    }
+}
+
+static void
+request_free (Request *req)
+{
+  xg_server_connection_unref (req->conn);
+  g_free (req->email);
+  g_free (req->nickname);
+  wipe_string (req->password);
+  wipe_string (req->code);
+  g_clear_pointer (&req->account, xg_server_account_free);
+  g_clear_pointer (&req->token, g_bytes_unref);
+  g_clear_pointer (&req->token_hash, g_bytes_unref);
+  g_free (req);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Request, request_free)
+
+/* Answers the request, unless its connection has gone. */
+static void
+reply (Request  *req,
+       guint16   type,
+       GVariant *body)
+{
+  xg_server_connection_send (req->conn, type, req->request_id, body);
+}
+
+static void
+reply_error (Request          *req,
+             XgProtoErrorCode  code,
+             const char       *message)
+{
+  XgProtoFrame frame = { .type = req->type, .request_id = req->request_id };
+
+  xg_server_connection_send_error (req->conn, &frame, code, message);
+}
+
+/* --- Validation ---------------------------------------------------------- */
+
+/* Lower-cased copy of a well-formed address, or NULL. */
+static char *
+normalize_email (const char *email)
+{
+  g_autofree char *lower = g_utf8_strdown (email, -1);
+  const char *at = strchr (lower, '@');
+
+  if (strlen (lower) > MAX_EMAIL_BYTES || at == NULL || at == lower || at[1] == '\0' ||
+      strchr (at + 1, '@') != NULL || at[1] == '.' || g_str_has_suffix (lower, "."))
+    return NULL;
+  for (const char *p = lower; *p; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+      if (g_unichar_isspace (c) || g_unichar_iscntrl (c))
+        return NULL;
+    }
+  return g_steal_pointer (&lower);
+}
+
+static gboolean
+is_clean_text (const char *text,
+               guint       min_chars,
+               guint       max_chars)
+{
+  glong len = g_utf8_strlen (text, -1);
+
+  if (len < (glong) min_chars || len > (glong) max_chars)
+    return FALSE;
+  for (const char *p = text; *p; p = g_utf8_next_char (p))
+    if (g_unichar_iscntrl (g_utf8_get_char (p)))
+      return FALSE;
+  return TRUE;
+}
+
+static gboolean
+is_valid_nickname (const char *nickname)
+{
+  g_autofree char *stripped = g_strstrip (g_strdup (nickname));
+
+  return *stripped != '\0' && strlen (stripped) == strlen (nickname) &&
+         is_clean_text (nickname, 1, MAX_NICKNAME_CHARS);
+}
+
+static gboolean
+is_valid_birthday (const char *text)
+{
+  guint year, month, day;
+  char tail;
+
+  if (*text == '\0')
+    return TRUE;
+  if (strlen (text) != 10 || sscanf (text, "%4u-%2u-%2u%c", &year, &month, &day, &tail) != 3)
+    return FALSE;
+  return g_date_valid_dmy (day, month, year);
+}
+
+static gboolean
+is_image (GVariant *avatar)
+{
+  gsize len;
+  const guint8 *data = g_variant_get_fixed_array (avatar, &len, 1);
+  static const guint8 png[] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n' };
+  static const guint8 jpeg[] = { 0xff, 0xd8, 0xff };
+
+  if (len == 0)
+    return TRUE;   /* removes the avatar */
+  if (len > MAX_AVATAR_BYTES)
+    return FALSE;
+  return (len > sizeof png && memcmp (data, png, sizeof png) == 0) ||
+         (len > sizeof jpeg && memcmp (data, jpeg, sizeof jpeg) == 0);
+}
+
+/* Checks a PROFILE_UPDATE; splits out the nickname. On failure @why says
+ * which field is wrong. */
+static gboolean
+validate_profile_changes (GVariant   *changes,
+                          char      **nickname,
+                          GVariant  **fields,
+                          char      **why)
+{
+  GVariantBuilder builder;
+  GVariantIter iter;
+  const char *key;
+  GVariant *value;
+
+  g_variant_builder_init (&builder, G_VARIANT_TYPE_VARDICT);
+  g_variant_iter_init (&iter, changes);
+  while (g_variant_iter_loop (&iter, "{&sv}", &key, &value))
+    {
+      gboolean is_string = g_variant_is_of_type (value, G_VARIANT_TYPE_STRING);
+      const char *text = is_string ? g_variant_get_string (value, NULL) : NULL;
+      gboolean ok;
+
+      if (g_str_equal (key, "nickname"))
+        ok = is_string && is_valid_nickname (text);
+      else if (g_str_equal (key, "signature"))
+        ok = is_string && is_clean_text (text, 0, MAX_SIGNATURE_CHARS);
+      else if (g_str_equal (key, "gender"))
+        ok = is_string && g_strv_contains ((const char *const[]) { "", "female", "male", "other", NULL }, text);
+      else if (g_str_equal (key, "birthday"))
+        ok = is_string && is_valid_birthday (text);
+      else if (g_str_equal (key, "region"))
+        ok = is_string && is_clean_text (text, 0, MAX_REGION_CHARS);
+      else if (g_str_equal (key, "avatar"))
+        ok = g_variant_is_of_type (value, G_VARIANT_TYPE_BYTESTRING) && is_image (value);
+      else
+        {
+          *why = g_strdup_printf ("Unknown profile field \"%s\"", key);
+          g_variant_builder_clear (&builder);
+          return FALSE;
+        }
+
+      if (!ok)
+        {
+          *why = g_strdup_printf ("Invalid value for profile field \"%s\"", key);
+          g_variant_builder_clear (&builder);
+          return FALSE;
+        }
+
+      if (g_str_equal (key, "nickname"))
+        {
+          g_free (*nickname);
+          *nickname = g_strdup (text);
+        }
+      else
+        g_variant_builder_add (&builder, "{sv}", key, value);
+    }
+
+  *fields = g_variant_ref_sink (g_variant_builder_end (&builder));
+  return TRUE;
+}
+
+/* --- Heartbeat ----------------------------------------------------------- */
+
+void
+xg_server_handle_heartbeat (XgServerConnection *conn,
+                            const XgProtoFrame *frame)
+{
+  /* Reading the frame already counted as a sign of life. */
+  xg_server_connection_send (conn, XG_PACKET_HEARTBEAT_ACK, frame->request_id,
+                             xg_proto_heartbeat_ack_new (g_get_real_time ()));
+}
+
+/* --- Sessions ------------------------------------------------------------ */
+
+static GVariant *
+profile_body (const XgServerAccount *account)
+{
+  return xg_proto_profile_new (account->id, account->email, account->nickname, account->fields);
+}
+
+/* The login succeeded: make this the account's session, answer, and push
+ * the profile. */
+static void
+start_session (Request *req)
+{
+  XgServerConnection *conn = req->conn;
+
+  conn->login_pending = FALSE;
+  if (!xg_server_connection_is_open (conn))
+    return;
+
+  xg_server_set_online (conn->server, conn, req->account->id);
+  conn->token_hash = g_bytes_ref (req->token_hash);
+
+  reply (req, XG_PACKET_LOGIN_OK,
+         xg_proto_login_ok_new (req->account->id, req->token, req->token_expires));
+  xg_server_connection_send (conn, XG_PACKET_PROFILE, 0, profile_body (req->account));
+  g_debug ("Account %" G_GUINT64_FORMAT " logged in from %s", req->account->id, conn->peer);
+}
+
+static void
+login_fail (Request          *req,
+            XgProtoLoginFail  reason,
+            guint             retry_after,
+            const char       *message)
+{
+  req->conn->login_pending = FALSE;
+  reply (req, XG_PACKET_LOGIN_FAIL, xg_proto_login_fail_new (reason, retry_after, message));
+}
+
+static gint64
+token_expiry (XgServer *server,
+              gint64    now)
+{
+  return now + (gint64) server->config->token_lifetime_days * 24 * 3600;
+}
+
+static void
+login_token_stored (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(Request) req = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!xg_server_store_boolean_finish (XG_SERVER_STORE (source), result, &error))
+    {
+      g_warning ("Storing a resume token: %s", error->message);
+      login_fail (req, XG_PROTO_LOGIN_FAIL_BUSY, 1, "The server could not save the session");
+      return;
+    }
+  start_session (req);
+}
+
+static void
+login_verified (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(Request) req = user_data;
+  XgServer *server = req->conn->server;
+  gint64 now = xg_server_now_seconds ();
+  gboolean ok = xg_server_hasher_verify_finish (XG_SERVER_HASHER (source), result);
+
+  if (!ok || req->account == NULL)
+    {
+      g_autofree char *masked = xg_server_mask_email (req->email);
+
+      xg_server_backoff_fail (server->email_failures, req->email, now);
+      xg_server_limiter_hit (server->address_failures, req->conn->peer, now);
+      g_debug ("Failed login for %s from %s", masked, req->conn->peer);
+      login_fail (req, XG_PROTO_LOGIN_FAIL_BAD_CREDENTIALS,
+                  xg_server_backoff_retry_after (server->email_failures, req->email, now),
+                  "Wrong email or password");
+      return;
+    }
+  if (req->account->disabled)
+    {
+      login_fail (req, XG_PROTO_LOGIN_FAIL_ACCOUNT_DISABLED, 0, "This account is disabled");
+      return;
+    }
+
+  xg_server_backoff_reset (server->email_failures, req->email);
+  req->token = xg_server_new_token ();
+  req->token_hash = xg_server_hash_token (req->token);
+  req->token_expires = token_expiry (server, now);
+  xg_server_store_put_token_async (server->store, req->account->id, req->token_hash, now,
+                                   req->token_expires, login_token_stored, g_steal_pointer (&req));
+}
+
+static void
+login_account_found (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(Request) req = user_data;
+  g_autoptr(GError) error = NULL;
+  XgServer *server = req->conn->server;
+
+  req->account = xg_server_store_account_finish (XG_SERVER_STORE (source), result, &error);
+  if (error != NULL)
+    {
+      g_warning ("Looking up an account: %s", error->message);
+      login_fail (req, XG_PROTO_LOGIN_FAIL_BUSY, 1, "The server could not check the account");
+      return;
+    }
+
+  /* An unknown email is verified against a dummy hash: same cost, same answer. */
+  xg_server_hasher_verify_async (server->hasher,
+                                 req->account ? req->account->password_hash : NULL,
+                                 req->password, login_verified, g_steal_pointer (&req));
+}
+
+/* The checks LOGIN and TOKEN_LOGIN share; FALSE when it already answered. */
+static gboolean
+login_allowed (XgServerConnection *conn,
+               const XgProtoFrame *frame,
+               const char         *email)
+{
+  XgServer *server = conn->server;
+  gint64 now = xg_server_now_seconds ();
+  guint wait;
+  g_autoptr(Request) req = request_new (conn, frame);
+
+  if (conn->account_id != 0 || conn->login_pending)
+    {
+      xg_server_connection_send_error (conn, frame, XG_PROTO_ERR_ALREADY_LOGGED_IN,
+                                       "Log out first, or wait for the pending login");
+      return FALSE;
+    }
+
+  wait = xg_server_limiter_retry_after (server->address_failures, conn->peer, now);
+  if (email != NULL)
+    wait = MAX (wait, xg_server_backoff_retry_after (server->email_failures, email, now));
+  if (wait > 0)
+    {
+      login_fail (req, XG_PROTO_LOGIN_FAIL_RATE_LIMITED, wait, "Too many failed logins; wait a little");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+void
+xg_server_handle_login (XgServerConnection *conn,
+                        const XgProtoFrame *frame)
+{
+  XgServer *server = conn->server;
+  const char *email, *password;
+  g_autoptr(Request) req = request_new (conn, frame);
+
+  xg_proto_login_get (frame->body, &email, &password, NULL);
+  req->email = normalize_email (email);
+  if (req->email == NULL)
+    req->email = g_strdup (email);   /* cannot exist; still costs a hash */
+
+  if (!login_allowed (conn, frame, req->email))
+    return;
+  if (xg_server_hasher_is_busy (server->hasher))
+    {
+      login_fail (req, XG_PROTO_LOGIN_FAIL_BUSY, 1, "Too many logins at once; try again");
+      return;
+    }
+
+  req->password = g_strdup (password);
+  conn->login_pending = TRUE;
+  xg_server_store_account_by_email_async (server->store, req->email, login_account_found,
+                                          g_steal_pointer (&req));
+}
+
+static void
+token_login_account_found (GObject      *source,
+                           GAsyncResult *result,
+                           gpointer      user_data)
+{
+  g_autoptr(Request) req = user_data;
+  g_autoptr(GError) error = NULL;
+
+  req->account = xg_server_store_account_finish (XG_SERVER_STORE (source), result, &error);
+  if (req->account == NULL)
+    login_fail (req, XG_PROTO_LOGIN_FAIL_TOKEN_INVALID, 0, "This session has ended; log in again");
+  else if (req->account->disabled)
+    login_fail (req, XG_PROTO_LOGIN_FAIL_ACCOUNT_DISABLED, 0, "This account is disabled");
+  else
+    start_session (req);
+}
+
+static void
+token_checked (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(Request) req = user_data;
+  g_autoptr(GError) error = NULL;
+  XgServer *server = req->conn->server;
+
+  if (!xg_server_store_boolean_finish (XG_SERVER_STORE (source), result, &error))
+    {
+      if (error != NULL)
+        {
+          g_warning ("Checking a resume token: %s", error->message);
+          login_fail (req, XG_PROTO_LOGIN_FAIL_BUSY, 1, "The server could not check the session");
+          return;
+        }
+      xg_server_limiter_hit (server->address_failures, req->conn->peer, xg_server_now_seconds ());
+      login_fail (req, XG_PROTO_LOGIN_FAIL_TOKEN_INVALID, 0, "This session has ended; log in again");
+      return;
+    }
+
+  xg_server_store_account_by_id_async (server->store, req->account ? req->account->id : 0,
+                                       token_login_account_found, g_steal_pointer (&req));
+}
+
+void
+xg_server_handle_token_login (XgServerConnection *conn,
+                              const XgProtoFrame *frame)
+{
+  XgServer *server = conn->server;
+  g_autoptr(Request) req = request_new (conn, frame);
+  guint64 account_id;
+  gint64 now = xg_server_now_seconds ();
+
+  xg_proto_token_login_get (frame->body, &account_id, &req->token);
+  if (!login_allowed (conn, frame, NULL))
+    return;
+  if (g_bytes_get_size (req->token) != XG_SERVER_TOKEN_SIZE)
+    {
+      login_fail (req, XG_PROTO_LOGIN_FAIL_TOKEN_INVALID, 0, "A resume token has 32 bytes");
+      return;
+    }
+
+  /* Only the id is known until the store answers. */
+  req->account = g_new0 (XgServerAccount, 1);
+  req->account->id = account_id;
+  req->token_hash = xg_server_hash_token (req->token);
+  req->token_expires = token_expiry (server, now);
+  conn->login_pending = TRUE;
+  xg_server_store_use_token_async (server->store, account_id, req->token_hash, now,
+                                   req->token_expires, token_checked, g_steal_pointer (&req));
+}
+
+static void
+token_revoked (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(Request) req = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!xg_server_store_boolean_finish (XG_SERVER_STORE (source), result, &error))
+    {
+      g_warning ("Revoking a resume token: %s", error ? error->message : "unknown");
+      reply_error (req, XG_PROTO_ERR_INTERNAL, "The session token could not be revoked");
+      return;
+    }
+  reply (req, XG_PACKET_LOGOUT_OK, xg_proto_logout_ok_new ());
+}
+
+void
+xg_server_handle_logout (XgServerConnection *conn,
+                         const XgProtoFrame *frame)
+{
+  g_autoptr(Request) req = request_new (conn, frame);
+  g_autoptr(GBytes) token_hash = g_steal_pointer (&conn->token_hash);
+
+  /* The session ends now; LOGOUT_OK follows once the token is gone for good. */
+  g_debug ("Account %" G_GUINT64_FORMAT " logged out from %s", conn->account_id, conn->peer);
+  xg_server_set_offline (conn->server, conn);
+  xg_server_store_revoke_token_async (conn->server->store, token_hash, token_revoked,
+                                      g_steal_pointer (&req));
+}
+
+/* --- Registration -------------------------------------------------------- */
+
+static void
+register_fail (Request             *req,
+               XgProtoRegisterFail  reason,
+               guint                retry_after,
+               const char          *message)
+{
+  reply (req, XG_PACKET_REGISTER_FAIL, xg_proto_register_fail_new (reason, retry_after, message));
+}
+
+static void
+code_mailed (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(Request) req = user_data;
+  g_autoptr(GError) error = NULL;
+  XgServerConfig *config = req->conn->server->config;
+
+  if (!xg_server_mailer_send_finish (XG_SERVER_MAILER (source), result, &error))
+    {
+      g_warning ("Mailing a verification code: %s", error->message);
+      register_fail (req, XG_PROTO_REGISTER_FAIL_MAIL_FAILED, config->code_resend_interval,
+                     "The verification mail could not be sent");
+      return;
+    }
+  reply (req, XG_PACKET_CODE_SENT,
+         xg_proto_code_sent_new (req->email, config->code_resend_interval, config->code_expiry));
+}
+
+static void
+send_code_mail (Request *req)
+{
+  XgServer *server = req->conn->server;
+  guint minutes = MAX (server->config->code_expiry / 60, 1);
+  g_autofree char *subject = NULL;
+  g_autofree char *body = NULL;
+
+  if (req->account != NULL)
+    {
+      /* Privacy mode: the owner hears of the attempt; the asker learns nothing. */
+      subject = g_strdup ("Xinge: you already have an account / 您已有信鸽账号");
+      body = g_strdup_printf ("Someone, perhaps you, tried to register a Xinge account with this "
+                              "address, which already has account %" G_GUINT64_FORMAT ". "
+                              "If it was you, log in instead. If it was not, ignore this mail.\n\n"
+                              "有人（也许是您）尝试用此邮箱注册信鸽账号，但该邮箱已注册（账号 %" G_GUINT64_FORMAT "）。"
+                              "如果是您，请直接登录；如果不是，请忽略此邮件。\n",
+                              req->account->id, req->account->id);
+    }
+  else
+    {
+      subject = g_strdup ("Xinge verification code / 信鸽验证码");
+      body = g_strdup_printf ("Your Xinge verification code is %s. It is valid for %u minutes.\n"
+                              "If you did not ask for it, ignore this mail.\n\n"
+                              "您的信鸽验证码是 %s，%u 分钟内有效。如果不是您本人操作，请忽略此邮件。\n",
+                              req->code, minutes, req->code, minutes);
+    }
+
+  xg_server_mailer_send_async (server->mailer, req->email, subject, body, NULL,
+                               code_mailed, req);
+  sodium_memzero (body, strlen (body));
+}
+
+static void
+code_issued (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(Request) req = user_data;
+  g_autoptr(GError) error = NULL;
+  XgServerCodeStatus status;
+  guint retry_after;
+
+  if (!xg_server_store_issue_code_finish (XG_SERVER_STORE (source), result, &status, &retry_after, &error))
+    {
+      g_warning ("Storing a verification code: %s", error->message);
+      register_fail (req, XG_PROTO_REGISTER_FAIL_INTERNAL, 1, "The server could not issue a code");
+      return;
+    }
+  if (status != XG_SERVER_CODE_ISSUED)
+    {
+      register_fail (req, XG_PROTO_REGISTER_FAIL_RATE_LIMITED, retry_after,
+                     status == XG_SERVER_CODE_TOO_SOON ? "A code was sent a moment ago"
+                                                       : "Too many codes for this address this hour");
+      return;
+    }
+  send_code_mail (g_steal_pointer (&req));
+}
+
+static void
+code_request_account_found (GObject      *source,
+                            GAsyncResult *result,
+                            gpointer      user_data)
+{
+  g_autoptr(Request) req = user_data;
+  g_autoptr(GError) error = NULL;
+  XgServer *server = req->conn->server;
+  XgServerConfig *config = server->config;
+  g_autoptr(GBytes) code_hash = NULL;
+  XgServerCodeRequest request;
+  char code[7];
+
+  req->account = xg_server_store_account_finish (XG_SERVER_STORE (source), result, &error);
+  if (error != NULL)
+    {
+      g_warning ("Looking up an account: %s", error->message);
+      register_fail (req, XG_PROTO_REGISTER_FAIL_INTERNAL, 1, "The server could not check the address");
+      return;
+    }
+  if (req->account != NULL && !config->privacy)
+    {
+      reply (req, XG_PACKET_EMAIL_TAKEN, xg_proto_email_taken_new (req->email));
+      return;
+    }
+
+  /* In privacy mode a taken address goes the same way, limits included,
+   * but its code is never told to anyone. */
+  xg_server_random_code (code);
+  req->code = g_strdup (code);
+  code_hash = xg_server_hash_code (server->secret, req->email, code);
+  sodium_memzero (code, sizeof code);
+
+  request = (XgServerCodeRequest) {
+    .email = req->email,
+    .code_hash = code_hash,
+    .now = xg_server_now_seconds (),
+    .expiry = config->code_expiry,
+    .attempts = config->code_attempts,
+    .resend_interval = config->code_resend_interval,
+    .per_hour = config->codes_per_email_per_hour,
+  };
+  xg_server_store_issue_code_async (server->store, &request, code_issued, g_steal_pointer (&req));
+}
+
+void
+xg_server_handle_register_code_request (XgServerConnection *conn,
+                                        const XgProtoFrame *frame)
+{
+  XgServer *server = conn->server;
+  g_autoptr(Request) req = request_new (conn, frame);
+  gint64 now = xg_server_now_seconds ();
+  const char *email;
+  guint wait;
+
+  xg_proto_register_code_request_get (frame->body, &email);
+  req->email = normalize_email (email);
+  if (req->email == NULL)
+    {
+      register_fail (req, XG_PROTO_REGISTER_FAIL_INVALID_EMAIL, 0, "That is not an email address");
+      return;
+    }
+
+  wait = xg_server_limiter_retry_after (server->code_requests, conn->peer, now);
+  if (wait > 0)
+    {
+      register_fail (req, XG_PROTO_REGISTER_FAIL_RATE_LIMITED, wait,
+                     "Too many codes requested from this network this hour");
+      return;
+    }
+  xg_server_limiter_hit (server->code_requests, conn->peer, now);
+
+  xg_server_store_account_by_email_async (server->store, req->email, code_request_account_found,
+                                          g_steal_pointer (&req));
+}
+
+static void
+registered (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(Request) req = user_data;
+  g_autoptr(GError) error = NULL;
+  XgServerRegisterResult out;
+
+  if (!xg_server_store_register_finish (XG_SERVER_STORE (source), result, &out, &error))
+    {
+      g_warning ("Registering an account: %s", error->message);
+      register_fail (req, XG_PROTO_REGISTER_FAIL_INTERNAL, 1, "The server could not create the account");
+      return;
+    }
+
+  switch (out.status)
+    {
+    case XG_SERVER_REGISTER_OK:
+      {
+        g_autofree char *masked = xg_server_mask_email (req->email);
+        g_message ("Registered account %" G_GUINT64_FORMAT " for %s", out.account_id, masked);
+        reply (req, XG_PACKET_REGISTER_OK, xg_proto_register_ok_new (out.account_id));
+      }
+      break;
+    case XG_SERVER_REGISTER_CODE_INCORRECT:
+      reply (req, XG_PACKET_CODE_INCORRECT, xg_proto_code_incorrect_new (out.attempts_left));
+      break;
+    case XG_SERVER_REGISTER_NO_CODE:
+      register_fail (req, XG_PROTO_REGISTER_FAIL_NO_CODE, 0,
+                     "No valid code for this address; request a new one");
+      break;
+    case XG_SERVER_REGISTER_CODE_EXHAUSTED:
+      register_fail (req, XG_PROTO_REGISTER_FAIL_TOO_MANY_ATTEMPTS, 0,
+                     "Too many wrong codes; request a new one");
+      break;
+    case XG_SERVER_REGISTER_EMAIL_TAKEN:
+    default:
+      register_fail (req, XG_PROTO_REGISTER_FAIL_EMAIL_TAKEN, 0, "This address already has an account");
+      break;
+    }
+}
+
+static void
+register_password_hashed (GObject      *source,
+                          GAsyncResult *result,
+                          gpointer      user_data)
+{
+  g_autoptr(Request) req = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *password_hash = NULL;
+  g_autoptr(GBytes) code_hash = NULL;
+  XgServer *server = req->conn->server;
+  XgServerRegistration registration;
+
+  password_hash = xg_server_hasher_hash_finish (XG_SERVER_HASHER (source), result, &error);
+  if (password_hash == NULL)
+    {
+      g_warning ("Hashing a password: %s", error->message);
+      register_fail (req, XG_PROTO_REGISTER_FAIL_BUSY, 1, "The server is busy; try again");
+      return;
+    }
+
+  code_hash = xg_server_hash_code (server->secret, req->email, req->code);
+  registration = (XgServerRegistration) {
+    .email = req->email,
+    .nickname = req->nickname,
+    .password_hash = password_hash,
+    .code_hash = code_hash,
+    .now = xg_server_now_seconds (),
+  };
+  xg_server_store_register_async (server->store, &registration, registered, g_steal_pointer (&req));
+}
+
+void
+xg_server_handle_register (XgServerConnection *conn,
+                           const XgProtoFrame *frame)
+{
+  XgServer *server = conn->server;
+  g_autoptr(Request) req = request_new (conn, frame);
+  const char *email, *nickname, *password, *code;
+  gsize password_len;
+
+  xg_proto_register_get (frame->body, &email, &nickname, &password, &code);
+  password_len = strlen (password);
+  req->email = normalize_email (email);
+
+  if (req->email == NULL)
+    register_fail (req, XG_PROTO_REGISTER_FAIL_INVALID_EMAIL, 0, "That is not an email address");
+  else if (!is_valid_nickname (nickname))
+    register_fail (req, XG_PROTO_REGISTER_FAIL_INVALID_NICKNAME, 0,
+                   "A nickname has 1 to 32 characters and no control characters");
+  else if (password_len < MIN_PASSWORD_BYTES || password_len > MAX_PASSWORD_BYTES)
+    register_fail (req, XG_PROTO_REGISTER_FAIL_WEAK_PASSWORD, 0,
+                   "A password has 8 to 1024 bytes");
+  else if (xg_server_hasher_is_busy (server->hasher))
+    register_fail (req, XG_PROTO_REGISTER_FAIL_BUSY, 1, "The server is busy; try again");
+  else
+    {
+      req->nickname = g_strdup (nickname);
+      req->code = g_strdup (code);
+      xg_server_hasher_hash_async (server->hasher, password, register_password_hashed,
+                                   g_steal_pointer (&req));
+    }
+}
+
+/* --- Profiles ------------------------------------------------------------ */
+
+static void
+profile_updated (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(Request) req = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(XgServerAccount) account = NULL;
+
+  account = xg_server_store_account_finish (XG_SERVER_STORE (source), result, &error);
+  if (account == NULL)
+    {
+      g_warning ("Updating a profile: %s", error ? error->message : "no such account");
+      reply_error (req, XG_PROTO_ERR_INTERNAL, "The profile could not be saved");
+      return;
+    }
+  reply (req, XG_PACKET_PROFILE, profile_body (account));
+}
+
+void
+xg_server_handle_profile_update (XgServerConnection *conn,
+                                 const XgProtoFrame *frame)
+{
+  g_autoptr(Request) req = request_new (conn, frame);
+  g_autoptr(GVariant) changes = NULL;
+  g_autoptr(GVariant) fields = NULL;
+  g_autofree char *why = NULL;
+
+  xg_proto_profile_update_get (frame->body, &changes);
+  if (!validate_profile_changes (changes, &req->nickname, &fields, &why))
+    {
+      reply_error (req, XG_PROTO_ERR_INVALID_ARGUMENT, why);
+      return;
+    }
+
+  xg_server_store_update_profile_async (conn->server->store, conn->account_id, req->nickname,
+                                        fields, profile_updated, g_steal_pointer (&req));
+}
+
+static void
+user_info_found (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(Request) req = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(XgServerAccount) account = NULL;
+
+  account = xg_server_store_account_finish (XG_SERVER_STORE (source), result, &error);
+  if (error != NULL)
+    {
+      g_warning ("Looking up an account: %s", error->message);
+      reply_error (req, XG_PROTO_ERR_INTERNAL, "The account could not be read");
+    }
+  else if (account == NULL || account->disabled)
+    reply (req, XG_PACKET_USER_NOT_FOUND, xg_proto_user_not_found_new (req->account->id, ""));
+  else
+    reply (req, XG_PACKET_USER_INFO, xg_proto_user_info_new (account->id, account->nickname,
+                                                             account->fields));
+}
+
+void
+xg_server_handle_user_info_request (XgServerConnection *conn,
+                                    const XgProtoFrame *frame)
+{
+  g_autoptr(Request) req = request_new (conn, frame);
+
+  req->account = g_new0 (XgServerAccount, 1);
+  xg_proto_user_info_request_get (frame->body, &req->account->id);
+  xg_server_store_account_by_id_async (conn->server->store, req->account->id, user_info_found,
+                                       g_steal_pointer (&req));
+}

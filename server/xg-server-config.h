@@ -1,0 +1,62 @@
+/* xg-server-config.h: everything an operator can set
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+typedef enum {
+  XG_SERVER_MAIL_OUTBOX,
+  XG_SERVER_MAIL_SMTP,
+} XgServerMailMode;
+
+/* Defaults are the documented ones (README, docs/PROTOCOL.md). */
+typedef struct {
+  /* [server] */
+  char    *name;
+  guint32  max_frame_size;
+  guint    max_connections;
+
+  /* [tls] */
+  char    *certificate;          /* NULL: DATA/tls/cert.pem, created on first start */
+  char    *private_key;
+
+  /* [session] */
+  guint    heartbeat_interval;   /* seconds */
+  guint    heartbeat_timeout;    /* seconds of silence before FORCED_LOGOUT */
+  guint    token_lifetime_days;
+
+  /* [register] */
+  guint    code_expiry;          /* seconds */
+  guint    code_attempts;
+  guint    code_resend_interval; /* seconds */
+  guint    codes_per_email_per_hour;
+  guint    codes_per_address_per_hour;
+  gboolean privacy;
+
+  /* [login] */
+  guint    max_hashes_in_flight;
+  guint    failures_per_address; /* per 10 minutes */
+
+  /* [mail] */
+  XgServerMailMode mail_mode;
+  char    *smtp_url;
+  gboolean starttls;
+  char    *smtp_username;
+  char    *smtp_password;
+  char    *smtp_ca_file;
+  char    *mail_from;
+} XgServerConfig;
+
+XgServerConfig *xg_server_config_new       (void);
+gboolean        xg_server_config_load_file (XgServerConfig  *config,
+                                            const char      *path,
+                                            GError         **error);
+void            xg_server_config_free      (XgServerConfig  *config);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (XgServerConfig, xg_server_config_free)
+
+G_END_DECLS

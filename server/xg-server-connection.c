@@ -1,0 +1,501 @@
+/* xg-server-connection.c: one client: its stream, parse state and outgoing queue
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * After the TLS handshake a connection is driven by the server's epoll
+ * source: readable → read until the stream would block and feed the
+ * decoder; writable → flush the queue. Frames go to one handler per type;
+ * the checks every packet shares (HELLO first, direction, login, claimed
+ * ids) happen here, once, before any handler runs.
+ */
+#define G_LOG_DOMAIN "xg-server"
+
+#include "config.h"
+
+#include <sys/epoll.h>
+
+#include "xg-server-private.h"
+
+typedef struct {
+  guint16          type;
+  gboolean         needs_login;
+  XgServerHandler  handler;
+} HandlerEntry;
+
+static const HandlerEntry handlers[] = {
+  { XG_PACKET_HEARTBEAT,             FALSE, xg_server_handle_heartbeat },
+  { XG_PACKET_LOGIN,                 FALSE, xg_server_handle_login },
+  { XG_PACKET_TOKEN_LOGIN,           FALSE, xg_server_handle_token_login },
+  { XG_PACKET_LOGOUT,                TRUE,  xg_server_handle_logout },
+  { XG_PACKET_REGISTER_CODE_REQUEST, FALSE, xg_server_handle_register_code_request },
+  { XG_PACKET_REGISTER,              FALSE, xg_server_handle_register },
+  { XG_PACKET_PROFILE_UPDATE,        TRUE,  xg_server_handle_profile_update },
+  { XG_PACKET_USER_INFO_REQUEST,     TRUE,  xg_server_handle_user_info_request },
+};
+
+XgServerConnection *
+xg_server_connection_ref (XgServerConnection *conn)
+{
+  g_atomic_ref_count_inc (&conn->ref_count);
+  return conn;
+}
+
+void
+xg_server_connection_unref (XgServerConnection *conn)
+{
+  if (!g_atomic_ref_count_dec (&conn->ref_count))
+    return;
+
+  g_assert (conn->state == XG_CONNECTION_CLOSED);
+  g_queue_clear_full (&conn->outgoing, (GDestroyNotify) g_bytes_unref);
+  g_clear_pointer (&conn->decoder, xg_proto_decoder_free);
+  g_clear_pointer (&conn->token_hash, g_bytes_unref);
+  g_clear_object (&conn->handshake_cancellable);
+  g_clear_object (&conn->stream);
+  g_clear_object (&conn->socket);
+  g_free (conn->peer);
+  g_free (conn);
+}
+
+XgServerConnection *
+xg_server_connection_new (XgServer          *server,
+                          GSocketConnection *socket)
+{
+  XgServerConnection *conn = g_new0 (XgServerConnection, 1);
+  g_autoptr(GSocketAddress) remote = g_socket_connection_get_remote_address (socket, NULL);
+
+  g_atomic_ref_count_init (&conn->ref_count);
+  conn->server = server;
+  conn->socket = g_object_ref (socket);
+  conn->fd = g_socket_get_fd (g_socket_connection_get_socket (socket));
+  conn->state = XG_CONNECTION_HANDSHAKING;
+  conn->state_since = conn->last_seen = g_get_monotonic_time ();
+  g_queue_init (&conn->outgoing);
+
+  if (G_IS_INET_SOCKET_ADDRESS (remote))
+    conn->peer = g_inet_address_to_string (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (remote)));
+  else
+    conn->peer = g_strdup ("unknown");
+
+  return conn;
+}
+
+gboolean
+xg_server_connection_is_open (XgServerConnection *conn)
+{
+  return conn->state < XG_CONNECTION_CLOSING;
+}
+
+static void
+set_state (XgServerConnection *conn,
+           XgConnectionState   state)
+{
+  conn->state = state;
+  conn->state_since = g_get_monotonic_time ();
+}
+
+/* Switches from the handshake to the epoll-driven life of the connection. */
+static void
+begin_session (XgServerConnection *conn)
+{
+  conn->input = G_POLLABLE_INPUT_STREAM (g_io_stream_get_input_stream (conn->stream));
+  conn->output = G_POLLABLE_OUTPUT_STREAM (g_io_stream_get_output_stream (conn->stream));
+  conn->decoder = NULL;
+  set_state (conn, XG_CONNECTION_AWAIT_HELLO);
+  xg_server_watch_connection (conn->server, conn, FALSE);
+}
+
+static void
+handshake_done (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(XgServerConnection) conn = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!g_tls_connection_handshake_finish (G_TLS_CONNECTION (source), result, &error))
+    {
+      if (conn->state == XG_CONNECTION_HANDSHAKING)
+        {
+          g_autofree char *why = g_strdup_printf ("TLS handshake failed: %s", error->message);
+          xg_server_connection_close (conn, why);
+        }
+      return;
+    }
+
+  if (conn->state == XG_CONNECTION_HANDSHAKING)
+    begin_session (conn);
+}
+
+void
+xg_server_connection_start (XgServerConnection *conn)
+{
+  XgServer *server = conn->server;
+  g_autoptr(GError) error = NULL;
+  GIOStream *tls;
+
+  if (server->plain)
+    {
+      conn->stream = g_object_ref (G_IO_STREAM (conn->socket));
+      begin_session (conn);
+      return;
+    }
+
+  tls = g_tls_server_connection_new (G_IO_STREAM (conn->socket), server->certificate, &error);
+  if (tls == NULL)
+    {
+      xg_server_connection_close (conn, error->message);
+      return;
+    }
+  conn->stream = tls;
+  conn->handshake_cancellable = g_cancellable_new ();
+  g_tls_connection_handshake_async (G_TLS_CONNECTION (tls), G_PRIORITY_DEFAULT,
+                                    conn->handshake_cancellable, handshake_done,
+                                    xg_server_connection_ref (conn));
+}
+
+/* --- Writing ------------------------------------------------------------- */
+
+static void
+finish_close (XgServerConnection *conn)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (conn->state == XG_CONNECTION_CLOSED)
+    return;
+  set_state (conn, XG_CONNECTION_CLOSED);
+
+  if (conn->handshake_cancellable != NULL)
+    g_cancellable_cancel (conn->handshake_cancellable);
+
+  /* Closing the socket itself never blocks; the TLS layer is dropped
+   * without a close_notify, which clients do not require. */
+  if (!g_socket_close (g_socket_connection_get_socket (conn->socket), &error))
+    g_debug ("Closing a socket: %s", error->message);
+
+  xg_server_connection_closed (conn->server, conn);
+}
+
+static void
+flush (XgServerConnection *conn)
+{
+  GBytes *head;
+
+  while ((head = g_queue_peek_head (&conn->outgoing)) != NULL)
+    {
+      g_autoptr(GError) error = NULL;
+      gsize size;
+      const guint8 *data = g_bytes_get_data (head, &size);
+      gssize n;
+
+      n = g_pollable_output_stream_write_nonblocking (conn->output,
+                                                      data + conn->outgoing_offset,
+                                                      size - conn->outgoing_offset,
+                                                      NULL, &error);
+      if (n < 0)
+        {
+          if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+            {
+              if (!conn->watching_output)
+                xg_server_watch_connection (conn->server, conn, TRUE);
+              return;
+            }
+          g_debug ("Writing to %s: %s", conn->peer, error->message);
+          finish_close (conn);
+          return;
+        }
+
+      conn->outgoing_offset += n;
+      if (conn->outgoing_offset == size)
+        {
+          g_bytes_unref (g_queue_pop_head (&conn->outgoing));
+          conn->outgoing_offset = 0;
+        }
+    }
+
+  if (conn->watching_output)
+    xg_server_watch_connection (conn->server, conn, FALSE);
+  if (conn->state == XG_CONNECTION_CLOSING)
+    finish_close (conn);
+}
+
+/**
+ * xg_server_connection_send:
+ * @body: (transfer floating): the packet's body
+ *
+ * Queues a packet and writes as much as the socket takes now.
+ */
+void
+xg_server_connection_send (XgServerConnection *conn,
+                           guint16             type,
+                           guint32             request_id,
+                           GVariant           *body)
+{
+  g_autoptr(GError) error = NULL;
+  GBytes *frame;
+
+  frame = xg_proto_frame_encode (type, request_id, body, &error);
+  if (frame == NULL)
+    {
+      g_warning ("Not sending a packet to %s: %s", conn->peer, error->message);
+      return;
+    }
+  if (conn->state >= XG_CONNECTION_CLOSING || conn->output == NULL)
+    {
+      g_bytes_unref (frame);
+      return;
+    }
+
+  g_queue_push_tail (&conn->outgoing, frame);
+  if (!conn->watching_output)
+    flush (conn);
+}
+
+void
+xg_server_connection_send_error (XgServerConnection *conn,
+                                 const XgProtoFrame *request,
+                                 XgProtoErrorCode    code,
+                                 const char         *message)
+{
+  xg_server_connection_send (conn, XG_PACKET_ERROR, request ? request->request_id : 0,
+                             xg_proto_error_new (request ? request->type : 0, code,
+                                                 message ? message : xg_proto_error_code_to_string (code)));
+}
+
+/* Ends the session (if any) and closes at once, dropping unsent packets. */
+void
+xg_server_connection_close (XgServerConnection *conn,
+                            const char         *why)
+{
+  if (conn->state == XG_CONNECTION_CLOSED)
+    return;
+  g_debug ("Closing connection from %s: %s", conn->peer, why);
+  xg_server_set_offline (conn->server, conn);
+  finish_close (conn);
+}
+
+/* Ends the session and closes once the queued packets are written
+ * (or XG_SERVER_CLOSING_TIMEOUT has passed). */
+void
+xg_server_connection_close_after_send (XgServerConnection *conn)
+{
+  if (conn->state >= XG_CONNECTION_CLOSING)
+    return;
+  xg_server_set_offline (conn->server, conn);
+  if (conn->output == NULL)
+    {
+      finish_close (conn);
+      return;
+    }
+  set_state (conn, XG_CONNECTION_CLOSING);
+  if (g_queue_is_empty (&conn->outgoing))
+    finish_close (conn);
+  else
+    xg_server_watch_connection (conn->server, conn, TRUE);   /* stop reading, keep writing */
+}
+
+void
+xg_server_connection_forced_logout (XgServerConnection *conn,
+                                    XgProtoForcedLogout reason,
+                                    const char         *message)
+{
+  g_debug ("Forced logout of account %" G_GUINT64_FORMAT " from %s: %s",
+           conn->account_id, conn->peer, message);
+  xg_server_connection_send (conn, XG_PACKET_FORCED_LOGOUT, 0,
+                             xg_proto_forced_logout_new (reason, message));
+  xg_server_connection_close_after_send (conn);
+}
+
+/* --- Reading and dispatch ------------------------------------------------ */
+
+static const HandlerEntry *
+find_handler (guint16 type)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (handlers); i++)
+    if (handlers[i].type == type)
+      return &handlers[i];
+  return NULL;
+}
+
+static void
+handle_hello (XgServerConnection *conn,
+              const XgProtoFrame *frame)
+{
+  XgServerConfig *config = conn->server->config;
+  guint32 version;
+  const char *client_name, *client_version;
+
+  xg_proto_hello_get (frame->body, &version, &client_name, &client_version);
+  if (version != XG_PROTO_VERSION)
+    {
+      xg_server_connection_send_error (conn, frame, XG_PROTO_ERR_UNSUPPORTED_VERSION,
+                                       "This server speaks protocol version 1");
+      xg_server_connection_close_after_send (conn);
+      return;
+    }
+
+  g_debug ("%s says hello: %s %s", conn->peer, client_name, client_version);
+  set_state (conn, XG_CONNECTION_READY);
+  xg_server_connection_send (conn, XG_PACKET_WELCOME, frame->request_id,
+                             xg_proto_welcome_new (XG_PROTO_VERSION, config->name,
+                                                   config->heartbeat_interval,
+                                                   config->heartbeat_timeout,
+                                                   config->max_frame_size, FALSE));
+}
+
+static void
+dispatch (XgServerConnection *conn,
+          const XgProtoFrame *frame)
+{
+  const XgProtoPacketInfo *info = xg_proto_packet_info (frame->type);
+  const HandlerEntry *entry;
+
+  if (info->direction != XG_PROTO_CLIENT_TO_SERVER)
+    {
+      xg_server_connection_send_error (conn, frame, XG_PROTO_ERR_UNEXPECTED_PACKET,
+                                       "Clients do not send this packet");
+      return;
+    }
+
+  if (frame->type == XG_PACKET_HELLO)
+    {
+      if (conn->state == XG_CONNECTION_AWAIT_HELLO)
+        handle_hello (conn, frame);
+      else
+        xg_server_connection_send_error (conn, frame, XG_PROTO_ERR_UNEXPECTED_PACKET,
+                                         "HELLO was already received");
+      return;
+    }
+  if (conn->state == XG_CONNECTION_AWAIT_HELLO)
+    {
+      xg_server_connection_send_error (conn, frame, XG_PROTO_ERR_HELLO_REQUIRED, NULL);
+      return;
+    }
+
+  entry = find_handler (frame->type);
+  if ((entry == NULL || entry->needs_login) && conn->account_id == 0)
+    {
+      xg_server_connection_send_error (conn, frame, XG_PROTO_ERR_NOT_LOGGED_IN, NULL);
+      return;
+    }
+
+  if (info->self_field >= 0)
+    {
+      g_autoptr(GVariant) claimed = g_variant_get_child_value (frame->body, info->self_field);
+
+      if (g_variant_get_uint64 (claimed) != conn->account_id)
+        {
+          xg_server_connection_send_error (conn, frame, XG_PROTO_ERR_ID_MISMATCH,
+                                           "The id in this packet is not the logged-in account's");
+          return;
+        }
+    }
+
+  if (entry == NULL)
+    {
+      g_autofree char *text = g_strdup_printf ("%s is not handled by this server yet", info->name);
+      xg_server_connection_send_error (conn, frame, XG_PROTO_ERR_NOT_IMPLEMENTED, text);
+      return;
+    }
+
+  entry->handler (conn, frame);
+}
+
+/* A framing error: say why, then close, since the stream is out of sync. */
+static void
+reject_stream (XgServerConnection *conn,
+               const GError       *error)
+{
+  XgProtoErrorCode code = XG_PROTO_ERR_MALFORMED_FRAME;
+
+  if (g_error_matches (error, XG_PROTO_ERROR, XG_PROTO_ERROR_TOO_LARGE))
+    code = XG_PROTO_ERR_FRAME_TOO_LARGE;
+  else if (g_error_matches (error, XG_PROTO_ERROR, XG_PROTO_ERROR_UNKNOWN_TYPE))
+    code = XG_PROTO_ERR_UNKNOWN_TYPE;
+
+  g_debug ("Bad stream from %s: %s", conn->peer, error->message);
+  xg_server_connection_send_error (conn, NULL, code, error->message);
+  xg_server_connection_close_after_send (conn);
+}
+
+/* Feeds bytes to the decoder and dispatches every frame; FALSE once the
+ * connection stops reading. */
+static gboolean
+consume (XgServerConnection *conn,
+         const guint8       *data,
+         gsize               len)
+{
+  while (len > 0 && conn->state < XG_CONNECTION_CLOSING)
+    {
+      g_autoptr(XgProtoFrame) frame = NULL;
+      g_autoptr(GError) error = NULL;
+      gsize used = xg_proto_decoder_feed (conn->decoder, data, len, &frame, &error);
+
+      data += used;
+      len -= used;
+
+      if (error != NULL && !g_error_matches (error, XG_PROTO_ERROR, XG_PROTO_ERROR_BAD_BODY))
+        {
+          reject_stream (conn, error);
+          return FALSE;
+        }
+      if (error != NULL)
+        xg_server_connection_send_error (conn, frame, XG_PROTO_ERR_BAD_BODY, error->message);
+      else if (frame != NULL)
+        dispatch (conn, frame);
+    }
+
+  /* An idle connection keeps no decoder: it costs nothing but its socket. */
+  if (conn->decoder != NULL && xg_proto_decoder_is_idle (conn->decoder))
+    g_clear_pointer (&conn->decoder, xg_proto_decoder_free);
+
+  return conn->state < XG_CONNECTION_CLOSING;
+}
+
+/* Reads at most this many times per wakeup, so one busy client cannot
+ * starve the others; epoll is level-triggered and comes back. Each read
+ * takes a whole TLS record (at most 16 KiB), so nothing is left behind in
+ * the TLS layer where epoll could not see it. */
+#define MAX_READS_PER_WAKEUP 16
+
+static void
+on_readable (XgServerConnection *conn)
+{
+  XgServer *server = conn->server;
+
+  for (guint i = 0; i < MAX_READS_PER_WAKEUP && conn->state < XG_CONNECTION_CLOSING; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      gssize n;
+
+      n = g_pollable_input_stream_read_nonblocking (conn->input, server->read_buffer,
+                                                    XG_SERVER_READ_BUFFER_SIZE, NULL, &error);
+      if (n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+        return;
+      if (n <= 0)
+        {
+          xg_server_connection_close (conn, n == 0 ? "closed by the peer" : error->message);
+          return;
+        }
+
+      conn->last_seen = g_get_monotonic_time ();
+      if (conn->decoder == NULL)
+        conn->decoder = xg_proto_decoder_new (server->config->max_frame_size);
+      if (!consume (conn, server->read_buffer, (gsize) n))
+        return;
+    }
+}
+
+void
+xg_server_connection_on_io (XgServerConnection *conn,
+                            guint32             events)
+{
+  g_autoptr(XgServerConnection) hold = xg_server_connection_ref (conn);
+
+  if ((events & EPOLLOUT) && conn->state != XG_CONNECTION_CLOSED)
+    flush (conn);
+  if ((events & (EPOLLIN | EPOLLHUP | EPOLLERR)) && conn->state < XG_CONNECTION_CLOSING)
+    on_readable (conn);
+  else if ((events & (EPOLLHUP | EPOLLERR)) && conn->state != XG_CONNECTION_CLOSED)
+    xg_server_connection_close (conn, "hung up");
+}

@@ -1,0 +1,149 @@
+/* xg-server-private.h: what the server's own files share
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "xg-proto.h"
+#include "xg-server.h"
+#include "xg-server-config.h"
+#include "xg-server-crypto.h"
+#include "xg-server-limiter.h"
+#include "xg-server-mail.h"
+#include "xg-server-store.h"
+
+G_BEGIN_DECLS
+
+/* Seconds a new connection has for the TLS handshake and HELLO, and a
+ * closing one to take its last packets. */
+#define XG_SERVER_GREETING_TIMEOUT 10
+#define XG_SERVER_CLOSING_TIMEOUT  5
+
+#define XG_SERVER_READ_BUFFER_SIZE (64 * 1024)
+
+typedef enum {
+  XG_CONNECTION_HANDSHAKING,   /* TLS handshake in progress */
+  XG_CONNECTION_AWAIT_HELLO,
+  XG_CONNECTION_READY,         /* HELLO done: may register and log in */
+  XG_CONNECTION_CLOSING,       /* flushing its last packets */
+  XG_CONNECTION_CLOSED,
+} XgConnectionState;
+
+typedef struct _XgServerConnection XgServerConnection;
+
+struct _XgServer
+{
+  GObject           parent_instance;
+
+  XgServerConfig   *config;
+  char             *data_dir;
+  gboolean          plain;           /* development: no TLS */
+  GTlsCertificate  *certificate;
+  char             *fingerprint;
+  guint8            secret[XG_SERVER_SECRET_SIZE];
+
+  XgServerStore    *store;
+  XgServerHasher   *hasher;
+  XgServerMailer   *mailer;
+
+  GSocketService   *service;
+  int               epoll_fd;
+  GSource          *epoll_source;
+  guint             sweep_id;
+
+  GHashTable       *connections;     /* XgServerConnection* set, owns a ref */
+  GHashTable       *online;          /* account id (guint64*) → XgServerConnection* */
+  GPtrArray        *closed;          /* freed after the current dispatch */
+
+  XgServerLimiter  *code_requests;   /* per peer address, per hour */
+  XgServerLimiter  *address_failures;/* failed logins per peer address, per 10 min */
+  XgServerBackoff  *email_failures;  /* failed logins per email */
+
+  GTask            *shutdown_task;
+  gboolean          stopping;
+
+  guint8           *read_buffer;     /* XG_SERVER_READ_BUFFER_SIZE, shared by all connections */
+};
+
+struct _XgServerConnection
+{
+  gatomicrefcount       ref_count;
+  XgServer             *server;      /* not owned: the server outlives its connections */
+
+  GSocketConnection    *socket;
+  GIOStream            *stream;      /* the TLS connection, or @socket when plain */
+  GPollableInputStream *input;
+  GPollableOutputStream *output;
+  GCancellable         *handshake_cancellable;
+  int                   fd;
+  char                 *peer;        /* remote address, for logs and limits */
+
+  XgConnectionState     state;
+  XgProtoDecoder       *decoder;
+  GQueue                outgoing;    /* GBytes frames */
+  gsize                 outgoing_offset;
+  gboolean              watching_output;
+
+  gint64                state_since; /* monotonic µs */
+  gint64                last_seen;   /* monotonic µs */
+
+  guint64               account_id;  /* 0 while anonymous */
+  GBytes               *token_hash;  /* this session's resume token */
+  gboolean              login_pending;
+};
+
+XgServerConnection *xg_server_connection_ref    (XgServerConnection *conn);
+void                xg_server_connection_unref  (XgServerConnection *conn);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (XgServerConnection, xg_server_connection_unref)
+
+XgServerConnection *xg_server_connection_new    (XgServer           *server,
+                                                 GSocketConnection  *socket);
+void     xg_server_connection_start            (XgServerConnection *conn);
+void     xg_server_connection_on_io            (XgServerConnection *conn,
+                                                guint32             epoll_events);
+void     xg_server_connection_send             (XgServerConnection *conn,
+                                                guint16             type,
+                                                guint32             request_id,
+                                                GVariant           *body);
+void     xg_server_connection_send_error       (XgServerConnection *conn,
+                                                const XgProtoFrame *request,
+                                                XgProtoErrorCode    code,
+                                                const char         *message);
+void     xg_server_connection_close            (XgServerConnection *conn,
+                                                const char         *why);
+void     xg_server_connection_close_after_send (XgServerConnection *conn);
+void     xg_server_connection_forced_logout    (XgServerConnection *conn,
+                                                XgProtoForcedLogout reason,
+                                                const char         *message);
+gboolean xg_server_connection_is_open          (XgServerConnection *conn);
+
+/* xg-server.c, for connections */
+void     xg_server_watch_connection            (XgServer           *server,
+                                                XgServerConnection *conn,
+                                                gboolean            want_output);
+void     xg_server_connection_closed           (XgServer           *server,
+                                                XgServerConnection *conn);
+void     xg_server_set_online                  (XgServer           *server,
+                                                XgServerConnection *conn,
+                                                guint64             account_id);
+void     xg_server_set_offline                 (XgServer           *server,
+                                                XgServerConnection *conn);
+
+/* xg-server-accounts.c: one handler per packet type */
+typedef void (*XgServerHandler) (XgServerConnection *conn,
+                                 const XgProtoFrame *frame);
+
+void xg_server_handle_heartbeat             (XgServerConnection *conn, const XgProtoFrame *frame);
+void xg_server_handle_login                 (XgServerConnection *conn, const XgProtoFrame *frame);
+void xg_server_handle_token_login           (XgServerConnection *conn, const XgProtoFrame *frame);
+void xg_server_handle_logout                (XgServerConnection *conn, const XgProtoFrame *frame);
+void xg_server_handle_register_code_request (XgServerConnection *conn, const XgProtoFrame *frame);
+void xg_server_handle_register              (XgServerConnection *conn, const XgProtoFrame *frame);
+void xg_server_handle_profile_update        (XgServerConnection *conn, const XgProtoFrame *frame);
+void xg_server_handle_user_info_request     (XgServerConnection *conn, const XgProtoFrame *frame);
+
+gint64 xg_server_now_seconds (void);
+
+G_END_DECLS

@@ -1,0 +1,17 @@
+/* xg-server-tls.h: the server's certificate
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+GTlsCertificate *xg_server_tls_load_or_create (const char       *tls_dir,
+                                               const char       *cert_file,
+                                               const char       *key_file,
+                                               GError          **error);
+char            *xg_server_tls_fingerprint    (GTlsCertificate  *certificate);
+
+G_END_DECLS

@@ -1,0 +1,538 @@
+/* xg-server.c: listeners, the event loop's connection source, sessions, shutdown
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Connections are watched through one epoll descriptor that the GLib main
+ * loop polls as a single source: a GSource per connection would make every
+ * main-loop iteration walk all of them, and the server is built to hold
+ * tens of thousands of mostly idle connections. Timeouts are one sweep a
+ * second over all connections, not a timer each.
+ */
+#define G_LOG_DOMAIN "xg-server"
+
+#include "config.h"
+
+#include <errno.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include <glib-unix.h>
+#include <sodium.h>
+#include <glib/gstdio.h>
+
+#include "xg-server-private.h"
+#include "xg-server-store-sqlite.h"
+#include "xg-server-tls.h"
+
+#define MAX_EVENTS 256
+
+G_DEFINE_FINAL_TYPE (XgServer, xg_server, G_TYPE_OBJECT)
+
+gint64
+xg_server_now_seconds (void)
+{
+  return g_get_real_time () / G_USEC_PER_SEC;
+}
+
+/* --- Connections and the epoll source ----------------------------------- */
+
+void
+xg_server_watch_connection (XgServer           *self,
+                            XgServerConnection *conn,
+                            gboolean            want_output)
+{
+  struct epoll_event event = { 0 };
+
+  event.events = (conn->state < XG_CONNECTION_CLOSING ? EPOLLIN | EPOLLRDHUP : 0) |
+                 (want_output ? EPOLLOUT : 0);
+  event.data.ptr = conn;
+  conn->watching_output = want_output;
+
+  /* The first call adds the descriptor, later ones change its events. */
+  if (epoll_ctl (self->epoll_fd, EPOLL_CTL_MOD, conn->fd, &event) < 0 && errno == ENOENT)
+    epoll_ctl (self->epoll_fd, EPOLL_CTL_ADD, conn->fd, &event);
+}
+
+static gboolean
+on_epoll_ready (int          fd,
+                GIOCondition condition,
+                gpointer     user_data)
+{
+  XgServer *self = user_data;
+  struct epoll_event events[MAX_EVENTS];
+  int n = epoll_wait (self->epoll_fd, events, MAX_EVENTS, 0);
+
+  for (int i = 0; i < n; i++)
+    {
+      XgServerConnection *conn = events[i].data.ptr;
+
+      /* An earlier event in this batch may have closed it; the memory
+       * stays valid until the batch is over (see xg_server_connection_closed). */
+      if (conn->state != XG_CONNECTION_CLOSED)
+        xg_server_connection_on_io (conn, events[i].events);
+    }
+
+  g_ptr_array_set_size (self->closed, 0);
+  return G_SOURCE_CONTINUE;
+}
+
+/* Called by a connection when its socket is closed. */
+void
+xg_server_connection_closed (XgServer           *self,
+                             XgServerConnection *conn)
+{
+  epoll_ctl (self->epoll_fd, EPOLL_CTL_DEL, conn->fd, NULL);
+  if (g_hash_table_steal (self->connections, conn))
+    g_ptr_array_add (self->closed, conn);   /* freed after the current batch */
+
+  if (self->stopping && g_hash_table_size (self->connections) == 0 && self->shutdown_task != NULL)
+    {
+      g_task_return_boolean (self->shutdown_task, TRUE);
+      g_clear_object (&self->shutdown_task);
+    }
+}
+
+static gboolean
+on_incoming (GSocketService    *service,
+             GSocketConnection *socket,
+             GObject           *source_object,
+             gpointer           user_data)
+{
+  XgServer *self = user_data;
+  XgServerConnection *conn;
+
+  if (self->stopping)
+    return FALSE;
+  if (g_hash_table_size (self->connections) >= self->config->max_connections)
+    {
+      g_warning ("Refusing a connection: max-connections (%u) reached", self->config->max_connections);
+      return FALSE;
+    }
+
+  conn = xg_server_connection_new (self, socket);
+  g_hash_table_add (self->connections, conn);
+  xg_server_connection_start (conn);
+  return TRUE;
+}
+
+/* --- Sessions ------------------------------------------------------------ */
+
+/* Makes @conn the account's one session; an older one is forced out. */
+void
+xg_server_set_online (XgServer           *self,
+                      XgServerConnection *conn,
+                      guint64             account_id)
+{
+  XgServerConnection *previous = g_hash_table_lookup (self->online, &account_id);
+
+  if (previous != NULL && previous != conn)
+    xg_server_connection_forced_logout (previous, XG_PROTO_FORCED_LOGOUT_LOGGED_IN_ELSEWHERE,
+                                        "Logged in on another connection");
+
+  conn->account_id = account_id;
+  g_hash_table_insert (self->online, g_memdup2 (&account_id, sizeof account_id), conn);
+}
+
+void
+xg_server_set_offline (XgServer           *self,
+                       XgServerConnection *conn)
+{
+  if (conn->account_id != 0 && g_hash_table_lookup (self->online, &conn->account_id) == conn)
+    g_hash_table_remove (self->online, &conn->account_id);
+  conn->account_id = 0;
+  g_clear_pointer (&conn->token_hash, g_bytes_unref);
+}
+
+/* Once a second: handshakes and greetings that take too long, sessions
+ * whose heartbeats stopped, closing connections that do not drain. */
+static gboolean
+sweep (gpointer user_data)
+{
+  XgServer *self = user_data;
+  gint64 now = g_get_monotonic_time ();
+  gint64 idle_limit = (gint64) self->config->heartbeat_timeout * G_USEC_PER_SEC;
+  g_autoptr(GPtrArray) expired = g_ptr_array_new_with_free_func ((GDestroyNotify) xg_server_connection_unref);
+  GHashTableIter iter;
+  XgServerConnection *conn;
+  static guint ticks;
+
+  g_hash_table_iter_init (&iter, self->connections);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &conn, NULL))
+    {
+      gboolean late;
+
+      switch (conn->state)
+        {
+        case XG_CONNECTION_HANDSHAKING:
+        case XG_CONNECTION_AWAIT_HELLO:
+          late = now - conn->state_since > XG_SERVER_GREETING_TIMEOUT * G_USEC_PER_SEC;
+          break;
+        case XG_CONNECTION_READY:
+          late = now - conn->last_seen > idle_limit;
+          break;
+        case XG_CONNECTION_CLOSING:
+          late = now - conn->state_since > XG_SERVER_CLOSING_TIMEOUT * G_USEC_PER_SEC;
+          break;
+        case XG_CONNECTION_CLOSED:
+        default:
+          late = FALSE;
+          break;
+        }
+      if (late)
+        g_ptr_array_add (expired, xg_server_connection_ref (conn));
+    }
+
+  /* Acting changes the table, so it waits until the walk is done. */
+  for (guint i = 0; i < expired->len; i++)
+    {
+      conn = expired->pdata[i];
+      if (conn->state == XG_CONNECTION_READY && conn->account_id != 0)
+        xg_server_connection_forced_logout (conn, XG_PROTO_FORCED_LOGOUT_HEARTBEAT_LOST,
+                                            "No heartbeat within the timeout");
+      else
+        xg_server_connection_close (conn, conn->state == XG_CONNECTION_CLOSING
+                                          ? "did not take its last packets" : "timed out");
+    }
+  g_ptr_array_set_size (self->closed, 0);
+
+  if (++ticks % 60 == 0)
+    {
+      gint64 seconds = xg_server_now_seconds ();
+
+      xg_server_limiter_expire (self->code_requests, seconds);
+      xg_server_limiter_expire (self->address_failures, seconds);
+      xg_server_backoff_expire (self->email_failures, seconds);
+    }
+
+  return G_SOURCE_CONTINUE;
+}
+
+/* --- Object -------------------------------------------------------------- */
+
+static void
+xg_server_dispose (GObject *object)
+{
+  XgServer *self = XG_SERVER (object);
+
+  if (self->service != NULL)
+    g_socket_service_stop (self->service);
+  g_clear_object (&self->service);
+  g_clear_handle_id (&self->sweep_id, g_source_remove);
+  if (self->epoll_source != NULL)
+    {
+      g_source_destroy (self->epoll_source);
+      g_clear_pointer (&self->epoll_source, g_source_unref);
+    }
+  if (self->store != NULL)
+    xg_server_store_stop (self->store);
+
+  G_OBJECT_CLASS (xg_server_parent_class)->dispose (object);
+}
+
+static void
+xg_server_finalize (GObject *object)
+{
+  XgServer *self = XG_SERVER (object);
+  GHashTableIter iter;
+  XgServerConnection *conn;
+
+  g_hash_table_iter_init (&iter, self->connections);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &conn, NULL))
+    {
+      g_hash_table_iter_steal (&iter);
+      conn->state = XG_CONNECTION_CLOSED;
+      xg_server_connection_unref (conn);
+    }
+  g_hash_table_unref (self->connections);
+  g_hash_table_unref (self->online);
+  g_ptr_array_unref (self->closed);
+  if (self->epoll_fd >= 0)
+    close (self->epoll_fd);
+
+  g_clear_object (&self->store);
+  g_clear_object (&self->hasher);
+  g_clear_object (&self->mailer);
+  g_clear_object (&self->certificate);
+  g_clear_object (&self->shutdown_task);
+  g_free (self->fingerprint);
+  g_free (self->read_buffer);
+  g_free (self->data_dir);
+  xg_server_limiter_free (self->code_requests);
+  xg_server_limiter_free (self->address_failures);
+  xg_server_backoff_free (self->email_failures);
+  xg_server_config_free (self->config);
+  sodium_memzero (self->secret, sizeof self->secret);
+
+  G_OBJECT_CLASS (xg_server_parent_class)->finalize (object);
+}
+
+static void
+xg_server_class_init (XgServerClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = xg_server_dispose;
+  object_class->finalize = xg_server_finalize;
+}
+
+static void
+xg_server_init (XgServer *self)
+{
+  self->epoll_fd = -1;
+  self->connections = g_hash_table_new (NULL, NULL);
+  self->online = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  self->closed = g_ptr_array_new_with_free_func ((GDestroyNotify) xg_server_connection_unref);
+  self->read_buffer = g_malloc (XG_SERVER_READ_BUFFER_SIZE);
+}
+
+static gboolean
+make_dir (const char  *path,
+          GError     **error)
+{
+  if (g_mkdir_with_parents (path, 0700) == 0)
+    return TRUE;
+  {
+    int saved = errno;
+    g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                 "Cannot create %s: %s", path, g_strerror (saved));
+    return FALSE;
+  }
+}
+
+static XgServerMailer *
+create_mailer (XgServer  *self,
+               GError   **error)
+{
+  XgServerConfig *config = self->config;
+  g_autofree char *outbox = NULL;
+
+  if (config->mail_mode == XG_SERVER_MAIL_SMTP)
+    return xg_server_mailer_new_smtp (config->smtp_url, config->starttls, config->smtp_username,
+                                      config->smtp_password, config->mail_from, config->smtp_ca_file);
+
+  outbox = g_build_filename (self->data_dir, "outbox", NULL);
+  if (!make_dir (outbox, error))
+    return NULL;
+  return xg_server_mailer_new_outbox (outbox);
+}
+
+/**
+ * xg_server_new:
+ * @config: (transfer full): the configuration
+ * @data_dir: where the database, certificate, secret and outbox live
+ * @plain: serve plain TCP instead of TLS (development only; the caller
+ *   makes sure the listener is on loopback)
+ *
+ * Opens everything the server needs; nothing listens yet.
+ */
+XgServer *
+xg_server_new (XgServerConfig  *config,
+               const char      *data_dir,
+               gboolean         plain,
+               GError         **error)
+{
+  g_autoptr(XgServer) self = g_object_new (XG_TYPE_SERVER, NULL);
+  g_autofree char *db_path = NULL;
+  g_autofree char *secret_path = NULL;
+  g_autofree char *tls_dir = NULL;
+
+  self->config = config;
+  self->data_dir = g_strdup (data_dir);
+  self->plain = plain;
+
+  if (!xg_server_crypto_init (error) || !make_dir (data_dir, error))
+    return NULL;
+
+  secret_path = g_build_filename (data_dir, "secret.key", NULL);
+  if (!xg_server_load_secret (secret_path, self->secret, error))
+    return NULL;
+
+  tls_dir = g_build_filename (data_dir, "tls", NULL);
+  self->certificate = xg_server_tls_load_or_create (tls_dir, config->certificate, config->private_key, error);
+  if (self->certificate == NULL)
+    return NULL;
+  self->fingerprint = xg_server_tls_fingerprint (self->certificate);
+
+  db_path = g_build_filename (data_dir, "xinge.db", NULL);
+  self->store = xg_server_store_sqlite_open (db_path, error);
+  if (self->store == NULL)
+    return NULL;
+
+  self->mailer = create_mailer (self, error);
+  if (self->mailer == NULL)
+    return NULL;
+
+  self->hasher = xg_server_hasher_new (config->max_hashes_in_flight);
+  self->code_requests = xg_server_limiter_new (config->codes_per_address_per_hour, 3600);
+  self->address_failures = xg_server_limiter_new (config->failures_per_address, 600);
+  self->email_failures = xg_server_backoff_new (5, 300);
+
+  self->epoll_fd = epoll_create1 (EPOLL_CLOEXEC);
+  if (self->epoll_fd < 0)
+    {
+      int saved = errno;
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "epoll: %s", g_strerror (saved));
+      return NULL;
+    }
+  self->epoll_source = g_unix_fd_source_new (self->epoll_fd, G_IO_IN);
+  g_source_set_callback (self->epoll_source, G_SOURCE_FUNC (on_epoll_ready), self, NULL);
+  g_source_set_name (self->epoll_source, "xg-server connections");
+  g_source_attach (self->epoll_source, NULL);
+  self->sweep_id = g_timeout_add_seconds (1, sweep, self);
+
+  self->service = g_socket_service_new ();
+  g_signal_connect (self->service, "incoming", G_CALLBACK (on_incoming), self);
+
+  return g_steal_pointer (&self);
+}
+
+/**
+ * xg_server_listen:
+ * @address: "HOST:PORT"; port 0 picks a free one
+ * @bound_address: (out) (optional): the address actually bound
+ */
+gboolean
+xg_server_listen (XgServer    *self,
+                  const char  *address,
+                  char       **bound_address,
+                  GError     **error)
+{
+  g_autoptr(GSocketConnectable) connectable = NULL;
+  g_autoptr(GSocketAddressEnumerator) enumerator = NULL;
+  g_autoptr(GSocketAddress) wanted = NULL;
+  g_autoptr(GSocketAddress) bound = NULL;
+  GInetAddress *host;
+
+  connectable = g_network_address_parse (address, 0, error);
+  if (connectable == NULL)
+    return FALSE;
+  enumerator = g_socket_connectable_enumerate (connectable);
+  wanted = g_socket_address_enumerator_next (enumerator, NULL, error);
+  if (wanted == NULL)
+    return FALSE;
+
+  host = g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (wanted));
+  if (self->plain && !g_inet_address_get_is_loopback (host))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
+                   "Plain TCP is for development on loopback only; %s is not a loopback address",
+                   address);
+      return FALSE;
+    }
+
+  if (!g_socket_listener_add_address (G_SOCKET_LISTENER (self->service), wanted,
+                                      G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
+                                      NULL, &bound, error))
+    return FALSE;
+
+  if (bound_address != NULL)
+    {
+      g_autofree char *host_text = g_inet_address_to_string (host);
+      guint16 port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+
+      *bound_address = strchr (host_text, ':') ? g_strdup_printf ("[%s]:%u", host_text, port)
+                                               : g_strdup_printf ("%s:%u", host_text, port);
+    }
+  g_socket_service_start (self->service);
+  return TRUE;
+}
+
+const char *
+xg_server_get_fingerprint (XgServer *self)
+{
+  return self->fingerprint;
+}
+
+const char *
+xg_server_describe_mail (XgServer *self)
+{
+  return xg_server_mailer_describe (self->mailer);
+}
+
+guint
+xg_server_get_n_connections (XgServer *self)
+{
+  return g_hash_table_size (self->connections);
+}
+
+/* A snapshot that holds a reference to each, safe to act on while the
+ * table changes. */
+static GPtrArray *
+list_connections (XgServer *self)
+{
+  GPtrArray *all = g_ptr_array_new_full (g_hash_table_size (self->connections),
+                                         (GDestroyNotify) xg_server_connection_unref);
+  GHashTableIter iter;
+  gpointer conn;
+
+  g_hash_table_iter_init (&iter, self->connections);
+  while (g_hash_table_iter_next (&iter, &conn, NULL))
+    g_ptr_array_add (all, xg_server_connection_ref (conn));
+  return all;
+}
+
+static gboolean
+shutdown_deadline (gpointer user_data)
+{
+  XgServer *self = user_data;
+  g_autoptr(GPtrArray) left = list_connections (self);
+
+  for (guint i = 0; i < left->len; i++)
+    xg_server_connection_close (left->pdata[i], "server shutting down");
+  g_ptr_array_set_size (self->closed, 0);
+  return G_SOURCE_REMOVE;
+}
+
+/**
+ * xg_server_shutdown_async:
+ *
+ * Stops accepting, tells every logged-in client FORCED_LOGOUT (server
+ * shutting down), closes every connection once its last packets are out
+ * (or after a few seconds), and lets the database finish what was queued.
+ */
+void
+xg_server_shutdown_async (XgServer            *self,
+                          GAsyncReadyCallback  callback,
+                          gpointer             user_data)
+{
+  g_autoptr(GPtrArray) all = list_connections (self);
+
+  g_return_if_fail (!self->stopping);
+
+  self->stopping = TRUE;
+  self->shutdown_task = g_task_new (self, NULL, callback, user_data);
+  g_socket_service_stop (self->service);
+  g_socket_listener_close (G_SOCKET_LISTENER (self->service));
+
+  for (guint i = 0; i < all->len; i++)
+    {
+      XgServerConnection *conn = all->pdata[i];
+
+      if (conn->account_id != 0)
+        xg_server_connection_forced_logout (conn, XG_PROTO_FORCED_LOGOUT_SERVER_SHUTDOWN,
+                                            "The server is shutting down");
+      else
+        xg_server_connection_close_after_send (conn);
+    }
+
+  if (g_hash_table_size (self->connections) == 0)
+    {
+      g_task_return_boolean (self->shutdown_task, TRUE);
+      g_clear_object (&self->shutdown_task);
+    }
+  else
+    g_timeout_add_seconds (XG_SERVER_CLOSING_TIMEOUT, shutdown_deadline, self);
+}
+
+gboolean
+xg_server_shutdown_finish (XgServer      *self,
+                           GAsyncResult  *result,
+                           GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  if (!g_task_propagate_boolean (G_TASK (result), error))
+    return FALSE;
+  xg_server_store_stop (self->store);
+  return TRUE;
+}

@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# Install every Debian package Xinge needs to build, test, run and package.
+#
+# Instant and offline when everything is already there: it asks dpkg what is
+# installed and only calls apt-get (update once, then install) for what is missing.
+# Runs as root directly, otherwise through sudo (needed only when installing).
+#
+# Usage: tools/install-deps.sh [--check]
+#   --check   only report what is missing; exit 1 if anything is
+set -euo pipefail
+
+# The one list of packages. Keep it grouped; one comment per group.
+packages=(
+	# build: compiler, build system, code generation
+	build-essential meson ninja-build pkg-config python3 libglib2.0-dev libglib2.0-bin
+	# server: TLS, storage, password hashing, mail
+	glib-networking libsodium-dev libsqlite3-dev sqlite3 libgnutls28-dev gnutls-bin
+	libcurl4-gnutls-dev
+	# tests: SMTP listener, fuzzing and sanitizers, headless X/D-Bus/keyring,
+	# accessibility-driven UI tests, screenshots, CJK fonts and locales
+	python3-aiosmtpd python3-gi clang-14 libclang-rt-14-dev
+	gnome-keyring libsecret-tools dbus dbus-x11 xvfb xauth at-spi2-core
+	python3-pyatspi gir1.2-atspi-2.0 gir1.2-gtk-4.0 gir1.2-adw-1 imagemagick x11-apps
+	fonts-noto-cjk locales
+	# app: GTK 4, libadwaita, keyring access, translations
+	libgtk-4-dev libadwaita-1-dev libsecret-1-dev gettext
+	# packaging: desktop file and AppStream validation, Flatpak manifest checks
+	desktop-file-utils appstream flatpak-builder ca-certificates
+)
+
+check_only=false
+case "${1:-}" in
+	--check) check_only=true ;;
+	-h | --help)
+		sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
+		exit 0
+		;;
+	"") ;;
+	*)
+		echo "install-deps: unknown argument: $1 (try --help)" >&2
+		exit 2
+		;;
+esac
+
+# Print the packages of the list that are not fully installed, one per line.
+missing_packages() {
+	local installed
+	# dpkg-query exits 1 when some names are unknown to it; those are missing too.
+	installed=$(dpkg-query -W -f='${Package}\t${Status}\n' "${packages[@]}" 2>/dev/null |
+		awk -F'\t' '$2 == "install ok installed" { print $1 }' || true)
+	local p
+	for p in "${packages[@]}"; do
+		if ! grep -qxF -- "$p" <<<"$installed"; then
+			echo "$p"
+		fi
+	done
+}
+
+if ! command -v dpkg-query >/dev/null 2>&1; then
+	echo "install-deps: dpkg-query not found: this script needs Debian 12 (or a derivative)" >&2
+	exit 1
+fi
+
+mapfile -t missing < <(missing_packages)
+if [ "${#missing[@]}" -eq 0 ]; then
+	echo "install-deps: all ${#packages[@]} packages are installed"
+	exit 0
+fi
+
+echo "install-deps: missing ${#missing[@]} package(s): ${missing[*]}"
+if $check_only; then
+	exit 1
+fi
+
+if [ "$(id -u)" -eq 0 ]; then
+	as_root=()
+elif command -v sudo >/dev/null 2>&1; then
+	as_root=(sudo)
+else
+	echo "install-deps: not root and sudo is not installed; as root run:" >&2
+	echo "  apt-get update && apt-get install -y --no-install-recommends ${missing[*]}" >&2
+	exit 1
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+# Wait for a dpkg lock held by another apt (e.g. unattended-upgrades) instead of failing.
+apt_opts=(-o DPkg::Lock::Timeout=600)
+
+"${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get "${apt_opts[@]}" update </dev/null
+"${as_root[@]}" env DEBIAN_FRONTEND=noninteractive \
+	apt-get "${apt_opts[@]}" install -y --no-install-recommends "${missing[@]}" </dev/null
+
+mapfile -t still_missing < <(missing_packages)
+if [ "${#still_missing[@]}" -ne 0 ]; then
+	echo "install-deps: still missing after apt-get install: ${still_missing[*]}" >&2
+	exit 1
+fi
+echo "install-deps: installed ${missing[*]}"
