@@ -91,19 +91,9 @@ typedef struct
 {
   char *to;
   char *masked_to;
-  GBytes *message;
+  char *message;       /* holds a verification code: wiped when freed */
+  gsize message_len;
 } SendData;
-
-static void
-send_data_free (gpointer data)
-{
-  SendData *send = data;
-
-  g_free (send->to);
-  g_free (send->masked_to);
-  g_clear_pointer (&send->message, g_bytes_unref);
-  g_free (send);
-}
 
 static void
 free_secret (char **secret)
@@ -113,6 +103,17 @@ free_secret (char **secret)
       explicit_bzero (*secret, strlen (*secret));
       g_clear_pointer (secret, g_free);
     }
+}
+
+static void
+send_data_free (gpointer data)
+{
+  SendData *send = data;
+
+  g_free (send->to);
+  g_free (send->masked_to);
+  free_secret (&send->message);
+  g_free (send);
 }
 
 static void
@@ -383,8 +384,8 @@ static void
 append_body (GString    *out,
              const char *text)
 {
-  g_autoptr(GString) canonical = g_string_sized_new (strlen (text) + 16);
-  g_autofree char *b64 = NULL;
+  GString *canonical = g_string_sized_new (strlen (text) * 2 + 2);
+  char *b64;
   gsize len;
 
   for (const char *p = text; *p != '\0'; p++)
@@ -404,19 +405,26 @@ append_body (GString    *out,
       g_string_append_len (out, b64 + i, MIN (BODY_LINE_LENGTH, len - i));
       g_string_append (out, "\r\n");
     }
+
+  /* Both hold the text, and with it a verification code. */
+  explicit_bzero (canonical->str, canonical->len);
+  g_string_free (canonical, TRUE);
+  free_secret (&b64);
 }
 
-static GBytes *
+static char *
 build_message (XgServerMailer *self,
                const char     *to,
                const char     *subject,
-               const char     *text_body)
+               const char     *text_body,
+               gsize          *len)
 {
   g_autoptr(GDateTime) now = g_date_time_new_now_local ();
   g_autofree char *date = format_date (now);
   g_autofree char *uuid = g_uuid_string_random ();
-  GString *out = g_string_sized_new (512 + strlen (text_body) * 4 / 3);
-  gsize len;
+  /* Sized so that it never grows: no stray copies of the code in freed memory. */
+  GString *out = g_string_sized_new (1024 + strlen (self->from_header) + strlen (to) +
+                                     strlen (subject) * 2 + strlen (text_body) * 3);
 
   g_string_append_printf (out, "Date: %s\r\n", date);
   g_string_append_printf (out, "From: %s\r\n", self->from_header);
@@ -432,8 +440,8 @@ build_message (XgServerMailer *self,
                    "\r\n");
   append_body (out, text_body);
 
-  len = out->len;
-  return g_bytes_new_take (g_string_free (out, FALSE), len);
+  *len = out->len;
+  return g_string_free (out, FALSE);
 }
 
 /* Outbox */
@@ -451,8 +459,6 @@ outbox_thread (GTask        *task,
   g_autofree char *name = NULL;
   g_autofree char *path = NULL;
   g_autoptr(GError) error = NULL;
-  gsize size;
-  const char *data;
 
   if (g_task_return_error_if_cancelled (task))
     return;
@@ -469,10 +475,9 @@ outbox_thread (GTask        *task,
 
   name = g_strdup_printf ("%s-%08x%08x.eml", stamp, g_random_int (), g_random_int ());
   path = g_build_filename (self->outbox_dir, name, NULL);
-  data = g_bytes_get_data (send->message, &size);
-
   /* Written to a temporary file, then renamed: a reader never sees half a mail. */
-  if (!g_file_set_contents_full (path, data, size, G_FILE_SET_CONTENTS_CONSISTENT, 0600, &error))
+  if (!g_file_set_contents_full (path, send->message, send->message_len,
+                                 G_FILE_SET_CONTENTS_CONSISTENT, 0600, &error))
     {
       g_task_return_new_error (task, G_IO_ERROR, g_io_error_from_file_error (error->code),
                                "Could not write mail to the outbox: %s", error->message);
@@ -485,13 +490,13 @@ outbox_thread (GTask        *task,
 
 /**
  * xg_server_mailer_new_outbox:
- * @outbox_dir: a folder; mail goes to its `outbox` subfolder
+ * @outbox_dir: the outbox folder itself (the server passes DATA_DIR/outbox)
  *
  * Creates the development mailer: each mail becomes
- * `@outbox_dir/outbox/<time>-<random>.eml` (written atomically, mode 0600,
- * in a folder created with mode 0700 on first use), plus one log line with
- * the file's path and the masked recipient. `<time>` is UTC and sorts, so
- * the newest mail is the last name in the folder. The sender is
+ * `@outbox_dir/<time>-<random>.eml` (written atomically, mode 0600; the
+ * folder is created with mode 0700 if missing), plus one log line with the
+ * file's path and the masked recipient. `<time>` is UTC and sorts, so the
+ * newest mail is the last name in the folder. The sender is
  * "Xinge <noreply@localhost>".
  *
  * Returns: (transfer full): a new mailer
@@ -505,7 +510,7 @@ xg_server_mailer_new_outbox (const char *outbox_dir)
 
   self = g_object_new (XG_TYPE_SERVER_MAILER, NULL);
   self->kind = MAILER_OUTBOX;
-  self->outbox_dir = g_build_filename (outbox_dir, "outbox", NULL);
+  self->outbox_dir = g_strdup (outbox_dir);
   self->description = g_strdup_printf ("outbox %s", self->outbox_dir);
   parse_from (self, DEFAULT_FROM);
   g_assert (self->from_error == NULL);
@@ -641,7 +646,8 @@ smtp_thread (GTask        *task,
   if (cancellable == NULL)
     cancellable = own_cancellable = g_cancellable_new ();
 
-  upload.data = g_bytes_get_data (send->message, &upload.size);
+  upload.data = send->message;
+  upload.size = send->message_len;
   mail_from = g_strdup_printf ("<%s>", self->from_address);
   recipients = curl_slist_append (NULL, send->to);
 
@@ -860,7 +866,7 @@ xg_server_mailer_new_smtp (const char *url,
  * xg_server_mailer_describe:
  * @self: a mailer
  *
- * Returns where mail goes, for logs: "outbox /path/outbox" or
+ * Returns where mail goes, for logs: "outbox /path/to/outbox" or
  * "smtp://host:port". Never holds credentials.
  *
  * Returns: (transfer none): the description
@@ -943,7 +949,7 @@ xg_server_mailer_send_async (XgServerMailer      *self,
   send = g_new0 (SendData, 1);
   send->to = g_strdup (to);
   send->masked_to = xg_server_mask_email (to);
-  send->message = build_message (self, to, subject, text_body);
+  send->message = build_message (self, to, subject, text_body, &send->message_len);
   g_task_set_task_data (task, send, send_data_free);
 
   g_task_run_in_thread (task, self->kind == MAILER_OUTBOX ? outbox_thread : smtp_thread);
