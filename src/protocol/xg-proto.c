@@ -16,6 +16,11 @@ G_DEFINE_QUARK (xg-proto-error-quark, xg_proto_error)
 #define MAGIC_0 'X'
 #define MAGIC_1 'G'
 
+/* A body is allocated up to this size at once, and grows by doubling
+ * beyond it as its bytes arrive: a header alone cannot make a peer hold
+ * megabytes. */
+#define BODY_CHUNK (64 * 1024)
+
 struct _XgProtoDecoder
 {
   guint32  max_frame_size;
@@ -24,12 +29,13 @@ struct _XgProtoDecoder
   gsize    header_len;
 
   /* Valid once the header is complete. The body is allocated only after the
-   * header passed every check, and exactly as large as announced. */
+   * header passed every check, and never beyond what was announced. */
   const XgProtoPacketInfo *info;
   guint32  request_id;
   guint8  *body;
   guint32  body_len;
   guint32  body_have;
+  guint32  body_cap;
 
   GError  *failure;
 };
@@ -87,10 +93,10 @@ xg_proto_frame_encode (guint16    type,
   guint8 *frame;
   gsize size;
 
-  g_return_val_if_fail (info != NULL, NULL);
   g_return_val_if_fail (body != NULL, NULL);
 
   owned = g_variant_ref_sink (body);
+  g_return_val_if_fail (info != NULL, NULL);
   g_return_val_if_fail (g_variant_is_of_type (owned, G_VARIANT_TYPE (info->signature)), NULL);
 
 #if G_BYTE_ORDER == G_BIG_ENDIAN
@@ -212,7 +218,8 @@ parse_header (XgProtoDecoder  *self,
   self->request_id = read_be32 (h + 8);
   self->body_len = length;
   self->body_have = 0;
-  self->body = length ? g_malloc (length) : NULL;
+  self->body_cap = MIN (length, BODY_CHUNK);
+  self->body = self->body_cap ? g_malloc (self->body_cap) : NULL;
   return TRUE;
 }
 
@@ -307,6 +314,12 @@ xg_proto_decoder_feed (XgProtoDecoder  *self,
       else
         {
           n = MIN (self->body_len - self->body_have, len - used);
+          if (self->body_have + n > self->body_cap)
+            {
+              self->body_cap = MIN (MAX ((guint64) self->body_cap * 2, (guint64) self->body_have + n),
+                                    self->body_len);
+              self->body = g_realloc (self->body, self->body_cap);
+            }
           memcpy (self->body + self->body_have, data + used, n);
           self->body_have += n;
           used += n;
