@@ -338,8 +338,10 @@ login_verified (GObject      *source,
   req->token = xg_server_new_token ();
   req->token_hash = xg_server_hash_token (req->token);
   req->token_expires = token_expiry (server, now);
-  xg_server_store_put_token_async (server->store, req->account->id, req->token_hash, now,
-                                   req->token_expires, login_token_stored, g_steal_pointer (&req));
+
+  Request *owned = g_steal_pointer (&req);
+  xg_server_store_put_token_async (server->store, owned->account->id, owned->token_hash, now,
+                                   owned->token_expires, login_token_stored, owned);
 }
 
 static void
@@ -360,9 +362,11 @@ login_account_found (GObject      *source,
     }
 
   /* An unknown email is verified against a dummy hash: same cost, same answer. */
+
+  Request *owned = g_steal_pointer (&req);
   xg_server_hasher_verify_async (server->hasher,
-                                 req->account ? req->account->password_hash : NULL,
-                                 req->password, login_verified, g_steal_pointer (&req));
+                                 owned->account ? owned->account->password_hash : NULL,
+                                 owned->password, login_verified, owned);
 }
 
 /* The checks LOGIN and TOKEN_LOGIN share; FALSE when it already answered. */
@@ -417,8 +421,10 @@ xg_server_handle_login (XgServerConnection *conn,
 
   req->password = g_strdup (password);
   conn->login_pending = TRUE;
-  xg_server_store_account_by_email_async (server->store, req->email, login_account_found,
-                                          g_steal_pointer (&req));
+
+  Request *owned = g_steal_pointer (&req);
+  xg_server_store_account_by_email_async (server->store, owned->email, login_account_found,
+                                          owned);
 }
 
 static void
@@ -460,8 +466,14 @@ token_checked (GObject      *source,
       return;
     }
 
-  xg_server_store_account_by_id_async (server->store, req->account ? req->account->id : 0,
-                                       token_login_account_found, g_steal_pointer (&req));
+  {
+
+    Request *owned = g_steal_pointer (&req);
+
+    xg_server_store_account_by_id_async (server->store, owned->account ? owned->account->id : 0,
+                                         token_login_account_found, owned);
+
+  }
 }
 
 void
@@ -488,8 +500,10 @@ xg_server_handle_token_login (XgServerConnection *conn,
   req->token_hash = xg_server_hash_token (req->token);
   req->token_expires = token_expiry (server, now);
   conn->login_pending = TRUE;
-  xg_server_store_use_token_async (server->store, account_id, req->token_hash, now,
-                                   req->token_expires, token_checked, g_steal_pointer (&req));
+
+  Request *owned = g_steal_pointer (&req);
+  xg_server_store_use_token_async (server->store, account_id, owned->token_hash, now,
+                                   owned->token_expires, token_checked, owned);
 }
 
 static void
@@ -685,8 +699,14 @@ xg_server_handle_register_code_request (XgServerConnection *conn,
     }
   xg_server_limiter_hit (server->code_requests, conn->peer, now);
 
-  xg_server_store_account_by_email_async (server->store, req->email, code_request_account_found,
-                                          g_steal_pointer (&req));
+  {
+
+    Request *owned = g_steal_pointer (&req);
+
+    xg_server_store_account_by_email_async (server->store, owned->email, code_request_account_found,
+                                            owned);
+
+  }
 }
 
 static void
@@ -832,8 +852,14 @@ xg_server_handle_profile_update (XgServerConnection *conn,
       return;
     }
 
-  xg_server_store_update_profile_async (conn->server->store, conn->account_id, req->nickname,
-                                        fields, profile_updated, g_steal_pointer (&req));
+  {
+
+    Request *owned = g_steal_pointer (&req);
+
+    xg_server_store_update_profile_async (conn->server->store, conn->account_id, owned->nickname,
+                                          fields, profile_updated, owned);
+
+  }
 }
 
 static void
@@ -866,6 +892,8 @@ xg_server_handle_user_info_request (XgServerConnection *conn,
 
   req->account = g_new0 (XgServerAccount, 1);
   xg_proto_user_info_request_get (frame->body, &req->account->id);
-  xg_server_store_account_by_id_async (conn->server->store, req->account->id, user_info_found,
-                                       g_steal_pointer (&req));
+
+  Request *owned = g_steal_pointer (&req);
+  xg_server_store_account_by_id_async (conn->server->store, owned->account->id, user_info_found,
+                                       owned);
 }

@@ -139,6 +139,20 @@ step_row (XgServerStoreSqlite  *self,
   return rc == SQLITE_ROW || rc == SQLITE_DONE || set_sqlite_error (self, rc, "reading", error);
 }
 
+/* SQLite stores a blob bound from a NULL pointer as NULL; an empty value
+ * must stay an empty blob. */
+static void
+bind_blob (sqlite3_stmt  *stmt,
+           int            index,
+           gconstpointer  data,
+           gsize          size)
+{
+  if (size == 0)
+    sqlite3_bind_zeroblob (stmt, index, 0);
+  else
+    sqlite3_bind_blob (stmt, index, data, (int) size, SQLITE_TRANSIENT);
+}
+
 static void
 bind_bytes (sqlite3_stmt *stmt,
             int           index,
@@ -147,7 +161,7 @@ bind_bytes (sqlite3_stmt *stmt,
   gsize size;
   gconstpointer data = g_bytes_get_data (bytes, &size);
 
-  sqlite3_bind_blob (stmt, index, data, (int) size, SQLITE_TRANSIENT);
+  bind_blob (stmt, index, data, size);
 }
 
 static void
@@ -164,8 +178,7 @@ bind_variant (sqlite3_stmt *stmt,
     normal = swapped;
   }
 #endif
-  sqlite3_bind_blob (stmt, index, g_variant_get_data (normal),
-                     (int) g_variant_get_size (normal), SQLITE_TRANSIENT);
+  bind_blob (stmt, index, g_variant_get_data (normal), g_variant_get_size (normal));
 }
 
 static GVariant *

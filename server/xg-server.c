@@ -300,8 +300,7 @@ make_dir (const char  *path,
 }
 
 static XgServerMailer *
-create_mailer (XgServer  *self,
-               GError   **error)
+create_mailer (XgServer *self)
 {
   XgServerConfig *config = self->config;
   g_autofree char *outbox = NULL;
@@ -310,9 +309,8 @@ create_mailer (XgServer  *self,
     return xg_server_mailer_new_smtp (config->smtp_url, config->starttls, config->smtp_username,
                                       config->smtp_password, config->mail_from, config->smtp_ca_file);
 
+  /* DATA/outbox/, created with the first mail. */
   outbox = g_build_filename (self->data_dir, "outbox", NULL);
-  if (!make_dir (outbox, error))
-    return NULL;
   return xg_server_mailer_new_outbox (outbox);
 }
 
@@ -358,9 +356,7 @@ xg_server_new (XgServerConfig  *config,
   if (self->store == NULL)
     return NULL;
 
-  self->mailer = create_mailer (self, error);
-  if (self->mailer == NULL)
-    return NULL;
+  self->mailer = create_mailer (self);
 
   self->hasher = xg_server_hasher_new (config->max_hashes_in_flight);
   self->code_requests = xg_server_limiter_new (config->codes_per_address_per_hour, 3600);
@@ -515,12 +511,13 @@ xg_server_shutdown_async (XgServer            *self,
         xg_server_connection_close_after_send (conn);
     }
 
-  if (g_hash_table_size (self->connections) == 0)
+  /* Connections that closed at once may have completed the task already. */
+  if (self->shutdown_task != NULL && g_hash_table_size (self->connections) == 0)
     {
       g_task_return_boolean (self->shutdown_task, TRUE);
       g_clear_object (&self->shutdown_task);
     }
-  else
+  else if (self->shutdown_task != NULL)
     g_timeout_add_seconds (XG_SERVER_CLOSING_TIMEOUT, shutdown_deadline, self);
 }
 
