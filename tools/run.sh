@@ -38,7 +38,7 @@ while [ $# -gt 0 ]; do
 	esac
 done
 
-"$root/tools/install-deps.sh"
+bash "$root/tools/install-deps.sh"
 
 builddir=_build
 echo "== run.sh: build $builddir"
@@ -57,6 +57,7 @@ fi
 data_dir="${XDG_DATA_HOME:-$HOME/.local/share}/xinge-server"
 listen="127.0.0.1:7447"
 config=""
+transport="TLS; the certificate fingerprint is printed at start"
 i=0
 while [ "$i" -lt "${#server_args[@]}" ]; do
 	arg=${server_args[$i]}
@@ -68,13 +69,14 @@ while [ "$i" -lt "${#server_args[@]}" ]; do
 		--listen=*) listen=${arg#--listen=} ;;
 		--config) config=$next ;;
 		--config=*) config=${arg#--config=} ;;
+		--insecure-plain) transport="plain TCP, development only" ;;
 	esac
 	i=$((i + 1))
 done
 
 echo
 echo "Xinge server"
-echo "  listening on: $listen (TLS; the certificate fingerprint is printed at start)"
+echo "  listening on: $listen ($transport)"
 echo "  data:         $data_dir/"
 echo "  outbox:       $data_dir/outbox/"
 echo "Verification codes: each registration mail is written as a file to the outbox"

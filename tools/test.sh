@@ -34,7 +34,7 @@ fail_early() {
 	exit 1
 }
 
-if ! "$root/tools/install-deps.sh"; then
+if ! bash "$root/tools/install-deps.sh"; then
 	fail_early "installing dependencies failed (see above)"
 fi
 
