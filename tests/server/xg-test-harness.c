@@ -187,6 +187,14 @@ xg_test_server_free (XgTestServer *server)
   g_free (server);
 }
 
+/* g_ptr_array_sort() passes pointers to the elements. */
+static int
+compare_names (gconstpointer a,
+               gconstpointer b)
+{
+  return strcmp (*(const char *const *) a, *(const char *const *) b);
+}
+
 /* The decoded text of the newest mail to @email, or NULL. */
 char *
 xg_test_server_last_mail (XgTestServer *server,
@@ -202,7 +210,7 @@ xg_test_server_last_mail (XgTestServer *server,
   while ((name = g_dir_read_name (dir)) != NULL)
     if (g_str_has_suffix (name, ".eml"))
       g_ptr_array_add (names, g_strdup (name));
-  g_ptr_array_sort (names, (GCompareFunc) g_strcmp0);
+  g_ptr_array_sort (names, compare_names);
 
   /* Names start with the time, so the newest is last. */
   for (guint i = names->len; i > 0; i--)
