@@ -80,7 +80,7 @@ echo "  listening on: $listen ($transport)"
 echo "  data:         $data_dir/"
 echo "  outbox:       $data_dir/outbox/"
 echo "Verification codes: each registration mail is written as a file to the outbox"
-echo "above, and the code also appears in the server's log below."
+echo "above; the server's log names the file (never the code itself)."
 if [ -n "$config" ]; then
 	echo "(With --config $config: its [server]/[mail] settings may change the above.)"
 fi
