@@ -165,6 +165,10 @@ finish_close (XgServerConnection *conn)
     return;
   set_state (conn, XG_CONNECTION_CLOSED);
 
+  /* Every way out ends the session, so the account never points at a
+   * closed connection. */
+  xg_server_set_offline (conn->server, conn);
+
   if (conn->handshake_cancellable != NULL)
     g_cancellable_cancel (conn->handshake_cancellable);
 
@@ -270,7 +274,6 @@ xg_server_connection_close (XgServerConnection *conn,
   if (conn->state == XG_CONNECTION_CLOSED)
     return;
   g_debug ("Closing connection from %s: %s", conn->peer, why);
-  xg_server_set_offline (conn->server, conn);
   finish_close (conn);
 }
 

@@ -215,7 +215,7 @@ test_wrong_password (Fixture *f, gconstpointer data)
   g_autoptr(XgSession) session = xg_session_new (f->server->address, f->device);
   Outcome o = { 0 };
 
-  register_through (session, "ben@example.com", "Ben");
+  register_through (session, f->server, "ben@example.com", "Ben");
   xg_session_login_async (session, "ben@example.com", "not the password", NULL, login_done, &o);
   wait_for (&o.done);
   g_assert_error (o.error, XG_SESSION_ERROR, XG_SESSION_ERROR_BAD_CREDENTIALS);

@@ -1,0 +1,186 @@
+/* xg-session.h: one connection to a Xinge server, as the windows see it
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Windows call async methods and follow properties and signals; they
+ * never see a packet. The session connects on demand (TLS, the server's
+ * certificate pinned on first use in the device cache), keeps the link
+ * alive with heartbeats at the interval WELCOME announced, notices a
+ * silent server, and after a lost link reconnects by itself with
+ * exponential backoff and jitter and logs in again with its resume token.
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "xg-cache.h"
+#include "xg-profile.h"
+
+G_BEGIN_DECLS
+
+typedef enum {
+  XG_SESSION_DISCONNECTED,
+  XG_SESSION_CONNECTING,
+  XG_SESSION_CONNECTED,       /* HELLO done, not logged in */
+  XG_SESSION_LOGGED_IN,
+} XgSessionState;
+
+GType xg_session_state_get_type (void);
+#define XG_TYPE_SESSION_STATE (xg_session_state_get_type ())
+
+#define XG_SESSION_ERROR (xg_session_error_quark ())
+GQuark xg_session_error_quark (void);
+
+/**
+ * XgSessionError:
+ * @XG_SESSION_ERROR_UNREACHABLE: no connection could be made
+ * @XG_SESSION_ERROR_IDENTITY_CHANGED: the server's certificate is not the
+ *   one pinned for it; nothing was sent (see XgSession::identity-changed)
+ * @XG_SESSION_ERROR_BAD_CREDENTIALS: wrong email or password
+ * @XG_SESSION_ERROR_RATE_LIMITED: too many attempts; retry_after says when
+ * @XG_SESSION_ERROR_TOKEN_INVALID: the saved session ended; log in again
+ * @XG_SESSION_ERROR_ACCOUNT_DISABLED: the account is disabled
+ * @XG_SESSION_ERROR_EMAIL_TAKEN: the address already has an account
+ * @XG_SESSION_ERROR_CODE_INCORRECT: wrong code; attempts_left says how many remain
+ * @XG_SESSION_ERROR_CODE_EXPIRED: no valid code (expired, used up): request a new one
+ * @XG_SESSION_ERROR_INVALID_INPUT: the server rejected a field
+ * @XG_SESSION_ERROR_MAIL_FAILED: the server could not mail the code
+ * @XG_SESSION_ERROR_BUSY: the server is overloaded; retry_after says when
+ * @XG_SESSION_ERROR_NOT_FOUND: no such account
+ * @XG_SESSION_ERROR_NOT_LOGGED_IN: the call needs a logged-in session
+ * @XG_SESSION_ERROR_DISCONNECTED: the link dropped before the answer came
+ * @XG_SESSION_ERROR_PROTOCOL: the server answered with ERROR or nonsense
+ */
+typedef enum {
+  XG_SESSION_ERROR_UNREACHABLE,
+  XG_SESSION_ERROR_IDENTITY_CHANGED,
+  XG_SESSION_ERROR_BAD_CREDENTIALS,
+  XG_SESSION_ERROR_RATE_LIMITED,
+  XG_SESSION_ERROR_TOKEN_INVALID,
+  XG_SESSION_ERROR_ACCOUNT_DISABLED,
+  XG_SESSION_ERROR_EMAIL_TAKEN,
+  XG_SESSION_ERROR_CODE_INCORRECT,
+  XG_SESSION_ERROR_CODE_EXPIRED,
+  XG_SESSION_ERROR_INVALID_INPUT,
+  XG_SESSION_ERROR_MAIL_FAILED,
+  XG_SESSION_ERROR_BUSY,
+  XG_SESSION_ERROR_NOT_FOUND,
+  XG_SESSION_ERROR_NOT_LOGGED_IN,
+  XG_SESSION_ERROR_DISCONNECTED,
+  XG_SESSION_ERROR_PROTOCOL,
+} XgSessionError;
+
+#define XG_TYPE_SESSION (xg_session_get_type ())
+G_DECLARE_FINAL_TYPE (XgSession, xg_session, XG, SESSION, GObject)
+
+/* Properties: server (string, "host:port", construct-only), device-cache
+ * (XgCache, construct-only), state (XgSessionState), account-id (guint64,
+ * 0 when logged out), profile (XgProfile or NULL), reconnecting (gboolean:
+ * the link dropped and the session is trying to get it back),
+ * fingerprint (string: the SHA-256 of the server certificate in use).
+ *
+ * Signals:
+ *   forced-logout (guint reason, const char *message): the server ended the
+ *     session (an XgProtoForcedLogout reason); the session is closed and
+ *     will not reconnect; the app returns to its login screen.
+ *   identity-changed (const char *pinned, const char *presented): the server
+ *     presented a different certificate than the pinned one.
+ *   server-error (guint code, const char *message): an ERROR that answered
+ *     no pending call (an XgProtoErrorCode).
+ */
+
+XgSession     *xg_session_new                    (const char           *server,
+                                                  XgCache              *device_cache);
+const char    *xg_session_get_server             (XgSession            *self);
+XgSessionState xg_session_get_state              (XgSession            *self);
+guint64        xg_session_get_account_id         (XgSession            *self);
+XgProfile     *xg_session_get_profile            (XgSession            *self);
+gboolean       xg_session_get_reconnecting       (XgSession            *self);
+const char    *xg_session_get_fingerprint        (XgSession            *self);
+const char    *xg_session_get_email              (XgSession            *self);
+/* base64 of the current resume token, for the keyring; NULL when logged out. */
+const char    *xg_session_get_resume_token       (XgSession            *self);
+/* Seconds between heartbeats; the default until WELCOME says otherwise. */
+void           xg_session_set_heartbeat_interval (XgSession            *self,
+                                                  guint                 seconds);
+
+void           xg_session_request_code_async     (XgSession            *self,
+                                                  const char           *email,
+                                                  GCancellable         *cancellable,
+                                                  GAsyncReadyCallback   callback,
+                                                  gpointer              user_data);
+/* @resend_after: seconds until another code may be asked for (also set
+ * with XG_SESSION_ERROR_RATE_LIMITED); @expires_in: the code's lifetime. */
+gboolean       xg_session_request_code_finish    (XgSession            *self,
+                                                  GAsyncResult         *result,
+                                                  guint                *resend_after,
+                                                  guint                *expires_in,
+                                                  GError              **error);
+
+void           xg_session_register_async         (XgSession            *self,
+                                                  const char           *email,
+                                                  const char           *nickname,
+                                                  const char           *password,
+                                                  const char           *code,
+                                                  GCancellable         *cancellable,
+                                                  GAsyncReadyCallback   callback,
+                                                  gpointer              user_data);
+/* Returns the new account id, or 0 with @error; @attempts_left is set with
+ * XG_SESSION_ERROR_CODE_INCORRECT. */
+guint64        xg_session_register_finish        (XgSession            *self,
+                                                  GAsyncResult         *result,
+                                                  guint                *attempts_left,
+                                                  GError              **error);
+
+void           xg_session_login_async            (XgSession            *self,
+                                                  const char           *email,
+                                                  const char           *password,
+                                                  GCancellable         *cancellable,
+                                                  GAsyncReadyCallback   callback,
+                                                  gpointer              user_data);
+void           xg_session_login_with_token_async (XgSession            *self,
+                                                  const char           *email,
+                                                  guint64               account_id,
+                                                  const char           *token,
+                                                  GCancellable         *cancellable,
+                                                  GAsyncReadyCallback   callback,
+                                                  gpointer              user_data);
+/* Finishes both; @retry_after is set with RATE_LIMITED and BUSY. */
+gboolean       xg_session_login_finish           (XgSession            *self,
+                                                  GAsyncResult         *result,
+                                                  guint                *retry_after,
+                                                  GError              **error);
+
+/* Ends the session on the server (its token is revoked) and closes. */
+void           xg_session_logout_async           (XgSession            *self,
+                                                  GCancellable         *cancellable,
+                                                  GAsyncReadyCallback   callback,
+                                                  gpointer              user_data);
+gboolean       xg_session_logout_finish          (XgSession            *self,
+                                                  GAsyncResult         *result,
+                                                  GError              **error);
+
+/* @changes: an a{sv} of profile fields (see docs/PROTOCOL.md); the profile
+ * property is updated from the server's echo before the call completes. */
+void           xg_session_update_profile_async   (XgSession            *self,
+                                                  GVariant             *changes,
+                                                  GCancellable         *cancellable,
+                                                  GAsyncReadyCallback   callback,
+                                                  gpointer              user_data);
+gboolean       xg_session_update_profile_finish  (XgSession            *self,
+                                                  GAsyncResult         *result,
+                                                  GError              **error);
+
+void           xg_session_user_info_async        (XgSession            *self,
+                                                  guint64               account_id,
+                                                  GCancellable         *cancellable,
+                                                  GAsyncReadyCallback   callback,
+                                                  gpointer              user_data);
+XgProfile     *xg_session_user_info_finish       (XgSession            *self,
+                                                  GAsyncResult         *result,
+                                                  GError              **error);
+
+/* Closes the connection without logging out (the token stays valid). */
+void           xg_session_disconnect             (XgSession            *self);
+
+G_END_DECLS

@@ -1,0 +1,1012 @@
+/* test-cache.c: XgCache on real SQLite files, and xg-paths
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Every test works on fresh files in its own temporary folder, and
+ * $XDG_DATA_HOME points into one for the whole run. (Not
+ * G_TEST_OPTION_ISOLATE_DIRS: GLib leaks what it sets per test, which
+ * would drown real leaks in the sanitizer build.)
+ */
+#define G_LOG_DOMAIN "xg-test-cache"
+
+#include "config.h"
+
+#include <string.h>
+#include <sys/stat.h>
+
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+#include <sqlite3.h>
+
+#include "xg-cache.h"
+#include "xg-paths.h"
+#include "xg-profile.h"
+#include "xg-proto.h"
+
+#define SERVER "127.0.0.1:4433"
+#define FP_A "AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99"
+#define FP_B "01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF"
+
+static GThread *main_thread;
+
+/* --- Files --------------------------------------------------------------- */
+
+static void
+rm_rf (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+
+      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+        rm_rf (child);
+      else
+        g_unlink (child);
+    }
+  g_rmdir (path);
+}
+
+typedef struct {
+  char *dir;
+  char *device_path;
+  char *account_path;
+} Fixture;
+
+static void
+fixture_setup (Fixture       *fixture,
+               gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  fixture->dir = g_dir_make_tmp ("xg-test-cache-XXXXXX", &error);
+  g_assert_no_error (error);
+  fixture->device_path = g_build_filename (fixture->dir, "device.db", NULL);
+  fixture->account_path = g_build_filename (fixture->dir, "10001.db", NULL);
+}
+
+static void
+fixture_teardown (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  rm_rf (fixture->dir);
+  g_free (fixture->dir);
+  g_free (fixture->device_path);
+  g_free (fixture->account_path);
+}
+
+/* Direct SQLite access, to look at (and damage) files behind the cache. */
+
+static sqlite3_int64
+db_int (const char *path,
+        const char *sql)
+{
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  sqlite3_int64 value = -1;
+
+  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    value = sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+  return value;
+}
+
+static void
+db_exec (const char *path,
+         const char *sql)
+{
+  sqlite3 *db = NULL;
+  char *message = NULL;
+
+  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL), ==, SQLITE_OK);
+  if (sqlite3_exec (db, sql, NULL, NULL, &message) != SQLITE_OK)
+    g_error ("%s: %s", sql, message);
+  sqlite3_close (db);
+}
+
+/* Overwrites @length bytes of @path from @offset with a pattern. */
+static void
+damage_file (const char *path,
+             gsize       offset,
+             gsize       length)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *contents = NULL;
+  gsize size;
+
+  g_file_get_contents (path, &contents, &size, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (size, >=, offset + length);
+  for (gsize i = 0; i < length; i++)
+    contents[offset + i] = (char) (0xa5 ^ (i * 7));
+  g_file_set_contents (path, contents, size, &error);
+  g_assert_no_error (error);
+}
+
+/* --- Waiting for results ------------------------------------------------- */
+
+static void
+store_result (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  GAsyncResult **slot = user_data;
+
+  g_assert_true (g_thread_self () == main_thread);
+  g_assert_null (*slot);
+  *slot = g_object_ref (result);
+}
+
+static GAsyncResult *
+await_result (GAsyncResult **slot)
+{
+  while (*slot == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  return g_steal_pointer (slot);
+}
+
+static char *
+lookup_pin (XgCache     *cache,
+            const char  *server,
+            GError     **error)
+{
+  GAsyncResult *slot = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+
+  xg_cache_lookup_pin_async (cache, server, NULL, store_result, &slot);
+  result = await_result (&slot);
+  return xg_cache_lookup_pin_finish (cache, result, error);
+}
+
+static gboolean
+store_pin (XgCache     *cache,
+           const char  *server,
+           const char  *fingerprint,
+           GError     **error)
+{
+  GAsyncResult *slot = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+
+  xg_cache_store_pin_async (cache, server, fingerprint, NULL, store_result, &slot);
+  result = await_result (&slot);
+  return xg_cache_store_pin_finish (cache, result, error);
+}
+
+static gboolean
+store_profile (XgCache   *cache,
+               GVariant  *profile,
+               GError   **error)
+{
+  GAsyncResult *slot = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+
+  xg_cache_store_profile_async (cache, profile, NULL, store_result, &slot);
+  result = await_result (&slot);
+  return xg_cache_store_profile_finish (cache, result, error);
+}
+
+static GVariant *
+load_profile (XgCache  *cache,
+              GError  **error)
+{
+  GAsyncResult *slot = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+
+  xg_cache_load_profile_async (cache, NULL, store_result, &slot);
+  result = await_result (&slot);
+  return xg_cache_load_profile_finish (cache, result, error);
+}
+
+/* Lets the completions of calls already made run. */
+static void
+drain_main_context (void)
+{
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
+/* --- Tracing: which thread runs the statements --------------------------- */
+
+typedef struct {
+  GMutex      mutex;
+  GHashTable *threads;        /* GThread * → itself */
+  guint       n_statements;
+  guint       n_on_main;
+} Trace;
+
+static void
+trace_init (Trace *trace)
+{
+  memset (trace, 0, sizeof *trace);
+  g_mutex_init (&trace->mutex);
+  trace->threads = g_hash_table_new (NULL, NULL);
+}
+
+static void
+trace_clear (Trace *trace)
+{
+  g_mutex_clear (&trace->mutex);
+  g_hash_table_unref (trace->threads);
+}
+
+static void
+on_statement (const char *sql,
+              gpointer    user_data)
+{
+  Trace *trace = user_data;
+
+  g_assert_nonnull (sql);
+
+  g_mutex_lock (&trace->mutex);
+  trace->n_statements++;
+  if (g_thread_self () == main_thread)
+    trace->n_on_main++;
+  g_hash_table_add (trace->threads, g_thread_self ());
+  g_mutex_unlock (&trace->mutex);
+}
+
+/* --- Paths --------------------------------------------------------------- */
+
+static void
+assert_private_dir (const char *path)
+{
+  GStatBuf st;
+
+  g_assert_cmpint (g_stat (path, &st), ==, 0);
+  g_assert_true (S_ISDIR (st.st_mode));
+  g_assert_cmpint (st.st_mode & 0777, ==, 0700);
+}
+
+static void
+test_paths (void)
+{
+  g_autofree char *data_dir = g_strdup (g_get_user_data_dir ());
+
+  g_assert_cmpstr (data_dir, ==, g_getenv ("XDG_DATA_HOME"));
+  g_autofree char *expected = g_build_filename (data_dir, "xinge", "default", NULL);
+  g_autofree char *app_dir = xg_paths_app_dir (NULL);
+  g_autofree char *app_dir_empty = xg_paths_app_dir ("");
+  g_autofree char *alice_dir = xg_paths_app_dir ("alice");
+  g_autofree char *device = xg_paths_device_db ("alice");
+  g_autofree char *account = xg_paths_account_db ("alice", 10001);
+  g_autofree char *expected_account = g_build_filename (alice_dir, "accounts", "10001.db", NULL);
+  g_autofree char *accounts_dir = g_build_filename (alice_dir, "accounts", NULL);
+  g_autofree char *expected_device = g_build_filename (alice_dir, "device.db", NULL);
+  g_autofree char *loose = g_build_filename (data_dir, "xinge", "loose", NULL);
+  g_autofree char *loose_dir = NULL;
+
+  g_assert_cmpstr (app_dir, ==, expected);
+  g_assert_cmpstr (app_dir_empty, ==, expected);
+  assert_private_dir (app_dir);
+  assert_private_dir (alice_dir);
+  g_assert_true (g_str_has_suffix (alice_dir, "/xinge/alice"));
+
+  g_assert_cmpstr (device, ==, expected_device);
+  g_assert_false (g_file_test (device, G_FILE_TEST_EXISTS));
+  g_assert_cmpstr (account, ==, expected_account);
+  assert_private_dir (accounts_dir);
+
+  /* A folder someone made open to others is closed. */
+  g_assert_cmpint (g_mkdir_with_parents (loose, 0755), ==, 0);
+  g_assert_cmpint (g_chmod (loose, 0755), ==, 0);
+  loose_dir = xg_paths_app_dir ("loose");
+  assert_private_dir (loose_dir);
+
+  /* An app profile is one path component. */
+  g_assert_true (xg_paths_is_valid_app_profile (NULL));
+  g_assert_true (xg_paths_is_valid_app_profile ("work"));
+  g_assert_false (xg_paths_is_valid_app_profile (".."));
+  g_assert_false (xg_paths_is_valid_app_profile ("."));
+  g_assert_false (xg_paths_is_valid_app_profile ("a/b"));
+
+  g_test_expect_message ("xg-core", G_LOG_LEVEL_CRITICAL, "*xg_paths_is_valid_app_profile*");
+  g_assert_null (xg_paths_app_dir ("../escape"));
+  g_test_assert_expected_messages ();
+}
+
+/* --- Pins ---------------------------------------------------------------- */
+
+static void
+test_pins (Fixture       *fixture,
+           gconstpointer  data)
+{
+  g_autoptr(XgCache) cache = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *pin = NULL;
+  GStatBuf st;
+  sqlite3_int64 first_seen;
+
+  cache = xg_cache_open_device (fixture->device_path, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (cache);
+
+  /* Only its owner may read the file. */
+  g_assert_cmpint (g_stat (fixture->device_path, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+
+  /* Nothing pinned yet: NULL without an error. */
+  pin = lookup_pin (cache, SERVER, &error);
+  g_assert_no_error (error);
+  g_assert_null (pin);
+
+  g_assert_true (store_pin (cache, SERVER, FP_A, &error));
+  g_assert_no_error (error);
+  pin = lookup_pin (cache, SERVER, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (pin, ==, FP_A);
+  g_clear_pointer (&pin, g_free);
+
+  /* Other servers are separate. */
+  pin = lookup_pin (cache, "127.0.0.1:4434", &error);
+  g_assert_no_error (error);
+  g_assert_null (pin);
+
+  /* Across close and reopen. */
+  xg_cache_close (cache);
+  g_clear_object (&cache);
+  first_seen = db_int (fixture->device_path, "SELECT first_seen FROM pins WHERE server = '" SERVER "'");
+  g_assert_cmpint (first_seen, >, 1700000000);
+  db_exec (fixture->device_path, "UPDATE pins SET first_seen = 1000");
+
+  cache = xg_cache_open_device (fixture->device_path, &error);
+  g_assert_no_error (error);
+  pin = lookup_pin (cache, SERVER, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (pin, ==, FP_A);
+  g_clear_pointer (&pin, g_free);
+
+  /* Pinning the same fingerprint again keeps when it was first seen. */
+  g_assert_true (store_pin (cache, SERVER, FP_A, &error));
+  g_assert_no_error (error);
+
+  /* store_pin replaces. */
+  g_assert_true (store_pin (cache, SERVER, FP_B, &error));
+  g_assert_no_error (error);
+  g_assert_true (store_pin (cache, "127.0.0.1:4434", FP_A, &error));
+  g_assert_no_error (error);
+  pin = lookup_pin (cache, SERVER, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (pin, ==, FP_B);
+  g_clear_pointer (&pin, g_free);
+  g_clear_object (&cache);   /* dispose closes */
+
+  g_assert_cmpint (db_int (fixture->device_path, "SELECT count(*) FROM pins"), ==, 2);
+  g_assert_cmpint (db_int (fixture->device_path, "SELECT first_seen FROM pins WHERE server = '" SERVER "'"),
+                   >, 1700000000);
+
+  cache = xg_cache_open_device (fixture->device_path, &error);
+  g_assert_no_error (error);
+  pin = lookup_pin (cache, SERVER, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (pin, ==, FP_B);
+  g_clear_pointer (&pin, g_free);
+  pin = lookup_pin (cache, "127.0.0.1:4434", &error);
+  g_assert_cmpstr (pin, ==, FP_A);
+}
+
+static void
+test_pin_same_fingerprint_keeps_first_seen (Fixture       *fixture,
+                                            gconstpointer  data)
+{
+  g_autoptr(XgCache) cache = NULL;
+  g_autoptr(GError) error = NULL;
+
+  cache = xg_cache_open_device (fixture->device_path, &error);
+  g_assert_no_error (error);
+  g_assert_true (store_pin (cache, SERVER, FP_A, &error));
+  g_clear_object (&cache);
+  db_exec (fixture->device_path, "UPDATE pins SET first_seen = 1000");
+
+  cache = xg_cache_open_device (fixture->device_path, &error);
+  g_assert_no_error (error);
+  g_assert_true (store_pin (cache, SERVER, FP_A, &error));
+  g_clear_object (&cache);
+  g_assert_cmpint (db_int (fixture->device_path, "SELECT first_seen FROM pins"), ==, 1000);
+}
+
+/* --- Profile ------------------------------------------------------------- */
+
+static GVariant *
+sample_profile (const char *nickname)
+{
+  static const guint8 png[] = { 0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0 };
+  g_auto(GVariantBuilder) builder = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE_VARDICT);
+
+  g_variant_builder_add (&builder, "{sv}", "signature", g_variant_new_string ("你好，世界"));
+  g_variant_builder_add (&builder, "{sv}", "region", g_variant_new_string ("上海"));
+  g_variant_builder_add (&builder, "{sv}", "avatar",
+                         g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, png, sizeof png, 1));
+  return g_variant_ref_sink (xg_proto_profile_new (10001, "alice@example.com", nickname,
+                                                   g_variant_builder_end (&builder)));
+}
+
+static void
+test_profile (Fixture       *fixture,
+              gconstpointer  data)
+{
+  g_autoptr(XgCache) cache = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) first = sample_profile ("爱丽丝");
+  g_autoptr(GVariant) second = sample_profile ("Alice");
+  g_autoptr(GVariant) loaded = NULL;
+  g_autoptr(XgProfile) profile = NULL;
+
+  cache = xg_cache_open_account (fixture->account_path, &error);
+  g_assert_no_error (error);
+
+  loaded = load_profile (cache, &error);
+  g_assert_no_error (error);
+  g_assert_null (loaded);
+
+  g_assert_true (store_profile (cache, first, &error));
+  g_assert_no_error (error);
+  g_clear_object (&cache);
+
+  cache = xg_cache_open_account (fixture->account_path, &error);
+  g_assert_no_error (error);
+  loaded = load_profile (cache, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (loaded);
+  g_assert_cmpstr (g_variant_get_type_string (loaded), ==, XG_PACKET_PROFILE_SIGNATURE);
+  g_assert_true (g_variant_is_normal_form (loaded));
+  g_assert_true (g_variant_equal (loaded, first));
+  g_clear_pointer (&loaded, g_variant_unref);
+
+  /* What XgProfile makes of it, and back. */
+  g_assert_true (store_profile (cache, second, &error));
+  loaded = load_profile (cache, &error);
+  g_assert_no_error (error);
+  profile = xg_profile_new_from_packet (loaded);
+  g_assert_cmpstr (xg_profile_get_nickname (profile), ==, "Alice");
+  g_assert_cmpstr (xg_profile_get_region (profile), ==, "上海");
+  g_clear_pointer (&loaded, g_variant_unref);
+
+  g_assert_true (store_profile (cache, xg_profile_to_variant (profile), &error));   /* floating */
+  g_assert_no_error (error);
+  xg_cache_close (cache);
+  g_clear_object (&cache);
+  g_assert_cmpint (db_int (fixture->account_path, "SELECT count(*) FROM profile"), ==, 1);
+
+  cache = xg_cache_open_account (fixture->account_path, &error);
+  g_assert_no_error (error);
+  loaded = load_profile (cache, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_variant_equal (loaded, second));
+}
+
+static void
+test_profile_damaged_row (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  g_autoptr(XgCache) cache = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) loaded = NULL;
+
+  cache = xg_cache_open_account (fixture->account_path, &error);
+  g_assert_no_error (error);
+  g_clear_object (&cache);
+
+  /* Not a normal-form (tssa{sv}): an offset pointing past the end. */
+  db_exec (fixture->account_path, "INSERT INTO profile (id, body) VALUES (1, x'0100000000000000ff')");
+
+  cache = xg_cache_open_account (fixture->account_path, &error);
+  g_assert_no_error (error);
+  g_test_expect_message ("xg-core", G_LOG_LEVEL_WARNING, "*profile*damaged*");
+  loaded = load_profile (cache, &error);
+  g_test_assert_expected_messages ();
+  g_assert_no_error (error);
+  g_assert_null (loaded);
+}
+
+/* --- Migrations ---------------------------------------------------------- */
+
+static void
+count_migrations (const char     *log_domain,
+                  GLogLevelFlags  log_level,
+                  const char     *message,
+                  gpointer        user_data)
+{
+  guint *count = user_data;
+
+  if (strstr (message, "schema version") != NULL)
+    (*count)++;
+}
+
+static void
+test_migrations_once (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  g_autoptr(XgCache) cache = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *pin = NULL;
+  guint migrations = 0;
+  guint handler;
+
+  handler = g_log_set_handler ("xg-core", G_LOG_LEVEL_DEBUG, count_migrations, &migrations);
+
+  cache = xg_cache_open_device (fixture->device_path, &error);
+  g_assert_no_error (error);
+  g_assert_true (store_pin (cache, SERVER, FP_A, &error));
+  g_clear_object (&cache);
+  g_assert_cmpuint (migrations, ==, 1);
+  g_assert_cmpint (db_int (fixture->device_path, "PRAGMA user_version"), ==, 1);
+  g_assert_cmpint (db_int (fixture->device_path, "PRAGMA journal_mode = WAL"), !=, -1);
+
+  /* Opening again runs no migration (creating the table twice would fail)
+   * and keeps the data. */
+  cache = xg_cache_open_device (fixture->device_path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (migrations, ==, 1);
+  pin = lookup_pin (cache, SERVER, &error);
+  g_assert_cmpstr (pin, ==, FP_A);
+  g_clear_object (&cache);
+  g_assert_cmpint (db_int (fixture->device_path, "PRAGMA user_version"), ==, 1);
+
+  cache = xg_cache_open_account (fixture->account_path, &error);
+  g_assert_no_error (error);
+  g_clear_object (&cache);
+  g_assert_cmpuint (migrations, ==, 2);
+  g_assert_cmpint (db_int (fixture->account_path, "PRAGMA user_version"), ==, 1);
+  g_assert_cmpint (db_int (fixture->account_path,
+                           "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'profile'"), ==, 1);
+
+  g_log_remove_handler ("xg-core", handler);
+}
+
+static void
+test_too_new (Fixture       *fixture,
+              gconstpointer  data)
+{
+  g_autoptr(XgCache) cache = NULL;
+  g_autoptr(GError) error = NULL;
+
+  db_exec (fixture->device_path, "CREATE TABLE future (x); PRAGMA user_version = 99");
+
+  cache = xg_cache_open_device (fixture->device_path, &error);
+  g_assert_error (error, XG_CACHE_ERROR, XG_CACHE_ERROR_TOO_NEW);
+  g_assert_null (cache);
+  g_assert_nonnull (strstr (error->message, "99"));
+  g_clear_error (&error);
+
+  /* The file is left as it was. */
+  g_assert_cmpint (db_int (fixture->device_path, "PRAGMA user_version"), ==, 99);
+
+  db_exec (fixture->account_path, "PRAGMA user_version = 2");
+  cache = xg_cache_open_account (fixture->account_path, &error);
+  g_assert_error (error, XG_CACHE_ERROR, XG_CACHE_ERROR_TOO_NEW);
+  g_assert_null (cache);
+}
+
+/* One kind of database is never taken for the other. */
+static void
+test_wrong_kind (Fixture       *fixture,
+                 gconstpointer  data)
+{
+  g_autoptr(XgCache) cache = NULL;
+  g_autoptr(GError) error = NULL;
+
+  cache = xg_cache_open_account (fixture->account_path, &error);
+  g_assert_no_error (error);
+  g_clear_object (&cache);
+
+  cache = xg_cache_open_device (fixture->account_path, &error);
+  g_assert_error (error, XG_CACHE_ERROR, XG_CACHE_ERROR_FAILED);
+  g_assert_null (cache);
+}
+
+/* --- Damaged files ------------------------------------------------------- */
+
+static void
+test_corrupt_garbage (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  g_autoptr(XgCache) cache = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GString) garbage = g_string_new (NULL);
+
+  while (garbage->len < 8192)
+    g_string_append (garbage, "this is not a database; ");
+  g_file_set_contents (fixture->device_path, garbage->str, garbage->len, &error);
+  g_assert_no_error (error);
+
+  cache = xg_cache_open_device (fixture->device_path, &error);
+  g_assert_error (error, XG_CACHE_ERROR, XG_CACHE_ERROR_CORRUPT);
+  g_assert_null (cache);
+  g_test_message ("%s", error->message);
+  g_clear_error (&error);
+
+  cache = xg_cache_open_account (fixture->device_path, &error);
+  g_assert_error (error, XG_CACHE_ERROR, XG_CACHE_ERROR_CORRUPT);
+  g_assert_null (cache);
+}
+
+/* The schema page is damaged: the open fails. */
+static void
+test_corrupt_schema (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  g_autoptr(XgCache) cache = NULL;
+  g_autoptr(GError) error = NULL;
+
+  cache = xg_cache_open_device (fixture->device_path, &error);
+  g_assert_no_error (error);
+  g_assert_true (store_pin (cache, SERVER, FP_A, &error));
+  g_clear_object (&cache);
+
+  /* Page 1 after the 100-byte file header holds the schema. */
+  damage_file (fixture->device_path, 100, 4096 - 100);
+
+  cache = xg_cache_open_device (fixture->device_path, &error);
+  g_assert_error (error, XG_CACHE_ERROR, XG_CACHE_ERROR_CORRUPT);
+  g_assert_null (cache);
+  g_test_message ("%s", error->message);
+}
+
+/* The table's pages are damaged: the open works (the schema is fine) and
+ * the first read fails with an error, on the worker, without a crash. */
+static void
+test_corrupt_data (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autoptr(XgCache) cache = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *pin = NULL;
+  GStatBuf st;
+
+  cache = xg_cache_open_device (fixture->device_path, &error);
+  g_assert_no_error (error);
+  g_assert_true (store_pin (cache, SERVER, FP_A, &error));
+  g_clear_object (&cache);
+
+  g_assert_cmpint (g_stat (fixture->device_path, &st), ==, 0);
+  g_assert_cmpint (st.st_size, >=, 3 * 4096);
+  damage_file (fixture->device_path, 4096, st.st_size - 4096);
+
+  cache = xg_cache_open_device (fixture->device_path, &error);
+  if (cache == NULL)
+    {
+      g_assert_error (error, XG_CACHE_ERROR, XG_CACHE_ERROR_CORRUPT);
+      return;
+    }
+  g_assert_no_error (error);
+
+  pin = lookup_pin (cache, SERVER, &error);
+  g_assert_error (error, XG_CACHE_ERROR, XG_CACHE_ERROR_CORRUPT);
+  g_assert_null (pin);
+  g_test_message ("%s", error->message);
+  g_clear_error (&error);
+
+  /* The cache still answers. */
+  g_assert_false (store_pin (cache, SERVER, FP_B, &error));
+  g_assert_error (error, XG_CACHE_ERROR, XG_CACHE_ERROR_CORRUPT);
+}
+
+static void
+test_unopenable (Fixture       *fixture,
+                 gconstpointer  data)
+{
+  g_autoptr(XgCache) cache = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *missing = g_build_filename (fixture->dir, "no", "such", "folder", "device.db", NULL);
+
+  cache = xg_cache_open_device (missing, &error);
+  g_assert_error (error, XG_CACHE_ERROR, XG_CACHE_ERROR_FAILED);
+  g_assert_null (cache);
+  g_assert_nonnull (strstr (error->message, missing));
+}
+
+/* --- Threads, order, close ----------------------------------------------- */
+
+#define N_CALLS 600
+
+typedef struct {
+  XgCache *cache;
+  guint    next;        /* the index of the call expected to complete next */
+  guint    n_failed;
+} OrderState;
+
+typedef struct {
+  OrderState *state;
+  guint       index;
+  char       *expect;   /* for lookups: the fingerprint stored just before */
+} OrderCall;
+
+static void
+order_call_free (OrderCall *call)
+{
+  g_free (call->expect);
+  g_free (call);
+}
+
+static void
+on_order_done (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  OrderCall *call = user_data;
+  OrderState *state = call->state;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (g_thread_self () == main_thread);
+  g_assert_cmpuint (call->index, ==, state->next);
+  state->next++;
+
+  if (call->expect != NULL)
+    {
+      g_autofree char *pin = xg_cache_lookup_pin_finish (XG_CACHE (object), result, &error);
+
+      g_assert_no_error (error);
+      g_assert_cmpstr (pin, ==, call->expect);
+    }
+  else if (!xg_cache_store_pin_finish (XG_CACHE (object), result, &error))
+    {
+      g_assert_no_error (error);
+    }
+
+  order_call_free (call);
+}
+
+static void
+test_concurrent_in_order (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  g_autoptr(XgCache) cache = NULL;
+  g_autoptr(GError) error = NULL;
+  OrderState state = { NULL, 0, 0 };
+  Trace trace;
+
+  trace_init (&trace);
+  cache = xg_cache_open_device (fixture->device_path, &error);
+  g_assert_no_error (error);
+  xg_cache_set_trace_func (cache, on_statement, &trace);
+  state.cache = cache;
+
+  /* All queued before any completes: stores and lookups interleaved, each
+   * lookup seeing the store queued just before it. */
+  for (guint i = 0; i < N_CALLS; i++)
+    {
+      OrderCall *call = g_new0 (OrderCall, 1);
+      g_autofree char *fingerprint = g_strdup_printf ("FP-%u", i - i % 2);
+
+      call->state = &state;
+      call->index = i;
+      if (i % 2 == 0)
+        {
+          xg_cache_store_pin_async (cache, SERVER, fingerprint, NULL, on_order_done, call);
+        }
+      else
+        {
+          call->expect = g_steal_pointer (&fingerprint);
+          xg_cache_lookup_pin_async (cache, SERVER, NULL, on_order_done, call);
+        }
+    }
+
+  while (state.next < N_CALLS)
+    g_main_context_iteration (NULL, TRUE);
+
+  xg_cache_close (cache);
+
+  /* Every statement ran, on one thread that is not the main one. */
+  g_assert_cmpuint (trace.n_statements, >=, N_CALLS);
+  g_assert_cmpuint (trace.n_on_main, ==, 0);
+  g_assert_cmpuint (g_hash_table_size (trace.threads), ==, 1);
+  g_assert_false (g_hash_table_contains (trace.threads, main_thread));
+
+  drain_main_context ();
+  trace_clear (&trace);
+}
+
+static void
+on_store_counted (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  guint *n_done = user_data;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (xg_cache_store_pin_finish (XG_CACHE (object), result, &error));
+  g_assert_no_error (error);
+  (*n_done)++;
+}
+
+/* close() runs what was queued, then ends the worker; later calls fail. */
+static void
+test_close_drains (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autoptr(XgCache) cache = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *pin = NULL;
+  g_autofree char *wal = g_strconcat (fixture->device_path, "-wal", NULL);
+  guint n_done = 0;
+
+  cache = xg_cache_open_device (fixture->device_path, &error);
+  g_assert_no_error (error);
+
+  for (guint i = 0; i < 100; i++)
+    {
+      g_autofree char *fingerprint = g_strdup_printf ("FP-%u", i);
+
+      xg_cache_store_pin_async (cache, SERVER, fingerprint, NULL, on_store_counted, &n_done);
+    }
+  xg_cache_close (cache);
+  xg_cache_close (cache);   /* twice is fine */
+
+  /* All of them ran before close() returned; the database is closed (its
+   * WAL folded back in) and the results are waiting on the main context. */
+  g_assert_false (g_file_test (wal, G_FILE_TEST_EXISTS));
+  g_assert_cmpint (db_int (fixture->device_path, "SELECT count(*) FROM pins WHERE fingerprint = 'FP-99'"), ==, 1);
+  while (n_done < 100)
+    g_main_context_iteration (NULL, TRUE);
+
+  pin = lookup_pin (cache, SERVER, &error);
+  g_assert_error (error, XG_CACHE_ERROR, XG_CACHE_ERROR_CLOSED);
+  g_assert_null (pin);
+  g_clear_error (&error);
+  g_assert_false (store_pin (cache, SERVER, FP_A, &error));
+  g_assert_error (error, XG_CACHE_ERROR, XG_CACHE_ERROR_CLOSED);
+}
+
+/* The last unref closes the database and joins the worker. */
+static void
+test_dispose_closes (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *wal = g_strconcat (fixture->device_path, "-wal", NULL);
+  XgCache *cache;
+
+  for (guint round = 0; round < 20; round++)
+    {
+      cache = xg_cache_open_device (fixture->device_path, &error);
+      g_assert_no_error (error);
+      g_assert_true (store_pin (cache, SERVER, round % 2 ? FP_A : FP_B, &error));
+      g_assert_true (g_file_test (wal, G_FILE_TEST_EXISTS));
+
+      g_object_add_weak_pointer (G_OBJECT (cache), (gpointer *) &cache);
+      g_object_unref (cache);
+      g_assert_null (cache);
+      g_assert_false (g_file_test (wal, G_FILE_TEST_EXISTS));
+    }
+}
+
+/* A call cancelled before the worker reaches it runs nothing. */
+static void
+test_cancelled (Fixture       *fixture,
+                gconstpointer  data)
+{
+  g_autoptr(XgCache) cache = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autofree char *pin = NULL;
+  GAsyncResult *slot = NULL;
+
+  cache = xg_cache_open_device (fixture->device_path, &error);
+  g_assert_no_error (error);
+  g_assert_true (store_pin (cache, SERVER, FP_A, &error));
+
+  g_cancellable_cancel (cancellable);
+  xg_cache_store_pin_async (cache, SERVER, FP_B, cancellable, store_result, &slot);
+  result = await_result (&slot);
+  g_assert_false (xg_cache_store_pin_finish (cache, result, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&error);
+
+  pin = lookup_pin (cache, SERVER, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (pin, ==, FP_A);
+}
+
+/* Callbacks go to the thread-default main context of the caller. */
+typedef struct {
+  const char *path;
+  char       *pin;
+  gboolean    on_own_context;
+} ThreadCall;
+
+static void
+on_thread_result (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+static gpointer
+call_from_thread_main (gpointer data)
+{
+  ThreadCall *call = data;
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(XgCache) cache = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  GAsyncResult *slot = NULL;
+
+  g_main_context_push_thread_default (context);
+  cache = xg_cache_open_device (call->path, &error);
+  g_assert_no_error (error);
+  xg_cache_lookup_pin_async (cache, SERVER, NULL, on_thread_result, &slot);
+  while (slot == NULL)
+    g_main_context_iteration (context, TRUE);
+  result = slot;
+  call->on_own_context = g_main_context_is_owner (context);
+  call->pin = xg_cache_lookup_pin_finish (cache, result, &error);
+  g_assert_no_error (error);
+  g_clear_object (&cache);
+  g_main_context_pop_thread_default (context);
+  return NULL;
+}
+
+static void
+test_thread_default_context (Fixture       *fixture,
+                             gconstpointer  data)
+{
+  g_autoptr(XgCache) cache = NULL;
+  g_autoptr(GError) error = NULL;
+  ThreadCall call = { fixture->device_path, NULL, FALSE };
+  GThread *thread;
+
+  cache = xg_cache_open_device (fixture->device_path, &error);
+  g_assert_no_error (error);
+  g_assert_true (store_pin (cache, SERVER, FP_A, &error));
+  g_clear_object (&cache);
+
+  thread = g_thread_new ("caller", call_from_thread_main, &call);
+  g_thread_join (thread);
+  g_assert_true (call.on_own_context);
+  g_assert_cmpstr (call.pin, ==, FP_A);
+  g_free (call.pin);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *home = NULL;
+  g_autofree char *data_home = NULL;
+  int status;
+
+  /* Before anything asks GLib for the folder: it is read once. */
+  home = g_dir_make_tmp ("xg-test-cache-home-XXXXXX", &error);
+  g_assert_no_error (error);
+  data_home = g_build_filename (home, "data", NULL);
+  g_setenv ("XDG_DATA_HOME", data_home, TRUE);
+
+  g_test_init (&argc, &argv, NULL);
+  main_thread = g_thread_self ();
+
+  g_test_add_func ("/cache/paths", test_paths);
+
+#define ADD(path, func) \
+  g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+
+  ADD ("/cache/pins", test_pins);
+  ADD ("/cache/pins/same-fingerprint-keeps-first-seen", test_pin_same_fingerprint_keeps_first_seen);
+  ADD ("/cache/profile", test_profile);
+  ADD ("/cache/profile/damaged-row", test_profile_damaged_row);
+  ADD ("/cache/migrations/once", test_migrations_once);
+  ADD ("/cache/migrations/too-new", test_too_new);
+  ADD ("/cache/migrations/wrong-kind", test_wrong_kind);
+  ADD ("/cache/corrupt/garbage", test_corrupt_garbage);
+  ADD ("/cache/corrupt/schema", test_corrupt_schema);
+  ADD ("/cache/corrupt/data", test_corrupt_data);
+  ADD ("/cache/unopenable", test_unopenable);
+  ADD ("/cache/concurrent-in-order", test_concurrent_in_order);
+  ADD ("/cache/close-drains", test_close_drains);
+  ADD ("/cache/dispose-closes", test_dispose_closes);
+  ADD ("/cache/cancelled", test_cancelled);
+  ADD ("/cache/thread-default-context", test_thread_default_context);
+
+#undef ADD
+
+  status = g_test_run ();
+  rm_rf (home);
+  return status;
+}
