@@ -496,6 +496,14 @@ cache_open (CacheKind    kind,
   return g_steal_pointer (&self);
 }
 
+/* The database file. */
+const char *
+xg_cache_get_path (XgCache *self)
+{
+  g_return_val_if_fail (XG_IS_CACHE (self), NULL);
+  return self->path;
+}
+
 /**
  * xg_cache_open_device:
  * @path: the database file (see xg_paths_device_db()); created if missing

@@ -44,6 +44,7 @@ XgCache  *xg_cache_open_device         (const char           *path,
 XgCache  *xg_cache_open_account        (const char           *path,
                                         GError              **error);
 void      xg_cache_close               (XgCache              *self);
+const char *xg_cache_get_path          (XgCache              *self);
 
 /* Device database: the SHA-256 fingerprint ("AB:CD:…") pinned for a
  * "host:port"; NULL from finish when none is pinned yet. */

@@ -17,6 +17,8 @@
 
 #include "config.h"
 
+#include <errno.h>
+
 #include "xg-proto.h"
 #include "xg-session.h"
 
@@ -62,6 +64,7 @@ struct _XgSession
 
   char            *server;
   XgCache         *device_cache;
+  XgCache         *account_cache;    /* the logged-in account's own database */
 
   XgSessionState   state;
   guint64          account_id;
@@ -221,6 +224,40 @@ forget_login (XgSession *self)
       g_clear_object (&self->profile);
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROFILE]);
     }
+  g_clear_object (&self->account_cache);
+}
+
+/* Each account keeps what the server told it in its own database, beside
+ * the device database: DIR/device.db, DIR/accounts/<id>.db. */
+static void
+open_account_cache (XgSession *self,
+                    guint64    account_id)
+{
+  g_autofree char *dir = g_path_get_dirname (xg_cache_get_path (self->device_cache));
+  g_autofree char *accounts = g_build_filename (dir, "accounts", NULL);
+  g_autofree char *name = g_strdup_printf ("%" G_GUINT64_FORMAT ".db", account_id);
+  g_autofree char *path = g_build_filename (accounts, name, NULL);
+  g_autoptr(GError) error = NULL;
+
+  if (self->account_cache != NULL && g_strcmp0 (xg_cache_get_path (self->account_cache), path) == 0)
+    return;
+  g_clear_object (&self->account_cache);
+  if (g_mkdir_with_parents (accounts, 0700) != 0)
+    {
+      g_warning ("Cannot create %s: %s", accounts, g_strerror (errno));
+      return;
+    }
+  self->account_cache = xg_cache_open_account (path, &error);
+  if (self->account_cache == NULL)
+    g_warning ("The account's local database is unusable: %s", error->message);
+}
+
+static void
+cache_profile (XgSession *self)
+{
+  if (self->account_cache != NULL && self->profile != NULL)
+    xg_cache_store_profile_async (self->account_cache, xg_profile_to_variant (self->profile),
+                                  NULL, NULL, NULL);
 }
 
 /* --- Writing ------------------------------------------------------------- */
@@ -556,6 +593,7 @@ handle_push (XgSession          *self,
           }
         else
           xg_profile_update (self->profile, email, nickname, fields);
+        cache_profile (self);
 
         if (self->login_task != NULL)
           {
@@ -954,6 +992,7 @@ on_login_ok (XgSession          *self,
       self->account_id = account_id;
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ACCOUNT_ID]);
     }
+  open_account_cache (self, account_id);
   if (self->token == NULL || !g_bytes_equal (self->token, token))
     {
       g_clear_pointer (&self->token, g_bytes_unref);
@@ -1090,7 +1129,10 @@ on_profile_answer (XgSession          *self,
     }
   xg_proto_profile_get (frame->body, &id, &email, &nickname, &fields);
   if (self->profile != NULL && xg_profile_get_account_id (self->profile) == id)
-    xg_profile_update (self->profile, email, nickname, fields);
+    {
+      xg_profile_update (self->profile, email, nickname, fields);
+      cache_profile (self);
+    }
   g_task_return_boolean (call->task, TRUE);
   call_free (call);
 }
@@ -1444,6 +1486,7 @@ xg_session_dispose (GObject *object)
 
   xg_session_disconnect (self);
   g_clear_object (&self->socket_client);
+  g_clear_object (&self->account_cache);
   g_clear_object (&self->device_cache);
   g_clear_object (&self->profile);
 

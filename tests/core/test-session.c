@@ -55,6 +55,18 @@ fixture_teardown (Fixture       *f,
     g_autofree char *shm = g_strconcat (path, "-shm", NULL);
     g_unlink (shm);
   }
+  {
+    g_autofree char *accounts = g_build_filename (f->dir, "accounts", NULL);
+    g_autoptr(GDir) listing = g_dir_open (accounts, 0, NULL);
+    const char *name;
+
+    while (listing != NULL && (name = g_dir_read_name (listing)) != NULL)
+      {
+        g_autofree char *file = g_build_filename (accounts, name, NULL);
+        g_unlink (file);
+      }
+    g_rmdir (accounts);
+  }
   g_rmdir (f->dir);
   g_free (f->dir);
 }
@@ -189,6 +201,17 @@ login_through (XgSession  *session,
 }
 
 static void
+loaded_profile (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GVariant **out = user_data;
+  g_autoptr(GError) error = NULL;
+
+  *out = xg_cache_load_profile_finish (XG_CACHE (source), result, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (*out);
+}
+
+static void
 test_register_and_login (Fixture *f, gconstpointer data)
 {
   g_autoptr(XgSession) session = xg_session_new (f->server->address, f->device);
@@ -207,6 +230,26 @@ test_register_and_login (Fixture *f, gconstpointer data)
   g_assert_cmpstr (xg_profile_get_nickname (profile), ==, "安娜");
   g_assert_cmpstr (xg_profile_get_email (profile), ==, "anna@example.com");
   g_assert_nonnull (xg_session_get_resume_token (session));
+
+  /* The account's own database keeps the profile for the next start. */
+  g_clear_object (&session);
+  {
+    g_autofree char *name = g_strdup_printf ("%" G_GUINT64_FORMAT ".db", id);
+    g_autofree char *path = g_build_filename (f->dir, "accounts", name, NULL);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(XgCache) account = xg_cache_open_account (path, &error);
+    g_autoptr(GVariant) cached = NULL;
+    g_autoptr(XgProfile) restored = NULL;
+
+    g_assert_no_error (error);
+    xg_cache_load_profile_async (account, NULL, loaded_profile, &cached);
+    while (cached == NULL)
+      g_main_context_iteration (NULL, TRUE);
+    restored = xg_profile_new_from_packet (g_steal_pointer (&cached));
+    g_assert_cmpuint (xg_profile_get_account_id (restored), ==, id);
+    g_assert_cmpstr (xg_profile_get_nickname (restored), ==, "安娜");
+    xg_cache_close (account);
+  }
 }
 
 static void
