@@ -52,6 +52,7 @@ struct _XgServer
   int               epoll_fd;
   GSource          *epoll_source;
   guint             sweep_id;
+  guint             sweeps;          /* limiters are pruned every 60th */
 
   GHashTable       *connections;     /* XgServerConnection* set, owns a ref */
   GHashTable       *online;          /* account id (guint64*) → XgServerConnection* */

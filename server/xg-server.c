@@ -154,7 +154,6 @@ sweep (gpointer user_data)
   g_autoptr(GPtrArray) expired = g_ptr_array_new_with_free_func ((GDestroyNotify) xg_server_connection_unref);
   GHashTableIter iter;
   XgServerConnection *conn;
-  static guint ticks;
 
   g_hash_table_iter_init (&iter, self->connections);
   while (g_hash_table_iter_next (&iter, (gpointer *) &conn, NULL))
@@ -195,7 +194,7 @@ sweep (gpointer user_data)
     }
   g_ptr_array_set_size (self->closed, 0);
 
-  if (++ticks % 60 == 0)
+  if (++self->sweeps % 60 == 0)
     {
       gint64 seconds = xg_server_now_seconds ();
 
