@@ -130,6 +130,11 @@ main (int   argc,
       return 1;
     }
 
+  /* Before anyone can know we are up: a SIGTERM from then on is a clean shutdown. */
+  loop = g_main_loop_new (NULL, FALSE);
+  g_unix_signal_add (SIGTERM, on_terminate, server);
+  g_unix_signal_add (SIGINT, on_terminate, server);
+
   /* Tests and scripts read these lines; keep their shape. */
   g_print ("xinge-server %s\n", PACKAGE_VERSION);
   g_print ("data: %s\n", data_dir);
@@ -140,9 +145,6 @@ main (int   argc,
   g_print ("listening: %s://%s\n", plain ? "tcp" : "tls", bound);
   fflush (stdout);
 
-  loop = g_main_loop_new (NULL, FALSE);
-  g_unix_signal_add (SIGTERM, on_terminate, server);
-  g_unix_signal_add (SIGINT, on_terminate, server);
   g_main_loop_run (loop);
   g_main_loop_unref (loop);
 

@@ -124,7 +124,8 @@ enum {
 static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
 
-static void start_connect   (XgSession *self);
+static void start_connect       (XgSession *self);
+static void close_account_cache (XgSession *self);
 static void link_lost       (XgSession *self, const char *why);
 static void send_call       (XgSession *self, Call *call);
 
@@ -224,7 +225,7 @@ forget_login (XgSession *self)
       g_clear_object (&self->profile);
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROFILE]);
     }
-  g_clear_object (&self->account_cache);
+  close_account_cache (self);
 }
 
 /* Each account keeps what the server told it in its own database, beside
@@ -241,7 +242,7 @@ open_account_cache (XgSession *self,
 
   if (self->account_cache != NULL && g_strcmp0 (xg_cache_get_path (self->account_cache), path) == 0)
     return;
-  g_clear_object (&self->account_cache);
+  close_account_cache (self);
   if (g_mkdir_with_parents (accounts, 0700) != 0)
     {
       g_warning ("Cannot create %s: %s", accounts, g_strerror (errno));
@@ -250,6 +251,15 @@ open_account_cache (XgSession *self,
   self->account_cache = xg_cache_open_account (path, &error);
   if (self->account_cache == NULL)
     g_warning ("The account's local database is unusable: %s", error->message);
+}
+
+/* Waits for its pending writes, so what the session saw is on disk. */
+static void
+close_account_cache (XgSession *self)
+{
+  if (self->account_cache != NULL)
+    xg_cache_close (self->account_cache);
+  g_clear_object (&self->account_cache);
 }
 
 static void
@@ -1486,7 +1496,7 @@ xg_session_dispose (GObject *object)
 
   xg_session_disconnect (self);
   g_clear_object (&self->socket_client);
-  g_clear_object (&self->account_cache);
+  close_account_cache (self);
   g_clear_object (&self->device_cache);
   g_clear_object (&self->profile);
 
