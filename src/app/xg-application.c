@@ -1,0 +1,909 @@
+/* xg-application.c: the Xinge desktop app, one instance per profile
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "Xinge"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "xg-application.h"
+#include "xg-keyring.h"
+#include "xg-login-window.h"
+#include "xg-main-window.h"
+#include "xg-paths.h"
+#include "xg-preferences-window.h"
+#include "xg-proto.h"
+
+struct _XgApplication
+{
+  AdwApplication  parent_instance;
+
+  char           *profile;
+  char           *server_override;   /* --server, for this run only */
+  gboolean        server_from_command_line;
+  char           *settings_server;
+  GSettings      *settings;
+  XgCache        *device_cache;
+  XgSession      *session;
+
+  /* What this profile remembered last (state.ini in its app dir): the
+   * keyring is shared by all profiles, so a profile only resumes the
+   * account it saved itself. */
+  char           *state_server;
+  char           *state_email;
+  gboolean        state_remembered;
+
+  GtkWindow      *login_window;      /* weak */
+  GtkWindow      *main_window;       /* weak */
+  GtkWindow      *alert_dialog;      /* weak */
+};
+
+G_DEFINE_FINAL_TYPE (XgApplication, xg_application, ADW_TYPE_APPLICATION)
+
+/* g_set_str () needs GLib 2.76. */
+static void
+set_str (char       **slot,
+         const char  *value)
+{
+  char *copy = g_strdup (value);
+
+  g_free (*slot);
+  *slot = copy;
+}
+
+static void xg_application_show_login (XgApplication *self);
+
+/* --- Profiles and servers ------------------------------------------------ */
+
+gboolean
+xg_application_profile_is_valid (const char *profile)
+{
+  gsize len;
+
+  if (profile == NULL || profile[0] == '\0' || profile[0] == '.')
+    return FALSE;
+  len = strlen (profile);
+  if (len > 64)
+    return FALSE;
+  for (const char *p = profile; *p; p++)
+    if (!g_ascii_isalnum (*p) && *p != '.' && *p != '_' && *p != '-')
+      return FALSE;
+  return TRUE;
+}
+
+/* io.github.xinge.Xinge for the default profile; otherwise a child id with
+ * every byte that is not a letter or digit escaped as _XX, so distinct
+ * profile names never share an id. */
+char *
+xg_application_id_for_profile (const char *profile)
+{
+  GString *id;
+
+  g_return_val_if_fail (xg_application_profile_is_valid (profile), NULL);
+
+  if (g_str_equal (profile, XG_APPLICATION_DEFAULT_PROFILE))
+    return g_strdup (APP_ID);
+
+  id = g_string_new (APP_ID ".Profile_");
+  for (const char *p = profile; *p; p++)
+    {
+      if (g_ascii_isalnum (*p))
+        g_string_append_c (id, *p);
+      else
+        g_string_append_printf (id, "_%02x", (guchar) *p);
+    }
+  return g_string_free (id, FALSE);
+}
+
+gboolean
+xg_application_server_is_valid (const char *server)
+{
+  const char *colon;
+  guint64 port;
+  char *end = NULL;
+
+  if (server == NULL || server[0] == '\0')
+    return FALSE;
+  for (const char *p = server; *p; p++)
+    if (g_ascii_isspace (*p) || g_ascii_iscntrl (*p))
+      return FALSE;
+  colon = strrchr (server, ':');
+  if (colon == NULL || colon == server || colon[1] == '\0')
+    return FALSE;
+  port = g_ascii_strtoull (colon + 1, &end, 10);
+  return *end == '\0' && port > 0 && port <= 65535;
+}
+
+gboolean
+xg_application_set_profile (XgApplication  *self,
+                            const char     *profile,
+                            GError        **error)
+{
+  g_autofree char *id = NULL;
+
+  g_return_val_if_fail (XG_IS_APPLICATION (self), FALSE);
+  g_return_val_if_fail (!g_application_get_is_registered (G_APPLICATION (self)), FALSE);
+
+  if (!xg_application_profile_is_valid (profile))
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   _("“%s” is not a valid profile name: use 1 to 64 letters, digits, “.”, “_” or “-”, not starting with “.”"),
+                   profile);
+      return FALSE;
+    }
+  id = xg_application_id_for_profile (profile);
+  set_str (&self->profile, profile);
+  g_application_set_application_id (G_APPLICATION (self), id);
+  return TRUE;
+}
+
+const char *
+xg_application_get_profile (XgApplication *self)
+{
+  g_return_val_if_fail (XG_IS_APPLICATION (self), NULL);
+  return self->profile;
+}
+
+GSettings *
+xg_application_get_settings (XgApplication *self)
+{
+  g_return_val_if_fail (XG_IS_APPLICATION (self), NULL);
+  if (self->settings == NULL)
+    self->settings = g_settings_new (APP_ID);
+  return self->settings;
+}
+
+const char *
+xg_application_get_server (XgApplication *self)
+{
+  g_return_val_if_fail (XG_IS_APPLICATION (self), NULL);
+
+  if (self->server_override != NULL)
+    return self->server_override;
+  g_free (self->settings_server);
+  self->settings_server = g_settings_get_string (xg_application_get_settings (self), "server");
+  return self->settings_server;
+}
+
+/* For this run (what --server or the login window's "Server" row says). */
+void
+xg_application_set_server (XgApplication *self,
+                           const char    *server)
+{
+  g_return_if_fail (XG_IS_APPLICATION (self));
+  g_return_if_fail (xg_application_server_is_valid (server));
+  set_str (&self->server_override, server);
+}
+
+char *
+xg_application_format_fingerprint (const char *fingerprint)
+{
+  g_auto(GStrv) pairs = NULL;
+  GString *text;
+
+  if (fingerprint == NULL || fingerprint[0] == '\0')
+    return g_strdup ("—");
+  pairs = g_strsplit (fingerprint, ":", -1);
+  text = g_string_new (NULL);
+  for (guint i = 0; pairs[i] != NULL; i++)
+    {
+      if (i > 0)
+        g_string_append_c (text, i % 8 == 0 ? '\n' : ':');
+      g_string_append (text, pairs[i]);
+    }
+  return g_string_free (text, FALSE);
+}
+
+/* --- The profile's own state --------------------------------------------- */
+
+static char *
+state_path (XgApplication *self)
+{
+  g_autofree char *dir = xg_paths_app_dir (self->profile);
+
+  return g_build_filename (dir, "state.ini", NULL);
+}
+
+static void
+load_state (XgApplication *self)
+{
+  g_autoptr(GKeyFile) keyfile = g_key_file_new ();
+  g_autofree char *path = state_path (self);
+  g_autoptr(GError) error = NULL;
+
+  if (!g_key_file_load_from_file (keyfile, path, G_KEY_FILE_NONE, &error))
+    {
+      if (!g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+        g_warning ("Could not read %s: %s", path, error->message);
+      return;
+    }
+  g_free (self->state_server);
+  g_free (self->state_email);
+  self->state_server = g_key_file_get_string (keyfile, "account", "server", NULL);
+  self->state_email = g_key_file_get_string (keyfile, "account", "email", NULL);
+  self->state_remembered = g_key_file_get_boolean (keyfile, "account", "remembered", NULL);
+}
+
+static void
+on_state_saved (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!g_file_replace_contents_finish (G_FILE (source), result, NULL, &error))
+    g_warning ("Could not save the app state: %s", error->message);
+}
+
+static void
+save_state (XgApplication *self)
+{
+  g_autoptr(GKeyFile) keyfile = g_key_file_new ();
+  g_autofree char *path = state_path (self);
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GBytes) bytes = NULL;
+  char *data;
+  gsize len;
+
+  g_key_file_set_string (keyfile, "account", "server", self->state_server ? self->state_server : "");
+  g_key_file_set_string (keyfile, "account", "email", self->state_email ? self->state_email : "");
+  g_key_file_set_boolean (keyfile, "account", "remembered", self->state_remembered);
+  data = g_key_file_to_data (keyfile, &len, NULL);
+  bytes = g_bytes_new_take (data, len);
+
+  g_mkdir_with_parents (dir, 0700);
+  g_file_replace_contents_bytes_async (file, bytes, NULL, FALSE, G_FILE_CREATE_PRIVATE,
+                                       NULL, on_state_saved, NULL);
+}
+
+/* --- Credentials ---------------------------------------------------------- */
+
+static void
+on_keyring_stored (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!xg_keyring_store_finish (result, &error))
+    g_warning ("Could not save the login in the keyring: %s", error->message);
+}
+
+static void
+on_keyring_cleared (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!xg_keyring_clear_finish (result, &error))
+    g_warning ("Could not remove the saved login from the keyring: %s", error->message);
+}
+
+void
+xg_application_forget_credentials (XgApplication *self,
+                                   const char    *server,
+                                   const char    *email)
+{
+  g_return_if_fail (XG_IS_APPLICATION (self));
+
+  if (server == NULL || email == NULL)
+    return;
+  xg_keyring_clear_async (server, email, NULL, on_keyring_cleared, NULL);
+  if (self->state_remembered
+      && g_strcmp0 (self->state_server, server) == 0
+      && g_ascii_strcasecmp (self->state_email ? self->state_email : "", email) == 0)
+    {
+      self->state_remembered = FALSE;
+      save_state (self);
+    }
+}
+
+/* Turning "remember me" off forgets what is saved. */
+static void
+on_remember_me_changed (GSettings     *settings,
+                        const char    *key,
+                        XgApplication *self)
+{
+  if (!g_settings_get_boolean (settings, "remember-me") && self->state_remembered)
+    xg_application_forget_credentials (self, self->state_server, self->state_email);
+}
+
+/* --- Dialogs -------------------------------------------------------------- */
+
+static GtkWindow *
+dialog_parent (XgApplication *self)
+{
+  if (self->main_window != NULL)
+    return self->main_window;
+  if (self->login_window != NULL)
+    return self->login_window;
+  return gtk_application_get_active_window (GTK_APPLICATION (self));
+}
+
+static void
+set_alert_dialog (XgApplication *self,
+                  GtkWindow     *dialog)
+{
+  if (self->alert_dialog != NULL)
+    {
+      g_object_remove_weak_pointer (G_OBJECT (self->alert_dialog), (gpointer *) &self->alert_dialog);
+      gtk_window_destroy (self->alert_dialog);
+    }
+  self->alert_dialog = dialog;
+  if (dialog != NULL)
+    g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *) &self->alert_dialog);
+}
+
+GtkWindow *
+xg_application_get_alert_dialog (XgApplication *self)
+{
+  g_return_val_if_fail (XG_IS_APPLICATION (self), NULL);
+  return self->alert_dialog;
+}
+
+static GtkWidget *
+fingerprint_row (const char *title,
+                 const char *fingerprint)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 4);
+  GtkWidget *heading = gtk_label_new (title);
+  g_autofree char *text = xg_application_format_fingerprint (fingerprint);
+  GtkWidget *value = gtk_label_new (text);
+
+  gtk_label_set_xalign (GTK_LABEL (heading), 0);
+  gtk_widget_add_css_class (heading, "heading");
+  gtk_label_set_xalign (GTK_LABEL (value), 0);
+  gtk_label_set_selectable (GTK_LABEL (value), TRUE);
+  gtk_widget_add_css_class (value, "monospace");
+  gtk_widget_add_css_class (value, "xg-fingerprint");
+  gtk_accessible_update_property (GTK_ACCESSIBLE (value),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, title,
+                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, fingerprint ? fingerprint : "",
+                                  -1);
+  gtk_box_append (GTK_BOX (box), heading);
+  gtk_box_append (GTK_BOX (box), value);
+  return box;
+}
+
+static void
+show_identity_changed (XgApplication *self,
+                       const char    *server,
+                       const char    *pinned,
+                       const char    *presented)
+{
+  GtkWidget *dialog;
+  GtkWidget *box;
+
+  dialog = adw_message_dialog_new (dialog_parent (self),
+                                   _("The Server’s Identity Has Changed"), NULL);
+  adw_message_dialog_format_body (ADW_MESSAGE_DIALOG (dialog),
+                                  _("The server at %s presented a different certificate than the one this device trusted before. "
+                                    "Someone may be intercepting the connection to read your messages and password, "
+                                    "or the server’s operator replaced its certificate.\n\n"
+                                    "Xinge will not connect to this server. Ask its operator which fingerprint is right."),
+                                  server);
+  box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 12);
+  gtk_box_append (GTK_BOX (box), fingerprint_row (_("Trusted fingerprint"), pinned));
+  gtk_box_append (GTK_BOX (box), fingerprint_row (_("Presented fingerprint"), presented));
+  adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), box);
+  adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", _("Close"));
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "close");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "close");
+  gtk_window_set_modal (GTK_WINDOW (dialog), TRUE);
+  gtk_widget_add_css_class (dialog, "xg-identity-dialog");
+
+  set_alert_dialog (self, GTK_WINDOW (dialog));
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+/* The text for an XgProtoForcedLogout reason, in the user's language. */
+static const char *
+forced_logout_text (guint reason)
+{
+  switch (reason)
+    {
+    case XG_PROTO_FORCED_LOGOUT_HEARTBEAT_LOST:
+      return _("The connection to the server was lost.");
+    case XG_PROTO_FORCED_LOGOUT_LOGGED_IN_ELSEWHERE:
+      return _("Your account was logged in on another device.");
+    case XG_PROTO_FORCED_LOGOUT_ACCOUNT_DISABLED:
+      return _("Your account has been disabled.");
+    case XG_PROTO_FORCED_LOGOUT_SERVER_SHUTDOWN:
+      return _("The server is shutting down.");
+    default:
+      return _("The server ended your session.");
+    }
+}
+
+/* --- Sessions ------------------------------------------------------------- */
+
+XgSession *
+xg_application_get_session (XgApplication *self)
+{
+  g_return_val_if_fail (XG_IS_APPLICATION (self), NULL);
+  return self->session;
+}
+
+static void
+drop_session (XgApplication *self)
+{
+  if (self->session == NULL)
+    return;
+  g_signal_handlers_disconnect_by_data (self->session, self);
+  xg_session_disconnect (self->session);
+  g_clear_object (&self->session);
+}
+
+static void
+close_main_window (XgApplication *self)
+{
+  if (self->main_window != NULL)
+    gtk_window_destroy (self->main_window);
+}
+
+static void
+on_forced_logout (XgSession     *session,
+                  guint          reason,
+                  const char    *message,
+                  XgApplication *self)
+{
+  g_autoptr(XgSession) hold = g_object_ref (session);
+  g_autofree char *server = g_strdup (xg_session_get_server (session));
+  g_autofree char *email = g_strdup (self->state_email);
+  const char *text = forced_logout_text (reason);
+  GtkWidget *dialog;
+
+  g_message ("The server logged this session out (reason %u)", reason);
+
+  /* Another device has the account now, or nobody may use it, or the
+   * token was refused on a reconnect (reason 0): the saved token must not
+   * bring this device back in by itself. A lost heartbeat or a server
+   * shutdown keeps it for the next start. */
+  if (reason != XG_PROTO_FORCED_LOGOUT_HEARTBEAT_LOST
+      && reason != XG_PROTO_FORCED_LOGOUT_SERVER_SHUTDOWN)
+    {
+      if (self->state_remembered)
+        xg_application_forget_credentials (self, server, email);
+    }
+
+  drop_session (self);
+  xg_application_show_login (self);
+  close_main_window (self);
+  xg_login_window_show_error (XG_LOGIN_WINDOW (self->login_window), text);
+
+  dialog = adw_message_dialog_new (self->login_window, _("You Were Logged Out"), text);
+  adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", _("Close"));
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "close");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "close");
+  gtk_window_set_modal (GTK_WINDOW (dialog), TRUE);
+  set_alert_dialog (self, GTK_WINDOW (dialog));
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+on_identity_changed (XgSession     *session,
+                     const char    *pinned,
+                     const char    *presented,
+                     XgApplication *self)
+{
+  g_autofree char *server = g_strdup (xg_session_get_server (session));
+
+  g_message ("The certificate of %s is not the pinned one", server);
+
+  /* No way to continue: a logged-in window goes back to the login screen. */
+  if (self->main_window != NULL)
+    {
+      drop_session (self);
+      xg_application_show_login (self);
+      close_main_window (self);
+    }
+  if (self->login_window != NULL)
+    xg_login_window_show_error (XG_LOGIN_WINDOW (self->login_window),
+                                _("The server’s identity has changed. Xinge will not connect to it."));
+  show_identity_changed (self, server, pinned, presented);
+}
+
+static void
+on_server_error (XgSession     *session,
+                 guint          code,
+                 const char    *message,
+                 XgApplication *self)
+{
+  g_debug ("Unsolicited server error %u: %s", code, message);
+}
+
+XgSession *
+xg_application_ensure_session (XgApplication  *self,
+                               const char     *server,
+                               GError        **error)
+{
+  g_return_val_if_fail (XG_IS_APPLICATION (self), NULL);
+  g_return_val_if_fail (server != NULL, NULL);
+
+  if (self->session != NULL
+      && g_strcmp0 (xg_session_get_server (self->session), server) == 0
+      && xg_session_get_state (self->session) != XG_SESSION_LOGGED_IN)
+    return self->session;
+
+  drop_session (self);
+
+  if (self->device_cache == NULL)
+    {
+      g_autofree char *path = xg_paths_device_db (self->profile);
+      g_autofree char *dir = g_path_get_dirname (path);
+
+      g_mkdir_with_parents (dir, 0700);
+      self->device_cache = xg_cache_open_device (path, error);
+      if (self->device_cache == NULL)
+        return NULL;
+    }
+
+  self->session = xg_session_new (server, self->device_cache);
+  g_signal_connect (self->session, "forced-logout", G_CALLBACK (on_forced_logout), self);
+  g_signal_connect (self->session, "identity-changed", G_CALLBACK (on_identity_changed), self);
+  g_signal_connect (self->session, "server-error", G_CALLBACK (on_server_error), self);
+  return self->session;
+}
+
+/* --- Windows -------------------------------------------------------------- */
+
+GtkWindow *
+xg_application_get_login_window (XgApplication *self)
+{
+  g_return_val_if_fail (XG_IS_APPLICATION (self), NULL);
+  return self->login_window;
+}
+
+GtkWindow *
+xg_application_get_main_window (XgApplication *self)
+{
+  g_return_val_if_fail (XG_IS_APPLICATION (self), NULL);
+  return self->main_window;
+}
+
+static void
+set_window (GtkWindow **slot,
+            GtkWindow  *window)
+{
+  if (*slot != NULL)
+    g_object_remove_weak_pointer (G_OBJECT (*slot), (gpointer *) slot);
+  *slot = window;
+  if (window != NULL)
+    g_object_add_weak_pointer (G_OBJECT (window), (gpointer *) slot);
+}
+
+static void
+xg_application_show_login (XgApplication *self)
+{
+  if (self->login_window == NULL)
+    {
+      set_window (&self->login_window, GTK_WINDOW (xg_login_window_new (self)));
+      if (self->state_email != NULL && self->state_email[0] != '\0')
+        xg_login_window_set_email (XG_LOGIN_WINDOW (self->login_window), self->state_email);
+    }
+  gtk_window_present (self->login_window);
+}
+
+void
+xg_application_logged_in (XgApplication *self,
+                          gboolean       remember)
+{
+  XgSession *session;
+  const char *server;
+  const char *email;
+  const char *token;
+
+  g_return_if_fail (XG_IS_APPLICATION (self));
+  g_return_if_fail (self->session != NULL);
+  g_return_if_fail (xg_session_get_state (self->session) == XG_SESSION_LOGGED_IN);
+
+  session = self->session;
+  server = xg_session_get_server (session);
+  email = xg_session_get_email (session);
+  token = xg_session_get_resume_token (session);
+
+  /* A profile remembers one login: another account's token goes. */
+  if (self->state_remembered
+      && (!remember
+          || g_strcmp0 (self->state_server, server) != 0
+          || g_ascii_strcasecmp (self->state_email ? self->state_email : "", email ? email : "") != 0))
+    xg_application_forget_credentials (self, self->state_server, self->state_email);
+
+  if (remember && token != NULL)
+    {
+      XgCredentials credentials = {
+        .server = (char *) server,
+        .email = (char *) email,
+        .account_id = xg_session_get_account_id (session),
+        .token = (char *) token,
+      };
+      xg_keyring_store_async (&credentials, NULL, on_keyring_stored, NULL);
+    }
+
+  set_str (&self->state_server, server);
+  set_str (&self->state_email, email);
+  self->state_remembered = remember && token != NULL;
+  save_state (self);
+
+  /* A server typed into the login window becomes the default, unless this
+   * run was pointed somewhere with --server. */
+  if (!self->server_from_command_line)
+    {
+      g_autofree char *saved = g_settings_get_string (xg_application_get_settings (self), "server");
+      if (g_strcmp0 (saved, server) != 0)
+        g_settings_set_string (self->settings, "server", server);
+    }
+
+  if (self->main_window == NULL)
+    set_window (&self->main_window, GTK_WINDOW (xg_main_window_new (self, session)));
+  gtk_window_present (self->main_window);
+  if (self->login_window != NULL)
+    gtk_window_destroy (self->login_window);
+}
+
+static void
+on_logged_out (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(XgApplication) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!xg_session_logout_finish (XG_SESSION (source), result, &error))
+    g_message ("Logging out on the server failed: %s", error->message);
+  xg_session_disconnect (XG_SESSION (source));
+  g_application_release (G_APPLICATION (self));
+}
+
+void
+xg_application_logout (XgApplication *self)
+{
+  g_autoptr(XgSession) session = NULL;
+
+  g_return_if_fail (XG_IS_APPLICATION (self));
+
+  if (self->session == NULL)
+    return;
+
+  session = g_object_ref (self->session);
+  if (self->state_remembered)
+    xg_application_forget_credentials (self, self->state_server, self->state_email);
+
+  /* The windows change at once; the server's answer may take a while. */
+  g_signal_handlers_disconnect_by_data (self->session, self);
+  g_clear_object (&self->session);
+  xg_application_show_login (self);
+  close_main_window (self);
+
+  g_application_hold (G_APPLICATION (self));
+  xg_session_logout_async (session, NULL, on_logged_out, g_object_ref (self));
+}
+
+/* --- Actions -------------------------------------------------------------- */
+
+static void
+about_activated (GSimpleAction *action,
+                 GVariant      *parameter,
+                 gpointer       user_data)
+{
+  XgApplication *self = user_data;
+  const char *developers[] = { "The Xinge contributors", NULL };
+  GtkWidget *about;
+
+  about = g_object_new (ADW_TYPE_ABOUT_WINDOW,
+                        "transient-for", gtk_application_get_active_window (GTK_APPLICATION (self)),
+                        "application-name", _("Xinge"),
+                        "application-icon", APP_ID,
+                        "developer-name", _("The Xinge contributors"),
+                        "version", PACKAGE_VERSION,
+                        "comments", _("Chat with friends and groups on a server anyone can run"),
+                        "copyright", _("© 2025 The Xinge contributors"),
+                        "license-type", GTK_LICENSE_GPL_3_0,
+                        "developers", developers,
+                        /* Translators: your names, one per line, shown in the About window */
+                        "translator-credits", _("translator-credits"),
+                        NULL);
+  gtk_window_present (GTK_WINDOW (about));
+}
+
+static void
+preferences_activated (GSimpleAction *action,
+                       GVariant      *parameter,
+                       gpointer       user_data)
+{
+  XgApplication *self = user_data;
+  XgPreferencesWindow *window;
+
+  window = xg_preferences_window_new (xg_application_get_settings (self));
+  gtk_window_set_transient_for (GTK_WINDOW (window),
+                                gtk_application_get_active_window (GTK_APPLICATION (self)));
+  gtk_window_present (GTK_WINDOW (window));
+}
+
+static void
+quit_activated (GSimpleAction *action,
+                GVariant      *parameter,
+                gpointer       user_data)
+{
+  XgApplication *self = user_data;
+  GList *windows = gtk_application_get_windows (GTK_APPLICATION (self));
+
+  /* Destroying windows lets each save its state. */
+  while (windows != NULL)
+    {
+      GtkWindow *window = windows->data;
+      windows = windows->next;
+      gtk_window_close (window);
+    }
+  g_application_quit (G_APPLICATION (self));
+}
+
+static const GActionEntry app_actions[] = {
+  { .name = "about", .activate = about_activated },
+  { .name = "preferences", .activate = preferences_activated },
+  { .name = "quit", .activate = quit_activated },
+};
+
+/* --- GApplication --------------------------------------------------------- */
+
+static int
+xg_application_handle_local_options (GApplication *app,
+                                     GVariantDict *options)
+{
+  XgApplication *self = XG_APPLICATION (app);
+  g_autoptr(GError) error = NULL;
+  const char *profile = NULL;
+  const char *server = NULL;
+
+  if (g_variant_dict_contains (options, "version"))
+    {
+      g_print ("xinge %s\n", PACKAGE_VERSION);
+      return 0;
+    }
+
+  if (g_variant_dict_lookup (options, "profile", "&s", &profile)
+      && !xg_application_set_profile (self, profile, &error))
+    {
+      g_printerr ("%s\n", error->message);
+      return 1;
+    }
+
+  if (g_variant_dict_lookup (options, "server", "&s", &server))
+    {
+      if (!xg_application_server_is_valid (server))
+        {
+          g_printerr (_("“%s” is not a server address: use HOST:PORT, e.g. 127.0.0.1:7447"), server);
+          g_printerr ("\n");
+          return 1;
+        }
+      xg_application_set_server (self, server);
+      self->server_from_command_line = TRUE;
+    }
+
+  return G_APPLICATION_CLASS (xg_application_parent_class)->handle_local_options (app, options);
+}
+
+static void
+xg_application_startup (GApplication *app)
+{
+  XgApplication *self = XG_APPLICATION (app);
+  static const char *quit_accels[] = { "<Control>q", NULL };
+  static const char *preferences_accels[] = { "<Control>comma", NULL };
+  static const char *profile_accels[] = { "<Control>p", NULL };
+
+  G_APPLICATION_CLASS (xg_application_parent_class)->startup (app);
+
+  g_action_map_add_action_entries (G_ACTION_MAP (self), app_actions, G_N_ELEMENTS (app_actions), self);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", quit_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.preferences", preferences_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.profile", profile_accels);
+
+  g_signal_connect_object (xg_application_get_settings (self), "changed::remember-me",
+                           G_CALLBACK (on_remember_me_changed), self, 0);
+  load_state (self);
+}
+
+static void
+xg_application_activate (GApplication *app)
+{
+  XgApplication *self = XG_APPLICATION (app);
+  gboolean first = self->login_window == NULL && self->main_window == NULL;
+
+  if (self->main_window != NULL)
+    {
+      gtk_window_present (self->main_window);
+      return;
+    }
+
+  xg_application_show_login (self);
+
+  /* At start, a profile that saved its login logs in without asking. */
+  if (first
+      && self->state_remembered
+      && g_settings_get_boolean (xg_application_get_settings (self), "remember-me")
+      && g_strcmp0 (self->state_server, xg_application_get_server (self)) == 0)
+    xg_login_window_resume (XG_LOGIN_WINDOW (self->login_window), self->state_email);
+}
+
+static void
+xg_application_shutdown (GApplication *app)
+{
+  XgApplication *self = XG_APPLICATION (app);
+
+  /* Quitting is not logging out: the saved token stays valid. */
+  drop_session (self);
+  G_APPLICATION_CLASS (xg_application_parent_class)->shutdown (app);
+  /* The window's size was written as it closed; dconf writes are
+   * asynchronous and would be lost at exit otherwise. */
+  g_settings_sync ();
+}
+
+static void
+xg_application_finalize (GObject *object)
+{
+  XgApplication *self = XG_APPLICATION (object);
+
+  set_window (&self->login_window, NULL);
+  set_window (&self->main_window, NULL);
+  set_alert_dialog (self, NULL);
+  drop_session (self);
+  if (self->device_cache != NULL)
+    xg_cache_close (self->device_cache);
+  g_clear_object (&self->device_cache);
+  g_clear_object (&self->settings);
+  g_free (self->profile);
+  g_free (self->server_override);
+  g_free (self->settings_server);
+  g_free (self->state_server);
+  g_free (self->state_email);
+
+  G_OBJECT_CLASS (xg_application_parent_class)->finalize (object);
+}
+
+static void
+xg_application_class_init (XgApplicationClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
+
+  object_class->finalize = xg_application_finalize;
+  app_class->handle_local_options = xg_application_handle_local_options;
+  app_class->startup = xg_application_startup;
+  app_class->activate = xg_application_activate;
+  app_class->shutdown = xg_application_shutdown;
+}
+
+static void
+xg_application_init (XgApplication *self)
+{
+  static const GOptionEntry entries[] = {
+    { "profile", 'p', G_OPTION_FLAG_NONE, G_OPTION_ARG_STRING, NULL,
+      N_("Use a separate profile (its own window, login and local data), e.g. to run two accounts side by side"),
+      N_("NAME") },
+    { "server", 's', G_OPTION_FLAG_NONE, G_OPTION_ARG_STRING, NULL,
+      N_("The server to connect to (default: the “server” setting, 127.0.0.1:7447)"),
+      N_("HOST:PORT") },
+    { "version", 0, G_OPTION_FLAG_NONE, G_OPTION_ARG_NONE, NULL,
+      N_("Print the version and exit"), NULL },
+    G_OPTION_ENTRY_NULL
+  };
+
+  self->profile = g_strdup (XG_APPLICATION_DEFAULT_PROFILE);
+  g_application_add_main_option_entries (G_APPLICATION (self), entries);
+  g_application_set_option_context_summary (G_APPLICATION (self), _("Xinge, a messenger for the GNOME desktop"));
+}
+
+XgApplication *
+xg_application_new (void)
+{
+  return g_object_new (XG_TYPE_APPLICATION,
+                       "application-id", APP_ID,
+                       "flags", G_APPLICATION_DEFAULT_FLAGS,
+                       /* The same resources whatever the profile's app id. */
+                       "resource-base-path", "/io/github/xinge/Xinge",
+                       NULL);
+}

@@ -1,0 +1,23 @@
+/* xg-main-window.h: the window of a logged-in account
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <adwaita.h>
+
+#include "xg-application.h"
+#include "xg-session.h"
+
+G_BEGIN_DECLS
+
+#define XG_TYPE_MAIN_WINDOW (xg_main_window_get_type ())
+G_DECLARE_FINAL_TYPE (XgMainWindow, xg_main_window, XG, MAIN_WINDOW, AdwApplicationWindow)
+
+XgMainWindow *xg_main_window_new         (XgApplication *application,
+                                          XgSession     *session);
+XgSession    *xg_main_window_get_session (XgMainWindow  *self);
+/* The profile window, opening it if need be. */
+GtkWindow    *xg_main_window_show_profile (XgMainWindow *self);
+
+G_END_DECLS

@@ -1,0 +1,31 @@
+/* xg-profile-window.h: see and edit the logged-in account's profile
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <adwaita.h>
+
+#include "xg-session.h"
+
+G_BEGIN_DECLS
+
+/* The largest avatar the server takes (docs/PROTOCOL.md, 6.1). */
+#define XG_PROFILE_AVATAR_MAX_BYTES (256 * 1024)
+/* Pictures are scaled down to fit this square before they are encoded. */
+#define XG_PROFILE_AVATAR_MAX_SIZE 256
+
+#define XG_TYPE_PROFILE_WINDOW (xg_profile_window_get_type ())
+G_DECLARE_FINAL_TYPE (XgProfileWindow, xg_profile_window, XG, PROFILE_WINDOW, AdwWindow)
+
+XgProfileWindow *xg_profile_window_new         (XgSession       *session);
+XgSession       *xg_profile_window_get_session (XgProfileWindow *self);
+/* What the file chooser does with the chosen file: scales it down to
+ * 256×256 at most, encodes it as PNG and shows it (not saved yet). */
+void             xg_profile_window_load_avatar (XgProfileWindow *self,
+                                                GFile           *file);
+/* The profile changes the form holds, as PROFILE_UPDATE's a{sv}; NULL
+ * when there are none. */
+GVariant        *xg_profile_window_dup_changes (XgProfileWindow *self);
+
+G_END_DECLS

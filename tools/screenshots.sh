@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Render every window of the app into PNG files, in English and in Chinese.
+#
+# Usage: tools/screenshots.sh [OUTDIR]
+#   OUTDIR    where the pictures go (default: data/screenshots)
+# Environment: XG_BUILDDIR, the build directory to use (default: _build).
+#
+# It builds the app, the server and tests/app/xinge-screenshots, then runs
+# the latter under tests/app/run-under-xvfb.sh once per language: a real
+# server, real accounts, the real windows, each rendered by GTK itself.
+# Files: <window>-en.png and <window>-zh_CN.png for login, login-error,
+# registration, main, profile, preferences, shortcuts, about,
+# forced-logout, reconnecting, reconnecting-dark and identity-changed; login.png, registration.png and
+# main.png (English) are the ones the AppStream metainfo shows.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+
+case "${1:-}" in
+	-h | --help)
+		sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
+		exit 0
+		;;
+esac
+
+outdir=$(realpath -m "${1:-data/screenshots}")
+builddir=${XG_BUILDDIR:-_build}
+
+echo "== screenshots.sh: build $builddir"
+if [ ! -f "$builddir/meson-private/coredata.dat" ]; then
+	meson setup "$builddir"
+fi
+meson compile -C "$builddir"
+
+# CJK text needs the zh_CN.UTF-8 locale (and fonts-noto-cjk).
+if ! locale -a 2>/dev/null | grep -qiE '^zh_CN\.utf-?8$'; then
+	echo "== screenshots.sh: generate the zh_CN.UTF-8 locale"
+	sudo=()
+	if [ "$(id -u)" -ne 0 ]; then
+		sudo=(sudo)
+	fi
+	"${sudo[@]}" sed -i 's/^# *\(zh_CN\.UTF-8 UTF-8\)/\1/' /etc/locale.gen
+	if ! grep -q '^zh_CN.UTF-8 UTF-8' /etc/locale.gen; then
+		echo 'zh_CN.UTF-8 UTF-8' | "${sudo[@]}" tee -a /etc/locale.gen >/dev/null
+	fi
+	"${sudo[@]}" locale-gen
+fi
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# The translations as built, in the layout bindtextdomain () expects.
+for mo in "$builddir"/po/*/LC_MESSAGES/xinge.mo; do
+	[ -e "$mo" ] || continue
+	lang=$(basename "$(dirname "$(dirname "$mo")")")
+	mkdir -p "$tmp/locale/$lang/LC_MESSAGES"
+	cp "$mo" "$tmp/locale/$lang/LC_MESSAGES/"
+done
+
+mkdir -p "$outdir"
+export XG_SERVER_BINARY="$root/$builddir/server/xinge-server"
+export GSETTINGS_SCHEMA_DIR="$root/$builddir/data"
+export XG_LOCALEDIR="$tmp/locale"
+# Tall enough for the whole profile window.
+export XG_XVFB_SCREEN=1280x1100x24
+# "Remember me" is on, as for a new user: give it a real (private) keyring.
+export XG_TEST_KEYRING=1
+
+shoot() {
+	local suffix=$1 locale=$2 language=$3
+	echo "== screenshots.sh: $suffix"
+	LC_ALL=$locale LANG=$locale LANGUAGE=$language \
+		"$root/tests/app/run-under-xvfb.sh" \
+		"$root/$builddir/tests/app/xinge-screenshots" "$outdir" "$suffix"
+}
+
+shoot en C.UTF-8 en
+shoot zh_CN zh_CN.UTF-8 zh_CN
+
+for name in login registration main; do
+	cp "$outdir/$name-en.png" "$outdir/$name.png"
+done
+echo "== screenshots.sh: done, pictures in $outdir"
