@@ -1,26 +1,38 @@
 #!/usr/bin/env bash
-# Set up everything, build, and run Xinge. For now that is a local xinge-server in
-# the foreground with its embedded defaults (listen 127.0.0.1:7447, data in the
-# per-user data dir); the desktop app will join it here and become the default.
+# Set up everything, build, and run Xinge: a local xinge-server with its embedded
+# defaults (listening on 127.0.0.1:7447, data in the per-user data dir) and the
+# desktop app pointed at it.
 #
-# Usage: tools/run.sh [--server-only] [-- SERVER-ARGS...]
-#   --server-only   run only the server (the default for now)
+# Usage: tools/run.sh [--profile NAME] [--server-only] [-- SERVER-ARGS...]
+#   --profile NAME  open the app with its own profile (its own settings, cache and
+#                   keyring entry), e.g. a second person on the same machine:
+#                   run `tools/run.sh` in one terminal and
+#                   `tools/run.sh --profile bob` in another
+#   --server-only   run only the server, in the foreground
 #   -- ARGS         pass ARGS to xinge-server, e.g. -- --listen 127.0.0.1:9000
-#                   (`tools/run.sh -- --help` lists the server's flags)
-# Stop it with Ctrl-C (or SIGTERM): the server logs everyone out and exits.
+#                   (`tools/run.sh --server-only -- --help` lists the server's flags)
+# The server started here stops when its app window closes (or on Ctrl-C).
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 
 usage() {
-	sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
 }
 
 server_args=()
+profile=""
+server_only=false
 while [ $# -gt 0 ]; do
 	case "$1" in
-		--server-only) shift ;;
+		--server-only) server_only=true; shift ;;
+		--profile)
+			[ $# -ge 2 ] || { echo "run.sh: --profile needs a name" >&2; exit 2; }
+			profile=$2
+			shift 2
+			;;
+		--profile=*) profile=${1#--profile=}; shift ;;
 		-h | --help)
 			usage
 			exit 0
@@ -48,16 +60,11 @@ fi
 meson compile -C "$builddir"
 
 server="$root/$builddir/server/xinge-server"
-if [ ! -x "$server" ]; then
-	echo "run.sh: $server was not built (no server main program yet, or configured with -Dserver=false?)" >&2
-	exit 1
-fi
+app="$root/$builddir/src/app/xinge"
 
-# Where the server will keep its data and write mail, as far as its flags say.
+# Where the server keeps its data and writes mail, as far as its flags say.
 data_dir="${XDG_DATA_HOME:-$HOME/.local/share}/xinge-server"
 listen="127.0.0.1:7447"
-config=""
-transport="TLS; the certificate fingerprint is printed at start"
 i=0
 while [ "$i" -lt "${#server_args[@]}" ]; do
 	arg=${server_args[$i]}
@@ -67,25 +74,50 @@ while [ "$i" -lt "${#server_args[@]}" ]; do
 		--data-dir=*) data_dir=${arg#--data-dir=} ;;
 		--listen) listen=$next ;;
 		--listen=*) listen=${arg#--listen=} ;;
-		--config) config=$next ;;
-		--config=*) config=${arg#--config=} ;;
-		--insecure-plain) transport="plain TCP, development only" ;;
 	esac
 	i=$((i + 1))
 done
 
-echo
-echo "Xinge server"
-echo "  listening on: $listen ($transport)"
-echo "  data:         $data_dir/"
-echo "  outbox:       $data_dir/outbox/"
-echo "Verification codes: each registration mail is written as a file to the outbox"
-echo "above; the server's log names the file (never the code itself)."
-if [ -n "$config" ]; then
-	echo "(With --config $config: its [server]/[mail] settings may change the above.)"
-fi
-echo "Stop with Ctrl-C."
-echo
+banner() {
+	echo
+	echo "Xinge server on $listen"
+	echo "  data:   $data_dir/"
+	echo "  outbox: $data_dir/outbox/"
+	echo "Verification codes: each registration mail is written as a file to the outbox"
+	echo "above; the server's log names the file (never the code itself)."
+	echo
+}
 
-# exec: Ctrl-C and SIGTERM go straight to the server.
-exec "$server" "${server_args[@]}"
+if $server_only; then
+	banner
+	echo "Stop with Ctrl-C."
+	exec "$server" "${server_args[@]}"
+fi
+
+# A server already listening there (another run.sh, say) is used as it is.
+host=${listen%:*}
+port=${listen##*:}
+server_pid=""
+if (exec 3<>"/dev/tcp/$host/$port") 2>/dev/null; then
+	echo "== run.sh: a server is already listening on $listen; using it"
+else
+	log=$(mktemp "${TMPDIR:-/tmp}/xinge-server.XXXXXX.log")
+	"$server" "${server_args[@]}" >"$log" 2>&1 &
+	server_pid=$!
+	trap 'kill "$server_pid" 2>/dev/null; wait "$server_pid" 2>/dev/null || true' EXIT INT TERM
+	for _ in $(seq 1 100); do
+		grep -q '^listening: ' "$log" && break
+		kill -0 "$server_pid" 2>/dev/null || { cat "$log" >&2; echo "run.sh: the server did not start" >&2; exit 1; }
+		sleep 0.1
+	done
+	banner
+	sed -n 's/^certificate sha256: /  certificate SHA-256: /p' "$log"
+	echo "  log:    $log"
+fi
+
+# The app runs from the build tree: its settings schema is there too.
+export GSETTINGS_SCHEMA_DIR="$root/$builddir/data"
+app_args=("--server=$listen")
+[ -n "$profile" ] && app_args+=("--profile=$profile")
+echo "== run.sh: $app ${app_args[*]}"
+"$app" "${app_args[@]}"
