@@ -14,7 +14,6 @@
 #include "xg-main-window.h"
 #include "xg-paths.h"
 #include "xg-preferences-window.h"
-#include "xg-proto.h"
 
 struct _XgApplication
 {
@@ -400,20 +399,22 @@ show_identity_changed (XgApplication *self,
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
-/* The text for an XgProtoForcedLogout reason, in the user's language. */
+/* The text for an XgSessionEndReason, in the user's language. */
 static const char *
 forced_logout_text (guint reason)
 {
   switch (reason)
     {
-    case XG_PROTO_FORCED_LOGOUT_HEARTBEAT_LOST:
+    case XG_SESSION_ENDED_HEARTBEAT_LOST:
       return _("The connection to the server was lost.");
-    case XG_PROTO_FORCED_LOGOUT_LOGGED_IN_ELSEWHERE:
+    case XG_SESSION_ENDED_ELSEWHERE:
       return _("Your account was logged in on another device.");
-    case XG_PROTO_FORCED_LOGOUT_ACCOUNT_DISABLED:
+    case XG_SESSION_ENDED_ACCOUNT_DISABLED:
       return _("Your account has been disabled.");
-    case XG_PROTO_FORCED_LOGOUT_SERVER_SHUTDOWN:
+    case XG_SESSION_ENDED_SERVER_SHUTDOWN:
       return _("The server is shutting down.");
+    case XG_SESSION_ENDED_EXPIRED:
+      return _("Your saved session has ended. Please log in again.");
     default:
       return _("The server ended your session.");
     }
@@ -460,11 +461,11 @@ on_forced_logout (XgSession     *session,
   g_message ("The server logged this session out (reason %u)", reason);
 
   /* Another device has the account now, or nobody may use it, or the
-   * token was refused on a reconnect (reason 0): the saved token must not
+   * token was refused on a reconnect (expired): the saved token must not
    * bring this device back in by itself. A lost heartbeat or a server
    * shutdown keeps it for the next start. */
-  if (reason != XG_PROTO_FORCED_LOGOUT_HEARTBEAT_LOST
-      && reason != XG_PROTO_FORCED_LOGOUT_SERVER_SHUTDOWN)
+  if (reason != XG_SESSION_ENDED_HEARTBEAT_LOST
+      && reason != XG_SESSION_ENDED_SERVER_SHUTDOWN)
     {
       if (self->state_remembered)
         xg_application_forget_credentials (self, server, email);

@@ -582,6 +582,20 @@ link_lost (XgSession  *self,
 
 static void on_login_ok (XgSession *self, GTask *task, const XgProtoFrame *frame);
 
+/* The window speaks XgSessionEndReason, never the protocol's codes. */
+static XgSessionEndReason
+end_reason (guint32 forced_logout)
+{
+  switch (forced_logout)
+    {
+    case XG_PROTO_FORCED_LOGOUT_HEARTBEAT_LOST: return XG_SESSION_ENDED_HEARTBEAT_LOST;
+    case XG_PROTO_FORCED_LOGOUT_LOGGED_IN_ELSEWHERE: return XG_SESSION_ENDED_ELSEWHERE;
+    case XG_PROTO_FORCED_LOGOUT_ACCOUNT_DISABLED: return XG_SESSION_ENDED_ACCOUNT_DISABLED;
+    case XG_PROTO_FORCED_LOGOUT_SERVER_SHUTDOWN: return XG_SESSION_ENDED_SERVER_SHUTDOWN;
+    default: return XG_SESSION_ENDED_HEARTBEAT_LOST;   /* a newer reason: the link is gone */
+    }
+}
+
 static void
 handle_push (XgSession          *self,
              const XgProtoFrame *frame)
@@ -621,6 +635,7 @@ handle_push (XgSession          *self,
                                                        "The server ended the session");
 
         xg_proto_forced_logout_get (frame->body, &reason, &message);
+        reason = end_reason (reason);
         g_debug ("Forced logout: %s", message);
         /* The seed: close the connection; logging in again is the user's call. */
         close_link (self);
@@ -740,7 +755,10 @@ on_token_relogin (GObject      *source,
       set_reconnecting (self, FALSE);
       close_link (self);
       set_state (self, XG_SESSION_DISCONNECTED);
-      g_signal_emit (self, signals[FORCED_LOGOUT], 0, 0u, error->message);
+      g_signal_emit (self, signals[FORCED_LOGOUT], 0,
+                     g_error_matches (error, XG_SESSION_ERROR, XG_SESSION_ERROR_ACCOUNT_DISABLED)
+                     ? XG_SESSION_ENDED_ACCOUNT_DISABLED : XG_SESSION_ENDED_EXPIRED,
+                     error->message);
     }
   /* A link lost again is already being retried. */
 }
@@ -1593,8 +1611,7 @@ xg_session_class_init (XgSessionClass *klass)
 
   /**
    * XgSession::forced-logout:
-   * @reason: an XgProtoForcedLogout reason, or 0 when a saved session
-   *   could not be resumed
+   * @reason: an XgSessionEndReason
    * @message: the server's text, for logs
    *
    * The session ended without the user asking; it stays closed.

@@ -28,6 +28,25 @@ typedef enum {
 GType xg_session_state_get_type (void);
 #define XG_TYPE_SESSION_STATE (xg_session_state_get_type ())
 
+/**
+ * XgSessionEndReason:
+ * @XG_SESSION_ENDED_EXPIRED: a saved session could not be resumed (its token
+ *   expired or was revoked)
+ * @XG_SESSION_ENDED_HEARTBEAT_LOST: the server heard nothing from us in time
+ * @XG_SESSION_ENDED_ELSEWHERE: the account logged in on another connection
+ * @XG_SESSION_ENDED_ACCOUNT_DISABLED: the account was disabled
+ * @XG_SESSION_ENDED_SERVER_SHUTDOWN: the server is shutting down
+ *
+ * Why XgSession::forced-logout ended the session.
+ */
+typedef enum {
+  XG_SESSION_ENDED_EXPIRED,
+  XG_SESSION_ENDED_HEARTBEAT_LOST,
+  XG_SESSION_ENDED_ELSEWHERE,
+  XG_SESSION_ENDED_ACCOUNT_DISABLED,
+  XG_SESSION_ENDED_SERVER_SHUTDOWN,
+} XgSessionEndReason;
+
 #define XG_SESSION_ERROR (xg_session_error_quark ())
 GQuark xg_session_error_quark (void);
 
@@ -80,9 +99,9 @@ G_DECLARE_FINAL_TYPE (XgSession, xg_session, XG, SESSION, GObject)
  * fingerprint (string: the SHA-256 of the server certificate in use).
  *
  * Signals:
- *   forced-logout (guint reason, const char *message): the server ended the
- *     session (an XgProtoForcedLogout reason); the session is closed and
- *     will not reconnect; the app returns to its login screen.
+ *   forced-logout (guint reason, const char *message): the session ended
+ *     without the user asking (an XgSessionEndReason); it is closed and will
+ *     not reconnect; the app returns to its login screen.
  *   identity-changed (const char *pinned, const char *presented): the server
  *     presented a different certificate than the pinned one.
  *   server-error (guint code, const char *message): an ERROR that answered

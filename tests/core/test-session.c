@@ -9,7 +9,6 @@
 
 #include <glib/gstdio.h>
 
-#include "xg-proto.h"
 #include "xg-session.h"
 #include "xg-test-harness.h"
 
@@ -305,7 +304,7 @@ test_token_login_and_second_login (Fixture *f, gconstpointer data)
 
   /* ... which forces the first session out. */
   wait_for_state (first, XG_SESSION_DISCONNECTED);
-  g_assert_cmpuint (reason, ==, XG_PROTO_FORCED_LOGOUT_LOGGED_IN_ELSEWHERE);
+  g_assert_cmpuint (reason, ==, XG_SESSION_ENDED_ELSEWHERE);
   g_assert_cmpuint (xg_session_get_account_id (first), ==, 0);
   g_assert_false (xg_session_get_reconnecting (first));
 }
