@@ -12,6 +12,8 @@
 
 #include "config.h"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/epoll.h>
 
 #include "xg-server-private.h"
@@ -68,6 +70,8 @@ xg_server_connection_new (XgServer          *server,
   conn->server = server;
   conn->socket = g_object_ref (socket);
   conn->fd = g_socket_get_fd (g_socket_connection_get_socket (socket));
+  /* Small packets go out at once instead of waiting for the peer's ACK. */
+  g_socket_set_option (g_socket_connection_get_socket (socket), IPPROTO_TCP, TCP_NODELAY, 1, NULL);
   conn->state = XG_CONNECTION_HANDSHAKING;
   conn->state_since = conn->last_seen = g_get_monotonic_time ();
   g_queue_init (&conn->outgoing);
@@ -141,7 +145,17 @@ xg_server_connection_start (XgServerConnection *conn)
       return;
     }
 
-  tls = g_tls_server_connection_new (G_IO_STREAM (conn->socket), server->certificate, &error);
+  /* Not g_tls_server_connection_new(): it gives each connection the
+   * default CA database, and glib-networking then loads the whole system
+   * trust store into it: 3.7 MiB and 10-20 ms of the main loop per
+   * connection (docs/BENCHMARKS.md). The server never asks clients for
+   * certificates, so it needs no CA database at all. */
+  tls = g_initable_new (g_tls_backend_get_server_connection_type (g_tls_backend_get_default ()),
+                        NULL, &error,
+                        "base-io-stream", conn->socket,
+                        "certificate", server->certificate,
+                        "database", NULL,
+                        NULL);
   if (tls == NULL)
     {
       xg_server_connection_close (conn, error->message);

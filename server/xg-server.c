@@ -415,6 +415,9 @@ xg_server_listen (XgServer    *self,
       return FALSE;
     }
 
+  /* GLib's default backlog of 10 overflows when many clients reconnect at
+   * once, e.g. after a restart. */
+  g_socket_listener_set_backlog (G_SOCKET_LISTENER (self->service), 4096);
   if (!g_socket_listener_add_address (G_SOCKET_LISTENER (self->service), wanted,
                                       G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
                                       NULL, &bound, error))
