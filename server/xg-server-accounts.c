@@ -435,6 +435,8 @@ token_login_account_found (GObject      *source,
   g_autoptr(Request) req = user_data;
   g_autoptr(GError) error = NULL;
 
+  /* Replaces the placeholder that carried only the id. */
+  xg_server_account_free (req->account);
   req->account = xg_server_store_account_finish (XG_SERVER_STORE (source), result, &error);
   if (req->account == NULL)
     login_fail (req, XG_PROTO_LOGIN_FAIL_TOKEN_INVALID, 0, "This session has ended; log in again");
