@@ -507,7 +507,8 @@ void
 xg_server_connection_on_io (XgServerConnection *conn,
                             guint32             events)
 {
-  g_autoptr(XgServerConnection) hold = xg_server_connection_ref (conn);
+  /* Keeps the connection alive while its own handlers may close it. */
+  G_GNUC_UNUSED g_autoptr(XgServerConnection) hold = xg_server_connection_ref (conn);
 
   if ((events & EPOLLOUT) && conn->state != XG_CONNECTION_CLOSED)
     flush (conn);

@@ -452,7 +452,8 @@ on_forced_logout (XgSession     *session,
                   const char    *message,
                   XgApplication *self)
 {
-  g_autoptr(XgSession) hold = g_object_ref (session);
+  /* The session may be dropped below; it outlives this handler. */
+  G_GNUC_UNUSED g_autoptr(XgSession) hold = g_object_ref (session);
   g_autofree char *server = g_strdup (xg_session_get_server (session));
   g_autofree char *email = g_strdup (self->state_email);
   const char *text = forced_logout_text (reason);

@@ -381,8 +381,6 @@ static void
 test_silent_server (Fixture *f, gconstpointer data)
 {
   g_autoptr(XgSession) session = xg_session_new (f->server->address, f->device);
-  g_autoptr(GError) error = NULL;
-  g_autofree char *pid_text = NULL;
   const char *pid;
   gint64 stopped_at;
 

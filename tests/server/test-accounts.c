@@ -440,9 +440,9 @@ test_heartbeat_loss (void)
   /* Heartbeats keep the session alive past the timeout ... */
   for (guint i = 0; i < 4; i++)
     {
-      g_autoptr(XgProtoFrame) ack = xg_test_client_request (client, XG_PACKET_HEARTBEAT,
-                                                            xg_proto_heartbeat_new (g_get_real_time ()),
-                                                            XG_PACKET_HEARTBEAT_ACK);
+      xg_proto_frame_free (xg_test_client_request (client, XG_PACKET_HEARTBEAT,
+                                                   xg_proto_heartbeat_new (g_get_real_time ()),
+                                                   XG_PACKET_HEARTBEAT_ACK));
       g_usleep (900 * 1000);
     }
 
@@ -555,14 +555,15 @@ test_profile_update (void)
 
   /* Removing a field, then reading it all back after a fresh login. */
   {
-    g_autoptr(XgProtoFrame) removed = xg_test_client_request (client, XG_PACKET_PROFILE_UPDATE,
-                                                              xg_proto_profile_update_new (dict ("region", g_variant_new_string (""))),
-                                                              XG_PACKET_PROFILE);
-    g_autoptr(XgTestClient) again = xg_test_client_connect (server);
+    g_autoptr(XgTestClient) again = NULL;
     g_autoptr(XgProtoFrame) ok = NULL;
     g_autoptr(XgProtoFrame) profile = NULL;
     g_autoptr(GVariant) stored = NULL;
 
+    xg_proto_frame_free (xg_test_client_request (client, XG_PACKET_PROFILE_UPDATE,
+                                                 xg_proto_profile_update_new (dict ("region", g_variant_new_string (""))),
+                                                 XG_PACKET_PROFILE));
+    again = xg_test_client_connect (server);
     ok = xg_test_client_request (again, XG_PACKET_LOGIN, xg_proto_login_new ("olga@example.com", PASSWORD, ""),
                                  XG_PACKET_LOGIN_OK);
     profile = xg_test_client_expect (again, XG_PACKET_PROFILE);
@@ -733,8 +734,9 @@ test_protocol_errors (void)
   /* None of it hurt the server. */
   {
     g_autoptr(XgTestClient) fine = xg_test_client_connect (server);
-    g_autoptr(XgProtoFrame) ack = xg_test_client_request (fine, XG_PACKET_HEARTBEAT, xg_proto_heartbeat_new (0),
-                                                          XG_PACKET_HEARTBEAT_ACK);
+
+    xg_proto_frame_free (xg_test_client_request (fine, XG_PACKET_HEARTBEAT, xg_proto_heartbeat_new (0),
+                                                 XG_PACKET_HEARTBEAT_ACK));
   }
 }
 
