@@ -244,7 +244,7 @@ test_register_and_login (Fixture *f, gconstpointer data)
     xg_cache_load_profile_async (account, NULL, loaded_profile, &cached);
     while (cached == NULL)
       g_main_context_iteration (NULL, TRUE);
-    restored = xg_profile_new_from_packet (g_steal_pointer (&cached));
+    restored = xg_profile_new_from_packet (cached);
     g_assert_cmpuint (xg_profile_get_account_id (restored), ==, id);
     g_assert_cmpstr (xg_profile_get_nickname (restored), ==, "安娜");
     xg_cache_close (account);
