@@ -198,14 +198,9 @@ static char *
 fingerprint_of (GTlsCertificate *certificate)
 {
   g_autoptr(GByteArray) der = NULL;
-  g_autofree char *hex = NULL;
-  GString *out = g_string_new (NULL);
 
   g_object_get (certificate, "certificate", &der, NULL);
-  hex = g_compute_checksum_for_data (G_CHECKSUM_SHA256, der->data, der->len);
-  for (const char *p = hex; *p; p += 2)
-    g_string_append_printf (out, "%s%c%c", out->len ? ":" : "", g_ascii_toupper (p[0]), g_ascii_toupper (p[1]));
-  return g_string_free (out, FALSE);
+  return xg_proto_fingerprint (der->data, der->len);
 }
 
 /* Drops the login: account, token, profile. */

@@ -57,6 +57,29 @@ xg_proto_bytes_variant (GBytes *bytes)
   return g_variant_new_from_bytes (G_VARIANT_TYPE_BYTESTRING, bytes, TRUE);
 }
 
+/**
+ * xg_proto_fingerprint:
+ * @der: a certificate in DER form
+ * @len: its length
+ *
+ * The certificate's fingerprint as servers print it and clients pin it:
+ * the SHA-256 of the DER in upper-case hex pairs joined by colons.
+ *
+ * Returns: (transfer full): "AB:CD:…" (95 characters)
+ */
+char *
+xg_proto_fingerprint (const guint8 *der,
+                      gsize         len)
+{
+  g_autofree char *hex = g_compute_checksum_for_data (G_CHECKSUM_SHA256, der, len);
+  GString *out = g_string_sized_new (96);
+
+  for (const char *p = hex; *p; p += 2)
+    g_string_append_printf (out, "%s%c%c", out->len ? ":" : "",
+                            g_ascii_toupper (p[0]), g_ascii_toupper (p[1]));
+  return g_string_free (out, FALSE);
+}
+
 const char *
 xg_proto_error_code_to_string (XgProtoErrorCode code)
 {

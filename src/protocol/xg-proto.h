@@ -173,6 +173,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (XgProtoDecoder, xg_proto_decoder_free)
 
 GVariant *xg_proto_bytes_variant (GBytes *bytes);
 
+char     *xg_proto_fingerprint   (const guint8 *der,
+                                  gsize         len);
+
 G_END_DECLS
 
 #include "xg-proto-packets.h"
