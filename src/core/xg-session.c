@@ -47,6 +47,7 @@ struct _Call
   GVariant   *body;
   AnswerFunc  answer;
   guint32     request_id;
+  gboolean    needs_login;
 };
 
 /* What a finished call hands to its _finish function. */
@@ -344,23 +345,33 @@ fail_call (Call       *call,
   call_free (call);
 }
 
+/* The calls sent on the current link, which no answer will reach now. */
 static void
-fail_all (XgSession    *self,
-          const GError *error)
+fail_in_flight (XgSession    *self,
+                const GError *error)
 {
   g_autoptr(GList) in_flight = g_hash_table_get_values (self->in_flight);
-  Call *call;
 
   g_hash_table_steal_all (self->in_flight);
   for (GList *l = in_flight; l != NULL; l = l->next)
     fail_call (l->data, g_error_copy (error));
-  while ((call = g_queue_pop_head (&self->waiting)) != NULL)
-    fail_call (call, g_error_copy (error));
   if (self->login_task != NULL)
     {
       g_task_return_error (self->login_task, g_error_copy (error));
       g_clear_object (&self->login_task);
     }
+}
+
+/* Those, and the calls still waiting for a link. */
+static void
+fail_all (XgSession    *self,
+          const GError *error)
+{
+  Call *call;
+
+  fail_in_flight (self, error);
+  while ((call = g_queue_pop_head (&self->waiting)) != NULL)
+    fail_call (call, g_error_copy (error));
 }
 
 static void
@@ -393,6 +404,7 @@ start_call (XgSession  *self,
   call->type = type;
   call->body = g_variant_ref_sink (body);
   call->answer = answer;
+  call->needs_login = needs_login;
   g_task_set_task_data (task, g_new0 (CallResult, 1), (GDestroyNotify) call_result_free);
 
   if (needs_login && self->state != XG_SESSION_LOGGED_IN && !self->keep_session)
@@ -422,10 +434,7 @@ flush_waiting (XgSession *self)
 
   while ((call = g_queue_pop_head (&self->waiting)) != NULL)
     {
-      gboolean needs_login = call->type != XG_PACKET_LOGIN && call->type != XG_PACKET_TOKEN_LOGIN &&
-                             call->type != XG_PACKET_REGISTER && call->type != XG_PACKET_REGISTER_CODE_REQUEST;
-
-      if (needs_login && self->state != XG_SESSION_LOGGED_IN)
+      if (call->needs_login && self->state != XG_SESSION_LOGGED_IN)
         g_queue_push_tail (&still, call);
       else
         send_call (self, call);
@@ -543,8 +552,6 @@ link_lost (XgSession  *self,
 {
   g_autoptr(GError) error = g_error_new (XG_SESSION_ERROR, XG_SESSION_ERROR_DISCONNECTED,
                                          "The connection to the server was lost: %s", why);
-  g_autoptr(GList) in_flight = NULL;
-  Call *call;
 
   if (self->state == XG_SESSION_DISCONNECTED && self->stream == NULL)
     return;
@@ -553,18 +560,7 @@ link_lost (XgSession  *self,
 
   /* Calls in flight have no answer coming; waiting ones may still go out
    * after a reconnect. */
-  in_flight = g_hash_table_get_values (self->in_flight);
-  g_hash_table_steal_all (self->in_flight);
-  for (GList *l = in_flight; l != NULL; l = l->next)
-    {
-      call = l->data;
-      fail_call (call, g_error_copy (error));
-    }
-  if (self->login_task != NULL)
-    {
-      g_task_return_error (self->login_task, g_error_copy (error));
-      g_clear_object (&self->login_task);
-    }
+  fail_in_flight (self, error);
 
   set_state (self, XG_SESSION_DISCONNECTED);
   if (self->keep_session)
@@ -760,6 +756,22 @@ on_token_relogin (GObject      *source,
 
 static void on_welcome (XgSession *self, Call *call, const XgProtoFrame *frame);
 
+/* The server is not the one pinned: nothing more is sent to it, and the
+ * session does not try again by itself. */
+static void
+refuse_changed_identity (XgSession *self)
+{
+  g_autoptr(GError) changed = g_error_new (XG_SESSION_ERROR, XG_SESSION_ERROR_IDENTITY_CHANGED,
+                                           "The server %s presented a different certificate "
+                                           "than the one pinned for it", self->server);
+
+  self->keep_session = FALSE;
+  set_reconnecting (self, FALSE);
+  set_state (self, XG_SESSION_DISCONNECTED);
+  fail_all (self, changed);
+  g_signal_emit (self, signals[IDENTITY_CHANGED], 0, self->pinned, self->presented);
+}
+
 static void
 hello_done (GObject      *source,
             GAsyncResult *result,
@@ -821,14 +833,7 @@ connected (GObject      *source,
         return;
       if (self->pinned != NULL && self->presented != NULL && g_strcmp0 (self->pinned, self->presented) != 0)
         {
-          g_autoptr(GError) changed = g_error_new (XG_SESSION_ERROR, XG_SESSION_ERROR_IDENTITY_CHANGED,
-                                                   "The server %s presented a different certificate "
-                                                   "than the one pinned for it", self->server);
-          self->keep_session = FALSE;
-          set_reconnecting (self, FALSE);
-          set_state (self, XG_SESSION_DISCONNECTED);
-          fail_all (self, changed);
-          g_signal_emit (self, signals[IDENTITY_CHANGED], 0, self->pinned, self->presented);
+          refuse_changed_identity (self);
           return;
         }
 
@@ -851,15 +856,8 @@ connected (GObject      *source,
   self->presented = fingerprint_of (g_tls_connection_get_peer_certificate (tls));
   if (self->pinned != NULL && g_strcmp0 (self->pinned, self->presented) != 0)
     {
-      g_autoptr(GError) changed = g_error_new (XG_SESSION_ERROR, XG_SESSION_ERROR_IDENTITY_CHANGED,
-                                               "The server %s presented a different certificate "
-                                               "than the one pinned for it", self->server);
       g_io_stream_close_async (G_IO_STREAM (connection), G_PRIORITY_DEFAULT, NULL, NULL, NULL);
-      self->keep_session = FALSE;
-      set_reconnecting (self, FALSE);
-      set_state (self, XG_SESSION_DISCONNECTED);
-      fail_all (self, changed);
-      g_signal_emit (self, signals[IDENTITY_CHANGED], 0, self->pinned, self->presented);
+      refuse_changed_identity (self);
       return;
     }
   if (self->pinned == NULL)
