@@ -280,7 +280,10 @@ write_done (GObject      *source,
   g_autoptr(GBytes) written = NULL;
   gboolean ok = g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result, NULL, &error);
 
-  if (self == NULL)
+  /* A write that finished just before its link was closed reports success
+   * all the same; it must not touch the queue of a newer link. */
+  if (self == NULL || self->stream == NULL ||
+      G_OUTPUT_STREAM (source) != g_io_stream_get_output_stream (self->stream))
     return;
   if (!ok)
     {
@@ -684,7 +687,10 @@ read_done (GObject      *source,
   gssize n = g_input_stream_read_finish (G_INPUT_STREAM (source), result, &error);
   const guint8 *data;
 
-  if (self == NULL || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  /* Likewise a read that finished just before its link was closed: its
+   * bytes belong to the old connection. */
+  if (self == NULL || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
+      self->stream == NULL || G_INPUT_STREAM (source) != g_io_stream_get_input_stream (self->stream))
     return;
   data = self->read_buffer;
   if (n <= 0)
