@@ -7,6 +7,10 @@
  * state from one step to the next and holds the connection, whose packets
  * are silently dropped if it closed meanwhile.
  *
+ * A handler hands its Request on by stealing it into a local first: in
+ * one argument list, `req->email` and `g_steal_pointer (&req)` would be
+ * evaluated in an unspecified order.
+ *
  * Passwords, codes and tokens are never logged; emails only masked.
  */
 #define G_LOG_DOMAIN "xg-server"
@@ -36,6 +40,7 @@ typedef struct {
   char               *nickname;
   char               *password;
   char               *code;
+  guint64             account_id;   /* the account asked about, before it is read */
   XgServerAccount    *account;
   GBytes             *token;
   GBytes             *token_hash;
@@ -362,7 +367,6 @@ login_account_found (GObject      *source,
     }
 
   /* An unknown email is verified against a dummy hash: same cost, same answer. */
-
   Request *owned = g_steal_pointer (&req);
   xg_server_hasher_verify_async (server->hasher,
                                  owned->account ? owned->account->password_hash : NULL,
@@ -435,8 +439,6 @@ token_login_account_found (GObject      *source,
   g_autoptr(Request) req = user_data;
   g_autoptr(GError) error = NULL;
 
-  /* Replaces the placeholder that carried only the id. */
-  xg_server_account_free (req->account);
   req->account = xg_server_store_account_finish (XG_SERVER_STORE (source), result, &error);
   if (req->account == NULL)
     login_fail (req, XG_PROTO_LOGIN_FAIL_TOKEN_INVALID, 0, "This session has ended; log in again");
@@ -468,14 +470,9 @@ token_checked (GObject      *source,
       return;
     }
 
-  {
-
-    Request *owned = g_steal_pointer (&req);
-
-    xg_server_store_account_by_id_async (server->store, owned->account ? owned->account->id : 0,
-                                         token_login_account_found, owned);
-
-  }
+  Request *owned = g_steal_pointer (&req);
+  xg_server_store_account_by_id_async (server->store, owned->account_id,
+                                       token_login_account_found, owned);
 }
 
 void
@@ -496,9 +493,7 @@ xg_server_handle_token_login (XgServerConnection *conn,
       return;
     }
 
-  /* Only the id is known until the store answers. */
-  req->account = g_new0 (XgServerAccount, 1);
-  req->account->id = account_id;
+  req->account_id = account_id;
   req->token_hash = xg_server_hash_token (req->token);
   req->token_expires = token_expiry (server, now);
   conn->login_pending = TRUE;
@@ -701,14 +696,9 @@ xg_server_handle_register_code_request (XgServerConnection *conn,
     }
   xg_server_limiter_hit (server->code_requests, conn->peer, now);
 
-  {
-
-    Request *owned = g_steal_pointer (&req);
-
-    xg_server_store_account_by_email_async (server->store, owned->email, code_request_account_found,
-                                            owned);
-
-  }
+  Request *owned = g_steal_pointer (&req);
+  xg_server_store_account_by_email_async (server->store, owned->email, code_request_account_found,
+                                          owned);
 }
 
 static void
@@ -854,14 +844,9 @@ xg_server_handle_profile_update (XgServerConnection *conn,
       return;
     }
 
-  {
-
-    Request *owned = g_steal_pointer (&req);
-
-    xg_server_store_update_profile_async (conn->server->store, conn->account_id, owned->nickname,
-                                          fields, profile_updated, owned);
-
-  }
+  Request *owned = g_steal_pointer (&req);
+  xg_server_store_update_profile_async (conn->server->store, conn->account_id, owned->nickname,
+                                        fields, profile_updated, owned);
 }
 
 static void
@@ -880,7 +865,7 @@ user_info_found (GObject      *source,
       reply_error (req, XG_PROTO_ERR_INTERNAL, "The account could not be read");
     }
   else if (account == NULL || account->disabled)
-    reply (req, XG_PACKET_USER_NOT_FOUND, xg_proto_user_not_found_new (req->account->id, ""));
+    reply (req, XG_PACKET_USER_NOT_FOUND, xg_proto_user_not_found_new (req->account_id, ""));
   else
     reply (req, XG_PACKET_USER_INFO, xg_proto_user_info_new (account->id, account->nickname,
                                                              account->fields));
@@ -892,10 +877,9 @@ xg_server_handle_user_info_request (XgServerConnection *conn,
 {
   g_autoptr(Request) req = request_new (conn, frame);
 
-  req->account = g_new0 (XgServerAccount, 1);
-  xg_proto_user_info_request_get (frame->body, &req->account->id);
+  xg_proto_user_info_request_get (frame->body, &req->account_id);
 
   Request *owned = g_steal_pointer (&req);
-  xg_server_store_account_by_id_async (conn->server->store, owned->account->id, user_info_found,
+  xg_server_store_account_by_id_async (conn->server->store, owned->account_id, user_info_found,
                                        owned);
 }
