@@ -21,16 +21,9 @@
 
 #include <sodium.h>
 
+#include "xg-proto-limits.h"
 #include "xg-server-private.h"
 #include "xg-server-util.h"
-
-#define MAX_EMAIL_BYTES      254
-#define MAX_NICKNAME_CHARS   32
-#define MIN_PASSWORD_BYTES   8
-#define MAX_PASSWORD_BYTES   1024
-#define MAX_SIGNATURE_CHARS  128
-#define MAX_REGION_CHARS     64
-#define MAX_AVATAR_BYTES     (256 * 1024)
 
 typedef struct {
   XgServerConnection *conn;
@@ -106,78 +99,6 @@ reply_error (Request          *req,
 
 /* --- Validation ---------------------------------------------------------- */
 
-/* Lower-cased copy of a well-formed address, or NULL. */
-static char *
-normalize_email (const char *email)
-{
-  g_autofree char *lower = g_utf8_strdown (email, -1);
-  const char *at = strchr (lower, '@');
-
-  if (strlen (lower) > MAX_EMAIL_BYTES || at == NULL || at == lower || at[1] == '\0' ||
-      strchr (at + 1, '@') != NULL || at[1] == '.' || g_str_has_suffix (lower, "."))
-    return NULL;
-  for (const char *p = lower; *p; p = g_utf8_next_char (p))
-    {
-      gunichar c = g_utf8_get_char (p);
-      if (g_unichar_isspace (c) || g_unichar_iscntrl (c))
-        return NULL;
-    }
-  return g_steal_pointer (&lower);
-}
-
-static gboolean
-is_clean_text (const char *text,
-               guint       min_chars,
-               guint       max_chars)
-{
-  glong len = g_utf8_strlen (text, -1);
-
-  if (len < (glong) min_chars || len > (glong) max_chars)
-    return FALSE;
-  for (const char *p = text; *p; p = g_utf8_next_char (p))
-    if (g_unichar_iscntrl (g_utf8_get_char (p)))
-      return FALSE;
-  return TRUE;
-}
-
-static gboolean
-is_valid_nickname (const char *nickname)
-{
-  g_autofree char *stripped = g_strstrip (g_strdup (nickname));
-
-  return *stripped != '\0' && strlen (stripped) == strlen (nickname) &&
-         is_clean_text (nickname, 1, MAX_NICKNAME_CHARS);
-}
-
-static gboolean
-is_valid_birthday (const char *text)
-{
-  guint year, month, day;
-  char tail;
-
-  if (*text == '\0')
-    return TRUE;
-  if (strlen (text) != 10 || sscanf (text, "%4u-%2u-%2u%c", &year, &month, &day, &tail) != 3)
-    return FALSE;
-  return g_date_valid_dmy (day, month, year);
-}
-
-static gboolean
-is_image (GVariant *avatar)
-{
-  gsize len;
-  const guint8 *data = g_variant_get_fixed_array (avatar, &len, 1);
-  static const guint8 png[] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n' };
-  static const guint8 jpeg[] = { 0xff, 0xd8, 0xff };
-
-  if (len == 0)
-    return TRUE;   /* removes the avatar */
-  if (len > MAX_AVATAR_BYTES)
-    return FALSE;
-  return (len > sizeof png && memcmp (data, png, sizeof png) == 0) ||
-         (len > sizeof jpeg && memcmp (data, jpeg, sizeof jpeg) == 0);
-}
-
 /* Checks a PROFILE_UPDATE; splits out the nickname. On failure @why says
  * which field is wrong. */
 static gboolean
@@ -195,32 +116,14 @@ validate_profile_changes (GVariant   *changes,
   g_variant_iter_init (&iter, changes);
   while (g_variant_iter_loop (&iter, "{&sv}", &key, &value))
     {
-      gboolean is_string = g_variant_is_of_type (value, G_VARIANT_TYPE_STRING);
-      const char *text = is_string ? g_variant_get_string (value, NULL) : NULL;
-      gboolean ok;
-
-      if (g_str_equal (key, "nickname"))
-        ok = is_string && is_valid_nickname (text);
-      else if (g_str_equal (key, "signature"))
-        ok = is_string && is_clean_text (text, 0, MAX_SIGNATURE_CHARS);
-      else if (g_str_equal (key, "gender"))
-        ok = is_string && g_strv_contains ((const char *const[]) { "", "female", "male", "other", NULL }, text);
-      else if (g_str_equal (key, "birthday"))
-        ok = is_string && is_valid_birthday (text);
-      else if (g_str_equal (key, "region"))
-        ok = is_string && is_clean_text (text, 0, MAX_REGION_CHARS);
-      else if (g_str_equal (key, "avatar"))
-        ok = g_variant_is_of_type (value, G_VARIANT_TYPE_BYTESTRING) && is_image (value);
-      else
+      if (!xg_proto_profile_field_is_valid (key, value))
         {
-          *why = g_strdup_printf ("Unknown profile field \"%s\"", key);
-          g_variant_builder_clear (&builder);
-          return FALSE;
-        }
+          static const char *const known[] = { "nickname", "signature", "gender", "birthday",
+                                               "region", "avatar", NULL };
 
-      if (!ok)
-        {
-          *why = g_strdup_printf ("Invalid value for profile field \"%s\"", key);
+          *why = g_strv_contains (known, key)
+                 ? g_strdup_printf ("Invalid value for profile field \"%s\"", key)
+                 : g_strdup_printf ("Unknown profile field \"%s\"", key);
           g_variant_builder_clear (&builder);
           return FALSE;
         }
@@ -228,7 +131,7 @@ validate_profile_changes (GVariant   *changes,
       if (g_str_equal (key, "nickname"))
         {
           g_free (*nickname);
-          *nickname = g_strdup (text);
+          *nickname = g_variant_dup_string (value, NULL);
         }
       else
         g_variant_builder_add (&builder, "{sv}", key, value);
@@ -323,7 +226,7 @@ login_verified (GObject      *source,
 
   if (!ok || req->account == NULL)
     {
-      g_autofree char *masked = xg_server_mask_email (req->email);
+      g_autofree char *masked = xg_proto_mask_email (req->email);
 
       xg_server_backoff_fail (server->email_failures, req->email, now);
       xg_server_limiter_hit (server->address_failures, req->conn->peer, now);
@@ -411,7 +314,7 @@ xg_server_handle_login (XgServerConnection *conn,
   g_autoptr(Request) req = request_new (conn, frame);
 
   xg_proto_login_get (frame->body, &email, &password, NULL);
-  req->email = normalize_email (email);
+  req->email = xg_proto_email_normalize (email);
   if (req->email == NULL)
     req->email = g_strdup (email);   /* cannot exist; still costs a hash */
 
@@ -680,7 +583,7 @@ xg_server_handle_register_code_request (XgServerConnection *conn,
   guint wait;
 
   xg_proto_register_code_request_get (frame->body, &email);
-  req->email = normalize_email (email);
+  req->email = xg_proto_email_normalize (email);
   if (req->email == NULL)
     {
       register_fail (req, XG_PROTO_REGISTER_FAIL_INVALID_EMAIL, 0, "That is not an email address");
@@ -721,7 +624,7 @@ registered (GObject      *source,
     {
     case XG_SERVER_REGISTER_OK:
       {
-        g_autofree char *masked = xg_server_mask_email (req->email);
+        g_autofree char *masked = xg_proto_mask_email (req->email);
         g_message ("Registered account %" G_GUINT64_FORMAT " for %s", out.account_id, masked);
         reply (req, XG_PACKET_REGISTER_OK, xg_proto_register_ok_new (out.account_id));
       }
@@ -782,18 +685,16 @@ xg_server_handle_register (XgServerConnection *conn,
   XgServer *server = conn->server;
   g_autoptr(Request) req = request_new (conn, frame);
   const char *email, *nickname, *password, *code;
-  gsize password_len;
 
   xg_proto_register_get (frame->body, &email, &nickname, &password, &code);
-  password_len = strlen (password);
-  req->email = normalize_email (email);
+  req->email = xg_proto_email_normalize (email);
 
   if (req->email == NULL)
     register_fail (req, XG_PROTO_REGISTER_FAIL_INVALID_EMAIL, 0, "That is not an email address");
-  else if (!is_valid_nickname (nickname))
+  else if (!xg_proto_nickname_is_valid (nickname))
     register_fail (req, XG_PROTO_REGISTER_FAIL_INVALID_NICKNAME, 0,
                    "A nickname has 1 to 32 characters and no control characters");
-  else if (password_len < MIN_PASSWORD_BYTES || password_len > MAX_PASSWORD_BYTES)
+  else if (!xg_proto_password_is_valid (password))
     register_fail (req, XG_PROTO_REGISTER_FAIL_WEAK_PASSWORD, 0,
                    "A password has 8 to 1024 bytes");
   else if (xg_server_hasher_is_busy (server->hasher))

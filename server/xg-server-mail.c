@@ -11,6 +11,7 @@
 
 #include <curl/curl.h>
 
+#include "xg-proto-limits.h"
 #include "xg-server-mail.h"
 #include "xg-server-util.h"
 
@@ -931,7 +932,7 @@ xg_server_mailer_send_async (XgServerMailer      *self,
 
   if (!address_is_valid (to))
     {
-      g_autofree char *masked = xg_server_mask_email (to);
+      g_autofree char *masked = xg_proto_mask_email (to);
 
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                                "Cannot send mail to %s: not a plain ASCII address of the "
@@ -948,7 +949,7 @@ xg_server_mailer_send_async (XgServerMailer      *self,
 
   send = g_new0 (SendData, 1);
   send->to = g_strdup (to);
-  send->masked_to = xg_server_mask_email (to);
+  send->masked_to = xg_proto_mask_email (to);
   send->message = build_message (self, to, subject, text_body, &send->message_len);
   g_task_set_task_data (task, send, send_data_free);
 

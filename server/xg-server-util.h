@@ -8,7 +8,6 @@
 
 G_BEGIN_DECLS
 
-char     *xg_server_mask_email   (const char *email);
 GVariant *xg_server_merge_fields (GVariant   *fields,
                                   GVariant   *changes);
 

@@ -15,6 +15,7 @@
 #include <libsecret/secret.h>
 
 #include "xg-keyring.h"
+#include "xg-proto-limits.h"
 
 static const SecretSchema keyring_schema = {
   XG_KEYRING_SCHEMA_NAME, SECRET_SCHEMA_NONE,
@@ -25,17 +26,6 @@ static const SecretSchema keyring_schema = {
     { NULL, 0 },
   }
 };
-
-/* "alice@example.com" → "a***@example.com", for logs. */
-static char *
-mask_email (const char *email)
-{
-  const char *at = strchr (email, '@');
-
-  if (at == NULL || at == email)
-    return g_strdup ("***");
-  return g_strdup_printf ("%c***%s", email[0], at);
-}
 
 /* Wipes the token before it goes back to the allocator. */
 static void
@@ -196,7 +186,7 @@ on_stored (GObject      *object,
       return;
     }
 
-  masked = mask_email (data->email);
+  masked = xg_proto_mask_email (data->email);
   g_debug ("Stored the session for %s on %s in the keyring", masked, data->server);
 
   attributes = new_attributes (data->server, data->email, NULL);

@@ -101,6 +101,8 @@ xg_proto_error_code_to_string (XgProtoErrorCode code)
     case XG_PROTO_ERR_BUSY: return "server busy";
     case XG_PROTO_ERR_NOT_IMPLEMENTED: return "not implemented by this server";
     case XG_PROTO_ERR_INTERNAL: return "internal server error";
+    case XG_PROTO_ERR_ALREADY_FRIENDS: return "already friends";
+    case XG_PROTO_ERR_LIMIT_REACHED: return "limit reached";
     default: return "unknown error";
     }
 }

@@ -94,6 +94,8 @@ typedef enum {
   XG_PROTO_ERR_BUSY              = 14, /* the server is overloaded; retry later */
   XG_PROTO_ERR_NOT_IMPLEMENTED   = 15, /* valid packet this server does not handle yet */
   XG_PROTO_ERR_INTERNAL          = 16,
+  XG_PROTO_ERR_ALREADY_FRIENDS   = 17, /* FRIEND_REQUEST to someone who is a friend already */
+  XG_PROTO_ERR_LIMIT_REACHED     = 18, /* a configured limit (friends, pending requests) is reached */
 } XgProtoErrorCode;
 
 typedef enum {

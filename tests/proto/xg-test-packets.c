@@ -162,6 +162,8 @@ xg_test_packet_new (guint16           type,
       return xg_proto_logout_new ();
     case XG_PACKET_LOGOUT_OK:
       return xg_proto_logout_ok_new ();
+    case XG_PACKET_SYNC_DONE:
+      return xg_proto_sync_done_new ();
     case XG_PACKET_PROFILE:
       return xg_proto_profile_new (a[0].t, a[1].s, a[2].s, a[3].v);
     case XG_PACKET_PROFILE_UPDATE:
@@ -196,8 +198,16 @@ xg_test_packet_new (guint16           type,
       return xg_proto_friend_request_timeout_new (a[0].t, a[1].t);
     case XG_PACKET_FRIEND_REMARK:
       return xg_proto_friend_remark_new (a[0].t, a[1].t, a[2].s);
+    case XG_PACKET_FRIEND_REQUEST_OUTGOING:
+      return xg_proto_friend_request_outgoing_new (a[0].t, a[1].t, a[2].s, a[3].s, a[4].x);
     case XG_PACKET_FRIEND_REMARK_OK:
       return xg_proto_friend_remark_ok_new (a[0].t, a[1].t);
+    case XG_PACKET_FRIEND_REMOVE:
+      return xg_proto_friend_remove_new (a[0].t, a[1].t);
+    case XG_PACKET_FRIEND_REMOVED:
+      return xg_proto_friend_removed_new (a[0].t, a[1].t);
+    case XG_PACKET_PRESENCE:
+      return xg_proto_presence_new (a[0].t, a[1].b);
     case XG_PACKET_GROUP_CREATE:
       return xg_proto_group_create_new (a[0].v);
     case XG_PACKET_GROUP_CREATE_OK:
@@ -321,6 +331,8 @@ xg_test_packet_get (guint16     type,
       return TRUE;
     case XG_PACKET_LOGOUT_OK:
       return TRUE;
+    case XG_PACKET_SYNC_DONE:
+      return TRUE;
     case XG_PACKET_PROFILE:
       xg_proto_profile_get (body, &o[0].t, &o[1].s, &o[2].s, &o[3].v);
       return TRUE;
@@ -373,8 +385,20 @@ xg_test_packet_get (guint16     type,
     case XG_PACKET_FRIEND_REMARK:
       xg_proto_friend_remark_get (body, &o[0].t, &o[1].t, &o[2].s);
       return TRUE;
+    case XG_PACKET_FRIEND_REQUEST_OUTGOING:
+      xg_proto_friend_request_outgoing_get (body, &o[0].t, &o[1].t, &o[2].s, &o[3].s, &o[4].x);
+      return TRUE;
     case XG_PACKET_FRIEND_REMARK_OK:
       xg_proto_friend_remark_ok_get (body, &o[0].t, &o[1].t);
+      return TRUE;
+    case XG_PACKET_FRIEND_REMOVE:
+      xg_proto_friend_remove_get (body, &o[0].t, &o[1].t);
+      return TRUE;
+    case XG_PACKET_FRIEND_REMOVED:
+      xg_proto_friend_removed_get (body, &o[0].t, &o[1].t);
+      return TRUE;
+    case XG_PACKET_PRESENCE:
+      xg_proto_presence_get (body, &o[0].t, &o[1].b);
       return TRUE;
     case XG_PACKET_GROUP_CREATE:
       xg_proto_group_create_get (body, &o[0].v);

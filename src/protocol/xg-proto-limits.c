@@ -1,0 +1,258 @@
+/* xg-proto-limits.c: the field rules both ends apply
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "xg-proto"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "xg-proto-limits.h"
+
+/**
+ * xg_proto_email_normalize:
+ * @email: an address as typed
+ *
+ * The address as the server stores and compares it: lower-cased, if it is
+ * well formed (docs/PROTOCOL.md "Accounts"): at most 254 bytes, one "@"
+ * with something before it, no white space or control characters, and a
+ * domain with a dot that neither starts nor ends it and no empty label.
+ *
+ * Returns: (transfer full) (nullable): the lower-cased address, or %NULL
+ */
+char *
+xg_proto_email_normalize (const char *email)
+{
+  g_autofree char *lower = NULL;
+  const char *at, *domain;
+
+  g_return_val_if_fail (email != NULL, NULL);
+
+  if (strlen (email) > XG_PROTO_MAX_EMAIL_BYTES || !g_utf8_validate (email, -1, NULL))
+    return NULL;
+  lower = g_utf8_strdown (email, -1);
+  if (strlen (lower) > XG_PROTO_MAX_EMAIL_BYTES)
+    return NULL;
+
+  at = strchr (lower, '@');
+  if (at == NULL || at == lower || strchr (at + 1, '@') != NULL)
+    return NULL;
+  domain = at + 1;
+  if (domain[0] == '.' || g_str_has_suffix (domain, ".") || strchr (domain, '.') == NULL ||
+      strstr (domain, "..") != NULL)
+    return NULL;
+
+  for (const char *p = lower; *p; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (g_unichar_isspace (c) || g_unichar_iscntrl (c))
+        return NULL;
+    }
+  return g_steal_pointer (&lower);
+}
+
+gboolean
+xg_proto_email_is_valid (const char *email)
+{
+  g_autofree char *normal = email ? xg_proto_email_normalize (email) : NULL;
+
+  return normal != NULL;
+}
+
+/**
+ * xg_proto_text_is_valid:
+ * @text: UTF-8 text
+ * @max_chars: the most characters (code points) it may have
+ *
+ * Valid UTF-8 of at most @max_chars characters, none of them a control
+ * character. Empty text is valid.
+ */
+gboolean
+xg_proto_text_is_valid (const char *text,
+                        guint       max_chars)
+{
+  guint n = 0;
+
+  if (text == NULL || !g_utf8_validate (text, -1, NULL))
+    return FALSE;
+  for (const char *p = text; *p; p = g_utf8_next_char (p))
+    if (++n > max_chars || g_unichar_iscntrl (g_utf8_get_char (p)))
+      return FALSE;
+  return TRUE;
+}
+
+/* No white space at either end. */
+static gboolean
+is_trimmed (const char *text)
+{
+  gsize len = strlen (text);
+
+  if (len == 0)
+    return TRUE;
+  return !g_unichar_isspace (g_utf8_get_char (text)) &&
+         !g_unichar_isspace (g_utf8_get_char (g_utf8_find_prev_char (text, text + len)));
+}
+
+/* 1–32 characters, no control characters, no white space at either end. */
+gboolean
+xg_proto_nickname_is_valid (const char *nickname)
+{
+  return nickname != NULL && nickname[0] != '\0' &&
+         xg_proto_text_is_valid (nickname, XG_PROTO_MAX_NICKNAME_CHARS) && is_trimmed (nickname);
+}
+
+/* 8–1024 bytes of UTF-8. */
+gboolean
+xg_proto_password_is_valid (const char *password)
+{
+  gsize len = password ? strlen (password) : 0;
+
+  return len >= XG_PROTO_MIN_PASSWORD_BYTES && len <= XG_PROTO_MAX_PASSWORD_BYTES &&
+         g_utf8_validate (password, -1, NULL);
+}
+
+/* Exactly six ASCII digits. */
+gboolean
+xg_proto_code_is_valid (const char *code)
+{
+  if (code == NULL || strlen (code) != XG_PROTO_CODE_DIGITS)
+    return FALSE;
+  for (const char *p = code; *p; p++)
+    if (!g_ascii_isdigit (*p))
+      return FALSE;
+  return TRUE;
+}
+
+/* A remark: empty (none), or up to 32 characters like a nickname. */
+gboolean
+xg_proto_remark_is_valid (const char *remark)
+{
+  return remark != NULL && xg_proto_text_is_valid (remark, XG_PROTO_MAX_REMARK_CHARS) && is_trimmed (remark);
+}
+
+/* A friend request's greeting: up to 128 characters, one line. */
+gboolean
+xg_proto_greeting_is_valid (const char *greeting)
+{
+  return xg_proto_text_is_valid (greeting, XG_PROTO_MAX_GREETING_CHARS);
+}
+
+/* The optional reason given when declining: up to 128 characters, one line. */
+gboolean
+xg_proto_reason_is_valid (const char *reason)
+{
+  return xg_proto_text_is_valid (reason, XG_PROTO_MAX_REASON_CHARS);
+}
+
+/* "" or a real date written YYYY-MM-DD. */
+gboolean
+xg_proto_birthday_is_valid (const char *birthday)
+{
+  if (birthday == NULL)
+    return FALSE;
+  if (*birthday == '\0')
+    return TRUE;
+  if (strlen (birthday) != 10 || birthday[4] != '-' || birthday[7] != '-')
+    return FALSE;
+  for (guint i = 0; i < 10; i++)
+    if (i != 4 && i != 7 && !g_ascii_isdigit (birthday[i]))
+      return FALSE;
+  return g_date_valid_dmy ((GDateDay) g_ascii_strtoull (birthday + 8, NULL, 10),
+                           (GDateMonth) g_ascii_strtoull (birthday + 5, NULL, 10),
+                           (GDateYear) g_ascii_strtoull (birthday, NULL, 10));
+}
+
+gboolean
+xg_proto_gender_is_valid (const char *gender)
+{
+  static const char *const genders[] = { "", "female", "male", "other", NULL };
+
+  return gender != NULL && g_strv_contains (genders, gender);
+}
+
+/* Empty (no avatar), or a PNG or JPEG of at most 256 KiB, by its magic bytes. */
+gboolean
+xg_proto_avatar_is_valid (const guint8 *data,
+                          gsize         len)
+{
+  static const guint8 png[] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n' };
+  static const guint8 jpeg[] = { 0xff, 0xd8, 0xff };
+
+  if (len == 0)
+    return TRUE;
+  if (len > XG_PROTO_MAX_AVATAR_BYTES)
+    return FALSE;
+  return (len > sizeof png && memcmp (data, png, sizeof png) == 0) ||
+         (len > sizeof jpeg && memcmp (data, jpeg, sizeof jpeg) == 0);
+}
+
+/**
+ * xg_proto_profile_field_is_valid:
+ * @key: a profile key ("nickname", "signature", "gender", "birthday",
+ *   "region", "avatar")
+ * @value: its value
+ *
+ * Whether @value is of the key's type and within its rules; an unknown
+ * key is never valid (docs/PROTOCOL.md "Profile fields").
+ */
+gboolean
+xg_proto_profile_field_is_valid (const char *key,
+                                 GVariant   *value)
+{
+  const char *text;
+
+  g_return_val_if_fail (key != NULL && value != NULL, FALSE);
+
+  if (g_str_equal (key, "avatar"))
+    {
+      gsize len;
+      const guint8 *data;
+
+      if (!g_variant_is_of_type (value, G_VARIANT_TYPE_BYTESTRING))
+        return FALSE;
+      data = g_variant_get_fixed_array (value, &len, 1);
+      return xg_proto_avatar_is_valid (data, len);
+    }
+
+  if (!g_variant_is_of_type (value, G_VARIANT_TYPE_STRING))
+    return FALSE;
+  text = g_variant_get_string (value, NULL);
+
+  if (g_str_equal (key, "nickname"))
+    return xg_proto_nickname_is_valid (text);
+  if (g_str_equal (key, "signature"))
+    return xg_proto_text_is_valid (text, XG_PROTO_MAX_SIGNATURE_CHARS);
+  if (g_str_equal (key, "gender"))
+    return xg_proto_gender_is_valid (text);
+  if (g_str_equal (key, "birthday"))
+    return xg_proto_birthday_is_valid (text);
+  if (g_str_equal (key, "region"))
+    return xg_proto_text_is_valid (text, XG_PROTO_MAX_REGION_CHARS);
+  return FALSE;
+}
+
+/**
+ * xg_proto_mask_email:
+ * @email: (nullable): an address
+ *
+ * The address as logs may show it: the first character of the local part,
+ * "***", then the domain ("j***@example.com").
+ *
+ * Returns: (transfer full): the masked address
+ */
+char *
+xg_proto_mask_email (const char *email)
+{
+  const char *at;
+
+  if (email == NULL || *email == '\0')
+    return g_strdup ("(none)");
+
+  at = strrchr (email, '@');
+  if (at == NULL || at == email || !g_utf8_validate (email, -1, NULL))
+    return g_strdup ("***");
+
+  return g_strdup_printf ("%.*s***%s", (int) (g_utf8_next_char (email) - email), email, at);
+}

@@ -1,0 +1,48 @@
+/* xg-proto-limits.h: the field rules both ends apply
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * docs/PROTOCOL.md "Field rules" in code, once: the server refuses what
+ * breaks them, the client checks the same rules before it sends, so a
+ * person learns what is wrong from the form, not from the server. Also
+ * the one way to write an email address into a log. GLib only: the app
+ * may use this header (and only this one) of the protocol library.
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+#define XG_PROTO_MAX_EMAIL_BYTES     254
+#define XG_PROTO_MAX_NICKNAME_CHARS  32
+#define XG_PROTO_MIN_PASSWORD_BYTES  8
+#define XG_PROTO_MAX_PASSWORD_BYTES  1024
+#define XG_PROTO_CODE_DIGITS         6
+#define XG_PROTO_MAX_SIGNATURE_CHARS 128
+#define XG_PROTO_MAX_REGION_CHARS    64
+#define XG_PROTO_MAX_AVATAR_BYTES    (256 * 1024)
+#define XG_PROTO_MAX_REMARK_CHARS    32
+#define XG_PROTO_MAX_GREETING_CHARS  128
+#define XG_PROTO_MAX_REASON_CHARS    128
+
+char     *xg_proto_email_normalize        (const char   *email);
+gboolean  xg_proto_email_is_valid         (const char   *email);
+gboolean  xg_proto_nickname_is_valid      (const char   *nickname);
+gboolean  xg_proto_password_is_valid      (const char   *password);
+gboolean  xg_proto_code_is_valid          (const char   *code);
+gboolean  xg_proto_text_is_valid          (const char   *text,
+                                           guint         max_chars);
+gboolean  xg_proto_remark_is_valid        (const char   *remark);
+gboolean  xg_proto_greeting_is_valid      (const char   *greeting);
+gboolean  xg_proto_reason_is_valid        (const char   *reason);
+gboolean  xg_proto_birthday_is_valid      (const char   *birthday);
+gboolean  xg_proto_gender_is_valid        (const char   *gender);
+gboolean  xg_proto_avatar_is_valid        (const guint8 *data,
+                                           gsize         len);
+gboolean  xg_proto_profile_field_is_valid (const char   *key,
+                                           GVariant     *value);
+
+char     *xg_proto_mask_email             (const char   *email);
+
+G_END_DECLS
