@@ -24,7 +24,7 @@ struct _XgApplication
   gboolean        server_from_command_line;
   char           *settings_server;
   GSettings      *settings;
-  XgCache        *device_cache;
+  XgDeviceDb     *device_db;
   XgSession      *session;
 
   /* What this profile remembered last (state.ini in its app dir): the
@@ -533,18 +533,16 @@ xg_application_ensure_session (XgApplication  *self,
 
   drop_session (self);
 
-  if (self->device_cache == NULL)
+  if (self->device_db == NULL)
     {
       g_autofree char *path = xg_paths_device_db (self->profile);
-      g_autofree char *dir = g_path_get_dirname (path);
 
-      g_mkdir_with_parents (dir, 0700);
-      self->device_cache = xg_cache_open_device (path, error);
-      if (self->device_cache == NULL)
-        return NULL;
+      /* Opens on its own thread; a file that cannot be opened fails the
+       * connect with a message that names it. */
+      self->device_db = xg_device_db_new (path);
     }
 
-  self->session = xg_session_new (server, self->device_cache);
+  self->session = xg_session_new (server, self->device_db);
   g_signal_connect (self->session, "forced-logout", G_CALLBACK (on_forced_logout), self);
   g_signal_connect (self->session, "identity-changed", G_CALLBACK (on_identity_changed), self);
   g_signal_connect (self->session, "server-error", G_CALLBACK (on_server_error), self);
@@ -853,9 +851,9 @@ xg_application_finalize (GObject *object)
   set_window (&self->main_window, NULL);
   set_alert_dialog (self, NULL);
   drop_session (self);
-  if (self->device_cache != NULL)
-    xg_cache_close (self->device_cache);
-  g_clear_object (&self->device_cache);
+  if (self->device_db != NULL)
+    xg_db_close (XG_DB (self->device_db));
+  g_clear_object (&self->device_db);
   g_clear_object (&self->settings);
   g_free (self->profile);
   g_free (self->server_override);

@@ -6,8 +6,8 @@
  * per app profile (so two people, or two test clients, can share a
  * machine), created on demand with mode 0700:
  *
- *   device.db            pinned server certificates (XgCache)
- *   accounts/<id>.db     one database per account (XgCache)
+ *   device.db            pinned server certificates (XgDeviceDb)
+ *   accounts/<id>.db     one database per account (XgAccountDb)
  *
  * An app profile name is one path component: no '/' and not "." or "..";
  * %NULL and "" mean "default". The functions return the path even when a

@@ -64,8 +64,8 @@ struct _XgSession
   GObject          parent_instance;
 
   char            *server;
-  XgCache         *device_cache;
-  XgCache         *account_cache;    /* the logged-in account's own database */
+  XgDeviceDb      *device_db;
+  XgAccountDb     *account_db;       /* the logged-in account's own database */
 
   XgSessionState   state;
   guint64          account_id;
@@ -106,7 +106,7 @@ G_DEFINE_FINAL_TYPE (XgSession, xg_session, G_TYPE_OBJECT)
 enum {
   PROP_0,
   PROP_SERVER,
-  PROP_DEVICE_CACHE,
+  PROP_DEVICE_DB,
   PROP_STATE,
   PROP_ACCOUNT_ID,
   PROP_PROFILE,
@@ -126,7 +126,7 @@ static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
 
 static void start_connect       (XgSession *self);
-static void close_account_cache (XgSession *self);
+static void close_account_db (XgSession *self);
 static void link_lost       (XgSession *self, const char *why);
 static void send_call       (XgSession *self, Call *call);
 
@@ -221,49 +221,45 @@ forget_login (XgSession *self)
       g_clear_object (&self->profile);
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROFILE]);
     }
-  close_account_cache (self);
+  close_account_db (self);
 }
 
 /* Each account keeps what the server told it in its own database, beside
  * the device database: DIR/device.db, DIR/accounts/<id>.db. */
 static void
-open_account_cache (XgSession *self,
+open_account_db (XgSession *self,
                     guint64    account_id)
 {
-  g_autofree char *dir = g_path_get_dirname (xg_cache_get_path (self->device_cache));
+  g_autofree char *dir = g_path_get_dirname (xg_db_get_path (XG_DB (self->device_db)));
   g_autofree char *accounts = g_build_filename (dir, "accounts", NULL);
   g_autofree char *name = g_strdup_printf ("%" G_GUINT64_FORMAT ".db", account_id);
   g_autofree char *path = g_build_filename (accounts, name, NULL);
-  g_autoptr(GError) error = NULL;
 
-  if (self->account_cache != NULL && g_strcmp0 (xg_cache_get_path (self->account_cache), path) == 0)
+  if (self->account_db != NULL && g_strcmp0 (xg_db_get_path (XG_DB (self->account_db)), path) == 0)
     return;
-  close_account_cache (self);
+  close_account_db (self);
   if (g_mkdir_with_parents (accounts, 0700) != 0)
-    {
-      g_warning ("Cannot create %s: %s", accounts, g_strerror (errno));
-      return;
-    }
-  self->account_cache = xg_cache_open_account (path, &error);
-  if (self->account_cache == NULL)
-    g_warning ("The account's local database is unusable: %s", error->message);
+    g_warning ("Cannot create %s: %s", accounts, g_strerror (errno));
+  /* A file that cannot be opened makes every call fail, which the
+   * session only logs: the server stays the source of truth. */
+  self->account_db = xg_account_db_new (path);
 }
 
 /* Waits for its pending writes, so what the session saw is on disk. */
 static void
-close_account_cache (XgSession *self)
+close_account_db (XgSession *self)
 {
-  if (self->account_cache != NULL)
-    xg_cache_close (self->account_cache);
-  g_clear_object (&self->account_cache);
+  if (self->account_db != NULL)
+    xg_db_close (XG_DB (self->account_db));
+  g_clear_object (&self->account_db);
 }
 
 static void
-cache_profile (XgSession *self)
+store_profile (XgSession *self)
 {
-  if (self->account_cache != NULL && self->profile != NULL)
-    xg_cache_store_profile_async (self->account_cache, xg_profile_to_variant (self->profile),
-                                  NULL, NULL, NULL);
+  if (self->account_db != NULL && self->profile != NULL)
+    xg_account_db_store_profile_async (self->account_db, xg_profile_to_variant (self->profile),
+                                       NULL, NULL, NULL);
 }
 
 /* --- Writing ------------------------------------------------------------- */
@@ -611,7 +607,7 @@ handle_push (XgSession          *self,
           }
         else
           xg_profile_update (self->profile, email, nickname, fields);
-        cache_profile (self);
+        store_profile (self);
 
         if (self->login_task != NULL)
           {
@@ -867,7 +863,7 @@ connected (GObject      *source,
       return;
     }
   if (self->pinned == NULL)
-    xg_cache_store_pin_async (self->device_cache, self->server, self->presented, NULL, NULL, NULL);
+    xg_device_db_store_pin_async (self->device_db, self->server, self->presented, NULL, NULL, NULL);
   if (g_strcmp0 (self->fingerprint, self->presented) != 0)
     {
       g_free (self->fingerprint);
@@ -923,7 +919,7 @@ pin_looked_up (GObject      *source,
 {
   g_autoptr(XgSession) self = strong_self (user_data);
   g_autoptr(GError) error = NULL;
-  g_autofree char *pinned = xg_cache_lookup_pin_finish (XG_CACHE (source), result, &error);
+  g_autofree char *pinned = xg_device_db_lookup_pin_finish (XG_DEVICE_DB (source), result, &error);
 
   if (self == NULL || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
@@ -952,7 +948,7 @@ start_connect (XgSession *self)
   set_state (self, XG_SESSION_CONNECTING);
   self->link_cancellable = g_cancellable_new ();
   g_clear_pointer (&self->presented, g_free);
-  xg_cache_lookup_pin_async (self->device_cache, self->server, self->link_cancellable,
+  xg_device_db_lookup_pin_async (self->device_db, self->server, self->link_cancellable,
                              pin_looked_up, weak_self (self));
 }
 
@@ -1019,7 +1015,7 @@ on_login_ok (XgSession          *self,
       self->account_id = account_id;
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ACCOUNT_ID]);
     }
-  open_account_cache (self, account_id);
+  open_account_db (self, account_id);
   if (self->token == NULL || !g_bytes_equal (self->token, token))
     {
       g_clear_pointer (&self->token, g_bytes_unref);
@@ -1158,7 +1154,7 @@ on_profile_answer (XgSession          *self,
   if (self->profile != NULL && xg_profile_get_account_id (self->profile) == id)
     {
       xg_profile_update (self->profile, email, nickname, fields);
-      cache_profile (self);
+      store_profile (self);
     }
   g_task_return_boolean (call->task, TRUE);
   call_free (call);
@@ -1513,8 +1509,8 @@ xg_session_dispose (GObject *object)
 
   xg_session_disconnect (self);
   g_clear_object (&self->socket_client);
-  close_account_cache (self);
-  g_clear_object (&self->device_cache);
+  close_account_db (self);
+  g_clear_object (&self->device_db);
   g_clear_object (&self->profile);
 
   G_OBJECT_CLASS (xg_session_parent_class)->dispose (object);
@@ -1549,7 +1545,7 @@ xg_session_get_property (GObject    *object,
   switch (prop_id)
     {
     case PROP_SERVER: g_value_set_string (value, self->server); break;
-    case PROP_DEVICE_CACHE: g_value_set_object (value, self->device_cache); break;
+    case PROP_DEVICE_DB: g_value_set_object (value, self->device_db); break;
     case PROP_STATE: g_value_set_enum (value, self->state); break;
     case PROP_ACCOUNT_ID: g_value_set_uint64 (value, self->account_id); break;
     case PROP_PROFILE: g_value_set_object (value, self->profile); break;
@@ -1570,7 +1566,7 @@ xg_session_set_property (GObject      *object,
   switch (prop_id)
     {
     case PROP_SERVER: self->server = g_value_dup_string (value); break;
-    case PROP_DEVICE_CACHE: self->device_cache = g_value_dup_object (value); break;
+    case PROP_DEVICE_DB: self->device_db = g_value_dup_object (value); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -1588,8 +1584,8 @@ xg_session_class_init (XgSessionClass *klass)
   properties[PROP_SERVER] =
     g_param_spec_string ("server", NULL, NULL, NULL,
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
-  properties[PROP_DEVICE_CACHE] =
-    g_param_spec_object ("device-cache", NULL, NULL, XG_TYPE_CACHE,
+  properties[PROP_DEVICE_DB] =
+    g_param_spec_object ("device-db", NULL, NULL, XG_TYPE_DEVICE_DB,
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
   properties[PROP_STATE] =
     g_param_spec_enum ("state", NULL, NULL, XG_TYPE_SESSION_STATE, XG_SESSION_DISCONNECTED,
@@ -1660,14 +1656,14 @@ xg_session_init (XgSession *self)
 /**
  * xg_session_new:
  * @server: "host:port" (the port defaults to 7447)
- * @device_cache: where server certificates are pinned
+ * @device_db: where server certificates are pinned
  */
 XgSession *
 xg_session_new (const char *server,
-                XgCache    *device_cache)
+                XgDeviceDb *device_db)
 {
   g_return_val_if_fail (server != NULL, NULL);
-  g_return_val_if_fail (XG_IS_CACHE (device_cache), NULL);
+  g_return_val_if_fail (XG_IS_DEVICE_DB (device_db), NULL);
 
-  return g_object_new (XG_TYPE_SESSION, "server", server, "device-cache", device_cache, NULL);
+  return g_object_new (XG_TYPE_SESSION, "server", server, "device-db", device_db, NULL);
 }

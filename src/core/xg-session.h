@@ -4,7 +4,7 @@
  *
  * Windows call async methods and follow properties and signals; they
  * never see a packet. The session connects on demand (TLS, the server's
- * certificate pinned on first use in the device cache), keeps the link
+ * certificate pinned on first use in the device database), keeps the link
  * alive with heartbeats at the interval WELCOME announced, notices a
  * silent server, and after a lost link reconnects by itself with
  * exponential backoff and jitter and logs in again with its resume token.
@@ -13,7 +13,8 @@
 
 #include <gio/gio.h>
 
-#include "xg-cache.h"
+#include "xg-account-db.h"
+#include "xg-device-db.h"
 #include "xg-profile.h"
 
 G_BEGIN_DECLS
@@ -92,8 +93,8 @@ typedef enum {
 #define XG_TYPE_SESSION (xg_session_get_type ())
 G_DECLARE_FINAL_TYPE (XgSession, xg_session, XG, SESSION, GObject)
 
-/* Properties: server (string, "host:port", construct-only), device-cache
- * (XgCache, construct-only), state (XgSessionState), account-id (guint64,
+/* Properties: server (string, "host:port", construct-only), device-db
+ * (XgDeviceDb, construct-only), state (XgSessionState), account-id (guint64,
  * 0 when logged out), profile (XgProfile or NULL), reconnecting (gboolean:
  * the link dropped and the session is trying to get it back),
  * fingerprint (string: the SHA-256 of the server certificate in use).
@@ -109,7 +110,7 @@ G_DECLARE_FINAL_TYPE (XgSession, xg_session, XG, SESSION, GObject)
  */
 
 XgSession     *xg_session_new                    (const char           *server,
-                                                  XgCache              *device_cache);
+                                                  XgDeviceDb           *device_db);
 const char    *xg_session_get_server             (XgSession            *self);
 XgSessionState xg_session_get_state              (XgSession            *self);
 guint64        xg_session_get_account_id         (XgSession            *self);

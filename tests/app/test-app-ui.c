@@ -581,15 +581,14 @@ test_identity_changed (Fixture       *fixture,
 
   /* Pin a certificate this server does not have. */
   {
-    g_autoptr(XgCache) cache = xg_cache_open_device (path, &error);
+    g_autoptr(XgDeviceDb) device = xg_device_db_new (path);
 
-    g_assert_no_error (error);
-    xg_cache_store_pin_async (cache, fixture->server->address, fake_pin, NULL,
-                              xg_app_test_store_result, &result);
+    xg_device_db_store_pin_async (device, fixture->server->address, fake_pin, NULL,
+                                  xg_app_test_store_result, &result);
     XG_APP_TEST_WAIT_FOR (result != NULL);
-    g_assert_true (xg_cache_store_pin_finish (cache, result, &error));
+    g_assert_true (xg_device_db_store_pin_finish (device, result, &error));
     g_assert_no_error (error);
-    xg_cache_close (cache);
+    xg_db_close (XG_DB (device));
   }
 
   fixture->app = xg_app_test_start_app ("test-identity", fixture->server);

@@ -95,7 +95,7 @@ test_remember_me (void)
   g_autoptr(GError) error = NULL;
   g_autofree char *dir = NULL;
   g_autofree char *db = NULL;
-  g_autoptr(XgCache) device = NULL;
+  g_autoptr(XgDeviceDb) device = NULL;
   g_autofree char *in_keyring = NULL;
   XgCredentials credentials = { 0 };
   Outcome o = { 0 };
@@ -112,8 +112,7 @@ test_remember_me (void)
   dir = g_dir_make_tmp ("xinge-remember-XXXXXX", &error);
   g_assert_no_error (error);
   db = g_build_filename (dir, "device.db", NULL);
-  device = xg_cache_open_device (db, &error);
-  g_assert_no_error (error);
+  device = xg_device_db_new (db);
 
   /* First start: the user types the password and ticks "remember me". */
   {
@@ -190,7 +189,7 @@ test_remember_me (void)
     g_clear_error (&o.error);
   }
 
-  xg_cache_close (device);
+  xg_db_close (XG_DB (device));
   g_unlink (db);
   {
     g_autofree char *wal = g_strconcat (db, "-wal", NULL);

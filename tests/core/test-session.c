@@ -18,7 +18,7 @@
 typedef struct {
   XgTestServer *server;
   char         *dir;
-  XgCache      *device;
+  XgDeviceDb   *device;
 } Fixture;
 
 static void
@@ -32,8 +32,7 @@ fixture_setup (Fixture       *f,
   f->dir = g_dir_make_tmp ("xinge-session-XXXXXX", &error);
   g_assert_no_error (error);
   path = g_build_filename (f->dir, "device.db", NULL);
-  f->device = xg_cache_open_device (path, &error);
-  g_assert_no_error (error);
+  f->device = xg_device_db_new (path);
 }
 
 static void
@@ -42,7 +41,7 @@ fixture_teardown (Fixture       *f,
 {
   g_autofree char *path = g_build_filename (f->dir, "device.db", NULL);
 
-  xg_cache_close (f->device);
+  xg_db_close (XG_DB (f->device));
   g_clear_object (&f->device);
   xg_test_server_free (f->server);
   for (const char *suffix = ""; suffix != NULL; suffix = *suffix ? NULL : "-wal")
@@ -205,7 +204,7 @@ loaded_profile (GObject *source, GAsyncResult *result, gpointer user_data)
   GVariant **out = user_data;
   g_autoptr(GError) error = NULL;
 
-  *out = xg_cache_load_profile_finish (XG_CACHE (source), result, &error);
+  *out = xg_account_db_load_profile_finish (XG_ACCOUNT_DB (source), result, &error);
   g_assert_no_error (error);
   g_assert_nonnull (*out);
 }
@@ -235,19 +234,17 @@ test_register_and_login (Fixture *f, gconstpointer data)
   {
     g_autofree char *name = g_strdup_printf ("%" G_GUINT64_FORMAT ".db", id);
     g_autofree char *path = g_build_filename (f->dir, "accounts", name, NULL);
-    g_autoptr(GError) error = NULL;
-    g_autoptr(XgCache) account = xg_cache_open_account (path, &error);
+    g_autoptr(XgAccountDb) account = xg_account_db_new (path);
     g_autoptr(GVariant) cached = NULL;
     g_autoptr(XgProfile) restored = NULL;
 
-    g_assert_no_error (error);
-    xg_cache_load_profile_async (account, NULL, loaded_profile, &cached);
+    xg_account_db_load_profile_async (account, NULL, loaded_profile, &cached);
     while (cached == NULL)
       g_main_context_iteration (NULL, TRUE);
     restored = xg_profile_new_from_packet (cached);
     g_assert_cmpuint (xg_profile_get_account_id (restored), ==, id);
     g_assert_cmpstr (xg_profile_get_nickname (restored), ==, "安娜");
-    xg_cache_close (account);
+    xg_db_close (XG_DB (account));
   }
 }
 

@@ -1,4 +1,4 @@
-/* test-cache.c: XgCache on real SQLite files, and xg-paths
+/* test-db.c: XgDb, XgDeviceDb and XgAccountDb on real SQLite files, and xg-paths
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
@@ -7,7 +7,7 @@
  * G_TEST_OPTION_ISOLATE_DIRS: GLib leaks what it sets per test, which
  * would drown real leaks in the sanitizer build.)
  */
-#define G_LOG_DOMAIN "xg-test-cache"
+#define G_LOG_DOMAIN "xg-test-db"
 
 #include "config.h"
 
@@ -18,7 +18,8 @@
 #include <glib/gstdio.h>
 #include <sqlite3.h>
 
-#include "xg-cache.h"
+#include "xg-account-db.h"
+#include "xg-device-db.h"
 #include "xg-paths.h"
 #include "xg-profile.h"
 #include "xg-proto.h"
@@ -61,7 +62,7 @@ fixture_setup (Fixture       *fixture,
 {
   g_autoptr(GError) error = NULL;
 
-  fixture->dir = g_dir_make_tmp ("xg-test-cache-XXXXXX", &error);
+  fixture->dir = g_dir_make_tmp ("xg-test-db-XXXXXX", &error);
   g_assert_no_error (error);
   fixture->device_path = g_build_filename (fixture->dir, "device.db", NULL);
   fixture->account_path = g_build_filename (fixture->dir, "10001.db", NULL);
@@ -150,21 +151,53 @@ await_result (GAsyncResult **slot)
   return g_steal_pointer (slot);
 }
 
+/* Waits until @db is open (or could not be): NULL with @error then. */
+static gpointer
+ready (gpointer   db,
+       GError   **error)
+{
+  GAsyncResult *slot = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+
+  xg_db_ready_async (db, NULL, store_result, &slot);
+  result = await_result (&slot);
+  if (!xg_db_ready_finish (db, result, error))
+    {
+      g_object_unref (db);
+      return NULL;
+    }
+  return db;
+}
+
+static XgDeviceDb *
+open_device (const char  *path,
+             GError     **error)
+{
+  return ready (xg_device_db_new (path), error);
+}
+
+static XgAccountDb *
+open_account (const char  *path,
+              GError     **error)
+{
+  return ready (xg_account_db_new (path), error);
+}
+
 static char *
-lookup_pin (XgCache     *cache,
+lookup_pin (XgDeviceDb  *db,
             const char  *server,
             GError     **error)
 {
   GAsyncResult *slot = NULL;
   g_autoptr(GAsyncResult) result = NULL;
 
-  xg_cache_lookup_pin_async (cache, server, NULL, store_result, &slot);
+  xg_device_db_lookup_pin_async (db, server, NULL, store_result, &slot);
   result = await_result (&slot);
-  return xg_cache_lookup_pin_finish (cache, result, error);
+  return xg_device_db_lookup_pin_finish (db, result, error);
 }
 
 static gboolean
-store_pin (XgCache     *cache,
+store_pin (XgDeviceDb  *db,
            const char  *server,
            const char  *fingerprint,
            GError     **error)
@@ -172,34 +205,34 @@ store_pin (XgCache     *cache,
   GAsyncResult *slot = NULL;
   g_autoptr(GAsyncResult) result = NULL;
 
-  xg_cache_store_pin_async (cache, server, fingerprint, NULL, store_result, &slot);
+  xg_device_db_store_pin_async (db, server, fingerprint, NULL, store_result, &slot);
   result = await_result (&slot);
-  return xg_cache_store_pin_finish (cache, result, error);
+  return xg_device_db_store_pin_finish (db, result, error);
 }
 
 static gboolean
-store_profile (XgCache   *cache,
-               GVariant  *profile,
-               GError   **error)
+store_profile (XgAccountDb  *db,
+               GVariant     *profile,
+               GError      **error)
 {
   GAsyncResult *slot = NULL;
   g_autoptr(GAsyncResult) result = NULL;
 
-  xg_cache_store_profile_async (cache, profile, NULL, store_result, &slot);
+  xg_account_db_store_profile_async (db, profile, NULL, store_result, &slot);
   result = await_result (&slot);
-  return xg_cache_store_profile_finish (cache, result, error);
+  return xg_account_db_store_profile_finish (db, result, error);
 }
 
 static GVariant *
-load_profile (XgCache  *cache,
-              GError  **error)
+load_profile (XgAccountDb  *db,
+              GError      **error)
 {
   GAsyncResult *slot = NULL;
   g_autoptr(GAsyncResult) result = NULL;
 
-  xg_cache_load_profile_async (cache, NULL, store_result, &slot);
+  xg_account_db_load_profile_async (db, NULL, store_result, &slot);
   result = await_result (&slot);
-  return xg_cache_load_profile_finish (cache, result, error);
+  return xg_account_db_load_profile_finish (db, result, error);
 }
 
 /* Lets the completions of calls already made run. */
@@ -315,13 +348,13 @@ static void
 test_pins (Fixture       *fixture,
            gconstpointer  data)
 {
-  g_autoptr(XgCache) cache = NULL;
+  g_autoptr(XgDeviceDb) cache = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *pin = NULL;
   GStatBuf st;
   sqlite3_int64 first_seen;
 
-  cache = xg_cache_open_device (fixture->device_path, &error);
+  cache = open_device (fixture->device_path, &error);
   g_assert_no_error (error);
   g_assert_nonnull (cache);
 
@@ -347,13 +380,13 @@ test_pins (Fixture       *fixture,
   g_assert_null (pin);
 
   /* Across close and reopen. */
-  xg_cache_close (cache);
+  xg_db_close (XG_DB (cache));
   g_clear_object (&cache);
   first_seen = db_int (fixture->device_path, "SELECT first_seen FROM pins WHERE server = '" SERVER "'");
   g_assert_cmpint (first_seen, >, 1700000000);
   db_exec (fixture->device_path, "UPDATE pins SET first_seen = 1000");
 
-  cache = xg_cache_open_device (fixture->device_path, &error);
+  cache = open_device (fixture->device_path, &error);
   g_assert_no_error (error);
   pin = lookup_pin (cache, SERVER, &error);
   g_assert_no_error (error);
@@ -379,7 +412,7 @@ test_pins (Fixture       *fixture,
   g_assert_cmpint (db_int (fixture->device_path, "SELECT first_seen FROM pins WHERE server = '" SERVER "'"),
                    >, 1700000000);
 
-  cache = xg_cache_open_device (fixture->device_path, &error);
+  cache = open_device (fixture->device_path, &error);
   g_assert_no_error (error);
   pin = lookup_pin (cache, SERVER, &error);
   g_assert_no_error (error);
@@ -393,16 +426,16 @@ static void
 test_pin_same_fingerprint_keeps_first_seen (Fixture       *fixture,
                                             gconstpointer  data)
 {
-  g_autoptr(XgCache) cache = NULL;
+  g_autoptr(XgDeviceDb) cache = NULL;
   g_autoptr(GError) error = NULL;
 
-  cache = xg_cache_open_device (fixture->device_path, &error);
+  cache = open_device (fixture->device_path, &error);
   g_assert_no_error (error);
   g_assert_true (store_pin (cache, SERVER, FP_A, &error));
   g_clear_object (&cache);
   db_exec (fixture->device_path, "UPDATE pins SET first_seen = 1000");
 
-  cache = xg_cache_open_device (fixture->device_path, &error);
+  cache = open_device (fixture->device_path, &error);
   g_assert_no_error (error);
   g_assert_true (store_pin (cache, SERVER, FP_A, &error));
   g_clear_object (&cache);
@@ -429,14 +462,14 @@ static void
 test_profile (Fixture       *fixture,
               gconstpointer  data)
 {
-  g_autoptr(XgCache) cache = NULL;
+  g_autoptr(XgAccountDb) cache = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) first = sample_profile ("爱丽丝");
   g_autoptr(GVariant) second = sample_profile ("Alice");
   g_autoptr(GVariant) loaded = NULL;
   g_autoptr(XgProfile) profile = NULL;
 
-  cache = xg_cache_open_account (fixture->account_path, &error);
+  cache = open_account (fixture->account_path, &error);
   g_assert_no_error (error);
 
   loaded = load_profile (cache, &error);
@@ -447,7 +480,7 @@ test_profile (Fixture       *fixture,
   g_assert_no_error (error);
   g_clear_object (&cache);
 
-  cache = xg_cache_open_account (fixture->account_path, &error);
+  cache = open_account (fixture->account_path, &error);
   g_assert_no_error (error);
   loaded = load_profile (cache, &error);
   g_assert_no_error (error);
@@ -468,11 +501,11 @@ test_profile (Fixture       *fixture,
 
   g_assert_true (store_profile (cache, xg_profile_to_variant (profile), &error));   /* floating */
   g_assert_no_error (error);
-  xg_cache_close (cache);
+  xg_db_close (XG_DB (cache));
   g_clear_object (&cache);
   g_assert_cmpint (db_int (fixture->account_path, "SELECT count(*) FROM profile"), ==, 1);
 
-  cache = xg_cache_open_account (fixture->account_path, &error);
+  cache = open_account (fixture->account_path, &error);
   g_assert_no_error (error);
   loaded = load_profile (cache, &error);
   g_assert_no_error (error);
@@ -483,20 +516,20 @@ static void
 test_profile_damaged_row (Fixture       *fixture,
                           gconstpointer  data)
 {
-  g_autoptr(XgCache) cache = NULL;
+  g_autoptr(XgAccountDb) cache = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) loaded = NULL;
 
-  cache = xg_cache_open_account (fixture->account_path, &error);
+  cache = open_account (fixture->account_path, &error);
   g_assert_no_error (error);
   g_clear_object (&cache);
 
   /* Not a normal-form (tssa{sv}): an offset pointing past the end. */
   db_exec (fixture->account_path, "INSERT INTO profile (id, body) VALUES (1, x'0100000000000000ff')");
 
-  cache = xg_cache_open_account (fixture->account_path, &error);
+  cache = open_account (fixture->account_path, &error);
   g_assert_no_error (error);
-  g_test_expect_message ("xg-core", G_LOG_LEVEL_WARNING, "*profile*damaged*");
+  g_test_expect_message ("xg-core", G_LOG_LEVEL_WARNING, "*(tssa{sv})*damaged*");
   loaded = load_profile (cache, &error);
   g_test_assert_expected_messages ();
   g_assert_no_error (error);
@@ -521,7 +554,7 @@ static void
 test_migrations_once (Fixture       *fixture,
                       gconstpointer  data)
 {
-  g_autoptr(XgCache) cache = NULL;
+  g_autoptr(XgDb) cache = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *pin = NULL;
   guint migrations = 0;
@@ -529,9 +562,9 @@ test_migrations_once (Fixture       *fixture,
 
   handler = g_log_set_handler ("xg-core", G_LOG_LEVEL_DEBUG, count_migrations, &migrations);
 
-  cache = xg_cache_open_device (fixture->device_path, &error);
+  cache = XG_DB (open_device (fixture->device_path, &error));
   g_assert_no_error (error);
-  g_assert_true (store_pin (cache, SERVER, FP_A, &error));
+  g_assert_true (store_pin (XG_DEVICE_DB (cache), SERVER, FP_A, &error));
   g_clear_object (&cache);
   g_assert_cmpuint (migrations, ==, 1);
   g_assert_cmpint (db_int (fixture->device_path, "PRAGMA user_version"), ==, 1);
@@ -539,15 +572,15 @@ test_migrations_once (Fixture       *fixture,
 
   /* Opening again runs no migration (creating the table twice would fail)
    * and keeps the data. */
-  cache = xg_cache_open_device (fixture->device_path, &error);
+  cache = XG_DB (open_device (fixture->device_path, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (migrations, ==, 1);
-  pin = lookup_pin (cache, SERVER, &error);
+  pin = lookup_pin (XG_DEVICE_DB (cache), SERVER, &error);
   g_assert_cmpstr (pin, ==, FP_A);
   g_clear_object (&cache);
   g_assert_cmpint (db_int (fixture->device_path, "PRAGMA user_version"), ==, 1);
 
-  cache = xg_cache_open_account (fixture->account_path, &error);
+  cache = XG_DB (open_account (fixture->account_path, &error));
   g_assert_no_error (error);
   g_clear_object (&cache);
   g_assert_cmpuint (migrations, ==, 2);
@@ -562,13 +595,13 @@ static void
 test_too_new (Fixture       *fixture,
               gconstpointer  data)
 {
-  g_autoptr(XgCache) cache = NULL;
+  g_autoptr(XgDb) cache = NULL;
   g_autoptr(GError) error = NULL;
 
   db_exec (fixture->device_path, "CREATE TABLE future (x); PRAGMA user_version = 99");
 
-  cache = xg_cache_open_device (fixture->device_path, &error);
-  g_assert_error (error, XG_CACHE_ERROR, XG_CACHE_ERROR_TOO_NEW);
+  cache = XG_DB (open_device (fixture->device_path, &error));
+  g_assert_error (error, XG_DB_ERROR, XG_DB_ERROR_TOO_NEW);
   g_assert_null (cache);
   g_assert_nonnull (strstr (error->message, "99"));
   g_clear_error (&error);
@@ -577,8 +610,8 @@ test_too_new (Fixture       *fixture,
   g_assert_cmpint (db_int (fixture->device_path, "PRAGMA user_version"), ==, 99);
 
   db_exec (fixture->account_path, "PRAGMA user_version = 2");
-  cache = xg_cache_open_account (fixture->account_path, &error);
-  g_assert_error (error, XG_CACHE_ERROR, XG_CACHE_ERROR_TOO_NEW);
+  cache = XG_DB (open_account (fixture->account_path, &error));
+  g_assert_error (error, XG_DB_ERROR, XG_DB_ERROR_TOO_NEW);
   g_assert_null (cache);
 }
 
@@ -587,15 +620,15 @@ static void
 test_wrong_kind (Fixture       *fixture,
                  gconstpointer  data)
 {
-  g_autoptr(XgCache) cache = NULL;
+  g_autoptr(XgDb) cache = NULL;
   g_autoptr(GError) error = NULL;
 
-  cache = xg_cache_open_account (fixture->account_path, &error);
+  cache = XG_DB (open_account (fixture->account_path, &error));
   g_assert_no_error (error);
   g_clear_object (&cache);
 
-  cache = xg_cache_open_device (fixture->account_path, &error);
-  g_assert_error (error, XG_CACHE_ERROR, XG_CACHE_ERROR_FAILED);
+  cache = XG_DB (open_device (fixture->account_path, &error));
+  g_assert_error (error, XG_DB_ERROR, XG_DB_ERROR_FAILED);
   g_assert_null (cache);
 }
 
@@ -605,7 +638,7 @@ static void
 test_corrupt_garbage (Fixture       *fixture,
                       gconstpointer  data)
 {
-  g_autoptr(XgCache) cache = NULL;
+  g_autoptr(XgDb) cache = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GString) garbage = g_string_new (NULL);
 
@@ -614,14 +647,14 @@ test_corrupt_garbage (Fixture       *fixture,
   g_file_set_contents (fixture->device_path, garbage->str, garbage->len, &error);
   g_assert_no_error (error);
 
-  cache = xg_cache_open_device (fixture->device_path, &error);
-  g_assert_error (error, XG_CACHE_ERROR, XG_CACHE_ERROR_CORRUPT);
+  cache = XG_DB (open_device (fixture->device_path, &error));
+  g_assert_error (error, XG_DB_ERROR, XG_DB_ERROR_CORRUPT);
   g_assert_null (cache);
   g_test_message ("%s", error->message);
   g_clear_error (&error);
 
-  cache = xg_cache_open_account (fixture->device_path, &error);
-  g_assert_error (error, XG_CACHE_ERROR, XG_CACHE_ERROR_CORRUPT);
+  cache = XG_DB (open_account (fixture->device_path, &error));
+  g_assert_error (error, XG_DB_ERROR, XG_DB_ERROR_CORRUPT);
   g_assert_null (cache);
 }
 
@@ -630,10 +663,10 @@ static void
 test_corrupt_schema (Fixture       *fixture,
                      gconstpointer  data)
 {
-  g_autoptr(XgCache) cache = NULL;
+  g_autoptr(XgDeviceDb) cache = NULL;
   g_autoptr(GError) error = NULL;
 
-  cache = xg_cache_open_device (fixture->device_path, &error);
+  cache = open_device (fixture->device_path, &error);
   g_assert_no_error (error);
   g_assert_true (store_pin (cache, SERVER, FP_A, &error));
   g_clear_object (&cache);
@@ -641,8 +674,8 @@ test_corrupt_schema (Fixture       *fixture,
   /* Page 1 after the 100-byte file header holds the schema. */
   damage_file (fixture->device_path, 100, 4096 - 100);
 
-  cache = xg_cache_open_device (fixture->device_path, &error);
-  g_assert_error (error, XG_CACHE_ERROR, XG_CACHE_ERROR_CORRUPT);
+  cache = open_device (fixture->device_path, &error);
+  g_assert_error (error, XG_DB_ERROR, XG_DB_ERROR_CORRUPT);
   g_assert_null (cache);
   g_test_message ("%s", error->message);
 }
@@ -653,12 +686,12 @@ static void
 test_corrupt_data (Fixture       *fixture,
                    gconstpointer  data)
 {
-  g_autoptr(XgCache) cache = NULL;
+  g_autoptr(XgDeviceDb) cache = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *pin = NULL;
   GStatBuf st;
 
-  cache = xg_cache_open_device (fixture->device_path, &error);
+  cache = open_device (fixture->device_path, &error);
   g_assert_no_error (error);
   g_assert_true (store_pin (cache, SERVER, FP_A, &error));
   g_clear_object (&cache);
@@ -667,35 +700,35 @@ test_corrupt_data (Fixture       *fixture,
   g_assert_cmpint (st.st_size, >=, 3 * 4096);
   damage_file (fixture->device_path, 4096, st.st_size - 4096);
 
-  cache = xg_cache_open_device (fixture->device_path, &error);
+  cache = open_device (fixture->device_path, &error);
   if (cache == NULL)
     {
-      g_assert_error (error, XG_CACHE_ERROR, XG_CACHE_ERROR_CORRUPT);
+      g_assert_error (error, XG_DB_ERROR, XG_DB_ERROR_CORRUPT);
       return;
     }
   g_assert_no_error (error);
 
   pin = lookup_pin (cache, SERVER, &error);
-  g_assert_error (error, XG_CACHE_ERROR, XG_CACHE_ERROR_CORRUPT);
+  g_assert_error (error, XG_DB_ERROR, XG_DB_ERROR_CORRUPT);
   g_assert_null (pin);
   g_test_message ("%s", error->message);
   g_clear_error (&error);
 
   /* The cache still answers. */
   g_assert_false (store_pin (cache, SERVER, FP_B, &error));
-  g_assert_error (error, XG_CACHE_ERROR, XG_CACHE_ERROR_CORRUPT);
+  g_assert_error (error, XG_DB_ERROR, XG_DB_ERROR_CORRUPT);
 }
 
 static void
 test_unopenable (Fixture       *fixture,
                  gconstpointer  data)
 {
-  g_autoptr(XgCache) cache = NULL;
+  g_autoptr(XgDeviceDb) cache = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *missing = g_build_filename (fixture->dir, "no", "such", "folder", "device.db", NULL);
 
-  cache = xg_cache_open_device (missing, &error);
-  g_assert_error (error, XG_CACHE_ERROR, XG_CACHE_ERROR_FAILED);
+  cache = open_device (missing, &error);
+  g_assert_error (error, XG_DB_ERROR, XG_DB_ERROR_FAILED);
   g_assert_null (cache);
   g_assert_nonnull (strstr (error->message, missing));
 }
@@ -705,7 +738,7 @@ test_unopenable (Fixture       *fixture,
 #define N_CALLS 600
 
 typedef struct {
-  XgCache *cache;
+  XgDeviceDb *cache;
   guint    next;        /* the index of the call expected to complete next */
   guint    n_failed;
 } OrderState;
@@ -738,12 +771,12 @@ on_order_done (GObject      *object,
 
   if (call->expect != NULL)
     {
-      g_autofree char *pin = xg_cache_lookup_pin_finish (XG_CACHE (object), result, &error);
+      g_autofree char *pin = xg_device_db_lookup_pin_finish (XG_DEVICE_DB (object), result, &error);
 
       g_assert_no_error (error);
       g_assert_cmpstr (pin, ==, call->expect);
     }
-  else if (!xg_cache_store_pin_finish (XG_CACHE (object), result, &error))
+  else if (!xg_device_db_store_pin_finish (XG_DEVICE_DB (object), result, &error))
     {
       g_assert_no_error (error);
     }
@@ -755,15 +788,15 @@ static void
 test_concurrent_in_order (Fixture       *fixture,
                           gconstpointer  data)
 {
-  g_autoptr(XgCache) cache = NULL;
+  g_autoptr(XgDeviceDb) cache = NULL;
   g_autoptr(GError) error = NULL;
   OrderState state = { NULL, 0, 0 };
   Trace trace;
 
   trace_init (&trace);
-  cache = xg_cache_open_device (fixture->device_path, &error);
+  cache = open_device (fixture->device_path, &error);
   g_assert_no_error (error);
-  xg_cache_set_trace_func (cache, on_statement, &trace);
+  xg_db_set_trace_func (XG_DB (cache), on_statement, &trace);
   state.cache = cache;
 
   /* All queued before any completes: stores and lookups interleaved, each
@@ -777,19 +810,19 @@ test_concurrent_in_order (Fixture       *fixture,
       call->index = i;
       if (i % 2 == 0)
         {
-          xg_cache_store_pin_async (cache, SERVER, fingerprint, NULL, on_order_done, call);
+          xg_device_db_store_pin_async (cache, SERVER, fingerprint, NULL, on_order_done, call);
         }
       else
         {
           call->expect = g_steal_pointer (&fingerprint);
-          xg_cache_lookup_pin_async (cache, SERVER, NULL, on_order_done, call);
+          xg_device_db_lookup_pin_async (cache, SERVER, NULL, on_order_done, call);
         }
     }
 
   while (state.next < N_CALLS)
     g_main_context_iteration (NULL, TRUE);
 
-  xg_cache_close (cache);
+  xg_db_close (XG_DB (cache));
 
   /* Every statement ran, on one thread that is not the main one. */
   g_assert_cmpuint (trace.n_statements, >=, N_CALLS);
@@ -809,7 +842,7 @@ on_store_counted (GObject      *object,
   guint *n_done = user_data;
   g_autoptr(GError) error = NULL;
 
-  g_assert_true (xg_cache_store_pin_finish (XG_CACHE (object), result, &error));
+  g_assert_true (xg_device_db_store_pin_finish (XG_DEVICE_DB (object), result, &error));
   g_assert_no_error (error);
   (*n_done)++;
 }
@@ -819,23 +852,23 @@ static void
 test_close_drains (Fixture       *fixture,
                    gconstpointer  data)
 {
-  g_autoptr(XgCache) cache = NULL;
+  g_autoptr(XgDeviceDb) cache = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *pin = NULL;
   g_autofree char *wal = g_strconcat (fixture->device_path, "-wal", NULL);
   guint n_done = 0;
 
-  cache = xg_cache_open_device (fixture->device_path, &error);
+  cache = open_device (fixture->device_path, &error);
   g_assert_no_error (error);
 
   for (guint i = 0; i < 100; i++)
     {
       g_autofree char *fingerprint = g_strdup_printf ("FP-%u", i);
 
-      xg_cache_store_pin_async (cache, SERVER, fingerprint, NULL, on_store_counted, &n_done);
+      xg_device_db_store_pin_async (cache, SERVER, fingerprint, NULL, on_store_counted, &n_done);
     }
-  xg_cache_close (cache);
-  xg_cache_close (cache);   /* twice is fine */
+  xg_db_close (XG_DB (cache));
+  xg_db_close (XG_DB (cache));   /* twice is fine */
 
   /* All of them ran before close() returned; the database is closed (its
    * WAL folded back in) and the results are waiting on the main context. */
@@ -845,11 +878,11 @@ test_close_drains (Fixture       *fixture,
     g_main_context_iteration (NULL, TRUE);
 
   pin = lookup_pin (cache, SERVER, &error);
-  g_assert_error (error, XG_CACHE_ERROR, XG_CACHE_ERROR_CLOSED);
+  g_assert_error (error, XG_DB_ERROR, XG_DB_ERROR_CLOSED);
   g_assert_null (pin);
   g_clear_error (&error);
   g_assert_false (store_pin (cache, SERVER, FP_A, &error));
-  g_assert_error (error, XG_CACHE_ERROR, XG_CACHE_ERROR_CLOSED);
+  g_assert_error (error, XG_DB_ERROR, XG_DB_ERROR_CLOSED);
 }
 
 /* The last unref closes the database and joins the worker. */
@@ -859,11 +892,11 @@ test_dispose_closes (Fixture       *fixture,
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *wal = g_strconcat (fixture->device_path, "-wal", NULL);
-  XgCache *cache;
+  XgDeviceDb *cache;
 
   for (guint round = 0; round < 20; round++)
     {
-      cache = xg_cache_open_device (fixture->device_path, &error);
+      cache = open_device (fixture->device_path, &error);
       g_assert_no_error (error);
       g_assert_true (store_pin (cache, SERVER, round % 2 ? FP_A : FP_B, &error));
       g_assert_true (g_file_test (wal, G_FILE_TEST_EXISTS));
@@ -880,21 +913,21 @@ static void
 test_cancelled (Fixture       *fixture,
                 gconstpointer  data)
 {
-  g_autoptr(XgCache) cache = NULL;
+  g_autoptr(XgDeviceDb) cache = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
   g_autoptr(GAsyncResult) result = NULL;
   g_autofree char *pin = NULL;
   GAsyncResult *slot = NULL;
 
-  cache = xg_cache_open_device (fixture->device_path, &error);
+  cache = open_device (fixture->device_path, &error);
   g_assert_no_error (error);
   g_assert_true (store_pin (cache, SERVER, FP_A, &error));
 
   g_cancellable_cancel (cancellable);
-  xg_cache_store_pin_async (cache, SERVER, FP_B, cancellable, store_result, &slot);
+  xg_device_db_store_pin_async (cache, SERVER, FP_B, cancellable, store_result, &slot);
   result = await_result (&slot);
-  g_assert_false (xg_cache_store_pin_finish (cache, result, &error));
+  g_assert_false (xg_device_db_store_pin_finish (cache, result, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_clear_error (&error);
 
@@ -923,20 +956,19 @@ call_from_thread_main (gpointer data)
 {
   ThreadCall *call = data;
   g_autoptr(GMainContext) context = g_main_context_new ();
-  g_autoptr(XgCache) cache = NULL;
+  g_autoptr(XgDeviceDb) cache = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GAsyncResult) result = NULL;
   GAsyncResult *slot = NULL;
 
   g_main_context_push_thread_default (context);
-  cache = xg_cache_open_device (call->path, &error);
-  g_assert_no_error (error);
-  xg_cache_lookup_pin_async (cache, SERVER, NULL, on_thread_result, &slot);
+  cache = xg_device_db_new (call->path);
+  xg_device_db_lookup_pin_async (cache, SERVER, NULL, on_thread_result, &slot);
   while (slot == NULL)
     g_main_context_iteration (context, TRUE);
   result = slot;
   call->on_own_context = g_main_context_is_owner (context);
-  call->pin = xg_cache_lookup_pin_finish (cache, result, &error);
+  call->pin = xg_device_db_lookup_pin_finish (cache, result, &error);
   g_assert_no_error (error);
   g_clear_object (&cache);
   g_main_context_pop_thread_default (context);
@@ -947,12 +979,12 @@ static void
 test_thread_default_context (Fixture       *fixture,
                              gconstpointer  data)
 {
-  g_autoptr(XgCache) cache = NULL;
+  g_autoptr(XgDeviceDb) cache = NULL;
   g_autoptr(GError) error = NULL;
   ThreadCall call = { fixture->device_path, NULL, FALSE };
   GThread *thread;
 
-  cache = xg_cache_open_device (fixture->device_path, &error);
+  cache = open_device (fixture->device_path, &error);
   g_assert_no_error (error);
   g_assert_true (store_pin (cache, SERVER, FP_A, &error));
   g_clear_object (&cache);
@@ -962,6 +994,144 @@ test_thread_default_context (Fixture       *fixture,
   g_assert_true (call.on_own_context);
   g_assert_cmpstr (call.pin, ==, FP_A);
   g_free (call.pin);
+}
+
+/* --- Jobs ------------------------------------------------------------------ */
+
+typedef struct {
+  int       synchronous;
+  char     *journal_mode;
+  int       foreign_keys;
+  GThread  *thread;
+} PragmaJob;
+
+static void
+pragma_job_free (PragmaJob *job)
+{
+  g_free (job->journal_mode);
+  g_free (job);
+}
+
+static gboolean
+run_read_pragmas (XgDb      *db,
+                  gpointer   data,
+                  GError   **error)
+{
+  PragmaJob *job = data;
+  sqlite3_stmt *stmt;
+  gboolean has_row;
+
+  job->thread = g_thread_self ();
+  stmt = xg_db_statement (db, "PRAGMA synchronous", error);
+  if (stmt == NULL || !xg_db_step_row (db, stmt, &has_row, error))
+    return FALSE;
+  job->synchronous = sqlite3_column_int (stmt, 0);
+  sqlite3_reset (stmt);
+
+  stmt = xg_db_statement (db, "PRAGMA journal_mode", error);
+  if (stmt == NULL || !xg_db_step_row (db, stmt, &has_row, error))
+    return FALSE;
+  job->journal_mode = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  sqlite3_reset (stmt);
+
+  stmt = xg_db_statement (db, "PRAGMA foreign_keys", error);
+  if (stmt == NULL || !xg_db_step_row (db, stmt, &has_row, error))
+    return FALSE;
+  job->foreign_keys = sqlite3_column_int (stmt, 0);
+  sqlite3_reset (stmt);
+  return TRUE;
+}
+
+/* A commit is on disk when its job completes: WAL, synchronous=FULL. */
+static void
+test_synchronous_full (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  g_autoptr(XgAccountDb) db = xg_account_db_new (fixture->account_path);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  GAsyncResult *slot = NULL;
+  PragmaJob *job;
+
+  xg_db_run_async (XG_DB (db), run_read_pragmas, g_new0 (PragmaJob, 1), (GDestroyNotify) pragma_job_free,
+                   NULL, test_synchronous_full, store_result, &slot);
+  result = await_result (&slot);
+  job = xg_db_run_finish (XG_DB (db), result, test_synchronous_full, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (job->synchronous, ==, 2);   /* FULL */
+  g_assert_cmpstr (job->journal_mode, ==, "wal");
+  g_assert_cmpint (job->foreign_keys, ==, 1);
+  g_assert_true (job->thread != main_thread);
+}
+
+typedef struct {
+  const char *fingerprint;
+} FailingJob;
+
+/* Writes a pin, then fails: its transaction must not keep the write. */
+static gboolean
+run_store_then_fail (XgDb      *db,
+                     gpointer   data,
+                     GError   **error)
+{
+  FailingJob *job = data;
+  sqlite3_stmt *stmt = xg_db_statement (db, "UPDATE pins SET fingerprint = ?", error);
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, job->fingerprint, -1, SQLITE_STATIC);
+  if (!xg_db_step_done (db, stmt, error))
+    return FALSE;
+  g_assert_cmpint (xg_db_changes (db), ==, 1);
+  g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED, "changed its mind");
+  return FALSE;
+}
+
+static void
+test_failed_job_rolls_back (Fixture       *fixture,
+                            gconstpointer  data)
+{
+  g_autoptr(XgDeviceDb) db = open_device (fixture->device_path, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autofree char *pin = NULL;
+  GAsyncResult *slot = NULL;
+  FailingJob job = { FP_B };
+
+  g_assert_true (store_pin (db, SERVER, FP_A, &error));
+  xg_db_run_async (XG_DB (db), run_store_then_fail, &job, NULL, NULL,
+                   test_failed_job_rolls_back, store_result, &slot);
+  result = await_result (&slot);
+  g_assert_null (xg_db_run_finish (XG_DB (db), result, test_failed_job_rolls_back, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_FAILED);
+  g_clear_error (&error);
+
+  pin = lookup_pin (db, SERVER, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (pin, ==, FP_A);
+}
+
+/* xg_db_new() does not open the file itself: a file it cannot use gives an
+ * object at once, and every call then fails with the reason. */
+static void
+test_open_on_worker (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  g_autoptr(XgDeviceDb) db = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *pin = NULL;
+
+  db_exec (fixture->device_path, "CREATE TABLE future (x); PRAGMA user_version = 42");
+  db = xg_device_db_new (fixture->device_path);
+  g_assert_nonnull (db);
+
+  pin = lookup_pin (db, SERVER, &error);
+  g_assert_error (error, XG_DB_ERROR, XG_DB_ERROR_TOO_NEW);
+  g_assert_null (pin);
+  g_clear_error (&error);
+  g_assert_false (store_pin (db, SERVER, FP_A, &error));
+  g_assert_error (error, XG_DB_ERROR, XG_DB_ERROR_TOO_NEW);
+  g_assert_cmpint (db_int (fixture->device_path, "PRAGMA user_version"), ==, 42);
 }
 
 int
@@ -974,7 +1144,7 @@ main (int   argc,
   int status;
 
   /* Before anything asks GLib for the folder: it is read once. */
-  home = g_dir_make_tmp ("xg-test-cache-home-XXXXXX", &error);
+  home = g_dir_make_tmp ("xg-test-db-home-XXXXXX", &error);
   g_assert_no_error (error);
   data_home = g_build_filename (home, "data", NULL);
   g_setenv ("XDG_DATA_HOME", data_home, TRUE);
@@ -982,27 +1152,30 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
   main_thread = g_thread_self ();
 
-  g_test_add_func ("/cache/paths", test_paths);
+  g_test_add_func ("/db/paths", test_paths);
 
 #define ADD(path, func) \
   g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
 
-  ADD ("/cache/pins", test_pins);
-  ADD ("/cache/pins/same-fingerprint-keeps-first-seen", test_pin_same_fingerprint_keeps_first_seen);
-  ADD ("/cache/profile", test_profile);
-  ADD ("/cache/profile/damaged-row", test_profile_damaged_row);
-  ADD ("/cache/migrations/once", test_migrations_once);
-  ADD ("/cache/migrations/too-new", test_too_new);
-  ADD ("/cache/migrations/wrong-kind", test_wrong_kind);
-  ADD ("/cache/corrupt/garbage", test_corrupt_garbage);
-  ADD ("/cache/corrupt/schema", test_corrupt_schema);
-  ADD ("/cache/corrupt/data", test_corrupt_data);
-  ADD ("/cache/unopenable", test_unopenable);
-  ADD ("/cache/concurrent-in-order", test_concurrent_in_order);
-  ADD ("/cache/close-drains", test_close_drains);
-  ADD ("/cache/dispose-closes", test_dispose_closes);
-  ADD ("/cache/cancelled", test_cancelled);
-  ADD ("/cache/thread-default-context", test_thread_default_context);
+  ADD ("/db/pins", test_pins);
+  ADD ("/db/pins/same-fingerprint-keeps-first-seen", test_pin_same_fingerprint_keeps_first_seen);
+  ADD ("/db/profile", test_profile);
+  ADD ("/db/profile/damaged-row", test_profile_damaged_row);
+  ADD ("/db/migrations/once", test_migrations_once);
+  ADD ("/db/migrations/too-new", test_too_new);
+  ADD ("/db/migrations/wrong-kind", test_wrong_kind);
+  ADD ("/db/corrupt/garbage", test_corrupt_garbage);
+  ADD ("/db/corrupt/schema", test_corrupt_schema);
+  ADD ("/db/corrupt/data", test_corrupt_data);
+  ADD ("/db/jobs/synchronous-full", test_synchronous_full);
+  ADD ("/db/jobs/failed-job-rolls-back", test_failed_job_rolls_back);
+  ADD ("/db/jobs/open-on-worker", test_open_on_worker);
+  ADD ("/db/unopenable", test_unopenable);
+  ADD ("/db/concurrent-in-order", test_concurrent_in_order);
+  ADD ("/db/close-drains", test_close_drains);
+  ADD ("/db/dispose-closes", test_dispose_closes);
+  ADD ("/db/cancelled", test_cancelled);
+  ADD ("/db/thread-default-context", test_thread_default_context);
 
 #undef ADD
 
