@@ -38,4 +38,78 @@ GVariant    *xg_account_db_load_profile_finish  (XgAccountDb          *self,
                                                  GAsyncResult         *result,
                                                  GError              **error);
 
+/* --- Contacts and friend requests (xg-account-db-contacts.c) --- */
+
+typedef struct {
+  guint64   id;
+  char     *nickname;
+  char     *remark;
+  GVariant *info;       /* the USER_INFO body (tsa{sv}) last fetched, or NULL */
+} XgStoredContact;
+
+XgStoredContact *xg_stored_contact_new  (guint64          id,
+                                         const char      *nickname,
+                                         const char      *remark);
+void             xg_stored_contact_free (XgStoredContact *contact);
+
+typedef struct {
+  gboolean  outgoing;   /* this account asked */
+  guint64   peer_id;
+  char     *nickname;
+  char     *greeting;
+  gint64    time;       /* seconds since the epoch */
+} XgStoredRequest;
+
+XgStoredRequest *xg_stored_request_new  (gboolean         outgoing,
+                                         guint64          peer_id,
+                                         const char      *nickname,
+                                         const char      *greeting,
+                                         gint64           time);
+void             xg_stored_request_free (XgStoredRequest *request);
+
+/* Finish: a GPtrArray of XgStoredContact, with their info. */
+void         xg_account_db_load_contacts_async      (XgAccountDb          *self,
+                                                     GCancellable         *cancellable,
+                                                     GAsyncReadyCallback   callback,
+                                                     gpointer              user_data);
+GPtrArray   *xg_account_db_load_contacts_finish     (XgAccountDb          *self,
+                                                     GAsyncResult         *result,
+                                                     GError              **error);
+/* Replaces the friend list (ids, nicknames, remarks; their info is kept,
+ * and dropped for accounts that are no longer friends). */
+void         xg_account_db_save_contacts_async      (XgAccountDb          *self,
+                                                     GPtrArray            *contacts,
+                                                     GCancellable         *cancellable,
+                                                     GAsyncReadyCallback   callback,
+                                                     gpointer              user_data);
+gboolean     xg_account_db_save_contacts_finish     (XgAccountDb          *self,
+                                                     GAsyncResult         *result,
+                                                     GError              **error);
+/* Keeps a friend's public profile, a USER_INFO body. */
+void         xg_account_db_store_contact_info_async (XgAccountDb          *self,
+                                                     GVariant             *user_info,
+                                                     GCancellable         *cancellable,
+                                                     GAsyncReadyCallback   callback,
+                                                     gpointer              user_data);
+gboolean     xg_account_db_store_contact_info_finish (XgAccountDb         *self,
+                                                      GAsyncResult        *result,
+                                                      GError             **error);
+/* Finish: a GPtrArray of XgStoredRequest, oldest first. */
+void         xg_account_db_load_requests_async      (XgAccountDb          *self,
+                                                     GCancellable         *cancellable,
+                                                     GAsyncReadyCallback   callback,
+                                                     gpointer              user_data);
+GPtrArray   *xg_account_db_load_requests_finish     (XgAccountDb          *self,
+                                                     GAsyncResult         *result,
+                                                     GError              **error);
+/* Replaces the pending requests, both ways. */
+void         xg_account_db_save_requests_async      (XgAccountDb          *self,
+                                                     GPtrArray            *requests,
+                                                     GCancellable         *cancellable,
+                                                     GAsyncReadyCallback   callback,
+                                                     gpointer              user_data);
+gboolean     xg_account_db_save_requests_finish     (XgAccountDb          *self,
+                                                     GAsyncResult         *result,
+                                                     GError              **error);
+
 G_END_DECLS

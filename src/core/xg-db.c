@@ -295,6 +295,14 @@ trace_cb (unsigned  type,
 
 /* --- Opening (worker thread) ---------------------------------------------- */
 
+/* For qsort(), which passes pointers to the elements. */
+static int
+compare_names (const void *a,
+               const void *b)
+{
+  return strcmp (*(const char *const *) a, *(const char *const *) b);
+}
+
 /* The subclass's migrations, in order: resource paths of 001-….sql, 002-…. */
 static GPtrArray *
 list_migrations (XgDb *self)
@@ -309,7 +317,7 @@ list_migrations (XgDb *self)
     g_error ("The migrations of the %s are missing from the resources: %s", kind_name (self), error->message);
 
   n = g_strv_length (names);
-  qsort (names, n, sizeof (char *), (GCompareFunc) g_strcmp0);
+  qsort (names, n, sizeof (char *), compare_names);
   for (guint i = 0; i < n; i++)
     {
       guint64 number = g_ascii_strtoull (names[i], NULL, 10);
@@ -337,19 +345,20 @@ migrate (XgDb    *self,
       || !query_int (self, "PRAGMA application_id", &application_id, error))
     return FALSE;
 
+  /* The other kind of Xinge file is not "too new": it is not ours at all. */
+  if (version > 0 && application_id != klass->application_id)
+    {
+      g_set_error (error, XG_DB_ERROR, XG_DB_ERROR_FAILED,
+                   "“%s” is not a Xinge %s", priv->path, klass->kind_name);
+      return FALSE;
+    }
+
   if (version > (int) migrations->len)
     {
       g_set_error (error, XG_DB_ERROR, XG_DB_ERROR_TOO_NEW,
                    "The %s “%s” has schema version %d, but this Xinge knows only up to %u; "
                    "run a newer Xinge or remove the file",
                    klass->kind_name, priv->path, version, migrations->len);
-      return FALSE;
-    }
-
-  if (version > 0 && application_id != klass->application_id)
-    {
-      g_set_error (error, XG_DB_ERROR, XG_DB_ERROR_FAILED,
-                   "“%s” is not a Xinge %s", priv->path, klass->kind_name);
       return FALSE;
     }
 

@@ -405,6 +405,15 @@ xg_profile_update (XgProfile  *self,
   g_object_thaw_notify (G_OBJECT (self));
 }
 
+void
+xg_profile_set_nickname (XgProfile  *self,
+                         const char *nickname)
+{
+  g_return_if_fail (XG_IS_PROFILE (self));
+
+  set_string (self, &self->nickname, nickname, PROP_NICKNAME);
+}
+
 /**
  * xg_profile_to_variant:
  * @self: a #XgProfile

@@ -25,6 +25,10 @@ void        xg_profile_update         (XgProfile   *self,
                                        const char  *email,
                                        const char  *nickname,
                                        GVariant    *fields);
+/* For the core: a nickname learnt on its own (a friend list names each
+ * friend); the other fields stay. */
+void        xg_profile_set_nickname   (XgProfile   *self,
+                                       const char  *nickname);
 GVariant   *xg_profile_to_variant     (XgProfile   *self);
 
 guint64     xg_profile_get_account_id (XgProfile   *self);

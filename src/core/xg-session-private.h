@@ -32,6 +32,11 @@ XgProtoFrame *xg_session_request_finish (XgSession           *self,
                                          GAsyncResult        *result,
                                          GError             **error);
 
+/* Applies a packet as if it had been pushed: for answers that mean what
+ * the other side is pushed (FRIEND_REQUEST_ACCEPTED answers FRIEND_ACCEPT). */
+void          xg_session_apply_push     (XgSession           *self,
+                                         const XgProtoFrame  *frame);
+
 /* The logged-in account's database, or NULL. */
 XgAccountDb  *xg_session_get_account_db (XgSession           *self);
 

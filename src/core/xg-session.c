@@ -12,6 +12,11 @@
  * each time it is up again the session logs in with its resume token
  * before anything else goes out. Only the server can end a kept login
  * (FORCED_LOGOUT, a refused token), or the user (logout, disconnect).
+ *
+ * Once it has an account (at LOGIN_OK, or at once when resuming a saved
+ * login) the session opens the account's database and creates its
+ * managers; the pushes of each login (3.7 in docs/PROTOCOL.md) run from
+ * LOGIN_OK to SYNC_DONE, and `synced` says when they are all in.
  */
 #define G_LOG_DOMAIN "xg-core"
 
@@ -19,6 +24,8 @@
 
 #include <errno.h>
 
+#include "xg-contacts-private.h"
+#include "xg-friend-requests-private.h"
 #include "xg-link.h"
 #include "xg-proto.h"
 #include "xg-session-private.h"
@@ -62,11 +69,15 @@ struct _XgSession
   char            *token_base64;
   XgProfile       *profile;
 
+  XgContacts      *contacts;         /* the managers, while there is an account */
+  XgFriendRequests *requests;
+
   gboolean         logged_in;        /* the server knows this link as the account's session */
+  gboolean         login_pending;    /* a LOGIN or TOKEN_LOGIN in flight */
   gboolean         keep_session;     /* a login to get back after a lost link */
   gboolean         relogging_in;     /* TOKEN_LOGIN of a kept login in flight */
+  gboolean         synced;           /* SYNC_DONE arrived since the last LOGIN_OK */
   GQueue           waiting;          /* GTasks of requests held until the login is back */
-  GTask           *login_task;       /* waiting for the PROFILE after LOGIN_OK */
 };
 
 G_DEFINE_FINAL_TYPE (XgSession, xg_session, G_TYPE_OBJECT)
@@ -80,6 +91,9 @@ enum {
   PROP_PROFILE,
   PROP_RECONNECTING,
   PROP_FINGERPRINT,
+  PROP_CONTACTS,
+  PROP_FRIEND_REQUESTS,
+  PROP_SYNCED,
   N_PROPS
 };
 
@@ -183,8 +197,35 @@ fail_waiting (XgSession    *self,
 
   while ((task = g_queue_pop_head (&self->waiting)) != NULL)
     fail_task (task, g_error_copy (error));
-  if (self->login_task != NULL)
-    fail_task (g_steal_pointer (&self->login_task), g_error_copy (error));
+}
+
+static void
+set_synced (XgSession *self,
+            gboolean   synced)
+{
+  if (self->synced == synced)
+    return;
+  self->synced = synced;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SYNCED]);
+}
+
+/* The managers go with the account: they stop answering, and whoever
+ * still holds one holds a model that no longer changes. */
+static void
+drop_managers (XgSession *self)
+{
+  if (self->contacts != NULL)
+    {
+      xg_contacts_detach (self->contacts);
+      g_clear_object (&self->contacts);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONTACTS]);
+    }
+  if (self->requests != NULL)
+    {
+      xg_friend_requests_detach (self->requests);
+      g_clear_object (&self->requests);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FRIEND_REQUESTS]);
+    }
 }
 
 /* Drops the login: account, token, profile, database. */
@@ -206,6 +247,8 @@ forget_login (XgSession *self)
       g_clear_object (&self->profile);
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROFILE]);
     }
+  set_synced (self, FALSE);
+  drop_managers (self);
   close_account_db (self);
 }
 
@@ -247,6 +290,82 @@ store_profile (XgSession *self)
                                        NULL, NULL, NULL);
 }
 
+/* A database read must not keep the session alive: whoever drops it
+ * expects its database closed (and flushed) then. */
+static gpointer
+weak_self (XgSession *self)
+{
+  GWeakRef *ref = g_new (GWeakRef, 1);
+
+  g_weak_ref_init (ref, self);
+  return ref;
+}
+
+static XgSession *
+strong_self (gpointer user_data)
+{
+  GWeakRef *ref = user_data;
+  XgSession *self = g_weak_ref_get (ref);
+
+  g_weak_ref_clear (ref);
+  g_free (ref);
+  return self;
+}
+
+static void
+on_profile_loaded (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(XgSession) self = strong_self (user_data);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) kept = xg_account_db_load_profile_finish (XG_ACCOUNT_DB (source), result, &error);
+  guint64 id;
+
+  if (kept == NULL || self == NULL)
+    return;
+  xg_proto_profile_get (kept, &id, NULL, NULL, NULL);
+  /* The server's PROFILE, if it came first, is newer. */
+  if (id != self->account_id || self->profile != NULL)
+    return;
+  self->profile = xg_profile_new_from_packet (g_steal_pointer (&kept));
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROFILE]);
+}
+
+/* Makes @account_id the session's account: its database and managers.
+ * Nothing happens if it already is. */
+static void
+take_account (XgSession  *self,
+              guint64     account_id,
+              const char *email)
+{
+  if (email != NULL && g_strcmp0 (self->email, email) != 0)
+    {
+      g_free (self->email);
+      self->email = g_strdup (email);
+    }
+  if (self->account_id == account_id && self->account_db != NULL)
+    return;
+
+  drop_managers (self);
+  if (self->profile != NULL)
+    {
+      g_clear_object (&self->profile);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROFILE]);
+    }
+  if (self->account_id != account_id)
+    {
+      self->account_id = account_id;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ACCOUNT_ID]);
+    }
+  open_account_db (self, account_id);
+  xg_account_db_load_profile_async (self->account_db, NULL, on_profile_loaded, weak_self (self));
+  self->contacts = xg_contacts_new (self, self->account_db);
+  self->requests = xg_friend_requests_new (self, self->account_db);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONTACTS]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FRIEND_REQUESTS]);
+}
+
 /* --- Requests --------------------------------------------------------------- */
 
 static GError *
@@ -264,6 +383,9 @@ error_from_packet (const XgProtoFrame *frame)
     case XG_PROTO_ERR_INVALID_ARGUMENT: session_code = XG_SESSION_ERROR_INVALID_INPUT; break;
     case XG_PROTO_ERR_RATE_LIMITED: session_code = XG_SESSION_ERROR_RATE_LIMITED; break;
     case XG_PROTO_ERR_BUSY: session_code = XG_SESSION_ERROR_BUSY; break;
+    case XG_PROTO_ERR_PERMISSION_DENIED: session_code = XG_SESSION_ERROR_PERMISSION_DENIED; break;
+    case XG_PROTO_ERR_ALREADY_FRIENDS: session_code = XG_SESSION_ERROR_ALREADY_FRIENDS; break;
+    case XG_PROTO_ERR_LIMIT_REACHED: session_code = XG_SESSION_ERROR_LIMIT_REACHED; break;
     default: break;
     }
   return g_error_new (XG_SESSION_ERROR, session_code, "%s", message);
@@ -377,12 +499,6 @@ push_profile (XgSession *self,
   else
     xg_profile_update (self->profile, email, nickname, fields);
   store_profile (self);
-
-  if (self->login_task != NULL)
-    {
-      g_task_return_boolean (self->login_task, TRUE);
-      g_clear_object (&self->login_task);
-    }
 }
 
 /* The window speaks XgSessionEndReason, never the protocol's codes. */
@@ -428,6 +544,101 @@ push_forced_logout (XgSession *self,
 }
 
 static void
+push_sync_done (XgSession *self,
+                GVariant  *body)
+{
+  if (self->requests != NULL)
+    xg_friend_requests_end_sync (self->requests);
+  set_synced (self, TRUE);
+}
+
+/* The friends area: each push goes to its manager(s). */
+static void
+push_friend_list (XgSession *self,
+                  GVariant  *body)
+{
+  if (self->contacts != NULL)
+    xg_contacts_apply_list (self->contacts, body);
+}
+
+static void
+push_user_info (XgSession *self,
+                GVariant  *body)
+{
+  if (self->contacts != NULL)
+    xg_contacts_apply_user_info (self->contacts, body);
+}
+
+static void
+push_presence (XgSession *self,
+               GVariant  *body)
+{
+  if (self->contacts != NULL)
+    xg_contacts_apply_presence (self->contacts, body);
+}
+
+static void
+push_friend_removed (XgSession *self,
+                     GVariant  *body)
+{
+  if (self->contacts != NULL)
+    xg_contacts_apply_removed (self->contacts, body);
+}
+
+static void
+push_request_incoming (XgSession *self,
+                       GVariant  *body)
+{
+  if (self->requests != NULL)
+    xg_friend_requests_apply_incoming (self->requests, body);
+}
+
+static void
+push_request_outgoing (XgSession *self,
+                       GVariant  *body)
+{
+  if (self->requests != NULL)
+    xg_friend_requests_apply_outgoing (self->requests, body);
+}
+
+static void
+push_request_accepted (XgSession *self,
+                       GVariant  *body)
+{
+  if (self->requests != NULL)
+    xg_friend_requests_apply_accepted (self->requests, body);
+  if (self->contacts != NULL)
+    xg_contacts_apply_added (self->contacts, body);
+}
+
+static void
+push_request_rejected (XgSession *self,
+                       GVariant  *body)
+{
+  if (self->requests != NULL)
+    xg_friend_requests_apply_rejected (self->requests, body);
+}
+
+static void
+push_request_timeout (XgSession *self,
+                      GVariant  *body)
+{
+  if (self->requests != NULL)
+    xg_friend_requests_apply_timeout (self->requests, body);
+}
+
+/* Groups and chat: servers of this version answer their requests with
+ * NOT_IMPLEMENTED and never push them; the chat and groups managers will
+ * take these rows. */
+static void
+push_not_in_this_version (XgSession *self,
+                          GVariant  *body)
+{
+  g_debug ("Ignoring a %s push: groups and chat are not in this version",
+           g_variant_get_type_string (body));
+}
+
+static void
 push_error (XgSession *self,
             GVariant  *body)
 {
@@ -459,7 +670,33 @@ static const struct {
   { XG_PACKET_REGISTER_FAIL,         XG_SESSION_PUSH_ANSWER_ONLY, NULL },
   { XG_PACKET_FORCED_LOGOUT,         XG_SESSION_PUSH_HANDLED,     push_forced_logout },
   { XG_PACKET_LOGOUT_OK,             XG_SESSION_PUSH_ANSWER_ONLY, NULL },
+  { XG_PACKET_SYNC_DONE,             XG_SESSION_PUSH_HANDLED,     push_sync_done },
   { XG_PACKET_PROFILE,               XG_SESSION_PUSH_HANDLED,     push_profile },
+  { XG_PACKET_USER_INFO,             XG_SESSION_PUSH_HANDLED,     push_user_info },
+  { XG_PACKET_FRIEND_LIST,           XG_SESSION_PUSH_HANDLED,     push_friend_list },
+  { XG_PACKET_EMAIL_RESULT,          XG_SESSION_PUSH_ANSWER_ONLY, NULL },
+  { XG_PACKET_USER_NOT_FOUND,        XG_SESSION_PUSH_ANSWER_ONLY, NULL },
+  { XG_PACKET_FRIEND_REQUEST_SENT,   XG_SESSION_PUSH_ANSWER_ONLY, NULL },
+  { XG_PACKET_FRIEND_REQUEST_INCOMING, XG_SESSION_PUSH_HANDLED,   push_request_incoming },
+  { XG_PACKET_FRIEND_REQUEST_REJECTED, XG_SESSION_PUSH_HANDLED,   push_request_rejected },
+  { XG_PACKET_FRIEND_REQUEST_ACCEPTED, XG_SESSION_PUSH_HANDLED,   push_request_accepted },
+  { XG_PACKET_FRIEND_REQUEST_TIMEOUT, XG_SESSION_PUSH_HANDLED,    push_request_timeout },
+  { XG_PACKET_FRIEND_REQUEST_OUTGOING, XG_SESSION_PUSH_HANDLED,   push_request_outgoing },
+  { XG_PACKET_FRIEND_REMARK_OK,      XG_SESSION_PUSH_ANSWER_ONLY, NULL },
+  { XG_PACKET_FRIEND_REMOVED,        XG_SESSION_PUSH_HANDLED,     push_friend_removed },
+  { XG_PACKET_PRESENCE,              XG_SESSION_PUSH_HANDLED,     push_presence },
+  { XG_PACKET_GROUP_CREATE_OK,       XG_SESSION_PUSH_ANSWER_ONLY, NULL },
+  { XG_PACKET_GROUP_CREATE_FAIL,     XG_SESSION_PUSH_ANSWER_ONLY, NULL },
+  { XG_PACKET_GROUP_JOIN_REQUEST_SENT, XG_SESSION_PUSH_ANSWER_ONLY, NULL },
+  { XG_PACKET_GROUP_JOIN_REQUEST_INCOMING, XG_SESSION_PUSH_HANDLED, push_not_in_this_version },
+  { XG_PACKET_GROUP_JOIN_APPROVED,   XG_SESSION_PUSH_HANDLED,     push_not_in_this_version },
+  { XG_PACKET_GROUP_JOIN_REJECTED,   XG_SESSION_PUSH_HANDLED,     push_not_in_this_version },
+  { XG_PACKET_GROUP_JOIN_TIMEOUT,    XG_SESSION_PUSH_HANDLED,     push_not_in_this_version },
+  { XG_PACKET_CHAT_DELIVER,          XG_SESSION_PUSH_HANDLED,     push_not_in_this_version },
+  { XG_PACKET_GROUP_DELIVER,         XG_SESSION_PUSH_HANDLED,     push_not_in_this_version },
+  { XG_PACKET_OFFLINE_GROUP_DELIVER, XG_SESSION_PUSH_HANDLED,     push_not_in_this_version },
+  { XG_PACKET_OFFLINE_CHAT_DELIVER,  XG_SESSION_PUSH_HANDLED,     push_not_in_this_version },
+  { XG_PACKET_MSG_SENT_ACK,          XG_SESSION_PUSH_ANSWER_ONLY, NULL },
 };
 
 XgSessionPushKind
@@ -471,10 +708,9 @@ xg_session_push_kind (guint16 type)
   return XG_SESSION_PUSH_UNKNOWN;
 }
 
-static void
-on_link_push (XgLink             *link,
-              const XgProtoFrame *frame,
-              XgSession          *self)
+void
+xg_session_apply_push (XgSession          *self,
+                       const XgProtoFrame *frame)
 {
   for (guint i = 0; i < G_N_ELEMENTS (push_handlers); i++)
     if (push_handlers[i].type == frame->type)
@@ -487,6 +723,14 @@ on_link_push (XgLink             *link,
         return;
       }
   g_debug ("Ignoring a %s push", xg_proto_packet_info (frame->type)->name);
+}
+
+static void
+on_link_push (XgLink             *link,
+              const XgProtoFrame *frame,
+              XgSession          *self)
+{
+  xg_session_apply_push (self, frame);
 }
 
 /* --- The link ---------------------------------------------------------------- */
@@ -537,8 +781,9 @@ on_link_lost (XgLink       *link,
               XgSession    *self)
 {
   set_logged_in (self, FALSE);
-  if (self->login_task != NULL)
-    fail_task (g_steal_pointer (&self->login_task), g_error_copy (error));
+  set_synced (self, FALSE);
+  if (self->contacts != NULL)
+    xg_contacts_set_all_offline (self->contacts);
   /* A login that will not come back by itself fails what waited for it. */
   if (!xg_link_get_reconnect (link))
     fail_waiting (self, error);
@@ -562,8 +807,8 @@ on_link_identity_changed (XgLink     *link,
 
 /* --- Logging in -------------------------------------------------------------- */
 
-/* LOGIN_OK: the session is the account's; the call completes with the
- * PROFILE push that follows. */
+/* LOGIN_OK: the session is the account's. The login's pushes follow, up
+ * to SYNC_DONE. */
 static void
 adopt_login (XgSession          *self,
              const XgProtoFrame *frame)
@@ -577,17 +822,9 @@ adopt_login (XgSession          *self,
   xg_proto_login_ok_get (frame->body, &account_id, &token, NULL);
   data = g_bytes_get_data (token, &len);
 
-  if (self->account_id != account_id)
-    {
-      if (self->profile != NULL && xg_profile_get_account_id (self->profile) != account_id)
-        {
-          g_clear_object (&self->profile);
-          g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROFILE]);
-        }
-      self->account_id = account_id;
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ACCOUNT_ID]);
-    }
-  open_account_db (self, account_id);
+  take_account (self, account_id, NULL);
+  set_synced (self, FALSE);
+  xg_friend_requests_begin_sync (self->requests);
   if (self->token == NULL || !g_bytes_equal (self->token, token))
     {
       g_clear_pointer (&self->token, g_bytes_unref);
@@ -617,6 +854,7 @@ on_login_answer (GObject      *source,
   const char *message;
   int code;
 
+  self->login_pending = FALSE;
   if (answer == NULL)
     {
       fail_task (task, g_steal_pointer (&error));
@@ -625,12 +863,8 @@ on_login_answer (GObject      *source,
   if (answer->type == XG_PACKET_LOGIN_OK)
     {
       adopt_login (self, answer);
-      if (self->login_task != NULL)
-        {
-          g_task_return_boolean (self->login_task, TRUE);
-          g_clear_object (&self->login_task);
-        }
-      self->login_task = task;
+      g_task_return_boolean (task, TRUE);
+      g_object_unref (task);
       return;
     }
   if (answer->type != XG_PACKET_LOGIN_FAIL)
@@ -659,13 +893,14 @@ start_login (XgSession *self,
              guint16    type,
              GVariant  *body)
 {
-  if (self->logged_in || self->login_task != NULL)
+  if (self->logged_in || self->login_pending)
     {
       g_variant_unref (g_variant_ref_sink (body));
       fail_task (task, g_error_new_literal (XG_SESSION_ERROR, XG_SESSION_ERROR_PROTOCOL,
                                             "Already logged in; log out first"));
       return;
     }
+  self->login_pending = TRUE;
   xg_session_request_async (self, type, body, FALSE, on_login_answer, task);
 }
 
@@ -1060,6 +1295,77 @@ xg_session_user_info_finish (XgSession     *self,
   return g_steal_pointer (&out->profile);
 }
 
+/**
+ * xg_session_resume:
+ * @email: the account's address, as it logged in
+ * @account_id: the account
+ * @token: base64 of its resume token
+ *
+ * Takes over a saved login at once, without waiting for the server: what
+ * the account's database kept shows now, and the session logs in with
+ * the token as soon as it can, again after every outage. A refused token
+ * ends it with XgSession::forced-logout (XG_SESSION_ENDED_EXPIRED).
+ */
+void
+xg_session_resume (XgSession  *self,
+                   const char *email,
+                   guint64     account_id,
+                   const char *token)
+{
+  guchar *decoded;
+  gsize len;
+
+  g_return_if_fail (XG_IS_SESSION (self));
+  g_return_if_fail (account_id != 0 && token != NULL);
+  g_return_if_fail (!self->logged_in && !self->login_pending);
+
+  take_account (self, account_id, email);
+  g_clear_pointer (&self->token, g_bytes_unref);
+  g_free (self->token_base64);
+  decoded = g_base64_decode (token, &len);
+  self->token = g_bytes_new_take (decoded, len);
+  self->token_base64 = g_strdup (token);
+  set_keep_session (self, TRUE);
+
+  if (xg_link_get_state (self->link) == XG_LINK_READY)
+    on_link_ready (self->link, self);
+  else
+    xg_link_open (self->link);
+}
+
+/**
+ * xg_session_get_contacts:
+ *
+ * Returns: (transfer none) (nullable): the account's friends, or %NULL
+ *   without an account
+ */
+XgContacts *
+xg_session_get_contacts (XgSession *self)
+{
+  g_return_val_if_fail (XG_IS_SESSION (self), NULL);
+  return self->contacts;
+}
+
+/**
+ * xg_session_get_friend_requests:
+ *
+ * Returns: (transfer none) (nullable): the account's waiting friend
+ *   requests, or %NULL without an account
+ */
+XgFriendRequests *
+xg_session_get_friend_requests (XgSession *self)
+{
+  g_return_val_if_fail (XG_IS_SESSION (self), NULL);
+  return self->requests;
+}
+
+gboolean
+xg_session_get_synced (XgSession *self)
+{
+  g_return_val_if_fail (XG_IS_SESSION (self), FALSE);
+  return self->synced;
+}
+
 /* Closes the connection without logging out (the token stays valid on
  * the server, but the session forgets that it should come back). */
 void
@@ -1072,8 +1378,12 @@ xg_session_disconnect (XgSession *self)
 
   set_keep_session (self, FALSE);
   self->relogging_in = FALSE;
+  self->login_pending = FALSE;
   xg_link_close (self->link);
   set_logged_in (self, FALSE);
+  set_synced (self, FALSE);
+  if (self->contacts != NULL)
+    xg_contacts_set_all_offline (self->contacts);
   fail_waiting (self, error);
 }
 
@@ -1192,6 +1502,7 @@ xg_session_dispose (GObject *object)
       g_signal_handlers_disconnect_by_data (self->link, self);
       g_clear_object (&self->link);
     }
+  drop_managers (self);
   close_account_db (self);
   g_clear_object (&self->device_db);
   g_clear_object (&self->profile);
@@ -1229,6 +1540,9 @@ xg_session_get_property (GObject    *object,
     case PROP_PROFILE: g_value_set_object (value, self->profile); break;
     case PROP_RECONNECTING: g_value_set_boolean (value, xg_session_get_reconnecting (self)); break;
     case PROP_FINGERPRINT: g_value_set_string (value, xg_session_get_fingerprint (self)); break;
+    case PROP_CONTACTS: g_value_set_object (value, self->contacts); break;
+    case PROP_FRIEND_REQUESTS: g_value_set_object (value, self->requests); break;
+    case PROP_SYNCED: g_value_set_boolean (value, self->synced); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -1281,6 +1595,15 @@ xg_session_class_init (XgSessionClass *klass)
   properties[PROP_FINGERPRINT] =
     g_param_spec_string ("fingerprint", NULL, NULL, NULL,
                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_CONTACTS] =
+    g_param_spec_object ("contacts", NULL, NULL, XG_TYPE_CONTACTS,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_FRIEND_REQUESTS] =
+    g_param_spec_object ("friend-requests", NULL, NULL, XG_TYPE_FRIEND_REQUESTS,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_SYNCED] =
+    g_param_spec_boolean ("synced", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /**

@@ -1,20 +1,22 @@
-/* xg-session.h: one connection to a Xinge server, as the windows see it
+/* xg-session.h: an account's session with a Xinge server, as the windows see it
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * Windows call async methods and follow properties and signals; they
  * never see a packet. The session connects on demand (TLS, the server's
- * certificate pinned on first use in the device database), keeps the link
- * alive with heartbeats at the interval WELCOME announced, notices a
- * silent server, and after a lost link reconnects by itself with
- * exponential backoff and jitter and logs in again with its resume token.
+ * certificate pinned on first use in the device database), and after a
+ * lost link reconnects by itself with backoff and logs in again with its
+ * resume token. Once logged in it owns the account's database and one
+ * manager per domain, each a GListModel the windows bind to: the contacts
+ * and the friend requests.
  */
 #pragma once
 
 #include <gio/gio.h>
 
-#include "xg-account-db.h"
+#include "xg-contacts.h"
 #include "xg-device-db.h"
+#include "xg-friend-requests.h"
 #include "xg-profile.h"
 
 G_BEGIN_DECLS
@@ -70,6 +72,10 @@ GQuark xg_session_error_quark (void);
  * @XG_SESSION_ERROR_NOT_LOGGED_IN: the call needs a logged-in session
  * @XG_SESSION_ERROR_DISCONNECTED: the link dropped before the answer came
  * @XG_SESSION_ERROR_PROTOCOL: the server answered with ERROR or nonsense
+ * @XG_SESSION_ERROR_ALREADY_FRIENDS: a friend request to a friend
+ * @XG_SESSION_ERROR_LIMIT_REACHED: a limit of the server (friends, waiting
+ *   requests) is reached
+ * @XG_SESSION_ERROR_PERMISSION_DENIED: the account may not do this
  */
 typedef enum {
   XG_SESSION_ERROR_UNREACHABLE,
@@ -88,6 +94,9 @@ typedef enum {
   XG_SESSION_ERROR_NOT_LOGGED_IN,
   XG_SESSION_ERROR_DISCONNECTED,
   XG_SESSION_ERROR_PROTOCOL,
+  XG_SESSION_ERROR_ALREADY_FRIENDS,
+  XG_SESSION_ERROR_LIMIT_REACHED,
+  XG_SESSION_ERROR_PERMISSION_DENIED,
 } XgSessionError;
 
 #define XG_TYPE_SESSION (xg_session_get_type ())
@@ -97,7 +106,11 @@ G_DECLARE_FINAL_TYPE (XgSession, xg_session, XG, SESSION, GObject)
  * (XgDeviceDb, construct-only), state (XgSessionState), account-id (guint64,
  * 0 when logged out), profile (XgProfile or NULL), reconnecting (gboolean:
  * the link dropped and the session is trying to get it back),
- * fingerprint (string: the SHA-256 of the server certificate in use).
+ * fingerprint (string: the SHA-256 of the server certificate in use),
+ * contacts (XgContacts) and friend-requests (XgFriendRequests): the
+ * account's managers, from the moment the session has an account until it
+ * ends (NULL otherwise), synced (gboolean: everything the server had
+ * waiting for this login has arrived; FALSE again when the link drops).
  *
  * Signals:
  *   forced-logout (guint reason, const char *message): the session ended
@@ -165,7 +178,9 @@ void           xg_session_login_with_token_async (XgSession            *self,
                                                   GCancellable         *cancellable,
                                                   GAsyncReadyCallback   callback,
                                                   gpointer              user_data);
-/* Finishes both; @retry_after is set with RATE_LIMITED and BUSY. */
+/* Finishes both, once the server said LOGIN_OK (the profile and the
+ * account's lists follow as pushes; see synced); @retry_after is set with
+ * RATE_LIMITED and BUSY. */
 gboolean       xg_session_login_finish           (XgSession            *self,
                                                   GAsyncResult         *result,
                                                   guint                *retry_after,
@@ -199,6 +214,19 @@ void           xg_session_user_info_async        (XgSession            *self,
 XgProfile     *xg_session_user_info_finish       (XgSession            *self,
                                                   GAsyncResult         *result,
                                                   GError              **error);
+
+/* Takes over a saved login without waiting for the server: the account's
+ * cached contacts and requests show at once, the session connects and logs
+ * in with @token, and keeps at it through outages until the server says
+ * the token is no good (forced-logout with XG_SESSION_ENDED_EXPIRED). */
+void           xg_session_resume                 (XgSession            *self,
+                                                  const char           *email,
+                                                  guint64               account_id,
+                                                  const char           *token);
+
+XgContacts       *xg_session_get_contacts        (XgSession            *self);
+XgFriendRequests *xg_session_get_friend_requests (XgSession            *self);
+gboolean          xg_session_get_synced          (XgSession            *self);
 
 /* Closes the connection without logging out (the token stays valid). */
 void           xg_session_disconnect             (XgSession            *self);

@@ -583,10 +583,12 @@ test_migrations_once (Fixture       *fixture,
   cache = XG_DB (open_account (fixture->account_path, &error));
   g_assert_no_error (error);
   g_clear_object (&cache);
-  g_assert_cmpuint (migrations, ==, 2);
-  g_assert_cmpint (db_int (fixture->account_path, "PRAGMA user_version"), ==, 1);
+  /* The account database has two: the profile, then contacts and requests. */
+  g_assert_cmpuint (migrations, ==, 3);
+  g_assert_cmpint (db_int (fixture->account_path, "PRAGMA user_version"), ==, 2);
   g_assert_cmpint (db_int (fixture->account_path,
-                           "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'profile'"), ==, 1);
+                           "SELECT count(*) FROM sqlite_schema WHERE type = 'table' "
+                           "AND name IN ('profile', 'contacts', 'contact_info', 'friend_requests')"), ==, 4);
 
   g_log_remove_handler ("xg-core", handler);
 }
@@ -598,7 +600,9 @@ test_too_new (Fixture       *fixture,
   g_autoptr(XgDb) cache = NULL;
   g_autoptr(GError) error = NULL;
 
-  db_exec (fixture->device_path, "CREATE TABLE future (x); PRAGMA user_version = 99");
+  /* A device database ("XgDv") from a future Xinge. */
+  db_exec (fixture->device_path,
+           "CREATE TABLE future (x); PRAGMA user_version = 99; PRAGMA application_id = 1483162742");
 
   cache = XG_DB (open_device (fixture->device_path, &error));
   g_assert_error (error, XG_DB_ERROR, XG_DB_ERROR_TOO_NEW);
@@ -609,7 +613,7 @@ test_too_new (Fixture       *fixture,
   /* The file is left as it was. */
   g_assert_cmpint (db_int (fixture->device_path, "PRAGMA user_version"), ==, 99);
 
-  db_exec (fixture->account_path, "PRAGMA user_version = 2");
+  db_exec (fixture->account_path, "PRAGMA user_version = 3; PRAGMA application_id = 1483161955");
   cache = XG_DB (open_account (fixture->account_path, &error));
   g_assert_error (error, XG_DB_ERROR, XG_DB_ERROR_TOO_NEW);
   g_assert_null (cache);
@@ -1121,7 +1125,8 @@ test_open_on_worker (Fixture       *fixture,
   g_autoptr(GError) error = NULL;
   g_autofree char *pin = NULL;
 
-  db_exec (fixture->device_path, "CREATE TABLE future (x); PRAGMA user_version = 42");
+  db_exec (fixture->device_path,
+           "CREATE TABLE future (x); PRAGMA user_version = 42; PRAGMA application_id = 1483162742");
   db = xg_device_db_new (fixture->device_path);
   g_assert_nonnull (db);
 

@@ -157,6 +157,9 @@ test_remember_me (void)
       wait_for (&o.done);
       g_assert_no_error (o.error);
       g_assert_cmpint (xg_session_get_state (session), ==, XG_SESSION_LOGGED_IN);
+      /* The login completes at LOGIN_OK; the profile is the push after it. */
+      while (xg_session_get_profile (session) == NULL)
+        g_main_context_iteration (NULL, TRUE);
       g_assert_cmpstr (xg_profile_get_nickname (xg_session_get_profile (session)), ==, "Rosa");
     }
 

@@ -9,6 +9,7 @@
 
 #include <glib/gstdio.h>
 
+#include "xg-account-db.h"
 #include "xg-session.h"
 #include "xg-test-harness.h"
 
@@ -184,6 +185,17 @@ register_through (XgSession    *session,
   return id;
 }
 
+/* The login completes at LOGIN_OK; the profile is the push after it. */
+static void
+wait_for_profile (XgSession *session)
+{
+  gint64 deadline = g_get_monotonic_time () + WAIT_MS * 1000;
+
+  while (xg_session_get_profile (session) == NULL && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_nonnull (xg_session_get_profile (session));
+}
+
 static void
 login_through (XgSession  *session,
                const char *email,
@@ -196,6 +208,7 @@ login_through (XgSession  *session,
   g_assert_no_error (o.error);
   g_assert_true (o.ok);
   g_assert_cmpint (xg_session_get_state (session), ==, XG_SESSION_LOGGED_IN);
+  wait_for_profile (session);
 }
 
 static void
@@ -295,6 +308,7 @@ test_token_login_and_second_login (Fixture *f, gconstpointer data)
   xg_session_login_with_token_async (second, "cleo@example.com", id, token, NULL, login_done, &o);
   wait_for (&o.done);
   g_assert_no_error (o.error);
+  wait_for_profile (second);
   g_assert_cmpuint (xg_session_get_account_id (second), ==, id);
   g_assert_cmpstr (xg_profile_get_nickname (xg_session_get_profile (second)), ==, "Cleo");
   outcome_clear (&o);
