@@ -78,7 +78,8 @@ main (int   argc,
     { "listen", 'l', 0, G_OPTION_ARG_STRING, &listen,
       "Address to listen on (default: " DEFAULT_LISTEN "; port 0 picks a free one)", "HOST:PORT" },
     { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_file,
-      "Key file with the other settings: [server] name, max-frame-size, max-connections; "
+      "Key file with the other settings: [server] name, max-frame-size, max-connections, "
+      "send-queue-pause, send-queue-max; "
       "[tls] certificate, private-key; [session] heartbeat-interval, heartbeat-timeout, "
       "token-lifetime-days; [register] code-expiry, code-attempts, code-resend-interval, "
       "codes-per-email-per-hour, codes-per-address-per-hour, privacy; [login] max-hashes-in-flight, "

@@ -17,6 +17,8 @@ xg_server_config_new (void)
   config->name = g_strdup ("Xinge");
   config->max_frame_size = XG_PROTO_DEFAULT_MAX_FRAME;
   config->max_connections = 20000;
+  config->send_queue_pause = 1024 * 1024;
+  config->send_queue_max = 64 * 1024 * 1024;
   config->heartbeat_interval = 30;
   config->heartbeat_timeout = 90;
   config->token_lifetime_days = 30;
@@ -136,6 +138,8 @@ xg_server_config_load_file (XgServerConfig  *config,
     config->name = g_strdup ("Xinge");
   if (!read_uint (kf, "server", "max-frame-size", 64 * 1024, XG_PROTO_DEFAULT_MAX_FRAME, &max_frame, error) ||
       !read_uint (kf, "server", "max-connections", 1, 1000000, &config->max_connections, error) ||
+      !read_uint (kf, "server", "send-queue-pause", 4096, 1024 * 1024 * 1024, &config->send_queue_pause, error) ||
+      !read_uint (kf, "server", "send-queue-max", 8192, G_MAXUINT32, &config->send_queue_max, error) ||
       !read_uint (kf, "session", "heartbeat-interval", 1, 3600, &config->heartbeat_interval, error) ||
       !read_uint (kf, "session", "heartbeat-timeout", 1, 3 * 3600, &config->heartbeat_timeout, error) ||
       !read_uint (kf, "session", "token-lifetime-days", 1, 3650, &config->token_lifetime_days, error) ||
@@ -151,6 +155,13 @@ xg_server_config_load_file (XgServerConfig  *config,
     return FALSE;
   config->max_frame_size = max_frame;
 
+  if (config->send_queue_pause >= config->send_queue_max)
+    {
+      g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                   "[server] send-queue-pause (%u) must be less than send-queue-max (%u)",
+                   config->send_queue_pause, config->send_queue_max);
+      return FALSE;
+    }
   if (config->heartbeat_timeout <= config->heartbeat_interval)
     {
       g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,

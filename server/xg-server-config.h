@@ -19,6 +19,8 @@ typedef struct {
   char    *name;
   guint32  max_frame_size;
   guint    max_connections;
+  guint    send_queue_pause;     /* bytes queued for a client before it is no longer read */
+  guint    send_queue_max;       /* bytes queued before it is closed as a slow consumer */
 
   /* [tls] */
   char    *certificate;          /* NULL: DATA/tls/cert.pem, created on first start */
