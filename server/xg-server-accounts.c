@@ -25,6 +25,7 @@
 #include "xg-proto-limits.h"
 #include "xg-server-private.h"
 #include "xg-server-request.h"
+#include "xg-server-router.h"
 #include "xg-server-store-accounts.h"
 #include "xg-server-util.h"
 
@@ -182,6 +183,9 @@ start_session (Request *req)
          xg_proto_login_ok_new (req->account->id, req->token, req->token_expires));
   xg_server_connection_send (conn, XG_PACKET_PROFILE, 0, profile_body (req->account));
   g_debug ("Account %" G_GUINT64_FORMAT " logged in from %s", req->account->id, conn->peer);
+
+  /* The friend list, requests and outcomes, SYNC_DONE, then presence. */
+  xg_server_friends_sync (conn);
 }
 
 static void
@@ -731,6 +735,10 @@ profile_updated (GObject      *source,
       return;
     }
   reply (req, XG_PACKET_PROFILE, profile_body (account));
+
+  /* The account's online friends see the change (docs/PROTOCOL.md 4.6). */
+  xg_server_router_push_to_friends (req->conn->server->router, account->id, XG_PACKET_USER_INFO,
+                                    xg_proto_user_info_new (account->id, account->nickname, account->fields));
 }
 
 static void
@@ -754,41 +762,6 @@ handle_profile_update (XgServerConnection *conn,
                                         fields, profile_updated, owned);
 }
 
-static void
-user_info_found (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  g_autoptr(Request) req = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(XgServerAccount) account = NULL;
-
-  account = xg_server_store_account_finish (XG_SERVER_STORE (source), result, &error);
-  if (error != NULL)
-    {
-      g_warning ("Looking up an account: %s", error->message);
-      reply_error (req, XG_PROTO_ERR_INTERNAL, "The account could not be read");
-    }
-  else if (account == NULL || account->disabled)
-    reply (req, XG_PACKET_USER_NOT_FOUND, xg_proto_user_not_found_new (req->account_id, ""));
-  else
-    reply (req, XG_PACKET_USER_INFO, xg_proto_user_info_new (account->id, account->nickname,
-                                                             account->fields));
-}
-
-static void
-handle_user_info_request (XgServerConnection *conn,
-                          const XgProtoFrame *frame)
-{
-  g_autoptr(Request) req = request_new (conn, frame);
-
-  xg_proto_user_info_request_get (frame->body, &req->account_id);
-
-  Request *owned = g_steal_pointer (&req);
-  xg_server_store_account_by_id_async (conn->server->store, owned->account_id, user_info_found,
-                                       owned);
-}
-
 static const XgServerHandlerEntry handlers[] = {
   { XG_PACKET_HEARTBEAT,             FALSE, handle_heartbeat },
   { XG_PACKET_LOGIN,                 FALSE, handle_login },
@@ -797,7 +770,6 @@ static const XgServerHandlerEntry handlers[] = {
   { XG_PACKET_REGISTER_CODE_REQUEST, FALSE, handle_register_code_request },
   { XG_PACKET_REGISTER,              FALSE, handle_register },
   { XG_PACKET_PROFILE_UPDATE,        TRUE,  handle_profile_update },
-  { XG_PACKET_USER_INFO_REQUEST,     TRUE,  handle_user_info_request },
 };
 
 const XgServerHandlerEntry *

@@ -30,6 +30,10 @@ xg_server_config_new (void)
   config->privacy = FALSE;
   config->max_hashes_in_flight = 32;
   config->failures_per_address = 30;
+  config->lookups_per_hour = 60;
+  config->max_pending_requests = 100;
+  config->max_friends = 1000;
+  config->request_timeout = 7 * 24 * 3600;
   config->mail_mode = XG_SERVER_MAIL_OUTBOX;
   config->starttls = TRUE;
   config->mail_from = g_strdup ("Xinge <noreply@localhost>");
@@ -151,6 +155,12 @@ xg_server_config_load_file (XgServerConfig  *config,
       !read_bool (kf, "register", "privacy", &config->privacy, error) ||
       !read_uint (kf, "login", "max-hashes-in-flight", 1, 10000, &config->max_hashes_in_flight, error) ||
       !read_uint (kf, "login", "failures-per-address", 1, 1000000, &config->failures_per_address, error) ||
+      !read_uint (kf, "friends", "lookups-per-hour", 1, 1000000, &config->lookups_per_hour, error) ||
+      !read_uint (kf, "friends", "max-pending-requests", 1, 100000, &config->max_pending_requests, error) ||
+      /* FRIEND_LIST must fit its 8 MiB: 20000 entries of the longest
+       * nickname and remark (about 280 bytes each) still do. */
+      !read_uint (kf, "friends", "max-friends", 1, 20000, &config->max_friends, error) ||
+      !read_uint (kf, "friends", "request-timeout", 1, 10 * 365 * 24 * 3600, &config->request_timeout, error) ||
       !read_bool (kf, "mail", "starttls", &config->starttls, error))
     return FALSE;
   config->max_frame_size = max_frame;

@@ -43,6 +43,12 @@ typedef struct {
   guint    max_hashes_in_flight;
   guint    failures_per_address; /* per 10 minutes */
 
+  /* [friends] */
+  guint    lookups_per_hour;     /* EMAIL_LOOKUPs per account in an hour from its first */
+  guint    max_pending_requests; /* unanswered friend requests per account */
+  guint    max_friends;
+  guint    request_timeout;      /* seconds a friend request waits for its answer */
+
   /* [mail] */
   XgServerMailMode mail_mode;
   char    *smtp_url;

@@ -42,6 +42,7 @@ xg_server_connection_unref (XgServerConnection *conn)
   g_queue_clear_full (&conn->outgoing, (GDestroyNotify) g_bytes_unref);
   g_clear_pointer (&conn->decoder, xg_proto_decoder_free);
   g_clear_pointer (&conn->token_hash, g_bytes_unref);
+  g_clear_pointer (&conn->found, g_array_unref);
   g_clear_object (&conn->handshake_cancellable);
   g_clear_object (&conn->stream);
   g_clear_object (&conn->socket);
@@ -414,6 +415,33 @@ xg_server_connection_end_session (XgServerConnection *conn)
     xg_server_router_set_offline (conn->server->router, conn);
   conn->account_id = 0;
   g_clear_pointer (&conn->token_hash, g_bytes_unref);
+  g_clear_pointer (&conn->found, g_array_unref);
+}
+
+/* An account this session found with EMAIL_LOOKUP, and may therefore see
+ * with USER_INFO_REQUEST (docs/PROTOCOL.md 8.9). Only the most recent
+ * XG_SERVER_LOOKUPS_REMEMBERED are kept. */
+void
+xg_server_connection_remember_found (XgServerConnection *conn,
+                                     guint64             account_id)
+{
+  if (xg_server_connection_has_found (conn, account_id))
+    return;
+  if (conn->found == NULL)
+    conn->found = g_array_new (FALSE, FALSE, sizeof (guint64));
+  if (conn->found->len >= XG_SERVER_LOOKUPS_REMEMBERED)
+    g_array_remove_index (conn->found, 0);
+  g_array_append_val (conn->found, account_id);
+}
+
+gboolean
+xg_server_connection_has_found (XgServerConnection *conn,
+                                guint64             account_id)
+{
+  for (guint i = 0; conn->found != NULL && i < conn->found->len; i++)
+    if (g_array_index (conn->found, guint64, i) == account_id)
+      return TRUE;
+  return FALSE;
 }
 
 /* --- Reading and dispatch ------------------------------------------------ */
@@ -617,6 +645,7 @@ xg_server_handlers_new (void)
 {
   const XgServerHandlerEntry *(*domains[]) (guint *) = {
     xg_server_accounts_get_handlers,
+    xg_server_friends_get_handlers,
   };
   GHashTable *table = g_hash_table_new (NULL, NULL);
 

@@ -29,6 +29,9 @@ G_BEGIN_DECLS
  * first. The hourly lookup limit keeps this from mattering much. */
 #define XG_SERVER_LOOKUPS_REMEMBERED 32
 
+/* Seconds between two runs of the friend request expiry. */
+#define XG_SERVER_EXPIRY_INTERVAL 60
+
 typedef enum {
   XG_CONNECTION_HANDSHAKING,   /* TLS handshake in progress */
   XG_CONNECTION_AWAIT_HELLO,
@@ -64,6 +67,9 @@ struct _XgServer
   guint             sweep_id;
   guint             sweeps;          /* limiters are pruned every 60th */
   guint             clock_signal_id; /* SIGUSR1, with a test clock only */
+  guint             expiry_id;       /* friend request timeouts, every XG_SERVER_EXPIRY_INTERVAL */
+  gboolean          expiring;        /* an expiry is in the store now */
+  gboolean          expire_again;    /* the clock moved meanwhile: run it again */
 
   GHashTable       *connections;     /* XgServerConnection* set, owns a ref */
   GPtrArray        *closed;          /* freed after the current dispatch */
@@ -71,6 +77,7 @@ struct _XgServer
   XgServerLimiter  *code_requests;   /* per peer address, per hour */
   XgServerLimiter  *address_failures;/* failed logins per peer address, per 10 min */
   XgServerBackoff  *email_failures;  /* failed logins per email */
+  XgServerLimiter  *lookups;         /* EMAIL_LOOKUPs per account, per hour */
 
   GTask            *shutdown_task;
   gboolean          stopping;
@@ -105,6 +112,7 @@ struct _XgServerConnection
   guint64               account_id;  /* 0 while anonymous */
   GBytes               *token_hash;  /* this session's resume token */
   gboolean              login_pending;
+  GArray               *found;       /* guint64 ids this session found with EMAIL_LOOKUP; NULL for none */
 };
 
 XgServerConnection *xg_server_connection_ref    (XgServerConnection *conn);
@@ -137,6 +145,10 @@ void     xg_server_connection_begin_session    (XgServerConnection *conn,
                                                 guint64             account_id,
                                                 GBytes             *token_hash);
 void     xg_server_connection_end_session      (XgServerConnection *conn);
+void     xg_server_connection_remember_found   (XgServerConnection *conn,
+                                                guint64             account_id);
+gboolean xg_server_connection_has_found        (XgServerConnection *conn,
+                                                guint64             account_id);
 
 /* xg-server.c, for connections */
 void     xg_server_watch_connection            (XgServer           *server,
@@ -159,6 +171,12 @@ typedef struct {
 
 /* xg-server-accounts.c: heartbeat, login, token login, logout, registration, profile */
 const XgServerHandlerEntry *xg_server_accounts_get_handlers (guint *n_handlers);
+
+/* xg-server-friends.c: lookups, user info, requests, the friend list, the
+ * login sync and the request timeouts */
+const XgServerHandlerEntry *xg_server_friends_get_handlers  (guint *n_handlers);
+void                        xg_server_friends_sync          (XgServerConnection *conn);
+void                        xg_server_friends_expire        (XgServer           *server);
 
 /* xg-server-connection.c: the domains' tables merged, built once */
 GHashTable *xg_server_handlers_new (void);

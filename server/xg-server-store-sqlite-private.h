@@ -13,6 +13,7 @@
 
 #include "xg-server-store-sqlite.h"
 #include "xg-server-store-accounts.h"
+#include "xg-server-store-social.h"
 
 G_BEGIN_DECLS
 
@@ -66,5 +67,6 @@ XgServerAccount *xg_server_store_sqlite_account_by_id    (XgServerStoreSqlite  *
                                                           GError              **error);
 
 void xg_server_store_sqlite_accounts_init (XgServerStoreAccountsInterface *iface);
+void xg_server_store_sqlite_social_init   (XgServerStoreSocialInterface   *iface);
 
 G_END_DECLS

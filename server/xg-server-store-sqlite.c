@@ -23,7 +23,9 @@
 
 G_DEFINE_FINAL_TYPE_WITH_CODE (XgServerStoreSqlite, xg_server_store_sqlite, XG_TYPE_SERVER_STORE,
                                G_IMPLEMENT_INTERFACE (XG_TYPE_SERVER_STORE_ACCOUNTS,
-                                                      xg_server_store_sqlite_accounts_init))
+                                                      xg_server_store_sqlite_accounts_init)
+                               G_IMPLEMENT_INTERFACE (XG_TYPE_SERVER_STORE_SOCIAL,
+                                                      xg_server_store_sqlite_social_init))
 
 /* Where the numbered migrations live (sql/NNN-name.sql, compiled in). */
 #define MIGRATIONS_PATH "/io/github/xinge/Server/sql"

@@ -123,7 +123,15 @@ run_time_checks (XgServer *self)
 
   xg_server_limiter_expire (self->code_requests, seconds);
   xg_server_limiter_expire (self->address_failures, seconds);
+  xg_server_limiter_expire (self->lookups, seconds);
   xg_server_backoff_expire (self->email_failures, seconds);
+}
+
+static gboolean
+expire_friend_requests (gpointer user_data)
+{
+  xg_server_friends_expire (user_data);
+  return G_SOURCE_CONTINUE;
 }
 
 /* SIGUSR1 with XG_SERVER_TEST_CLOCK set: the test moved the clock
@@ -135,6 +143,7 @@ on_clock_signal (gpointer user_data)
 
   xg_server_clock_reload (self->clock);
   run_time_checks (self);
+  xg_server_friends_expire (self);
   return G_SOURCE_CONTINUE;
 }
 
@@ -207,6 +216,7 @@ xg_server_dispose (GObject *object)
   g_clear_object (&self->service);
   g_clear_handle_id (&self->sweep_id, g_source_remove);
   g_clear_handle_id (&self->clock_signal_id, g_source_remove);
+  g_clear_handle_id (&self->expiry_id, g_source_remove);
   if (self->epoll_source != NULL)
     {
       g_source_destroy (self->epoll_source);
@@ -250,6 +260,7 @@ xg_server_finalize (GObject *object)
   xg_server_limiter_free (self->code_requests);
   xg_server_limiter_free (self->address_failures);
   xg_server_backoff_free (self->email_failures);
+  xg_server_limiter_free (self->lookups);
   xg_server_config_free (self->config);
   xg_server_clock_free (self->clock);
   sodium_memzero (self->secret, sizeof self->secret);
@@ -355,6 +366,7 @@ xg_server_new (XgServerConfig  *config,
   self->code_requests = xg_server_limiter_new (config->codes_per_address_per_hour, 3600);
   self->address_failures = xg_server_limiter_new (config->failures_per_address, 600);
   self->email_failures = xg_server_backoff_new (5, 300);
+  self->lookups = xg_server_limiter_new (config->lookups_per_hour, 3600);
 
   self->epoll_fd = epoll_create1 (EPOLL_CLOEXEC);
   if (self->epoll_fd < 0)
@@ -370,6 +382,9 @@ xg_server_new (XgServerConfig  *config,
   self->sweep_id = g_timeout_add_seconds (1, sweep, self);
   if (xg_server_clock_is_adjustable (self->clock))
     self->clock_signal_id = g_unix_signal_add (SIGUSR1, on_clock_signal, self);
+  /* Requests that ran out while the server was down go first. */
+  xg_server_friends_expire (self);
+  self->expiry_id = g_timeout_add_seconds (XG_SERVER_EXPIRY_INTERVAL, expire_friend_requests, self);
 
   self->service = g_socket_service_new ();
   g_signal_connect (self->service, "incoming", G_CALLBACK (on_incoming), self);

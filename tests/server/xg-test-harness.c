@@ -510,6 +510,36 @@ xg_test_client_wait_closed (XgTestClient *client,
   return client->closed;
 }
 
+/**
+ * xg_test_client_until:
+ * @type: the frame to wait for
+ *
+ * Takes frames up to and including the next one of @type (which must come
+ * within the timeout) and returns those before it, in order.
+ *
+ * Returns: (transfer full) (element-type XgProtoFrame): the frames before it
+ */
+GPtrArray *
+xg_test_client_until (XgTestClient *client,
+                      guint16       type)
+{
+  g_autoptr(GPtrArray) before = g_ptr_array_new_with_free_func ((GDestroyNotify) xg_proto_frame_free);
+
+  for (;;)
+    {
+      XgProtoFrame *frame = xg_test_client_receive (client, XG_TEST_TIMEOUT_MS);
+
+      if (frame == NULL)
+        g_error ("Expected %s, got nothing (%s)", type_name (type), client->closed ? "closed" : "timed out");
+      if (frame->type == type)
+        {
+          xg_proto_frame_free (frame);
+          return g_steal_pointer (&before);
+        }
+      g_ptr_array_add (before, frame);
+    }
+}
+
 /* --- The test clock ------------------------------------------------------ */
 
 /**
@@ -584,23 +614,70 @@ xg_test_register (XgTestServer *server,
   return id;
 }
 
-/* Logs in and takes the PROFILE push that follows LOGIN_OK. */
+/* After LOGIN_OK: PROFILE first, then the login sync up to SYNC_DONE
+ * (docs/PROTOCOL.md 3.7), whose frames go to @sync or away. */
+static void
+take_login_pushes (XgTestClient  *client,
+                   guint64        id,
+                   GPtrArray    **sync)
+{
+  g_autoptr(XgProtoFrame) profile = NULL;
+  g_autoptr(GPtrArray) pushes = NULL;
+  guint64 profile_id;
+
+  profile = xg_test_client_expect (client, XG_PACKET_PROFILE);
+  g_assert_cmpuint (profile->request_id, ==, 0);
+  xg_proto_profile_get (profile->body, &profile_id, NULL, NULL, NULL);
+  g_assert_cmpuint (profile_id, ==, id);
+
+  pushes = xg_test_client_until (client, XG_PACKET_SYNC_DONE);
+  for (guint i = 0; i < pushes->len; i++)
+    g_assert_cmpuint (((XgProtoFrame *) pushes->pdata[i])->request_id, ==, 0);
+  if (sync != NULL)
+    *sync = g_steal_pointer (&pushes);
+}
+
+/* Logs in; @sync gets what came between PROFILE and SYNC_DONE. */
+guint64
+xg_test_login_sync (XgTestClient  *client,
+                    const char    *email,
+                    const char    *password,
+                    GBytes       **token,
+                    GPtrArray    **sync)
+{
+  g_autoptr(XgProtoFrame) ok = NULL;
+  guint64 id;
+
+  ok = xg_test_client_request (client, XG_PACKET_LOGIN, xg_proto_login_new (email, password, ""),
+                               XG_PACKET_LOGIN_OK);
+  xg_proto_login_ok_get (ok->body, &id, token, NULL);
+  take_login_pushes (client, id, sync);
+  return id;
+}
+
+/* Logs in and takes everything up to SYNC_DONE. */
 guint64
 xg_test_login (XgTestClient  *client,
                const char    *email,
                const char    *password,
                GBytes       **token)
 {
-  g_autoptr(XgProtoFrame) ok = NULL;
-  g_autoptr(XgProtoFrame) profile = NULL;
-  guint64 id, profile_id;
+  return xg_test_login_sync (client, email, password, token, NULL);
+}
 
-  ok = xg_test_client_request (client, XG_PACKET_LOGIN, xg_proto_login_new (email, password, ""),
+/* TOKEN_LOGIN; @sync as in xg_test_login_sync(). */
+void
+xg_test_token_login_sync (XgTestClient  *client,
+                          guint64        account_id,
+                          GBytes        *token,
+                          GPtrArray    **sync)
+{
+  g_autoptr(XgProtoFrame) ok = NULL;
+  guint64 id;
+
+  ok = xg_test_client_request (client, XG_PACKET_TOKEN_LOGIN, xg_proto_token_login_new (account_id, token),
                                XG_PACKET_LOGIN_OK);
-  xg_proto_login_ok_get (ok->body, &id, token, NULL);
-  profile = xg_test_client_expect (client, XG_PACKET_PROFILE);
-  g_assert_cmpuint (profile->request_id, ==, 0);
-  xg_proto_profile_get (profile->body, &profile_id, NULL, NULL, NULL);
-  g_assert_cmpuint (profile_id, ==, id);
-  return id;
+  xg_proto_login_ok_get (ok->body, &id, NULL, NULL);
+  g_assert_cmpuint (id, ==, account_id);
+  take_login_pushes (client, id, sync);
 }

@@ -77,6 +77,8 @@ XgProtoFrame *xg_test_client_request     (XgTestClient  *client,
                                           guint16        answer_type);
 gboolean      xg_test_client_wait_closed (XgTestClient  *client,
                                           guint          timeout_ms);
+GPtrArray    *xg_test_client_until       (XgTestClient  *client,
+                                          guint16        type);
 
 /* Moves the server's clock @seconds ahead (the rules' clock, not the
  * network timeouts) and returns once a HEARTBEAT_ACK on @client shows it. */
@@ -93,5 +95,14 @@ guint64       xg_test_login              (XgTestClient  *client,
                                           const char    *email,
                                           const char    *password,
                                           GBytes       **token);
+guint64       xg_test_login_sync         (XgTestClient  *client,
+                                          const char    *email,
+                                          const char    *password,
+                                          GBytes       **token,
+                                          GPtrArray    **sync);
+void          xg_test_token_login_sync   (XgTestClient  *client,
+                                          guint64        account_id,
+                                          GBytes        *token,
+                                          GPtrArray    **sync);
 
 G_END_DECLS
