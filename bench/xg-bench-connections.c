@@ -41,6 +41,7 @@
 
 #include "xg-proto.h"
 #include "xg-server-crypto.h"
+#include "xg-server-store-accounts.h"
 #include "xg-server-store-sqlite.h"
 
 #ifndef XG_BENCH_SERVER_BINARY

@@ -78,11 +78,13 @@ main (int   argc,
     { "listen", 'l', 0, G_OPTION_ARG_STRING, &listen,
       "Address to listen on (default: " DEFAULT_LISTEN "; port 0 picks a free one)", "HOST:PORT" },
     { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_file,
-      "Key file with the other settings: [server] name, max-frame-size, max-connections; "
+      "Key file with the other settings: [server] name, max-frame-size, max-connections, "
+      "send-queue-pause, send-queue-max; "
       "[tls] certificate, private-key; [session] heartbeat-interval, heartbeat-timeout, "
       "token-lifetime-days; [register] code-expiry, code-attempts, code-resend-interval, "
       "codes-per-email-per-hour, codes-per-address-per-hour, privacy; [login] max-hashes-in-flight, "
-      "failures-per-address; [mail] mode (outbox|smtp), smtp-url, starttls, username, password, "
+      "failures-per-address; [friends] lookups-per-hour, max-pending-requests, max-friends, "
+      "request-timeout; [mail] mode (outbox|smtp), smtp-url, starttls, username, password, "
       "ca-file, from. See README.md", "FILE" },
     { "insecure-plain", 0, 0, G_OPTION_ARG_NONE, &plain,
       "Development only: plain TCP without TLS, refused unless listening on loopback", NULL },
@@ -94,7 +96,7 @@ main (int   argc,
   context = g_option_context_new ("- the Xinge messaging server");
   g_option_context_set_summary (context,
                                 "Serves Xinge clients over TLS: accounts, registration with emailed "
-                                "codes, login, sessions and profiles.\n"
+                                "codes, login, sessions, profiles and friends.\n"
                                 "SIGTERM or SIGINT logs everyone out (FORCED_LOGOUT) and exits 0.");
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))

@@ -2,10 +2,11 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * One handler per packet type. Each runs its checks on the main thread,
- * then chains store, hasher and mailer operations; a Request carries the
- * state from one step to the next and holds the connection, whose packets
- * are silently dropped if it closed meanwhile.
+ * One handler per packet type (the table at the end). Each runs its checks
+ * on the main thread, then chains store, hasher and mailer operations; a
+ * Request (an XgServerRequest with this domain's state) carries the state
+ * from one step to the next and holds the connection, whose packets are
+ * silently dropped if it closed meanwhile.
  *
  * A handler hands its Request on by stealing it into a local first: in
  * one argument list, `req->email` and `g_steal_pointer (&req)` would be
@@ -23,12 +24,14 @@
 
 #include "xg-proto-limits.h"
 #include "xg-server-private.h"
+#include "xg-server-request.h"
+#include "xg-server-router.h"
+#include "xg-server-store-accounts.h"
 #include "xg-server-util.h"
 
 typedef struct {
-  XgServerConnection *conn;
-  guint16             type;
-  guint32             request_id;
+  XgServerRequest     base;
+  XgServerConnection *conn;         /* base.conn, for short */
   char               *email;
   char               *nickname;
   char               *password;
@@ -46,9 +49,8 @@ request_new (XgServerConnection *conn,
 {
   Request *req = g_new0 (Request, 1);
 
-  req->conn = xg_server_connection_ref (conn);
-  req->type = frame->type;
-  req->request_id = frame->request_id;
+  xg_server_request_init (&req->base, conn, frame);
+  req->conn = req->base.conn;
   return req;
 }
 
@@ -65,7 +67,7 @@ wipe_string (char *text)
 static void
 request_free (Request *req)
 {
-  xg_server_connection_unref (req->conn);
+  xg_server_request_clear (&req->base);
   g_free (req->email);
   g_free (req->nickname);
   wipe_string (req->password);
@@ -78,13 +80,12 @@ request_free (Request *req)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Request, request_free)
 
-/* Answers the request, unless its connection has gone. */
 static void
 reply (Request  *req,
        guint16   type,
        GVariant *body)
 {
-  xg_server_connection_send (req->conn, type, req->request_id, body);
+  xg_server_request_reply (&req->base, type, body);
 }
 
 static void
@@ -92,9 +93,13 @@ reply_error (Request          *req,
              XgProtoErrorCode  code,
              const char       *message)
 {
-  XgProtoFrame frame = { .type = req->type, .request_id = req->request_id };
+  xg_server_request_reply_error (&req->base, code, message);
+}
 
-  xg_server_connection_send_error (req->conn, &frame, code, message);
+static gint64
+now_seconds (XgServer *server)
+{
+  return xg_server_clock_seconds (server->clock);
 }
 
 /* --- Validation ---------------------------------------------------------- */
@@ -143,13 +148,14 @@ validate_profile_changes (GVariant   *changes,
 
 /* --- Heartbeat ----------------------------------------------------------- */
 
-void
-xg_server_handle_heartbeat (XgServerConnection *conn,
-                            const XgProtoFrame *frame)
+static void
+handle_heartbeat (XgServerConnection *conn,
+                  const XgProtoFrame *frame)
 {
-  /* Reading the frame already counted as a sign of life. */
+  /* Reading the frame already counted as a sign of life. The time is the
+   * rules' clock: a test that moved it sees the move here. */
   xg_server_connection_send (conn, XG_PACKET_HEARTBEAT_ACK, frame->request_id,
-                             xg_proto_heartbeat_ack_new (g_get_real_time ()));
+                             xg_proto_heartbeat_ack_new (xg_server_clock_microseconds (conn->server->clock)));
 }
 
 /* --- Sessions ------------------------------------------------------------ */
@@ -171,13 +177,15 @@ start_session (Request *req)
   if (!xg_server_connection_is_open (conn))
     return;
 
-  xg_server_set_online (conn->server, conn, req->account->id);
-  conn->token_hash = g_bytes_ref (req->token_hash);
+  xg_server_connection_begin_session (conn, req->account->id, req->token_hash);
 
   reply (req, XG_PACKET_LOGIN_OK,
          xg_proto_login_ok_new (req->account->id, req->token, req->token_expires));
   xg_server_connection_send (conn, XG_PACKET_PROFILE, 0, profile_body (req->account));
   g_debug ("Account %" G_GUINT64_FORMAT " logged in from %s", req->account->id, conn->peer);
+
+  /* The friend list, requests and outcomes, SYNC_DONE, then presence. */
+  xg_server_friends_sync (conn);
 }
 
 static void
@@ -221,7 +229,7 @@ login_verified (GObject      *source,
 {
   g_autoptr(Request) req = user_data;
   XgServer *server = req->conn->server;
-  gint64 now = xg_server_now_seconds ();
+  gint64 now = now_seconds (server);
   gboolean ok = xg_server_hasher_verify_finish (XG_SERVER_HASHER (source), result);
 
   if (!ok || req->account == NULL)
@@ -283,7 +291,7 @@ login_allowed (XgServerConnection *conn,
                const char         *email)
 {
   XgServer *server = conn->server;
-  gint64 now = xg_server_now_seconds ();
+  gint64 now = now_seconds (server);
   guint wait;
   g_autoptr(Request) req = request_new (conn, frame);
 
@@ -305,9 +313,9 @@ login_allowed (XgServerConnection *conn,
   return TRUE;
 }
 
-void
-xg_server_handle_login (XgServerConnection *conn,
-                        const XgProtoFrame *frame)
+static void
+handle_login (XgServerConnection *conn,
+              const XgProtoFrame *frame)
 {
   XgServer *server = conn->server;
   const char *email, *password;
@@ -368,7 +376,7 @@ token_checked (GObject      *source,
           login_fail (req, XG_PROTO_LOGIN_FAIL_BUSY, 1, "The server could not check the session");
           return;
         }
-      xg_server_limiter_hit (server->address_failures, req->conn->peer, xg_server_now_seconds ());
+      xg_server_limiter_hit (server->address_failures, req->conn->peer, now_seconds (server));
       login_fail (req, XG_PROTO_LOGIN_FAIL_TOKEN_INVALID, 0, "This session has ended; log in again");
       return;
     }
@@ -378,14 +386,14 @@ token_checked (GObject      *source,
                                        token_login_account_found, owned);
 }
 
-void
-xg_server_handle_token_login (XgServerConnection *conn,
-                              const XgProtoFrame *frame)
+static void
+handle_token_login (XgServerConnection *conn,
+                    const XgProtoFrame *frame)
 {
   XgServer *server = conn->server;
   g_autoptr(Request) req = request_new (conn, frame);
   guint64 account_id;
-  gint64 now = xg_server_now_seconds ();
+  gint64 now = now_seconds (server);
 
   xg_proto_token_login_get (frame->body, &account_id, &req->token);
   if (!login_allowed (conn, frame, NULL))
@@ -423,16 +431,16 @@ token_revoked (GObject      *source,
   reply (req, XG_PACKET_LOGOUT_OK, xg_proto_logout_ok_new ());
 }
 
-void
-xg_server_handle_logout (XgServerConnection *conn,
-                         const XgProtoFrame *frame)
+static void
+handle_logout (XgServerConnection *conn,
+               const XgProtoFrame *frame)
 {
   g_autoptr(Request) req = request_new (conn, frame);
   g_autoptr(GBytes) token_hash = g_steal_pointer (&conn->token_hash);
 
   /* The session ends now; LOGOUT_OK follows once the token is gone for good. */
   g_debug ("Account %" G_GUINT64_FORMAT " logged out from %s", conn->account_id, conn->peer);
-  xg_server_set_offline (conn->server, conn);
+  xg_server_connection_end_session (conn);
   xg_server_store_revoke_token_async (conn->server->store, token_hash, token_revoked,
                                       g_steal_pointer (&req));
 }
@@ -563,7 +571,7 @@ code_request_account_found (GObject      *source,
   request = (XgServerCodeRequest) {
     .email = req->email,
     .code_hash = code_hash,
-    .now = xg_server_now_seconds (),
+    .now = now_seconds (server),
     .expiry = config->code_expiry,
     .attempts = config->code_attempts,
     .resend_interval = config->code_resend_interval,
@@ -572,13 +580,13 @@ code_request_account_found (GObject      *source,
   xg_server_store_issue_code_async (server->store, &request, code_issued, g_steal_pointer (&req));
 }
 
-void
-xg_server_handle_register_code_request (XgServerConnection *conn,
-                                        const XgProtoFrame *frame)
+static void
+handle_register_code_request (XgServerConnection *conn,
+                              const XgProtoFrame *frame)
 {
   XgServer *server = conn->server;
   g_autoptr(Request) req = request_new (conn, frame);
-  gint64 now = xg_server_now_seconds ();
+  gint64 now = now_seconds (server);
   const char *email;
   guint wait;
 
@@ -673,14 +681,14 @@ register_password_hashed (GObject      *source,
     .nickname = req->nickname,
     .password_hash = password_hash,
     .code_hash = code_hash,
-    .now = xg_server_now_seconds (),
+    .now = now_seconds (server),
   };
   xg_server_store_register_async (server->store, &registration, registered, g_steal_pointer (&req));
 }
 
-void
-xg_server_handle_register (XgServerConnection *conn,
-                           const XgProtoFrame *frame)
+static void
+handle_register (XgServerConnection *conn,
+                 const XgProtoFrame *frame)
 {
   XgServer *server = conn->server;
   g_autoptr(Request) req = request_new (conn, frame);
@@ -727,11 +735,15 @@ profile_updated (GObject      *source,
       return;
     }
   reply (req, XG_PACKET_PROFILE, profile_body (account));
+
+  /* The account's online friends see the change (docs/PROTOCOL.md 4.6). */
+  xg_server_router_push_to_friends (req->conn->server->router, account->id, XG_PACKET_USER_INFO,
+                                    xg_proto_user_info_new (account->id, account->nickname, account->fields));
 }
 
-void
-xg_server_handle_profile_update (XgServerConnection *conn,
-                                 const XgProtoFrame *frame)
+static void
+handle_profile_update (XgServerConnection *conn,
+                       const XgProtoFrame *frame)
 {
   g_autoptr(Request) req = request_new (conn, frame);
   g_autoptr(GVariant) changes = NULL;
@@ -750,37 +762,19 @@ xg_server_handle_profile_update (XgServerConnection *conn,
                                         fields, profile_updated, owned);
 }
 
-static void
-user_info_found (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
+static const XgServerHandlerEntry handlers[] = {
+  { XG_PACKET_HEARTBEAT,             FALSE, handle_heartbeat },
+  { XG_PACKET_LOGIN,                 FALSE, handle_login },
+  { XG_PACKET_TOKEN_LOGIN,           FALSE, handle_token_login },
+  { XG_PACKET_LOGOUT,                TRUE,  handle_logout },
+  { XG_PACKET_REGISTER_CODE_REQUEST, FALSE, handle_register_code_request },
+  { XG_PACKET_REGISTER,              FALSE, handle_register },
+  { XG_PACKET_PROFILE_UPDATE,        TRUE,  handle_profile_update },
+};
+
+const XgServerHandlerEntry *
+xg_server_accounts_get_handlers (guint *n_handlers)
 {
-  g_autoptr(Request) req = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(XgServerAccount) account = NULL;
-
-  account = xg_server_store_account_finish (XG_SERVER_STORE (source), result, &error);
-  if (error != NULL)
-    {
-      g_warning ("Looking up an account: %s", error->message);
-      reply_error (req, XG_PROTO_ERR_INTERNAL, "The account could not be read");
-    }
-  else if (account == NULL || account->disabled)
-    reply (req, XG_PACKET_USER_NOT_FOUND, xg_proto_user_not_found_new (req->account_id, ""));
-  else
-    reply (req, XG_PACKET_USER_INFO, xg_proto_user_info_new (account->id, account->nickname,
-                                                             account->fields));
-}
-
-void
-xg_server_handle_user_info_request (XgServerConnection *conn,
-                                    const XgProtoFrame *frame)
-{
-  g_autoptr(Request) req = request_new (conn, frame);
-
-  xg_proto_user_info_request_get (frame->body, &req->account_id);
-
-  Request *owned = g_steal_pointer (&req);
-  xg_server_store_account_by_id_async (conn->server->store, owned->account_id, user_info_found,
-                                       owned);
+  *n_handlers = G_N_ELEMENTS (handlers);
+  return handlers;
 }

@@ -17,6 +17,8 @@ xg_server_config_new (void)
   config->name = g_strdup ("Xinge");
   config->max_frame_size = XG_PROTO_DEFAULT_MAX_FRAME;
   config->max_connections = 20000;
+  config->send_queue_pause = 1024 * 1024;
+  config->send_queue_max = 64 * 1024 * 1024;
   config->heartbeat_interval = 30;
   config->heartbeat_timeout = 90;
   config->token_lifetime_days = 30;
@@ -28,6 +30,10 @@ xg_server_config_new (void)
   config->privacy = FALSE;
   config->max_hashes_in_flight = 32;
   config->failures_per_address = 30;
+  config->lookups_per_hour = 60;
+  config->max_pending_requests = 100;
+  config->max_friends = 1000;
+  config->request_timeout = 7 * 24 * 3600;
   config->mail_mode = XG_SERVER_MAIL_OUTBOX;
   config->starttls = TRUE;
   config->mail_from = g_strdup ("Xinge <noreply@localhost>");
@@ -136,6 +142,8 @@ xg_server_config_load_file (XgServerConfig  *config,
     config->name = g_strdup ("Xinge");
   if (!read_uint (kf, "server", "max-frame-size", 64 * 1024, XG_PROTO_DEFAULT_MAX_FRAME, &max_frame, error) ||
       !read_uint (kf, "server", "max-connections", 1, 1000000, &config->max_connections, error) ||
+      !read_uint (kf, "server", "send-queue-pause", 4096, 1024 * 1024 * 1024, &config->send_queue_pause, error) ||
+      !read_uint (kf, "server", "send-queue-max", 8192, G_MAXUINT32, &config->send_queue_max, error) ||
       !read_uint (kf, "session", "heartbeat-interval", 1, 3600, &config->heartbeat_interval, error) ||
       !read_uint (kf, "session", "heartbeat-timeout", 1, 3 * 3600, &config->heartbeat_timeout, error) ||
       !read_uint (kf, "session", "token-lifetime-days", 1, 3650, &config->token_lifetime_days, error) ||
@@ -147,10 +155,23 @@ xg_server_config_load_file (XgServerConfig  *config,
       !read_bool (kf, "register", "privacy", &config->privacy, error) ||
       !read_uint (kf, "login", "max-hashes-in-flight", 1, 10000, &config->max_hashes_in_flight, error) ||
       !read_uint (kf, "login", "failures-per-address", 1, 1000000, &config->failures_per_address, error) ||
+      !read_uint (kf, "friends", "lookups-per-hour", 1, 1000000, &config->lookups_per_hour, error) ||
+      !read_uint (kf, "friends", "max-pending-requests", 1, 100000, &config->max_pending_requests, error) ||
+      /* FRIEND_LIST must fit its 8 MiB: 20000 entries of the longest
+       * nickname and remark (about 280 bytes each) still do. */
+      !read_uint (kf, "friends", "max-friends", 1, 20000, &config->max_friends, error) ||
+      !read_uint (kf, "friends", "request-timeout", 1, 10 * 365 * 24 * 3600, &config->request_timeout, error) ||
       !read_bool (kf, "mail", "starttls", &config->starttls, error))
     return FALSE;
   config->max_frame_size = max_frame;
 
+  if (config->send_queue_pause >= config->send_queue_max)
+    {
+      g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                   "[server] send-queue-pause (%u) must be less than send-queue-max (%u)",
+                   config->send_queue_pause, config->send_queue_max);
+      return FALSE;
+    }
   if (config->heartbeat_timeout <= config->heartbeat_interval)
     {
       g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,

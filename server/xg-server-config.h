@@ -19,6 +19,8 @@ typedef struct {
   char    *name;
   guint32  max_frame_size;
   guint    max_connections;
+  guint    send_queue_pause;     /* bytes queued for a client before it is no longer read */
+  guint    send_queue_max;       /* bytes queued before it is closed as a slow consumer */
 
   /* [tls] */
   char    *certificate;          /* NULL: DATA/tls/cert.pem, created on first start */
@@ -40,6 +42,12 @@ typedef struct {
   /* [login] */
   guint    max_hashes_in_flight;
   guint    failures_per_address; /* per 10 minutes */
+
+  /* [friends] */
+  guint    lookups_per_hour;     /* EMAIL_LOOKUPs per account in an hour from its first */
+  guint    max_pending_requests; /* unanswered friend requests per account */
+  guint    max_friends;
+  guint    request_timeout;      /* seconds a friend request waits for its answer */
 
   /* [mail] */
   XgServerMailMode mail_mode;

@@ -4,9 +4,15 @@
  *
  * After the TLS handshake a connection is driven by the server's epoll
  * source: readable → read until the stream would block and feed the
- * decoder; writable → flush the queue. Frames go to one handler per type;
- * the checks every packet shares (HELLO first, direction, login, claimed
- * ids) happen here, once, before any handler runs.
+ * decoder; writable → flush the queue. Frames go to one handler per type,
+ * found in the domains' tables; the checks every packet shares (HELLO
+ * first, direction, login, claimed ids) happen here, once, before any
+ * handler runs.
+ *
+ * The outgoing queue has a byte cap ([server] send-queue-pause and
+ * send-queue-max): a client that does not read its answers stops being
+ * read from, so that it cannot make the server queue without bound, and
+ * one that falls too far behind on pushes is closed.
  */
 #define G_LOG_DOMAIN "xg-server"
 
@@ -17,23 +23,7 @@
 #include <sys/epoll.h>
 
 #include "xg-server-private.h"
-
-typedef struct {
-  guint16          type;
-  gboolean         needs_login;
-  XgServerHandler  handler;
-} HandlerEntry;
-
-static const HandlerEntry handlers[] = {
-  { XG_PACKET_HEARTBEAT,             FALSE, xg_server_handle_heartbeat },
-  { XG_PACKET_LOGIN,                 FALSE, xg_server_handle_login },
-  { XG_PACKET_TOKEN_LOGIN,           FALSE, xg_server_handle_token_login },
-  { XG_PACKET_LOGOUT,                TRUE,  xg_server_handle_logout },
-  { XG_PACKET_REGISTER_CODE_REQUEST, FALSE, xg_server_handle_register_code_request },
-  { XG_PACKET_REGISTER,              FALSE, xg_server_handle_register },
-  { XG_PACKET_PROFILE_UPDATE,        TRUE,  xg_server_handle_profile_update },
-  { XG_PACKET_USER_INFO_REQUEST,     TRUE,  xg_server_handle_user_info_request },
-};
+#include "xg-server-router.h"
 
 XgServerConnection *
 xg_server_connection_ref (XgServerConnection *conn)
@@ -52,6 +42,7 @@ xg_server_connection_unref (XgServerConnection *conn)
   g_queue_clear_full (&conn->outgoing, (GDestroyNotify) g_bytes_unref);
   g_clear_pointer (&conn->decoder, xg_proto_decoder_free);
   g_clear_pointer (&conn->token_hash, g_bytes_unref);
+  g_clear_pointer (&conn->found, g_array_unref);
   g_clear_object (&conn->handshake_cancellable);
   g_clear_object (&conn->stream);
   g_clear_object (&conn->socket);
@@ -181,7 +172,7 @@ finish_close (XgServerConnection *conn)
 
   /* Every way out ends the session, so the account never points at a
    * closed connection. */
-  xg_server_set_offline (conn->server, conn);
+  xg_server_connection_end_session (conn);
 
   if (conn->handshake_cancellable != NULL)
     g_cancellable_cancel (conn->handshake_cancellable);
@@ -193,6 +184,8 @@ finish_close (XgServerConnection *conn)
 
   xg_server_connection_closed (conn->server, conn);
 }
+
+static void update_reading (XgServerConnection *conn);
 
 static void
 flush (XgServerConnection *conn)
@@ -216,6 +209,7 @@ flush (XgServerConnection *conn)
             {
               if (!conn->watching_output)
                 xg_server_watch_connection (conn->server, conn, TRUE);
+              update_reading (conn);
               return;
             }
           g_debug ("Writing to %s: %s", conn->peer, error->message);
@@ -224,6 +218,7 @@ flush (XgServerConnection *conn)
         }
 
       conn->outgoing_offset += n;
+      conn->outgoing_bytes -= n;
       if (conn->outgoing_offset == size)
         {
           g_bytes_unref (g_queue_pop_head (&conn->outgoing));
@@ -235,13 +230,96 @@ flush (XgServerConnection *conn)
     xg_server_watch_connection (conn->server, conn, FALSE);
   if (conn->state == XG_CONNECTION_CLOSING)
     finish_close (conn);
+  else
+    update_reading (conn);
+}
+
+static gboolean
+read_resumed (gpointer user_data)
+{
+  XgServerConnection *conn = user_data;
+
+  if (conn->state < XG_CONNECTION_CLOSING && !conn->reading_paused)
+    xg_server_connection_on_io (conn, EPOLLIN);
+  return G_SOURCE_REMOVE;
+}
+
+/* Stops reading from a client whose answers pile up, and starts again
+ * once it has taken most of them: over send-queue-pause bytes the
+ * connection is no longer watched for input, below half of it it is
+ * again. The gap keeps a client that hovers at the mark from flipping it
+ * on every packet. Pushes from others are queued all the same. */
+static void
+update_reading (XgServerConnection *conn)
+{
+  XgServerConfig *config = conn->server->config;
+  gboolean pause;
+
+  if (conn->state >= XG_CONNECTION_CLOSING)
+    return;
+  if (!conn->reading_paused && conn->outgoing_bytes > config->send_queue_pause)
+    pause = TRUE;
+  else if (conn->reading_paused && conn->outgoing_bytes < config->send_queue_pause / 2)
+    pause = FALSE;
+  else
+    return;
+
+  conn->reading_paused = pause;
+  xg_server_watch_connection (conn->server, conn, conn->watching_output);
+  g_debug ("%s reading from %s: %" G_GSIZE_FORMAT " bytes queued",
+           pause ? "Paused" : "Resumed", conn->peer, conn->outgoing_bytes);
+
+  /* The TLS layer may hold a record that epoll cannot see; read once
+   * soon, outside whatever is sending now. */
+  if (!pause)
+    g_idle_add_full (G_PRIORITY_DEFAULT, read_resumed, xg_server_connection_ref (conn),
+                     (GDestroyNotify) xg_server_connection_unref);
+}
+
+/**
+ * xg_server_connection_send_frame:
+ * @frame: an encoded frame; a reference is taken, so one frame can be
+ *   queued on many connections
+ *
+ * Queues a frame and writes as much as the socket takes now. A connection
+ * whose queue grows past [server] send-queue-max is a slow consumer and is
+ * closed: it gets what is stored again at its next login.
+ *
+ * Returns: whether the frame was queued on an open connection
+ */
+gboolean
+xg_server_connection_send_frame (XgServerConnection *conn,
+                                 GBytes             *frame)
+{
+  XgServerConfig *config = conn->server->config;
+
+  if (conn->state >= XG_CONNECTION_CLOSING || conn->output == NULL)
+    return FALSE;
+
+  g_queue_push_tail (&conn->outgoing, g_bytes_ref (frame));
+  conn->outgoing_bytes += g_bytes_get_size (frame);
+  if (!conn->watching_output)
+    flush (conn);
+  if (conn->state == XG_CONNECTION_CLOSED)
+    return FALSE;
+
+  if (conn->outgoing_bytes > config->send_queue_max)
+    {
+      g_message ("Closing the connection from %s (account %" G_GUINT64_FORMAT "): a slow consumer, "
+                 "%" G_GSIZE_FORMAT " bytes behind (send-queue-max)",
+                 conn->peer, conn->account_id, conn->outgoing_bytes);
+      xg_server_connection_close (conn, "slow consumer");
+      return FALSE;
+    }
+  update_reading (conn);
+  return TRUE;
 }
 
 /**
  * xg_server_connection_send:
  * @body: (transfer floating): the packet's body
  *
- * Queues a packet and writes as much as the socket takes now.
+ * Encodes a packet and queues it (xg_server_connection_send_frame()).
  */
 void
 xg_server_connection_send (XgServerConnection *conn,
@@ -250,23 +328,14 @@ xg_server_connection_send (XgServerConnection *conn,
                            GVariant           *body)
 {
   g_autoptr(GError) error = NULL;
-  GBytes *frame;
+  g_autoptr(GBytes) frame = xg_proto_frame_encode (type, request_id, body, &error);
 
-  frame = xg_proto_frame_encode (type, request_id, body, &error);
   if (frame == NULL)
     {
       g_warning ("Not sending a packet to %s: %s", conn->peer, error->message);
       return;
     }
-  if (conn->state >= XG_CONNECTION_CLOSING || conn->output == NULL)
-    {
-      g_bytes_unref (frame);
-      return;
-    }
-
-  g_queue_push_tail (&conn->outgoing, frame);
-  if (!conn->watching_output)
-    flush (conn);
+  xg_server_connection_send_frame (conn, frame);
 }
 
 void
@@ -298,7 +367,7 @@ xg_server_connection_close_after_send (XgServerConnection *conn)
 {
   if (conn->state >= XG_CONNECTION_CLOSING)
     return;
-  xg_server_set_offline (conn->server, conn);
+  xg_server_connection_end_session (conn);
   if (conn->output == NULL)
     {
       finish_close (conn);
@@ -323,16 +392,59 @@ xg_server_connection_forced_logout (XgServerConnection *conn,
   xg_server_connection_close_after_send (conn);
 }
 
-/* --- Reading and dispatch ------------------------------------------------ */
+/* --- Sessions ------------------------------------------------------------ */
 
-static const HandlerEntry *
-find_handler (guint16 type)
+/* The login succeeded: the connection is the account's session now. */
+void
+xg_server_connection_begin_session (XgServerConnection *conn,
+                                    guint64             account_id,
+                                    GBytes             *token_hash)
 {
-  for (guint i = 0; i < G_N_ELEMENTS (handlers); i++)
-    if (handlers[i].type == type)
-      return &handlers[i];
-  return NULL;
+  g_return_if_fail (conn->account_id == 0);
+
+  xg_server_router_set_online (conn->server->router, conn, account_id);
+  conn->account_id = account_id;
+  conn->token_hash = g_bytes_ref (token_hash);
 }
+
+/* Logout, forced logout or close: the connection is anonymous again. */
+void
+xg_server_connection_end_session (XgServerConnection *conn)
+{
+  if (conn->account_id != 0)
+    xg_server_router_set_offline (conn->server->router, conn);
+  conn->account_id = 0;
+  g_clear_pointer (&conn->token_hash, g_bytes_unref);
+  g_clear_pointer (&conn->found, g_array_unref);
+}
+
+/* An account this session found with EMAIL_LOOKUP, and may therefore see
+ * with USER_INFO_REQUEST (docs/PROTOCOL.md 8.9). Only the most recent
+ * XG_SERVER_LOOKUPS_REMEMBERED are kept. */
+void
+xg_server_connection_remember_found (XgServerConnection *conn,
+                                     guint64             account_id)
+{
+  if (xg_server_connection_has_found (conn, account_id))
+    return;
+  if (conn->found == NULL)
+    conn->found = g_array_new (FALSE, FALSE, sizeof (guint64));
+  if (conn->found->len >= XG_SERVER_LOOKUPS_REMEMBERED)
+    g_array_remove_index (conn->found, 0);
+  g_array_append_val (conn->found, account_id);
+}
+
+gboolean
+xg_server_connection_has_found (XgServerConnection *conn,
+                                guint64             account_id)
+{
+  for (guint i = 0; conn->found != NULL && i < conn->found->len; i++)
+    if (g_array_index (conn->found, guint64, i) == account_id)
+      return TRUE;
+  return FALSE;
+}
+
+/* --- Reading and dispatch ------------------------------------------------ */
 
 static void
 handle_hello (XgServerConnection *conn,
@@ -365,7 +477,7 @@ dispatch (XgServerConnection *conn,
           const XgProtoFrame *frame)
 {
   const XgProtoPacketInfo *info = xg_proto_packet_info (frame->type);
-  const HandlerEntry *entry;
+  const XgServerHandlerEntry *entry;
 
   if (info->direction != XG_PROTO_CLIENT_TO_SERVER)
     {
@@ -389,7 +501,7 @@ dispatch (XgServerConnection *conn,
       return;
     }
 
-  entry = find_handler (frame->type);
+  entry = g_hash_table_lookup (conn->server->handlers, GUINT_TO_POINTER (frame->type));
   if ((entry == NULL || entry->needs_login) && conn->account_id == 0)
     {
       xg_server_connection_send_error (conn, frame, XG_PROTO_ERR_NOT_LOGGED_IN, NULL);
@@ -480,7 +592,8 @@ on_readable (XgServerConnection *conn)
 {
   XgServer *server = conn->server;
 
-  for (guint i = 0; i < MAX_READS_PER_WAKEUP && conn->state < XG_CONNECTION_CLOSING; i++)
+  for (guint i = 0; i < MAX_READS_PER_WAKEUP && conn->state < XG_CONNECTION_CLOSING &&
+                    !conn->reading_paused; i++)
     {
       g_autoptr(GError) error = NULL;
       gssize n;
@@ -512,8 +625,43 @@ xg_server_connection_on_io (XgServerConnection *conn,
 
   if ((events & EPOLLOUT) && conn->state != XG_CONNECTION_CLOSED)
     flush (conn);
-  if ((events & (EPOLLIN | EPOLLHUP | EPOLLERR)) && conn->state < XG_CONNECTION_CLOSING)
+  if ((events & (EPOLLIN | EPOLLHUP | EPOLLERR)) && conn->state < XG_CONNECTION_CLOSING &&
+      !conn->reading_paused)
     on_readable (conn);
   else if ((events & (EPOLLHUP | EPOLLERR)) && conn->state != XG_CONNECTION_CLOSED)
     xg_server_connection_close (conn, "hung up");
+}
+
+/**
+ * xg_server_handlers_new:
+ *
+ * Every domain's handlers in one table, built once when the server
+ * starts, so that dispatch is one lookup.
+ *
+ * Returns: (transfer full): packet type → const XgServerHandlerEntry *
+ */
+GHashTable *
+xg_server_handlers_new (void)
+{
+  const XgServerHandlerEntry *(*domains[]) (guint *) = {
+    xg_server_accounts_get_handlers,
+    xg_server_friends_get_handlers,
+  };
+  GHashTable *table = g_hash_table_new (NULL, NULL);
+
+  for (guint d = 0; d < G_N_ELEMENTS (domains); d++)
+    {
+      guint n;
+      const XgServerHandlerEntry *entries = domains[d] (&n);
+
+      for (guint i = 0; i < n; i++)
+        {
+          const XgProtoPacketInfo *info = xg_proto_packet_info (entries[i].type);
+
+          g_assert (info != NULL && info->direction == XG_PROTO_CLIENT_TO_SERVER);
+          g_assert (!g_hash_table_contains (table, GUINT_TO_POINTER (entries[i].type)));
+          g_hash_table_insert (table, GUINT_TO_POINTER (entries[i].type), (gpointer) &entries[i]);
+        }
+    }
+  return table;
 }

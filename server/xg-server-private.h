@@ -8,6 +8,7 @@
 
 #include "xg-proto.h"
 #include "xg-server.h"
+#include "xg-server-clock.h"
 #include "xg-server-config.h"
 #include "xg-server-crypto.h"
 #include "xg-server-limiter.h"
@@ -23,6 +24,14 @@ G_BEGIN_DECLS
 
 #define XG_SERVER_READ_BUFFER_SIZE (64 * 1024)
 
+/* How many accounts found with EMAIL_LOOKUP a connection remembers for
+ * USER_INFO_REQUEST (docs/PROTOCOL.md 8.9); the oldest is forgotten
+ * first. The hourly lookup limit keeps this from mattering much. */
+#define XG_SERVER_LOOKUPS_REMEMBERED 32
+
+/* Seconds between two runs of the friend request expiry. */
+#define XG_SERVER_EXPIRY_INTERVAL 60
+
 typedef enum {
   XG_CONNECTION_HANDSHAKING,   /* TLS handshake in progress */
   XG_CONNECTION_AWAIT_HELLO,
@@ -32,6 +41,7 @@ typedef enum {
 } XgConnectionState;
 
 typedef struct _XgServerConnection XgServerConnection;
+typedef struct _XgServerRouter XgServerRouter;
 
 struct _XgServer
 {
@@ -44,23 +54,30 @@ struct _XgServer
   char             *fingerprint;
   guint8            secret[XG_SERVER_SECRET_SIZE];
 
+  XgServerClock    *clock;           /* every time-based rule reads this */
   XgServerStore    *store;
   XgServerHasher   *hasher;
   XgServerMailer   *mailer;
+  XgServerRouter   *router;          /* sessions, presence, pushes */
+  GHashTable       *handlers;        /* packet type → const XgServerHandlerEntry* */
 
   GSocketService   *service;
   int               epoll_fd;
   GSource          *epoll_source;
   guint             sweep_id;
   guint             sweeps;          /* limiters are pruned every 60th */
+  guint             clock_signal_id; /* SIGUSR1, with a test clock only */
+  guint             expiry_id;       /* friend request timeouts, every XG_SERVER_EXPIRY_INTERVAL */
+  gboolean          expiring;        /* an expiry is in the store now */
+  gboolean          expire_again;    /* the clock moved meanwhile: run it again */
 
   GHashTable       *connections;     /* XgServerConnection* set, owns a ref */
-  GHashTable       *online;          /* account id (guint64*) → XgServerConnection* */
   GPtrArray        *closed;          /* freed after the current dispatch */
 
   XgServerLimiter  *code_requests;   /* per peer address, per hour */
   XgServerLimiter  *address_failures;/* failed logins per peer address, per 10 min */
   XgServerBackoff  *email_failures;  /* failed logins per email */
+  XgServerLimiter  *lookups;         /* EMAIL_LOOKUPs per account, per hour */
 
   GTask            *shutdown_task;
   gboolean          stopping;
@@ -85,7 +102,9 @@ struct _XgServerConnection
   XgProtoDecoder       *decoder;
   GQueue                outgoing;    /* GBytes frames */
   gsize                 outgoing_offset;
+  gsize                 outgoing_bytes;  /* queued and not yet written, @outgoing_offset deducted */
   gboolean              watching_output;
+  gboolean              reading_paused;  /* over [server] send-queue-pause */
 
   gint64                state_since; /* monotonic µs */
   gint64                last_seen;   /* monotonic µs */
@@ -93,6 +112,7 @@ struct _XgServerConnection
   guint64               account_id;  /* 0 while anonymous */
   GBytes               *token_hash;  /* this session's resume token */
   gboolean              login_pending;
+  GArray               *found;       /* guint64 ids this session found with EMAIL_LOOKUP; NULL for none */
 };
 
 XgServerConnection *xg_server_connection_ref    (XgServerConnection *conn);
@@ -108,6 +128,8 @@ void     xg_server_connection_send             (XgServerConnection *conn,
                                                 guint16             type,
                                                 guint32             request_id,
                                                 GVariant           *body);
+gboolean xg_server_connection_send_frame       (XgServerConnection *conn,
+                                                GBytes             *frame);
 void     xg_server_connection_send_error       (XgServerConnection *conn,
                                                 const XgProtoFrame *request,
                                                 XgProtoErrorCode    code,
@@ -119,6 +141,14 @@ void     xg_server_connection_forced_logout    (XgServerConnection *conn,
                                                 XgProtoForcedLogout reason,
                                                 const char         *message);
 gboolean xg_server_connection_is_open          (XgServerConnection *conn);
+void     xg_server_connection_begin_session    (XgServerConnection *conn,
+                                                guint64             account_id,
+                                                GBytes             *token_hash);
+void     xg_server_connection_end_session      (XgServerConnection *conn);
+void     xg_server_connection_remember_found   (XgServerConnection *conn,
+                                                guint64             account_id);
+gboolean xg_server_connection_has_found        (XgServerConnection *conn,
+                                                guint64             account_id);
 
 /* xg-server.c, for connections */
 void     xg_server_watch_connection            (XgServer           *server,
@@ -126,25 +156,29 @@ void     xg_server_watch_connection            (XgServer           *server,
                                                 gboolean            want_output);
 void     xg_server_connection_closed           (XgServer           *server,
                                                 XgServerConnection *conn);
-void     xg_server_set_online                  (XgServer           *server,
-                                                XgServerConnection *conn,
-                                                guint64             account_id);
-void     xg_server_set_offline                 (XgServer           *server,
-                                                XgServerConnection *conn);
 
-/* xg-server-accounts.c: one handler per packet type */
+/* One handler per packet type, in a table per domain. The connection has
+ * already checked HELLO, the direction, the login (when @needs_login) and
+ * every `self` field. */
 typedef void (*XgServerHandler) (XgServerConnection *conn,
                                  const XgProtoFrame *frame);
 
-void xg_server_handle_heartbeat             (XgServerConnection *conn, const XgProtoFrame *frame);
-void xg_server_handle_login                 (XgServerConnection *conn, const XgProtoFrame *frame);
-void xg_server_handle_token_login           (XgServerConnection *conn, const XgProtoFrame *frame);
-void xg_server_handle_logout                (XgServerConnection *conn, const XgProtoFrame *frame);
-void xg_server_handle_register_code_request (XgServerConnection *conn, const XgProtoFrame *frame);
-void xg_server_handle_register              (XgServerConnection *conn, const XgProtoFrame *frame);
-void xg_server_handle_profile_update        (XgServerConnection *conn, const XgProtoFrame *frame);
-void xg_server_handle_user_info_request     (XgServerConnection *conn, const XgProtoFrame *frame);
+typedef struct {
+  guint16          type;
+  gboolean         needs_login;
+  XgServerHandler  handler;
+} XgServerHandlerEntry;
 
-gint64 xg_server_now_seconds (void);
+/* xg-server-accounts.c: heartbeat, login, token login, logout, registration, profile */
+const XgServerHandlerEntry *xg_server_accounts_get_handlers (guint *n_handlers);
+
+/* xg-server-friends.c: lookups, user info, requests, the friend list, the
+ * login sync and the request timeouts */
+const XgServerHandlerEntry *xg_server_friends_get_handlers  (guint *n_handlers);
+void                        xg_server_friends_sync          (XgServerConnection *conn);
+void                        xg_server_friends_expire        (XgServer           *server);
+
+/* xg-server-connection.c: the domains' tables merged, built once */
+GHashTable *xg_server_handlers_new (void);
 
 G_END_DECLS

@@ -13,6 +13,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <sys/epoll.h>
 #include <unistd.h>
 
@@ -21,18 +22,13 @@
 #include <glib/gstdio.h>
 
 #include "xg-server-private.h"
+#include "xg-server-router.h"
 #include "xg-server-store-sqlite.h"
 #include "xg-server-tls.h"
 
 #define MAX_EVENTS 256
 
 G_DEFINE_FINAL_TYPE (XgServer, xg_server, G_TYPE_OBJECT)
-
-gint64
-xg_server_now_seconds (void)
-{
-  return g_get_real_time () / G_USEC_PER_SEC;
-}
 
 /* --- Connections and the epoll source ----------------------------------- */
 
@@ -43,7 +39,9 @@ xg_server_watch_connection (XgServer           *self,
 {
   struct epoll_event event = { 0 };
 
-  event.events = (conn->state < XG_CONNECTION_CLOSING ? EPOLLIN | EPOLLRDHUP : 0) |
+  /* A paused connection is not read (its answers pile up), but still
+   * written; EPOLLHUP and EPOLLERR are always reported. */
+  event.events = (conn->state < XG_CONNECTION_CLOSING && !conn->reading_paused ? EPOLLIN | EPOLLRDHUP : 0) |
                  (want_output ? EPOLLOUT : 0);
   event.data.ptr = conn;
   conn->watching_output = want_output;
@@ -115,32 +113,38 @@ on_incoming (GSocketService    *service,
   return TRUE;
 }
 
-/* --- Sessions ------------------------------------------------------------ */
+/* --- Time ----------------------------------------------------------------- */
 
-/* Makes @conn the account's one session; an older one is forced out. */
-void
-xg_server_set_online (XgServer           *self,
-                      XgServerConnection *conn,
-                      guint64             account_id)
+/* Runs every time-based check now rather than at its next tick. */
+static void
+run_time_checks (XgServer *self)
 {
-  XgServerConnection *previous = g_hash_table_lookup (self->online, &account_id);
+  gint64 seconds = xg_server_clock_seconds (self->clock);
 
-  if (previous != NULL && previous != conn)
-    xg_server_connection_forced_logout (previous, XG_PROTO_FORCED_LOGOUT_LOGGED_IN_ELSEWHERE,
-                                        "Logged in on another connection");
-
-  conn->account_id = account_id;
-  g_hash_table_insert (self->online, g_memdup2 (&account_id, sizeof account_id), conn);
+  xg_server_limiter_expire (self->code_requests, seconds);
+  xg_server_limiter_expire (self->address_failures, seconds);
+  xg_server_limiter_expire (self->lookups, seconds);
+  xg_server_backoff_expire (self->email_failures, seconds);
 }
 
-void
-xg_server_set_offline (XgServer           *self,
-                       XgServerConnection *conn)
+static gboolean
+expire_friend_requests (gpointer user_data)
 {
-  if (conn->account_id != 0 && g_hash_table_lookup (self->online, &conn->account_id) == conn)
-    g_hash_table_remove (self->online, &conn->account_id);
-  conn->account_id = 0;
-  g_clear_pointer (&conn->token_hash, g_bytes_unref);
+  xg_server_friends_expire (user_data);
+  return G_SOURCE_CONTINUE;
+}
+
+/* SIGUSR1 with XG_SERVER_TEST_CLOCK set: the test moved the clock
+ * (xg-server-clock.c). */
+static gboolean
+on_clock_signal (gpointer user_data)
+{
+  XgServer *self = user_data;
+
+  xg_server_clock_reload (self->clock);
+  run_time_checks (self);
+  xg_server_friends_expire (self);
+  return G_SOURCE_CONTINUE;
 }
 
 /* Once a second: handshakes and greetings that take too long, sessions
@@ -195,13 +199,7 @@ sweep (gpointer user_data)
   g_ptr_array_set_size (self->closed, 0);
 
   if (++self->sweeps % 60 == 0)
-    {
-      gint64 seconds = xg_server_now_seconds ();
-
-      xg_server_limiter_expire (self->code_requests, seconds);
-      xg_server_limiter_expire (self->address_failures, seconds);
-      xg_server_backoff_expire (self->email_failures, seconds);
-    }
+    run_time_checks (self);
 
   return G_SOURCE_CONTINUE;
 }
@@ -217,6 +215,8 @@ xg_server_dispose (GObject *object)
     g_socket_service_stop (self->service);
   g_clear_object (&self->service);
   g_clear_handle_id (&self->sweep_id, g_source_remove);
+  g_clear_handle_id (&self->clock_signal_id, g_source_remove);
+  g_clear_handle_id (&self->expiry_id, g_source_remove);
   if (self->epoll_source != NULL)
     {
       g_source_destroy (self->epoll_source);
@@ -243,7 +243,8 @@ xg_server_finalize (GObject *object)
       xg_server_connection_unref (conn);
     }
   g_hash_table_unref (self->connections);
-  g_hash_table_unref (self->online);
+  xg_server_router_free (self->router);
+  g_hash_table_unref (self->handlers);
   g_ptr_array_unref (self->closed);
   if (self->epoll_fd >= 0)
     close (self->epoll_fd);
@@ -259,7 +260,9 @@ xg_server_finalize (GObject *object)
   xg_server_limiter_free (self->code_requests);
   xg_server_limiter_free (self->address_failures);
   xg_server_backoff_free (self->email_failures);
+  xg_server_limiter_free (self->lookups);
   xg_server_config_free (self->config);
+  xg_server_clock_free (self->clock);
   sodium_memzero (self->secret, sizeof self->secret);
 
   G_OBJECT_CLASS (xg_server_parent_class)->finalize (object);
@@ -279,7 +282,9 @@ xg_server_init (XgServer *self)
 {
   self->epoll_fd = -1;
   self->connections = g_hash_table_new (NULL, NULL);
-  self->online = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  self->router = xg_server_router_new ();
+  self->handlers = xg_server_handlers_new ();
+  self->clock = xg_server_clock_new ();
   self->closed = g_ptr_array_new_with_free_func ((GDestroyNotify) xg_server_connection_unref);
   self->read_buffer = g_malloc (XG_SERVER_READ_BUFFER_SIZE);
 }
@@ -361,6 +366,7 @@ xg_server_new (XgServerConfig  *config,
   self->code_requests = xg_server_limiter_new (config->codes_per_address_per_hour, 3600);
   self->address_failures = xg_server_limiter_new (config->failures_per_address, 600);
   self->email_failures = xg_server_backoff_new (5, 300);
+  self->lookups = xg_server_limiter_new (config->lookups_per_hour, 3600);
 
   self->epoll_fd = epoll_create1 (EPOLL_CLOEXEC);
   if (self->epoll_fd < 0)
@@ -374,6 +380,11 @@ xg_server_new (XgServerConfig  *config,
   g_source_set_name (self->epoll_source, "xg-server connections");
   g_source_attach (self->epoll_source, NULL);
   self->sweep_id = g_timeout_add_seconds (1, sweep, self);
+  if (xg_server_clock_is_adjustable (self->clock))
+    self->clock_signal_id = g_unix_signal_add (SIGUSR1, on_clock_signal, self);
+  /* Requests that ran out while the server was down go first. */
+  xg_server_friends_expire (self);
+  self->expiry_id = g_timeout_add_seconds (XG_SERVER_EXPIRY_INTERVAL, expire_friend_requests, self);
 
   self->service = g_socket_service_new ();
   g_signal_connect (self->service, "incoming", G_CALLBACK (on_incoming), self);

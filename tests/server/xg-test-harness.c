@@ -86,6 +86,8 @@ spawn (XgTestServer *server)
     g_ptr_array_add (argv, "--insecure-plain");
   g_ptr_array_add (argv, NULL);
 
+  /* Every test server's rule clock can be moved (xg_test_server_advance_clock). */
+  g_subprocess_launcher_setenv (launcher, "XG_SERVER_TEST_CLOCK", server->clock_file, TRUE);
   g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
   server->process = g_subprocess_launcher_spawnv (launcher, (const char *const *) argv->pdata, &error);
   g_assert_no_error (error);
@@ -109,6 +111,7 @@ xg_test_server_start_in (const char *data_dir,
   server->data_dir = data_dir ? g_strdup (data_dir) : g_dir_make_tmp ("xinge-test-XXXXXX", &error);
   g_assert_no_error (error);
   server->outbox = g_build_filename (server->data_dir, "outbox", NULL);
+  server->clock_file = g_build_filename (server->data_dir, "test-clock", NULL);
   server->port = port;
   if (config_text != NULL)
     {
@@ -184,6 +187,7 @@ xg_test_server_free (XgTestServer *server)
   g_free (server->address);
   g_free (server->fingerprint);
   g_free (server->outbox);
+  g_free (server->clock_file);
   g_free (server);
 }
 
@@ -247,6 +251,13 @@ xg_test_server_read_code (XgTestServer *server,
   g_assert_nonnull (text);
   g_assert_true (g_regex_match (regex, text, 0, &match));
   return g_match_info_fetch (match, 1);
+}
+
+/* The server's rule clock now, in seconds since the epoch. */
+gint64
+xg_test_server_now (XgTestServer *server)
+{
+  return g_get_real_time () / G_USEC_PER_SEC + server->clock_offset;
 }
 
 /* --- The client ---------------------------------------------------------- */
@@ -499,6 +510,85 @@ xg_test_client_wait_closed (XgTestClient *client,
   return client->closed;
 }
 
+/**
+ * xg_test_client_until:
+ * @type: the frame to wait for
+ *
+ * Takes frames up to and including the next one of @type (which must come
+ * within the timeout) and returns those before it, in order.
+ *
+ * Returns: (transfer full) (element-type XgProtoFrame): the frames before it
+ */
+GPtrArray *
+xg_test_client_until (XgTestClient *client,
+                      guint16       type)
+{
+  g_autoptr(GPtrArray) before = g_ptr_array_new_with_free_func ((GDestroyNotify) xg_proto_frame_free);
+
+  for (;;)
+    {
+      XgProtoFrame *frame = xg_test_client_receive (client, XG_TEST_TIMEOUT_MS);
+
+      if (frame == NULL)
+        g_error ("Expected %s, got nothing (%s)", type_name (type), client->closed ? "closed" : "timed out");
+      if (frame->type == type)
+        {
+          xg_proto_frame_free (frame);
+          return g_steal_pointer (&before);
+        }
+      g_ptr_array_add (before, frame);
+    }
+}
+
+/* --- The test clock ------------------------------------------------------ */
+
+/**
+ * xg_test_server_advance_clock:
+ * @client: a connection (after HELLO) to synchronise on
+ * @seconds: how far, at least 1
+ *
+ * XG_SERVER_TEST_CLOCK (server/xg-server-clock.c): writes the new offset to
+ * the server's clock file and sends SIGUSR1; the server re-reads it and
+ * runs its time-based checks at once. HEARTBEAT_ACK carries the server's
+ * clock, so the first ACK that is at least half the step ahead of ours
+ * (plus the old offset) proves the server has moved; everything the
+ * server does for this client afterwards sees the new time, and the time
+ * checks were queued before that ACK was sent.
+ */
+void
+xg_test_server_advance_clock (XgTestServer *server,
+                              XgTestClient *client,
+                              gint64        seconds)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+  gint64 threshold = (server->clock_offset * G_USEC_PER_SEC) + seconds * G_USEC_PER_SEC / 2;
+  gint64 deadline = g_get_monotonic_time () + XG_TEST_TIMEOUT_MS * 1000;
+
+  g_assert_cmpint (seconds, >=, 1);
+  server->clock_offset += seconds;
+  text = g_strdup_printf ("%" G_GINT64_FORMAT "\n", server->clock_offset);
+  g_file_set_contents (server->clock_file, text, -1, &error);
+  g_assert_no_error (error);
+  g_subprocess_send_signal (server->process, SIGUSR1);
+
+  for (;;)
+    {
+      gint64 before = g_get_real_time ();
+      g_autoptr(XgProtoFrame) ack = xg_test_client_request (client, XG_PACKET_HEARTBEAT,
+                                                            xg_proto_heartbeat_new (before),
+                                                            XG_PACKET_HEARTBEAT_ACK);
+      gint64 server_time;
+
+      xg_proto_heartbeat_ack_get (ack->body, &server_time);
+      if (server_time - before >= threshold)
+        return;
+      if (g_get_monotonic_time () > deadline)
+        g_error ("The server's clock did not move by %" G_GINT64_FORMAT " s", seconds);
+      g_usleep (1000);   /* polling for the signal to land, not waiting for rule time */
+    }
+}
+
 /* --- Whole flows --------------------------------------------------------- */
 
 guint64
@@ -524,23 +614,70 @@ xg_test_register (XgTestServer *server,
   return id;
 }
 
-/* Logs in and takes the PROFILE push that follows LOGIN_OK. */
+/* After LOGIN_OK: PROFILE first, then the login sync up to SYNC_DONE
+ * (docs/PROTOCOL.md 3.7), whose frames go to @sync or away. */
+static void
+take_login_pushes (XgTestClient  *client,
+                   guint64        id,
+                   GPtrArray    **sync)
+{
+  g_autoptr(XgProtoFrame) profile = NULL;
+  g_autoptr(GPtrArray) pushes = NULL;
+  guint64 profile_id;
+
+  profile = xg_test_client_expect (client, XG_PACKET_PROFILE);
+  g_assert_cmpuint (profile->request_id, ==, 0);
+  xg_proto_profile_get (profile->body, &profile_id, NULL, NULL, NULL);
+  g_assert_cmpuint (profile_id, ==, id);
+
+  pushes = xg_test_client_until (client, XG_PACKET_SYNC_DONE);
+  for (guint i = 0; i < pushes->len; i++)
+    g_assert_cmpuint (((XgProtoFrame *) pushes->pdata[i])->request_id, ==, 0);
+  if (sync != NULL)
+    *sync = g_steal_pointer (&pushes);
+}
+
+/* Logs in; @sync gets what came between PROFILE and SYNC_DONE. */
+guint64
+xg_test_login_sync (XgTestClient  *client,
+                    const char    *email,
+                    const char    *password,
+                    GBytes       **token,
+                    GPtrArray    **sync)
+{
+  g_autoptr(XgProtoFrame) ok = NULL;
+  guint64 id;
+
+  ok = xg_test_client_request (client, XG_PACKET_LOGIN, xg_proto_login_new (email, password, ""),
+                               XG_PACKET_LOGIN_OK);
+  xg_proto_login_ok_get (ok->body, &id, token, NULL);
+  take_login_pushes (client, id, sync);
+  return id;
+}
+
+/* Logs in and takes everything up to SYNC_DONE. */
 guint64
 xg_test_login (XgTestClient  *client,
                const char    *email,
                const char    *password,
                GBytes       **token)
 {
-  g_autoptr(XgProtoFrame) ok = NULL;
-  g_autoptr(XgProtoFrame) profile = NULL;
-  guint64 id, profile_id;
+  return xg_test_login_sync (client, email, password, token, NULL);
+}
 
-  ok = xg_test_client_request (client, XG_PACKET_LOGIN, xg_proto_login_new (email, password, ""),
+/* TOKEN_LOGIN; @sync as in xg_test_login_sync(). */
+void
+xg_test_token_login_sync (XgTestClient  *client,
+                          guint64        account_id,
+                          GBytes        *token,
+                          GPtrArray    **sync)
+{
+  g_autoptr(XgProtoFrame) ok = NULL;
+  guint64 id;
+
+  ok = xg_test_client_request (client, XG_PACKET_TOKEN_LOGIN, xg_proto_token_login_new (account_id, token),
                                XG_PACKET_LOGIN_OK);
-  xg_proto_login_ok_get (ok->body, &id, token, NULL);
-  profile = xg_test_client_expect (client, XG_PACKET_PROFILE);
-  g_assert_cmpuint (profile->request_id, ==, 0);
-  xg_proto_profile_get (profile->body, &profile_id, NULL, NULL, NULL);
-  g_assert_cmpuint (profile_id, ==, id);
-  return id;
+  xg_proto_login_ok_get (ok->body, &id, NULL, NULL);
+  g_assert_cmpuint (id, ==, account_id);
+  take_login_pushes (client, id, sync);
 }

@@ -20,6 +20,8 @@ typedef struct {
   char        *address;       /* "127.0.0.1:PORT" as the server printed it */
   char        *fingerprint;   /* as the server printed it */
   char        *outbox;
+  char        *clock_file;    /* XG_SERVER_TEST_CLOCK: the offset the server's clock adds */
+  gint64       clock_offset;  /* seconds, as written there */
   gboolean     plain;
   GSubprocess *process;
   guint16      port;
@@ -35,11 +37,14 @@ int           xg_test_server_kill      (XgTestServer  *server,
 void          xg_test_server_free      (XgTestServer  *server);
 char         *xg_test_server_read_code (XgTestServer  *server,
                                         const char    *email);
+gint64        xg_test_server_now       (XgTestServer  *server);
 char         *xg_test_server_last_mail (XgTestServer  *server,
                                         const char    *email);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (XgTestServer, xg_test_server_free)
 
-typedef struct {
+typedef struct _XgTestClient XgTestClient;
+
+struct _XgTestClient {
   GSocketClient     *socket_client;
   GSocketConnection *socket;
   GIOStream         *stream;
@@ -48,7 +53,7 @@ typedef struct {
   guint32            next_request_id;
   gboolean           closed;
   char              *expected_fingerprint;
-} XgTestClient;
+};
 
 XgTestClient *xg_test_client_connect_raw (XgTestServer  *server,
                                           GError       **error);
@@ -72,6 +77,14 @@ XgProtoFrame *xg_test_client_request     (XgTestClient  *client,
                                           guint16        answer_type);
 gboolean      xg_test_client_wait_closed (XgTestClient  *client,
                                           guint          timeout_ms);
+GPtrArray    *xg_test_client_until       (XgTestClient  *client,
+                                          guint16        type);
+
+/* Moves the server's clock @seconds ahead (the rules' clock, not the
+ * network timeouts) and returns once a HEARTBEAT_ACK on @client shows it. */
+void          xg_test_server_advance_clock (XgTestServer *server,
+                                            XgTestClient *client,
+                                            gint64        seconds);
 
 /* Whole flows, asserting every step. */
 guint64       xg_test_register           (XgTestServer  *server,
@@ -82,5 +95,14 @@ guint64       xg_test_login              (XgTestClient  *client,
                                           const char    *email,
                                           const char    *password,
                                           GBytes       **token);
+guint64       xg_test_login_sync         (XgTestClient  *client,
+                                          const char    *email,
+                                          const char    *password,
+                                          GBytes       **token,
+                                          GPtrArray    **sync);
+void          xg_test_token_login_sync   (XgTestClient  *client,
+                                          guint64        account_id,
+                                          GBytes        *token,
+                                          GPtrArray    **sync);
 
 G_END_DECLS

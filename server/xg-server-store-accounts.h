@@ -1,0 +1,175 @@
+/* xg-server-store-accounts.h: the accounts domain of the store
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Accounts, verification codes, registration, resume tokens and profiles.
+ * A backend implements XgServerStoreAccounts; its methods run only on the
+ * store's worker thread, inside a savepoint (xg-server-store.h). Callers
+ * use the _async/_finish wrappers below, which queue them as closures.
+ */
+#pragma once
+
+#include "xg-server-store.h"
+
+G_BEGIN_DECLS
+
+typedef struct {
+  guint64   id;
+  char     *email;
+  char     *nickname;
+  char     *password_hash;   /* Argon2id PHC string */
+  GVariant *fields;          /* a{sv}: the customizable profile fields */
+  gboolean  disabled;
+} XgServerAccount;
+
+void             xg_server_account_free (XgServerAccount *account);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (XgServerAccount, xg_server_account_free)
+
+typedef struct {
+  const char *email;
+  GBytes     *code_hash;
+  gint64      now;              /* seconds since the epoch */
+  guint       expiry;           /* seconds */
+  guint       attempts;
+  guint       resend_interval;  /* seconds */
+  guint       per_hour;
+} XgServerCodeRequest;
+
+typedef enum {
+  XG_SERVER_CODE_ISSUED,
+  XG_SERVER_CODE_TOO_SOON,      /* retry_after: until the resend interval is over */
+  XG_SERVER_CODE_TOO_MANY,      /* retry_after: until the hourly window ends */
+} XgServerCodeStatus;
+
+typedef struct {
+  const char *email;
+  const char *nickname;
+  const char *password_hash;
+  GBytes     *code_hash;
+  gint64      now;
+} XgServerRegistration;
+
+typedef enum {
+  XG_SERVER_REGISTER_OK,
+  XG_SERVER_REGISTER_CODE_INCORRECT,  /* attempts_left says how many remain */
+  XG_SERVER_REGISTER_NO_CODE,         /* none requested, or it expired */
+  XG_SERVER_REGISTER_CODE_EXHAUSTED,  /* no attempts left */
+  XG_SERVER_REGISTER_EMAIL_TAKEN,
+} XgServerRegisterStatus;
+
+typedef struct {
+  XgServerRegisterStatus status;
+  guint64                account_id;
+  guint                  attempts_left;
+} XgServerRegisterResult;
+
+#define XG_TYPE_SERVER_STORE_ACCOUNTS (xg_server_store_accounts_get_type ())
+G_DECLARE_INTERFACE (XgServerStoreAccounts, xg_server_store_accounts, XG, SERVER_STORE_ACCOUNTS, XgServerStore)
+
+struct _XgServerStoreAccountsInterface
+{
+  GTypeInterface g_iface;
+
+  /* A lookup that finds nothing returns NULL without an error. */
+  XgServerAccount * (*account_by_email) (XgServerStoreAccounts  *self,
+                                         const char             *email,
+                                         GError                **error);
+  XgServerAccount * (*account_by_id)    (XgServerStoreAccounts  *self,
+                                         guint64                 id,
+                                         GError                **error);
+  gboolean          (*issue_code)       (XgServerStoreAccounts      *self,
+                                         const XgServerCodeRequest  *request,
+                                         XgServerCodeStatus         *status,
+                                         guint                      *retry_after,
+                                         GError                    **error);
+  gboolean          (*register_account) (XgServerStoreAccounts       *self,
+                                         const XgServerRegistration  *registration,
+                                         XgServerRegisterResult      *result,
+                                         GError                     **error);
+  /* The account as stored afterwards; NULL with @error if it does not exist. */
+  XgServerAccount * (*update_profile)   (XgServerStoreAccounts  *self,
+                                         guint64                 id,
+                                         const char             *nickname,
+                                         GVariant               *fields,
+                                         GError                **error);
+  gboolean          (*put_token)        (XgServerStoreAccounts  *self,
+                                         guint64                 account_id,
+                                         GBytes                 *token_hash,
+                                         gint64                  now,
+                                         gint64                  expires_at,
+                                         GError                **error);
+  gboolean          (*use_token)        (XgServerStoreAccounts  *self,
+                                         guint64                 account_id,
+                                         GBytes                 *token_hash,
+                                         gint64                  now,
+                                         gint64                  new_expires_at,
+                                         gboolean               *valid,
+                                         GError                **error);
+  gboolean          (*revoke_token)     (XgServerStoreAccounts  *self,
+                                         GBytes                 *token_hash,
+                                         GError                **error);
+};
+
+void     xg_server_store_account_by_email_async (XgServerStore       *self,
+                                                 const char          *email,
+                                                 GAsyncReadyCallback  callback,
+                                                 gpointer             user_data);
+void     xg_server_store_account_by_id_async    (XgServerStore       *self,
+                                                 guint64              id,
+                                                 GAsyncReadyCallback  callback,
+                                                 gpointer             user_data);
+void     xg_server_store_update_profile_async   (XgServerStore       *self,
+                                                 guint64              id,
+                                                 const char          *nickname,
+                                                 GVariant            *fields,
+                                                 GAsyncReadyCallback  callback,
+                                                 gpointer             user_data);
+/* Finishes the three above: the account, or NULL (with @error set only on failure). */
+XgServerAccount *xg_server_store_account_finish (XgServerStore  *self,
+                                                 GAsyncResult   *result,
+                                                 GError        **error);
+
+void     xg_server_store_issue_code_async       (XgServerStore              *self,
+                                                 const XgServerCodeRequest  *request,
+                                                 GAsyncReadyCallback         callback,
+                                                 gpointer                    user_data);
+gboolean xg_server_store_issue_code_finish      (XgServerStore       *self,
+                                                 GAsyncResult        *result,
+                                                 XgServerCodeStatus  *status,
+                                                 guint               *retry_after,
+                                                 GError             **error);
+
+void     xg_server_store_register_async         (XgServerStore               *self,
+                                                 const XgServerRegistration  *registration,
+                                                 GAsyncReadyCallback          callback,
+                                                 gpointer                     user_data);
+gboolean xg_server_store_register_finish        (XgServerStore           *self,
+                                                 GAsyncResult            *result,
+                                                 XgServerRegisterResult  *out,
+                                                 GError                 **error);
+
+void     xg_server_store_put_token_async        (XgServerStore       *self,
+                                                 guint64              account_id,
+                                                 GBytes              *token_hash,
+                                                 gint64               now,
+                                                 gint64               expires_at,
+                                                 GAsyncReadyCallback  callback,
+                                                 gpointer             user_data);
+void     xg_server_store_use_token_async        (XgServerStore       *self,
+                                                 guint64              account_id,
+                                                 GBytes              *token_hash,
+                                                 gint64               now,
+                                                 gint64               new_expires_at,
+                                                 GAsyncReadyCallback  callback,
+                                                 gpointer             user_data);
+void     xg_server_store_revoke_token_async     (XgServerStore       *self,
+                                                 GBytes              *token_hash,
+                                                 GAsyncReadyCallback  callback,
+                                                 gpointer             user_data);
+/* Finishes the three above; for use_token, FALSE without @error means the
+ * token is unknown, expired or revoked. */
+gboolean xg_server_store_boolean_finish         (XgServerStore  *self,
+                                                 GAsyncResult   *result,
+                                                 GError        **error);
+
+G_END_DECLS

@@ -1,0 +1,72 @@
+/* xg-server-store-sqlite-private.h: what the SQLite backend's files share
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * xg-server-store-sqlite.c opens the database and runs transactions and
+ * migrations; each domain's statements live in a file of their own
+ * (-sqlite-accounts.c, -sqlite-social.c) around the helpers declared here.
+ * Everything here runs on the store's worker thread, except opening.
+ */
+#pragma once
+
+#include <sqlite3.h>
+
+#include "xg-server-store-sqlite.h"
+#include "xg-server-store-accounts.h"
+#include "xg-server-store-social.h"
+
+G_BEGIN_DECLS
+
+struct _XgServerStoreSqlite
+{
+  XgServerStore  parent_instance;
+
+  sqlite3       *db;
+  GHashTable    *statements;   /* static SQL text → sqlite3_stmt */
+};
+
+gboolean      xg_server_store_sqlite_fail        (XgServerStoreSqlite  *self,
+                                                  int                   rc,
+                                                  const char           *what,
+                                                  GError              **error);
+sqlite3_stmt *xg_server_store_sqlite_statement   (XgServerStoreSqlite  *self,
+                                                  const char           *sql,
+                                                  GError              **error);
+gboolean      xg_server_store_sqlite_step_done   (XgServerStoreSqlite  *self,
+                                                  sqlite3_stmt         *stmt,
+                                                  GError              **error);
+gboolean      xg_server_store_sqlite_step_row    (XgServerStoreSqlite  *self,
+                                                  sqlite3_stmt         *stmt,
+                                                  gboolean             *has_row,
+                                                  GError              **error);
+void          xg_server_store_sqlite_bind_bytes  (sqlite3_stmt         *stmt,
+                                                  int                   index,
+                                                  GBytes               *bytes);
+void          xg_server_store_sqlite_bind_variant (sqlite3_stmt        *stmt,
+                                                  int                   index,
+                                                  GVariant             *value);
+void          xg_server_store_sqlite_bind_text   (sqlite3_stmt         *stmt,
+                                                  int                   index,
+                                                  const char           *text);
+void          xg_server_store_sqlite_bind_id     (sqlite3_stmt         *stmt,
+                                                  int                   index,
+                                                  guint64               id);
+char         *xg_server_store_sqlite_column_text (sqlite3_stmt         *stmt,
+                                                  int                   column);
+GVariant     *xg_server_store_sqlite_column_fields (sqlite3_stmt       *stmt,
+                                                  int                   column);
+
+/* The columns read_account() expects, in its order; a query may add more after them. */
+#define XG_SQLITE_ACCOUNT_COLUMNS "id, email, nickname, password_hash, fields, disabled"
+#define XG_SQLITE_ACCOUNT_COLUMNS_OF(t) t ".id, " t ".email, " t ".nickname, " t ".password_hash, " \
+                                         t ".fields, " t ".disabled"
+
+XgServerAccount *xg_server_store_sqlite_account_from_row (sqlite3_stmt *stmt);
+XgServerAccount *xg_server_store_sqlite_account_by_id    (XgServerStoreSqlite  *self,
+                                                          guint64               id,
+                                                          GError              **error);
+
+void xg_server_store_sqlite_accounts_init (XgServerStoreAccountsInterface *iface);
+void xg_server_store_sqlite_social_init   (XgServerStoreSocialInterface   *iface);
+
+G_END_DECLS
