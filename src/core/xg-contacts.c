@@ -266,13 +266,15 @@ on_loaded (GObject      *source,
   if (self->items->len > 0)
     g_list_model_items_changed (G_LIST_MODEL (self), 0, 0, self->items->len);
 
+  /* What waited is applied before anyone hears the model is loaded, so
+   * that "loaded" means it shows everything received so far. */
   self->loaded = TRUE;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOADED]);
   while ((deferred = g_queue_pop_head (&self->deferred)) != NULL)
     {
       deferred->func (self, deferred->body);
       deferred_free (deferred);
     }
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOADED]);
   fetch_next (self);
 }
 
@@ -285,7 +287,7 @@ on_info_fetched (GObject      *source,
 {
   g_autoptr(XgContacts) self = user_data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(XgProtoFrame) answer = xg_session_request_finish (XG_SESSION (source), result, &error);
+  g_autoptr(XgProtoFrame) answer = xg_session_request_finish (result, &error);
 
   self->fetching = FALSE;
   if (answer != NULL && answer->type == XG_PACKET_USER_INFO)
@@ -571,7 +573,7 @@ on_remark_set (GObject      *source,
   XgContacts *self = g_task_get_source_object (task);
   Op *op = g_task_get_task_data (task);
   GError *error = NULL;
-  g_autoptr(XgProtoFrame) answer = xg_session_request_finish (XG_SESSION (source), result, &error);
+  g_autoptr(XgProtoFrame) answer = xg_session_request_finish (result, &error);
   XgContact *contact;
 
   if (!check_answer (task, answer, error, XG_PACKET_FRIEND_REMARK_OK))
@@ -638,7 +640,7 @@ on_removed (GObject      *source,
   XgContacts *self = g_task_get_source_object (task);
   Op *op = g_task_get_task_data (task);
   GError *error = NULL;
-  g_autoptr(XgProtoFrame) answer = xg_session_request_finish (XG_SESSION (source), result, &error);
+  g_autoptr(XgProtoFrame) answer = xg_session_request_finish (result, &error);
 
   if (!check_answer (task, answer, error, XG_PACKET_FRIEND_REMOVED))
     return;
@@ -684,7 +686,7 @@ on_refreshed (GObject      *source,
   g_autoptr(GTask) task = user_data;
   XgContacts *self = g_task_get_source_object (task);
   GError *error = NULL;
-  g_autoptr(XgProtoFrame) answer = xg_session_request_finish (XG_SESSION (source), result, &error);
+  g_autoptr(XgProtoFrame) answer = xg_session_request_finish (result, &error);
 
   if (!check_answer (task, answer, error, XG_PACKET_USER_INFO))
     return;

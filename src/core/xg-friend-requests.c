@@ -231,7 +231,7 @@ on_info_fetched (GObject      *source,
 {
   g_autoptr(XgFriendRequests) self = user_data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(XgProtoFrame) answer = xg_session_request_finish (XG_SESSION (source), result, &error);
+  g_autoptr(XgProtoFrame) answer = xg_session_request_finish (result, &error);
   g_autoptr(XgFriendRequest) request = g_steal_pointer (&self->fetching);
 
   if (answer != NULL && answer->type == XG_PACKET_USER_INFO && request != NULL)
@@ -475,13 +475,15 @@ on_loaded (GObject      *source,
     g_list_model_items_changed (G_LIST_MODEL (self), 0, 0, self->items->len);
   set_n_incoming (self);
 
+  /* What waited is applied before anyone hears the model is loaded, so
+   * that "loaded" means it shows everything received so far. */
   self->loaded = TRUE;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOADED]);
   while ((deferred = g_queue_pop_head (&self->deferred)) != NULL)
     {
       deferred->func (self, deferred->body);
       deferred_free (deferred);
     }
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOADED]);
   fetch_next (self);
 }
 
@@ -565,7 +567,7 @@ on_found_info (GObject      *source,
   GTask *task = user_data;
   Op *op = op_of (task);
   GError *error = NULL;
-  g_autoptr(XgProtoFrame) answer = xg_session_request_finish (XG_SESSION (source), result, &error);
+  g_autoptr(XgProtoFrame) answer = xg_session_request_finish (result, &error);
   g_autoptr(GVariant) fields = NULL;
   const char *nickname;
   XgProfile *profile;
@@ -592,9 +594,10 @@ on_email_looked_up (GObject      *source,
                     gpointer      user_data)
 {
   GTask *task = user_data;
+  XgFriendRequests *self = g_task_get_source_object (task);
   Op *op = op_of (task);
   GError *error = NULL;
-  g_autoptr(XgProtoFrame) answer = xg_session_request_finish (XG_SESSION (source), result, &error);
+  g_autoptr(XgProtoFrame) answer = xg_session_request_finish (result, &error);
   const char *email;
 
   if (answer == NULL)
@@ -608,8 +611,10 @@ on_email_looked_up (GObject      *source,
       xg_proto_email_result_get (answer->body, &email, &op->peer_id);
       g_free (op->email);
       op->email = g_strdup (email);
+      if (!check_attached (self, task))
+        return;
       /* The lookup lets this connection see the account's profile. */
-      xg_session_request_async (XG_SESSION (source), XG_PACKET_USER_INFO_REQUEST,
+      xg_session_request_async (self->session, XG_PACKET_USER_INFO_REQUEST,
                                 xg_proto_user_info_request_new (op->peer_id), TRUE,
                                 on_found_info, task);
     }
@@ -663,7 +668,7 @@ on_sent (GObject      *source,
   XgFriendRequests *self = g_task_get_source_object (task);
   Op *op = op_of (task);
   GError *error = NULL;
-  g_autoptr(XgProtoFrame) answer = xg_session_request_finish (XG_SESSION (source), result, &error);
+  g_autoptr(XgProtoFrame) answer = xg_session_request_finish (result, &error);
 
   if (answer == NULL)
     {
@@ -678,7 +683,8 @@ on_sent (GObject      *source,
       break;
     case XG_PACKET_FRIEND_REQUEST_ACCEPTED:
       /* They had asked too: friends now, on both managers. */
-      xg_session_apply_push (XG_SESSION (source), answer);
+      if (self->session != NULL)
+        xg_session_apply_push (self->session, answer);
       op->became_friends = TRUE;
       break;
     case XG_PACKET_USER_NOT_FOUND:
@@ -753,7 +759,7 @@ on_answered (GObject      *source,
   XgFriendRequests *self = g_task_get_source_object (task);
   Op *op = op_of (task);
   GError *error = NULL;
-  g_autoptr(XgProtoFrame) answer = xg_session_request_finish (XG_SESSION (source), result, &error);
+  g_autoptr(XgProtoFrame) answer = xg_session_request_finish (result, &error);
   guint16 expected = g_task_get_source_tag (task) == xg_friend_requests_accept_async
                      ? XG_PACKET_FRIEND_REQUEST_ACCEPTED : XG_PACKET_FRIEND_REQUEST_REJECTED;
 
@@ -769,7 +775,8 @@ on_answered (GObject      *source,
       return_error (task, unexpected (answer));
       return;
     }
-  xg_session_apply_push (XG_SESSION (source), answer);
+  if (self->session != NULL)
+    xg_session_apply_push (self->session, answer);
   g_task_return_boolean (task, TRUE);
   g_object_unref (task);
 }

@@ -21,6 +21,10 @@ G_BEGIN_DECLS
  * An ERROR answer completes with a GError (XG_SESSION_ERROR, its code
  * translated). The answer is handed over however the caller's own call
  * ends: a manager applies it even if the user cancelled meanwhile.
+ *
+ * A request in flight does not keep the session alive (its callback gets
+ * no source object): when the owner drops the session, it closes, and
+ * the request fails with XG_SESSION_ERROR_DISCONNECTED.
  * @body: (transfer floating) */
 void          xg_session_request_async  (XgSession           *self,
                                          guint16              type,
@@ -28,8 +32,7 @@ void          xg_session_request_async  (XgSession           *self,
                                          gboolean             needs_login,
                                          GAsyncReadyCallback  callback,
                                          gpointer             user_data);
-XgProtoFrame *xg_session_request_finish (XgSession           *self,
-                                         GAsyncResult        *result,
+XgProtoFrame *xg_session_request_finish (GAsyncResult        *result,
                                          GError             **error);
 
 /* Applies a packet as if it had been pushed: for answers that mean what

@@ -76,7 +76,8 @@ struct _XgSession
   gboolean         login_pending;    /* a LOGIN or TOKEN_LOGIN in flight */
   gboolean         keep_session;     /* a login to get back after a lost link */
   gboolean         relogging_in;     /* TOKEN_LOGIN of a kept login in flight */
-  gboolean         synced;           /* SYNC_DONE arrived since the last LOGIN_OK */
+  gboolean         sync_done;        /* SYNC_DONE arrived since the last LOGIN_OK */
+  gboolean         synced;           /* ... and the managers show it */
   GQueue           waiting;          /* GTasks of requests held until the login is back */
 };
 
@@ -199,14 +200,27 @@ fail_waiting (XgSession    *self,
     fail_task (task, g_error_copy (error));
 }
 
+/* Synced: the server said SYNC_DONE, and the managers have applied it
+ * (they may still be reading what the database kept). */
 static void
-set_synced (XgSession *self,
-            gboolean   synced)
+update_synced (XgSession *self)
 {
+  gboolean synced = self->sync_done &&
+                    self->contacts != NULL && xg_contacts_get_loaded (self->contacts) &&
+                    self->requests != NULL && xg_friend_requests_get_loaded (self->requests);
+
   if (self->synced == synced)
     return;
   self->synced = synced;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SYNCED]);
+}
+
+static void
+set_sync_done (XgSession *self,
+               gboolean   done)
+{
+  self->sync_done = done;
+  update_synced (self);
 }
 
 /* The managers go with the account: they stop answering, and whoever
@@ -216,12 +230,14 @@ drop_managers (XgSession *self)
 {
   if (self->contacts != NULL)
     {
+      g_signal_handlers_disconnect_by_data (self->contacts, self);
       xg_contacts_detach (self->contacts);
       g_clear_object (&self->contacts);
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONTACTS]);
     }
   if (self->requests != NULL)
     {
+      g_signal_handlers_disconnect_by_data (self->requests, self);
       xg_friend_requests_detach (self->requests);
       g_clear_object (&self->requests);
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FRIEND_REQUESTS]);
@@ -247,7 +263,7 @@ forget_login (XgSession *self)
       g_clear_object (&self->profile);
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROFILE]);
     }
-  set_synced (self, FALSE);
+  set_sync_done (self, FALSE);
   drop_managers (self);
   close_account_db (self);
 }
@@ -362,6 +378,8 @@ take_account (XgSession  *self,
   xg_account_db_load_profile_async (self->account_db, NULL, on_profile_loaded, weak_self (self));
   self->contacts = xg_contacts_new (self, self->account_db);
   self->requests = xg_friend_requests_new (self, self->account_db);
+  g_signal_connect_swapped (self->contacts, "notify::loaded", G_CALLBACK (update_synced), self);
+  g_signal_connect_swapped (self->requests, "notify::loaded", G_CALLBACK (update_synced), self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONTACTS]);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FRIEND_REQUESTS]);
 }
@@ -436,7 +454,7 @@ xg_session_request_async (XgSession           *self,
   held = g_new0 (Held, 1);
   held->type = type;
   held->body = g_variant_ref_sink (body);
-  task = g_task_new (self, NULL, callback, user_data);
+  task = g_task_new (NULL, NULL, callback, user_data);
   g_task_set_source_tag (task, xg_session_request_async);
   g_task_set_task_data (task, held, (GDestroyNotify) held_free);
 
@@ -458,11 +476,11 @@ xg_session_request_async (XgSession           *self,
  * Returns: (transfer full): the answer (never ERROR), or %NULL with @error
  */
 XgProtoFrame *
-xg_session_request_finish (XgSession     *self,
-                           GAsyncResult  *result,
+xg_session_request_finish (GAsyncResult  *result,
                            GError       **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (G_IS_TASK (result), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == xg_session_request_async, NULL);
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
@@ -549,7 +567,7 @@ push_sync_done (XgSession *self,
 {
   if (self->requests != NULL)
     xg_friend_requests_end_sync (self->requests);
-  set_synced (self, TRUE);
+  set_sync_done (self, TRUE);
 }
 
 /* The friends area: each push goes to its manager(s). */
@@ -735,31 +753,55 @@ on_link_push (XgLink             *link,
 
 /* --- The link ---------------------------------------------------------------- */
 
-static void
-on_token_relogin (GObject      *source,
-                  GAsyncResult *result,
-                  gpointer      user_data)
-{
-  XgSession *self = XG_SESSION (source);
-  g_autoptr(GError) error = NULL;
+static gboolean read_login_answer (XgSession *self, XgProtoFrame *answer, GError *error,
+                                   guint *retry_after, GError **out_error);
 
+/* The answer to the TOKEN_LOGIN that gets a kept login back. */
+static void
+on_relogin_answer (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(XgSession) self = strong_self (user_data);
+  GError *error = NULL;
+  XgProtoFrame *answer = xg_session_request_finish (result, &error);
+  g_autoptr(GError) failure = NULL;
+
+  if (self == NULL)
+    {
+      g_clear_pointer (&answer, xg_proto_frame_free);
+      g_clear_error (&error);
+      return;
+    }
   self->relogging_in = FALSE;
-  if (xg_session_login_finish (self, result, NULL, &error))
+  if (read_login_answer (self, answer, error, NULL, &failure))
     return;
-  if (g_error_matches (error, XG_SESSION_ERROR, XG_SESSION_ERROR_TOKEN_INVALID) ||
-      g_error_matches (error, XG_SESSION_ERROR, XG_SESSION_ERROR_ACCOUNT_DISABLED))
+  if (g_error_matches (failure, XG_SESSION_ERROR, XG_SESSION_ERROR_TOKEN_INVALID) ||
+      g_error_matches (failure, XG_SESSION_ERROR, XG_SESSION_ERROR_ACCOUNT_DISABLED))
     {
       /* The session is over for good; only the user can start a new one. */
       end_session (self,
-                   g_error_matches (error, XG_SESSION_ERROR, XG_SESSION_ERROR_ACCOUNT_DISABLED)
+                   g_error_matches (failure, XG_SESSION_ERROR, XG_SESSION_ERROR_ACCOUNT_DISABLED)
                    ? XG_SESSION_ENDED_ACCOUNT_DISABLED : XG_SESSION_ENDED_EXPIRED,
-                   error->message);
+                   failure->message);
       return;
     }
   /* A link lost again is already being retried; a refusal that may pass
    * (busy, rate limited) is retried the same way. */
   if (self->keep_session && xg_link_get_state (self->link) == XG_LINK_READY && !self->logged_in)
-    xg_link_drop (self->link, error->message);
+    xg_link_drop (self->link, failure->message);
+}
+
+/* Logs the kept login in again, on a link that is up. It is the
+ * session's own errand, so it does not keep the session alive. */
+static void
+relogin (XgSession *self)
+{
+  self->relogging_in = TRUE;
+  self->login_pending = TRUE;
+  xg_session_request_async (self, XG_PACKET_TOKEN_LOGIN,
+                            xg_proto_token_login_new (self->account_id, self->token), FALSE,
+                            on_relogin_answer, weak_self (self));
 }
 
 static void
@@ -767,12 +809,9 @@ on_link_ready (XgLink    *link,
                XgSession *self)
 {
   update_state (self);
-  if (self->keep_session && self->token != NULL && !self->logged_in && !self->relogging_in)
-    {
-      self->relogging_in = TRUE;
-      xg_session_login_with_token_async (self, self->email, self->account_id, self->token_base64,
-                                         NULL, on_token_relogin, NULL);
-    }
+  if (self->keep_session && self->token != NULL && !self->logged_in && !self->relogging_in &&
+      !self->login_pending)
+    relogin (self);
 }
 
 static void
@@ -781,7 +820,7 @@ on_link_lost (XgLink       *link,
               XgSession    *self)
 {
   set_logged_in (self, FALSE);
-  set_synced (self, FALSE);
+  set_sync_done (self, FALSE);
   if (self->contacts != NULL)
     xg_contacts_set_all_offline (self->contacts);
   /* A login that will not come back by itself fails what waited for it. */
@@ -823,7 +862,7 @@ adopt_login (XgSession          *self,
   data = g_bytes_get_data (token, &len);
 
   take_account (self, account_id, NULL);
-  set_synced (self, FALSE);
+  set_sync_done (self, FALSE);
   xg_friend_requests_begin_sync (self->requests);
   if (self->token == NULL || !g_bytes_equal (self->token, token))
     {
@@ -840,41 +879,41 @@ adopt_login (XgSession          *self,
     send_held (self, task);
 }
 
-static void
-on_login_answer (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
+/* Reads a LOGIN or TOKEN_LOGIN answer (or the error that came instead):
+ * TRUE at LOGIN_OK, with the login adopted; FALSE with @out_error. Takes
+ * @answer and @error. */
+static gboolean
+read_login_answer (XgSession     *self,
+                   XgProtoFrame  *answer,
+                   GError        *error,
+                   guint         *retry_after,
+                   GError       **out_error)
 {
-  XgSession *self = XG_SESSION (source);
-  GTask *task = user_data;
-  CallResult *out = call_result (task);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(XgProtoFrame) answer = xg_session_request_finish (self, result, &error);
-  guint32 reason, retry_after;
+  g_autoptr(XgProtoFrame) owned = answer;
+  guint32 reason, wait;
   const char *message;
   int code;
 
   self->login_pending = FALSE;
   if (answer == NULL)
     {
-      fail_task (task, g_steal_pointer (&error));
-      return;
+      g_propagate_error (out_error, error);
+      return FALSE;
     }
   if (answer->type == XG_PACKET_LOGIN_OK)
     {
       adopt_login (self, answer);
-      g_task_return_boolean (task, TRUE);
-      g_object_unref (task);
-      return;
+      return TRUE;
     }
   if (answer->type != XG_PACKET_LOGIN_FAIL)
     {
-      fail_task (task, unexpected_answer (answer));
-      return;
+      g_propagate_error (out_error, unexpected_answer (answer));
+      return FALSE;
     }
 
-  xg_proto_login_fail_get (answer->body, &reason, &retry_after, &message);
-  out->retry_after = retry_after;
+  xg_proto_login_fail_get (answer->body, &reason, &wait, &message);
+  if (retry_after != NULL)
+    *retry_after = wait;
   switch (reason)
     {
     case XG_PROTO_LOGIN_FAIL_RATE_LIMITED: code = XG_SESSION_ERROR_RATE_LIMITED; break;
@@ -884,7 +923,28 @@ on_login_answer (GObject      *source,
     case XG_PROTO_LOGIN_FAIL_BAD_CREDENTIALS:
     default: code = XG_SESSION_ERROR_BAD_CREDENTIALS; break;
     }
-  fail_task (task, g_error_new (XG_SESSION_ERROR, code, "%s", message));
+  g_set_error (out_error, XG_SESSION_ERROR, code, "%s", message);
+  return FALSE;
+}
+
+static void
+on_login_answer (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  GTask *task = user_data;
+  XgSession *self = g_task_get_source_object (task);
+  GError *error = NULL;
+  XgProtoFrame *answer = xg_session_request_finish (result, &error);
+  GError *failure = NULL;
+
+  if (read_login_answer (self, answer, error, &call_result (task)->retry_after, &failure))
+    {
+      g_task_return_boolean (task, TRUE);
+      g_object_unref (task);
+    }
+  else
+    fail_task (task, failure);
 }
 
 static void
@@ -1006,7 +1066,7 @@ on_code_answer (GObject      *source,
   GTask *task = user_data;
   CallResult *out = call_result (task);
   g_autoptr(GError) error = NULL;
-  g_autoptr(XgProtoFrame) answer = xg_session_request_finish (XG_SESSION (source), result, &error);
+  g_autoptr(XgProtoFrame) answer = xg_session_request_finish (result, &error);
 
   if (answer == NULL)
     fail_task (task, g_steal_pointer (&error));
@@ -1067,7 +1127,7 @@ on_register_answer (GObject      *source,
   GTask *task = user_data;
   CallResult *out = call_result (task);
   g_autoptr(GError) error = NULL;
-  g_autoptr(XgProtoFrame) answer = xg_session_request_finish (XG_SESSION (source), result, &error);
+  g_autoptr(XgProtoFrame) answer = xg_session_request_finish (result, &error);
 
   if (answer == NULL)
     fail_task (task, g_steal_pointer (&error));
@@ -1132,10 +1192,10 @@ on_logout_answer (GObject      *source,
                   GAsyncResult *result,
                   gpointer      user_data)
 {
-  XgSession *self = XG_SESSION (source);
   GTask *task = user_data;
+  XgSession *self = g_task_get_source_object (task);
   g_autoptr(GError) error = NULL;
-  g_autoptr(XgProtoFrame) answer = xg_session_request_finish (self, result, &error);
+  g_autoptr(XgProtoFrame) answer = xg_session_request_finish (result, &error);
 
   if (answer == NULL)
     fail_task (task, g_steal_pointer (&error));
@@ -1184,10 +1244,10 @@ on_profile_answer (GObject      *source,
                    GAsyncResult *result,
                    gpointer      user_data)
 {
-  XgSession *self = XG_SESSION (source);
   GTask *task = user_data;
+  XgSession *self = g_task_get_source_object (task);
   g_autoptr(GError) error = NULL;
-  g_autoptr(XgProtoFrame) answer = xg_session_request_finish (self, result, &error);
+  g_autoptr(XgProtoFrame) answer = xg_session_request_finish (result, &error);
   guint64 id;
   const char *email, *nickname;
   g_autoptr(GVariant) fields = NULL;
@@ -1248,7 +1308,7 @@ on_user_info_answer (GObject      *source,
   GTask *task = user_data;
   CallResult *out = call_result (task);
   g_autoptr(GError) error = NULL;
-  g_autoptr(XgProtoFrame) answer = xg_session_request_finish (XG_SESSION (source), result, &error);
+  g_autoptr(XgProtoFrame) answer = xg_session_request_finish (result, &error);
 
   if (answer == NULL)
     fail_task (task, g_steal_pointer (&error));
@@ -1381,7 +1441,7 @@ xg_session_disconnect (XgSession *self)
   self->login_pending = FALSE;
   xg_link_close (self->link);
   set_logged_in (self, FALSE);
-  set_synced (self, FALSE);
+  set_sync_done (self, FALSE);
   if (self->contacts != NULL)
     xg_contacts_set_all_offline (self->contacts);
   fail_waiting (self, error);

@@ -110,7 +110,8 @@ G_DECLARE_FINAL_TYPE (XgSession, xg_session, XG, SESSION, GObject)
  * contacts (XgContacts) and friend-requests (XgFriendRequests): the
  * account's managers, from the moment the session has an account until it
  * ends (NULL otherwise), synced (gboolean: everything the server had
- * waiting for this login has arrived; FALSE again when the link drops).
+ * waiting for this login has arrived and the managers show it; FALSE
+ * again when the link drops).
  *
  * Signals:
  *   forced-logout (guint reason, const char *message): the session ended

@@ -1,0 +1,843 @@
+/* test-friends.c: XgContacts and XgFriendRequests against the real server
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Two people, each with their own device folder (as two app profiles
+ * would have), befriend each other through the real xinge-server over TLS;
+ * the models must say what happened with the items-changed a list view
+ * needs, and keep it in the account database for the next start.
+ */
+#include "config.h"
+
+#include <signal.h>
+#include <string.h>
+
+#include <glib/gstdio.h>
+
+#include "xg-session.h"
+#include "xg-test-harness.h"
+
+#define PASSWORD "correct horse battery"
+#define WAIT_MS  15000
+
+/* --- Fixture ------------------------------------------------------------------- */
+
+typedef struct {
+  XgDeviceDb *device;
+  char       *dir;
+  XgSession  *session;
+  guint64     id;
+  char       *email;
+} Person;
+
+typedef struct {
+  XgTestServer *server;
+  Person        alice;
+  Person        bob;
+} Fixture;
+
+static void
+rm_rf (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+
+      if (g_file_test (child, G_FILE_TEST_IS_DIR))
+        rm_rf (child);
+      else
+        g_unlink (child);
+    }
+  g_rmdir (path);
+}
+
+static void
+person_init (Person       *p,
+             XgTestServer *server,
+             const char   *email,
+             const char   *nickname)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+
+  p->dir = g_dir_make_tmp ("xinge-friends-XXXXXX", &error);
+  g_assert_no_error (error);
+  path = g_build_filename (p->dir, "device.db", NULL);
+  p->device = xg_device_db_new (path);
+  p->email = g_strdup (email);
+  p->id = xg_test_register (server, email, nickname, PASSWORD);
+}
+
+static void
+person_clear (Person *p)
+{
+  g_clear_object (&p->session);
+  if (p->device != NULL)
+    xg_db_close (XG_DB (p->device));
+  g_clear_object (&p->device);
+  rm_rf (p->dir);
+  g_free (p->dir);
+  g_free (p->email);
+}
+
+static void
+fixture_setup (Fixture       *f,
+               gconstpointer  config)
+{
+  f->server = xg_test_server_start (config);
+  person_init (&f->alice, f->server, "alice@example.com", "Alice");
+  person_init (&f->bob, f->server, "bob@example.com", "Bob");
+}
+
+static void
+fixture_teardown (Fixture       *f,
+                  gconstpointer  config)
+{
+  person_clear (&f->alice);
+  person_clear (&f->bob);
+  xg_test_server_free (f->server);
+}
+
+/* --- Waiting ------------------------------------------------------------------- */
+
+static gboolean
+wake (gpointer user_data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+/* Spins the main loop until @check says yes, or fails the test. */
+#define WAIT_UNTIL(check)                                                          \
+  G_STMT_START {                                                                   \
+    gint64 deadline_ = g_get_monotonic_time () + WAIT_MS * 1000;                   \
+    guint ticker_ = g_timeout_add (20, wake, NULL);                                \
+    while (!(check) && g_get_monotonic_time () < deadline_)                        \
+      g_main_context_iteration (NULL, TRUE);                                       \
+    g_source_remove (ticker_);                                                     \
+    if (!(check))                                                                  \
+      g_error ("Timed out waiting for %s", #check);                                \
+  } G_STMT_END
+
+typedef struct {
+  gboolean  done;
+  gboolean  ok;
+  gboolean  flag;
+  GError   *error;
+  GObject  *object;
+} Outcome;
+
+static void
+outcome_clear (Outcome *o)
+{
+  g_clear_error (&o->error);
+  g_clear_object (&o->object);
+  memset (o, 0, sizeof *o);
+}
+
+static void
+login_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Outcome *o = user_data;
+
+  o->ok = xg_session_login_finish (XG_SESSION (source), result, NULL, &o->error);
+  o->done = TRUE;
+}
+
+/* Logs @p in on a new session and waits until everything the server had
+ * waiting has arrived. */
+static void
+log_in (Fixture *f,
+        Person  *p)
+{
+  Outcome o = { 0 };
+
+  g_clear_object (&p->session);
+  p->session = xg_session_new (f->server->address, p->device);
+  xg_session_login_async (p->session, p->email, PASSWORD, NULL, login_done, &o);
+  WAIT_UNTIL (o.done);
+  g_assert_no_error (o.error);
+  g_assert_true (o.ok);
+  WAIT_UNTIL (xg_session_get_synced (p->session));
+  g_assert_nonnull (xg_session_get_contacts (p->session));
+  WAIT_UNTIL (xg_contacts_get_loaded (xg_session_get_contacts (p->session)) &&
+              xg_friend_requests_get_loaded (xg_session_get_friend_requests (p->session)));
+}
+
+static XgContacts *
+contacts_of (Person *p)
+{
+  return xg_session_get_contacts (p->session);
+}
+
+static XgFriendRequests *
+requests_of (Person *p)
+{
+  return xg_session_get_friend_requests (p->session);
+}
+
+/* --- Recording what models say --------------------------------------------------- */
+
+typedef struct {
+  GString *changes;     /* "pos:removed:added;" for each items-changed */
+  guint    incoming;
+  guint    answered;
+  guint    last_outcome;
+  char    *last_reason;
+} Recorder;
+
+static void
+on_items_changed (GListModel *model,
+                  guint       position,
+                  guint       removed,
+                  guint       added,
+                  Recorder   *r)
+{
+  g_string_append_printf (r->changes, "%u:%u:%u;", position, removed, added);
+}
+
+static void
+on_incoming (XgFriendRequests *requests,
+             XgFriendRequest  *request,
+             Recorder         *r)
+{
+  r->incoming++;
+}
+
+static void
+on_answered (XgFriendRequests *requests,
+             guint64           peer_id,
+             const char       *nickname,
+             guint             outcome,
+             const char       *reason,
+             Recorder         *r)
+{
+  r->answered++;
+  r->last_outcome = outcome;
+  g_free (r->last_reason);
+  r->last_reason = g_strdup (reason);
+}
+
+static void
+recorder_watch (Recorder *r,
+                gpointer  model)
+{
+  if (r->changes == NULL)
+    r->changes = g_string_new (NULL);
+  g_signal_connect (model, "items-changed", G_CALLBACK (on_items_changed), r);
+  if (XG_IS_FRIEND_REQUESTS (model))
+    {
+      g_signal_connect (model, "incoming", G_CALLBACK (on_incoming), r);
+      g_signal_connect (model, "answered", G_CALLBACK (on_answered), r);
+    }
+}
+
+static void
+recorder_unwatch (Recorder *r,
+                  gpointer  model)
+{
+  g_signal_handlers_disconnect_by_data (model, r);
+}
+
+static void
+recorder_reset (Recorder *r)
+{
+  g_string_truncate (r->changes, 0);
+}
+
+static void
+recorder_clear (Recorder *r)
+{
+  if (r->changes != NULL)
+    g_string_free (r->changes, TRUE);
+  g_free (r->last_reason);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Recorder, recorder_clear)
+
+/* --- Calls ----------------------------------------------------------------------- */
+
+static void
+find_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Outcome *o = user_data;
+
+  o->object = G_OBJECT (xg_friend_requests_find_finish (XG_FRIEND_REQUESTS (source), result, &o->error));
+  o->ok = o->object != NULL;
+  o->done = TRUE;
+}
+
+static void
+send_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Outcome *o = user_data;
+
+  o->ok = xg_friend_requests_send_finish (XG_FRIEND_REQUESTS (source), result, &o->flag, &o->error);
+  o->done = TRUE;
+}
+
+static void
+answer_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Outcome *o = user_data;
+
+  if (g_task_get_source_tag (G_TASK (result)) == xg_friend_requests_accept_async)
+    o->ok = xg_friend_requests_accept_finish (XG_FRIEND_REQUESTS (source), result, &o->error);
+  else
+    o->ok = xg_friend_requests_decline_finish (XG_FRIEND_REQUESTS (source), result, &o->error);
+  o->done = TRUE;
+}
+
+static void
+contacts_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Outcome *o = user_data;
+  gpointer tag = g_task_get_source_tag (G_TASK (result));
+
+  if (tag == xg_contacts_set_remark_async)
+    o->ok = xg_contacts_set_remark_finish (XG_CONTACTS (source), result, &o->error);
+  else if (tag == xg_contacts_remove_async)
+    o->ok = xg_contacts_remove_finish (XG_CONTACTS (source), result, &o->error);
+  else
+    o->ok = xg_contacts_refresh_finish (XG_CONTACTS (source), result, &o->error);
+  o->done = TRUE;
+}
+
+/* @from finds @to by address: the profile to show before asking. */
+static XgProfile *
+find (Person     *from,
+      const char *email,
+      GError    **error)
+{
+  Outcome o = { 0 };
+  XgProfile *profile;
+
+  xg_friend_requests_find_async (requests_of (from), email, NULL, find_done, &o);
+  WAIT_UNTIL (o.done);
+  if (o.error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&o.error));
+      return NULL;
+    }
+  profile = XG_PROFILE (g_steal_pointer (&o.object));
+  return profile;
+}
+
+/* Returns whether they became friends at once (crossed requests). */
+static gboolean
+send_request (Person     *from,
+              XgProfile  *to,
+              const char *greeting,
+              GError    **error)
+{
+  Outcome o = { 0 };
+
+  xg_friend_requests_send_async (requests_of (from), to, greeting, NULL, send_done, &o);
+  WAIT_UNTIL (o.done);
+  if (o.error != NULL)
+    g_propagate_error (error, g_steal_pointer (&o.error));
+  return o.flag;
+}
+
+static gboolean
+answer (Person          *who,
+        XgFriendRequest *request,
+        gboolean         accept,
+        const char      *reason,
+        GError         **error)
+{
+  Outcome o = { 0 };
+
+  if (accept)
+    xg_friend_requests_accept_async (requests_of (who), request, NULL, answer_done, &o);
+  else
+    xg_friend_requests_decline_async (requests_of (who), request, reason, NULL, answer_done, &o);
+  WAIT_UNTIL (o.done);
+  if (o.error != NULL)
+    g_propagate_error (error, g_steal_pointer (&o.error));
+  return o.ok;
+}
+
+/* Alice asks Bob, Bob accepts: the way most tests start. */
+static void
+befriend (Fixture *f)
+{
+  g_autoptr(XgProfile) bob = find (&f->alice, f->bob.email, NULL);
+  XgFriendRequest *request;
+
+  g_assert_nonnull (bob);
+  send_request (&f->alice, bob, "Hi Bob, it's Alice", NULL);
+  WAIT_UNTIL ((request = xg_friend_requests_lookup (requests_of (&f->bob), FALSE, f->alice.id)) != NULL);
+  g_assert_true (answer (&f->bob, request, TRUE, NULL, NULL));
+  WAIT_UNTIL (xg_contacts_lookup (contacts_of (&f->alice), f->bob.id) != NULL);
+  g_assert_nonnull (xg_contacts_lookup (contacts_of (&f->bob), f->alice.id));
+}
+
+/* --- Tests ------------------------------------------------------------------------ */
+
+/* The whole way, live: find, ask, accept; each model says it with the
+ * smallest change. */
+static void
+test_befriend (Fixture *f, gconstpointer data)
+{
+  g_auto(Recorder) alice_requests = { 0 };
+  g_auto(Recorder) bob_requests = { 0 };
+  g_auto(Recorder) alice_contacts = { 0 };
+  g_auto(Recorder) bob_contacts = { 0 };
+  g_autoptr(XgProfile) bob = NULL;
+  g_autoptr(GError) error = NULL;
+  XgFriendRequest *outgoing, *incoming;
+  XgContact *contact;
+
+  log_in (f, &f->alice);
+  log_in (f, &f->bob);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (contacts_of (&f->alice))), ==, 0);
+  recorder_watch (&alice_requests, requests_of (&f->alice));
+  recorder_watch (&bob_requests, requests_of (&f->bob));
+  recorder_watch (&alice_contacts, contacts_of (&f->alice));
+  recorder_watch (&bob_contacts, contacts_of (&f->bob));
+
+  /* Alice sees who has the address before she asks. */
+  bob = find (&f->alice, "Bob@Example.com", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (xg_profile_get_account_id (bob), ==, f->bob.id);
+  g_assert_cmpstr (xg_profile_get_nickname (bob), ==, "Bob");
+  g_assert_cmpstr (xg_profile_get_email (bob), ==, "bob@example.com");
+
+  g_assert_false (send_request (&f->alice, bob, "Hi Bob, it's Alice", &error));
+  g_assert_no_error (error);
+  outgoing = xg_friend_requests_lookup (requests_of (&f->alice), TRUE, f->bob.id);
+  g_assert_nonnull (outgoing);
+  g_assert_cmpstr (xg_friend_request_get_greeting (outgoing), ==, "Hi Bob, it's Alice");
+  g_assert_cmpstr (alice_requests.changes->str, ==, "0:0:1;");
+
+  /* Bob hears of it at once, once. */
+  WAIT_UNTIL (bob_requests.incoming == 1);
+  g_assert_cmpstr (bob_requests.changes->str, ==, "0:0:1;");
+  incoming = xg_friend_requests_lookup (requests_of (&f->bob), FALSE, f->alice.id);
+  g_assert_nonnull (incoming);
+  g_assert_cmpstr (xg_friend_request_get_nickname (incoming), ==, "Alice");
+  g_assert_cmpstr (xg_friend_request_get_greeting (incoming), ==, "Hi Bob, it's Alice");
+  g_assert_cmpuint (xg_friend_requests_get_n_incoming (requests_of (&f->bob)), ==, 1);
+
+  /* Asking again is the same request: nothing new anywhere. */
+  send_request (&f->alice, bob, "Hello again", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (alice_requests.changes->str, ==, "0:0:1;");
+
+  g_assert_true (answer (&f->bob, incoming, TRUE, NULL, &error));
+  g_assert_no_error (error);
+  WAIT_UNTIL (alice_requests.answered == 1);
+  g_assert_cmpuint (alice_requests.last_outcome, ==, XG_FRIEND_REQUEST_ACCEPTED);
+  g_assert_cmpstr (alice_requests.changes->str, ==, "0:0:1;0:1:0;");
+  g_assert_cmpstr (bob_requests.changes->str, ==, "0:0:1;0:1:0;");
+  g_assert_cmpuint (xg_friend_requests_get_n_incoming (requests_of (&f->bob)), ==, 0);
+  g_assert_cmpuint (bob_requests.incoming, ==, 1);
+
+  /* Each is the other's friend, once, and online. */
+  WAIT_UNTIL (xg_contacts_lookup (contacts_of (&f->alice), f->bob.id) != NULL);
+  g_assert_cmpstr (alice_contacts.changes->str, ==, "0:0:1;");
+  g_assert_cmpstr (bob_contacts.changes->str, ==, "0:0:1;");
+  contact = xg_contacts_lookup (contacts_of (&f->alice), f->bob.id);
+  g_assert_cmpstr (xg_contact_get_display_name (contact), ==, "Bob");
+  WAIT_UNTIL (xg_contact_get_online (contact));
+  g_assert_true (xg_contact_get_online (xg_contacts_lookup (contacts_of (&f->bob), f->alice.id)));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (contacts_of (&f->alice))), ==, 1);
+
+  recorder_unwatch (&alice_requests, requests_of (&f->alice));
+  recorder_unwatch (&bob_requests, requests_of (&f->bob));
+  recorder_unwatch (&alice_contacts, contacts_of (&f->alice));
+  recorder_unwatch (&bob_contacts, contacts_of (&f->bob));
+}
+
+/* Bob is offline when Alice asks: he finds the request at his next login,
+ * before SYNC_DONE, and is told of it once; Alice, offline in turn, finds
+ * his acceptance at hers. */
+static void
+test_offline_both_ways (Fixture *f, gconstpointer data)
+{
+  g_auto(Recorder) bob_requests = { 0 };
+  g_auto(Recorder) alice_requests = { 0 };
+  g_autoptr(XgProfile) bob = NULL;
+  XgFriendRequest *incoming;
+
+  log_in (f, &f->alice);
+  bob = find (&f->alice, f->bob.email, NULL);
+  send_request (&f->alice, bob, "", NULL);
+  g_clear_object (&f->alice.session);   /* Alice closes the app */
+
+  log_in (f, &f->bob);
+  incoming = xg_friend_requests_lookup (requests_of (&f->bob), FALSE, f->alice.id);
+  g_assert_nonnull (incoming);
+  g_assert_cmpuint (xg_friend_requests_get_n_incoming (requests_of (&f->bob)), ==, 1);
+  g_assert_true (answer (&f->bob, incoming, TRUE, NULL, NULL));
+  g_assert_nonnull (xg_contacts_lookup (contacts_of (&f->bob), f->alice.id));
+  g_assert_false (xg_contact_get_online (xg_contacts_lookup (contacts_of (&f->bob), f->alice.id)));
+
+  /* Alice's device still shows the request as waiting: it learns of the
+   * acceptance from the server's login pushes. */
+  f->alice.session = xg_session_new (f->server->address, f->alice.device);
+  {
+    Outcome o = { 0 };
+
+    xg_session_login_async (f->alice.session, f->alice.email, PASSWORD, NULL, login_done, &o);
+    WAIT_UNTIL (xg_session_get_friend_requests (f->alice.session) != NULL);
+    recorder_watch (&alice_requests, requests_of (&f->alice));
+    WAIT_UNTIL (o.done);
+    g_assert_no_error (o.error);
+  }
+  WAIT_UNTIL (xg_session_get_synced (f->alice.session));
+  WAIT_UNTIL (alice_requests.answered == 1);
+  g_assert_cmpuint (alice_requests.last_outcome, ==, XG_FRIEND_REQUEST_ACCEPTED);
+  g_assert_null (xg_friend_requests_lookup (requests_of (&f->alice), TRUE, f->bob.id));
+  g_assert_nonnull (xg_contacts_lookup (contacts_of (&f->alice), f->bob.id));
+  /* Bob is online now, and Alice's list says so. */
+  g_assert_true (xg_contact_get_online (xg_contacts_lookup (contacts_of (&f->alice), f->bob.id)));
+  recorder_unwatch (&alice_requests, requests_of (&f->alice));
+
+  /* The outcome is told once: the next login is quiet. */
+  g_clear_object (&f->alice.session);
+  f->alice.session = xg_session_new (f->server->address, f->alice.device);
+  {
+    Outcome o = { 0 };
+
+    xg_session_login_async (f->alice.session, f->alice.email, PASSWORD, NULL, login_done, &o);
+    WAIT_UNTIL (xg_session_get_friend_requests (f->alice.session) != NULL);
+    recorder_reset (&alice_requests);
+    alice_requests.answered = 0;
+    recorder_watch (&alice_requests, requests_of (&f->alice));
+    WAIT_UNTIL (o.done && xg_session_get_synced (f->alice.session));
+  }
+  g_assert_cmpuint (alice_requests.answered, ==, 0);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (requests_of (&f->alice))), ==, 0);
+  recorder_unwatch (&alice_requests, requests_of (&f->alice));
+}
+
+static void
+test_decline_with_reason (Fixture *f, gconstpointer data)
+{
+  g_auto(Recorder) alice_requests = { 0 };
+  g_autoptr(XgProfile) bob = NULL;
+  XgFriendRequest *incoming;
+
+  log_in (f, &f->alice);
+  log_in (f, &f->bob);
+  recorder_watch (&alice_requests, requests_of (&f->alice));
+  bob = find (&f->alice, f->bob.email, NULL);
+  send_request (&f->alice, bob, "Remember me?", NULL);
+  WAIT_UNTIL ((incoming = xg_friend_requests_lookup (requests_of (&f->bob), FALSE, f->alice.id)) != NULL);
+  g_assert_true (answer (&f->bob, incoming, FALSE, "我不认识你", NULL));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (requests_of (&f->bob))), ==, 0);
+
+  WAIT_UNTIL (alice_requests.answered == 1);
+  g_assert_cmpuint (alice_requests.last_outcome, ==, XG_FRIEND_REQUEST_DECLINED);
+  g_assert_cmpstr (alice_requests.last_reason, ==, "我不认识你");
+  g_assert_null (xg_friend_requests_lookup (requests_of (&f->alice), TRUE, f->bob.id));
+  g_assert_null (xg_contacts_lookup (contacts_of (&f->alice), f->bob.id));
+  recorder_unwatch (&alice_requests, requests_of (&f->alice));
+}
+
+/* Both ask: they are friends, and neither has a request left. */
+static void
+test_crossed_requests (Fixture *f, gconstpointer data)
+{
+  g_autoptr(XgProfile) bob = NULL;
+  g_autoptr(XgProfile) alice = NULL;
+  g_autoptr(GError) error = NULL;
+
+  log_in (f, &f->alice);
+  log_in (f, &f->bob);
+  bob = find (&f->alice, f->bob.email, NULL);
+  alice = find (&f->bob, f->alice.email, NULL);
+  g_assert_false (send_request (&f->alice, bob, "", NULL));
+  WAIT_UNTIL (xg_friend_requests_lookup (requests_of (&f->bob), FALSE, f->alice.id) != NULL);
+
+  g_assert_true (send_request (&f->bob, alice, "", &error));
+  g_assert_no_error (error);
+  g_assert_nonnull (xg_contacts_lookup (contacts_of (&f->bob), f->alice.id));
+  WAIT_UNTIL (xg_contacts_lookup (contacts_of (&f->alice), f->bob.id) != NULL);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (requests_of (&f->alice))), ==, 0);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (requests_of (&f->bob))), ==, 0);
+}
+
+/* What cannot be done says why, and changes nothing. */
+static void
+test_refusals (Fixture *f, gconstpointer data)
+{
+  g_autoptr(XgProfile) me = NULL;
+  g_autoptr(XgProfile) bob = NULL;
+  g_autoptr(XgProfile) stranger = NULL;
+  g_autoptr(GError) error = NULL;
+  XgContact *contact;
+  Outcome o = { 0 };
+
+  log_in (f, &f->alice);
+  log_in (f, &f->bob);
+
+  g_assert_null (find (&f->alice, "nobody@example.com", &error));
+  g_assert_error (error, XG_SESSION_ERROR, XG_SESSION_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_null (find (&f->alice, "not an address", &error));
+  g_assert_error (error, XG_SESSION_ERROR, XG_SESSION_ERROR_INVALID_INPUT);
+  g_clear_error (&error);
+
+  me = find (&f->alice, f->alice.email, &error);
+  g_assert_no_error (error);
+  send_request (&f->alice, me, "", &error);
+  g_assert_error (error, XG_SESSION_ERROR, XG_SESSION_ERROR_INVALID_INPUT);
+  g_clear_error (&error);
+
+  /* Someone the server does not know. */
+  stranger = xg_profile_new (f->bob.id + 1000);
+  send_request (&f->alice, stranger, "", &error);
+  g_assert_error (error, XG_SESSION_ERROR, XG_SESSION_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
+  bob = find (&f->alice, f->bob.email, NULL);
+  {
+    g_autofree char *long_greeting = g_strnfill (200, 'g');
+
+    send_request (&f->alice, bob, long_greeting, &error);
+    g_assert_error (error, XG_SESSION_ERROR, XG_SESSION_ERROR_INVALID_INPUT);
+    g_clear_error (&error);
+  }
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (requests_of (&f->alice))), ==, 0);
+
+  befriend (f);
+  send_request (&f->alice, bob, "", &error);
+  g_assert_error (error, XG_SESSION_ERROR, XG_SESSION_ERROR_ALREADY_FRIENDS);
+  g_clear_error (&error);
+
+  /* A remark outside the rules never reaches the server. */
+  contact = xg_contacts_lookup (contacts_of (&f->alice), f->bob.id);
+  xg_contacts_set_remark_async (contacts_of (&f->alice), contact, " padded ", NULL, contacts_done, &o);
+  WAIT_UNTIL (o.done);
+  g_assert_error (o.error, XG_SESSION_ERROR, XG_SESSION_ERROR_INVALID_INPUT);
+  g_assert_cmpstr (xg_contact_get_remark (contact), ==, "");
+  outcome_clear (&o);
+}
+
+/* A remark is the writer's alone; a removal ends it for both. */
+static void
+test_remark_and_remove (Fixture *f, gconstpointer data)
+{
+  g_auto(Recorder) alice_contacts = { 0 };
+  g_auto(Recorder) bob_contacts = { 0 };
+  XgContact *bob, *alice;
+  Outcome o = { 0 };
+
+  log_in (f, &f->alice);
+  log_in (f, &f->bob);
+  befriend (f);
+  bob = xg_contacts_lookup (contacts_of (&f->alice), f->bob.id);
+  alice = xg_contacts_lookup (contacts_of (&f->bob), f->alice.id);
+  recorder_watch (&alice_contacts, contacts_of (&f->alice));
+  recorder_watch (&bob_contacts, contacts_of (&f->bob));
+
+  xg_contacts_set_remark_async (contacts_of (&f->alice), bob, "老同学", NULL, contacts_done, &o);
+  WAIT_UNTIL (o.done);
+  g_assert_no_error (o.error);
+  g_assert_cmpstr (xg_contact_get_remark (bob), ==, "老同学");
+  g_assert_cmpstr (xg_contact_get_display_name (bob), ==, "老同学");
+  g_assert_cmpstr (xg_contact_get_nickname (bob), ==, "Bob");
+  outcome_clear (&o);
+  /* Only one friend: a new name moves nothing. */
+  g_assert_cmpstr (alice_contacts.changes->str, ==, "");
+
+  /* Bob's side: Alice is still "Alice", and nothing arrived. */
+  xg_contacts_refresh_async (contacts_of (&f->bob), alice, NULL, contacts_done, &o);
+  WAIT_UNTIL (o.done);
+  g_assert_no_error (o.error);
+  outcome_clear (&o);
+  g_assert_cmpstr (xg_contact_get_display_name (alice), ==, "Alice");
+  g_assert_cmpstr (xg_contact_get_remark (alice), ==, "");
+
+  /* The remark survives a new login. */
+  log_in (f, &f->alice);
+  bob = xg_contacts_lookup (contacts_of (&f->alice), f->bob.id);
+  g_assert_cmpstr (xg_contact_get_display_name (bob), ==, "老同学");
+  recorder_unwatch (&bob_contacts, contacts_of (&f->bob));
+  recorder_reset (&bob_contacts);
+  recorder_watch (&bob_contacts, contacts_of (&f->bob));
+
+  xg_contacts_remove_async (contacts_of (&f->alice), bob, NULL, contacts_done, &o);
+  WAIT_UNTIL (o.done);
+  g_assert_no_error (o.error);
+  outcome_clear (&o);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (contacts_of (&f->alice))), ==, 0);
+  WAIT_UNTIL (g_list_model_get_n_items (G_LIST_MODEL (contacts_of (&f->bob))) == 0);
+  g_assert_cmpstr (bob_contacts.changes->str, ==, "0:1:0;");
+  recorder_unwatch (&bob_contacts, contacts_of (&f->bob));
+}
+
+/* Presence follows the friend's session; a profile change shows at once. */
+static void
+test_presence_and_profile (Fixture *f, gconstpointer data)
+{
+  XgContact *bob;
+  g_auto(GVariantBuilder) changes = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE_VARDICT);
+
+  log_in (f, &f->alice);
+  log_in (f, &f->bob);
+  befriend (f);
+  bob = xg_contacts_lookup (contacts_of (&f->alice), f->bob.id);
+  WAIT_UNTIL (xg_contact_get_online (bob));
+
+  /* Bob's profile change reaches Alice's list. */
+  g_variant_builder_add (&changes, "{sv}", "nickname", g_variant_new_string ("Robert"));
+  g_variant_builder_add (&changes, "{sv}", "region", g_variant_new_string ("杭州"));
+  xg_session_update_profile_async (f->bob.session, g_variant_builder_end (&changes), NULL, NULL, NULL);
+  WAIT_UNTIL (g_strcmp0 (xg_contact_get_display_name (bob), "Robert") == 0);
+  g_assert_cmpstr (xg_profile_get_region (xg_contact_get_profile (bob)), ==, "杭州");
+
+  /* Bob's app closes: offline; it opens again: online. */
+  g_clear_object (&f->bob.session);
+  WAIT_UNTIL (!xg_contact_get_online (bob));
+  log_in (f, &f->bob);
+  WAIT_UNTIL (xg_contact_get_online (bob));
+
+  /* Alice's own link drops: she cannot know who is online. */
+  xg_test_server_kill (f->server, SIGKILL);
+  WAIT_UNTIL (!xg_contact_get_online (bob));
+}
+
+/* Nobody answers in time: the request ends for both. */
+static void
+test_timeout (Fixture *f, gconstpointer data)
+{
+  g_auto(Recorder) alice_requests = { 0 };
+  g_autoptr(XgProfile) bob = NULL;
+  g_autoptr(XgTestClient) clock = NULL;
+
+  log_in (f, &f->alice);
+  log_in (f, &f->bob);
+  recorder_watch (&alice_requests, requests_of (&f->alice));
+  bob = find (&f->alice, f->bob.email, NULL);
+  send_request (&f->alice, bob, "", NULL);
+  WAIT_UNTIL (xg_friend_requests_lookup (requests_of (&f->bob), FALSE, f->alice.id) != NULL);
+
+  /* Eight days on (request-timeout defaults to seven). */
+  clock = xg_test_client_connect (f->server);
+  xg_test_server_advance_clock (f->server, clock, 8 * 24 * 3600);
+
+  WAIT_UNTIL (alice_requests.answered == 1);
+  g_assert_cmpuint (alice_requests.last_outcome, ==, XG_FRIEND_REQUEST_EXPIRED);
+  g_assert_null (xg_friend_requests_lookup (requests_of (&f->alice), TRUE, f->bob.id));
+  WAIT_UNTIL (xg_friend_requests_lookup (requests_of (&f->bob), FALSE, f->alice.id) == NULL);
+  recorder_unwatch (&alice_requests, requests_of (&f->alice));
+}
+
+/* A request that expired while its target was offline: the target's
+ * device still has it, and drops it at the next login because the server
+ * no longer lists it. */
+static void
+test_expired_while_offline (Fixture *f, gconstpointer data)
+{
+  g_autoptr(XgProfile) bob = NULL;
+  g_autoptr(XgTestClient) clock = NULL;
+  g_auto(Recorder) bob_requests = { 0 };
+  Outcome o = { 0 };
+
+  log_in (f, &f->alice);
+  log_in (f, &f->bob);
+  bob = find (&f->alice, f->bob.email, NULL);
+  send_request (&f->alice, bob, "", NULL);
+  WAIT_UNTIL (xg_friend_requests_lookup (requests_of (&f->bob), FALSE, f->alice.id) != NULL);
+  g_clear_object (&f->bob.session);
+
+  clock = xg_test_client_connect (f->server);
+  xg_test_server_advance_clock (f->server, clock, 8 * 24 * 3600);
+
+  f->bob.session = xg_session_new (f->server->address, f->bob.device);
+  xg_session_login_async (f->bob.session, f->bob.email, PASSWORD, NULL, login_done, &o);
+  WAIT_UNTIL (xg_session_get_friend_requests (f->bob.session) != NULL);
+  recorder_watch (&bob_requests, requests_of (&f->bob));
+  WAIT_UNTIL (o.done && xg_session_get_synced (f->bob.session));
+  g_assert_no_error (o.error);
+  /* The database had it, and SYNC_DONE took it away. */
+  g_assert_cmpstr (bob_requests.changes->str, ==, "0:0:1;0:1:0;");
+  g_assert_cmpuint (xg_friend_requests_get_n_incoming (requests_of (&f->bob)), ==, 0);
+  recorder_unwatch (&bob_requests, requests_of (&f->bob));
+  outcome_clear (&o);
+}
+
+/* The next start shows the contacts from the account database while the
+ * server is down, and the requests that waited. */
+static void
+test_cache_with_server_down (Fixture *f, gconstpointer data)
+{
+  g_autoptr(XgSession) resumed = NULL;
+  g_autofree char *token = NULL;
+  g_auto(Recorder) contacts = { 0 };
+  XgContacts *model;
+  XgContact *bob;
+  XgFriendRequest *waiting;
+
+  log_in (f, &f->alice);
+  log_in (f, &f->bob);
+  befriend (f);
+  /* And a request that waits for Alice's answer, from someone new. */
+  {
+    Person carol = { 0 };
+    g_autoptr(XgProfile) alice_profile = NULL;
+
+    person_init (&carol, f->server, "carol@example.com", "Carol");
+    log_in (f, &carol);
+    alice_profile = find (&carol, "alice@example.com", NULL);
+    send_request (&carol, alice_profile, "Hi from Carol", NULL);
+    person_clear (&carol);
+  }
+  WAIT_UNTIL (g_list_model_get_n_items (G_LIST_MODEL (requests_of (&f->alice))) == 1);
+  token = g_strdup (xg_session_get_resume_token (f->alice.session));
+  g_clear_object (&f->alice.session);
+  xg_test_server_kill (f->server, SIGKILL);
+
+  /* The app starts again, the server is still down. */
+  resumed = xg_session_new (f->server->address, f->alice.device);
+  xg_session_resume (resumed, f->alice.email, f->alice.id, token);
+  model = xg_session_get_contacts (resumed);
+  g_assert_nonnull (model);
+  recorder_watch (&contacts, model);
+  WAIT_UNTIL (xg_contacts_get_loaded (model));
+  /* All at once, in one change. */
+  g_assert_cmpstr (contacts.changes->str, ==, "0:0:1;");
+  bob = xg_contacts_lookup (model, f->bob.id);
+  g_assert_nonnull (bob);
+  g_assert_cmpstr (xg_contact_get_display_name (bob), ==, "Bob");
+  g_assert_false (xg_contact_get_online (bob));
+  WAIT_UNTIL (xg_friend_requests_get_loaded (xg_session_get_friend_requests (resumed)));
+  waiting = g_list_model_get_item (G_LIST_MODEL (xg_session_get_friend_requests (resumed)), 0);
+  g_assert_nonnull (waiting);
+  g_assert_cmpstr (xg_friend_request_get_greeting (waiting), ==, "Hi from Carol");
+  g_object_unref (waiting);
+  g_assert_cmpint (xg_session_get_state (resumed), !=, XG_SESSION_LOGGED_IN);
+  g_assert_false (xg_session_get_synced (resumed));
+  recorder_unwatch (&contacts, model);
+
+  /* The server comes back: the session logs in by itself. */
+  xg_test_server_restart (f->server);
+  WAIT_UNTIL (xg_session_get_synced (resumed));
+  g_assert_cmpint (xg_session_get_state (resumed), ==, XG_SESSION_LOGGED_IN);
+  g_assert_nonnull (xg_contacts_lookup (model, f->bob.id));
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+#define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+  ADD ("/core/friends/befriend", test_befriend);
+  ADD ("/core/friends/offline-both-ways", test_offline_both_ways);
+  ADD ("/core/friends/decline-with-reason", test_decline_with_reason);
+  ADD ("/core/friends/crossed-requests", test_crossed_requests);
+  ADD ("/core/friends/refusals", test_refusals);
+  ADD ("/core/friends/remark-and-remove", test_remark_and_remove);
+  ADD ("/core/friends/presence-and-profile", test_presence_and_profile);
+  ADD ("/core/friends/timeout", test_timeout);
+  ADD ("/core/friends/expired-while-offline", test_expired_while_offline);
+  ADD ("/core/friends/cache-with-server-down", test_cache_with_server_down);
+  return g_test_run ();
+}
