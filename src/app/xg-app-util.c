@@ -127,3 +127,43 @@ xg_editable_dup_stripped (GtkEditable *editable)
 {
   return g_strstrip (g_strdup (gtk_editable_get_text (editable)));
 }
+
+/* "host:port" with a port from 1 to 65535 and no white space. */
+gboolean
+xg_server_address_is_valid (const char *server)
+{
+  const char *colon;
+  guint64 port;
+  char *end = NULL;
+
+  if (server == NULL || server[0] == '\0')
+    return FALSE;
+  for (const char *p = server; *p; p++)
+    if (g_ascii_isspace (*p) || g_ascii_iscntrl (*p))
+      return FALSE;
+  colon = strrchr (server, ':');
+  if (colon == NULL || colon == server || colon[1] == '\0')
+    return FALSE;
+  port = g_ascii_strtoull (colon + 1, &end, 10);
+  return *end == '\0' && port > 0 && port <= 65535;
+}
+
+/* Formats "AB:CD:…" fingerprints as four lines of eight pairs. */
+char *
+xg_format_fingerprint (const char *fingerprint)
+{
+  g_auto(GStrv) pairs = NULL;
+  GString *text;
+
+  if (fingerprint == NULL || fingerprint[0] == '\0')
+    return g_strdup ("—");
+  pairs = g_strsplit (fingerprint, ":", -1);
+  text = g_string_new (NULL);
+  for (guint i = 0; pairs[i] != NULL; i++)
+    {
+      if (i > 0)
+        g_string_append_c (text, i % 8 == 0 ? '\n' : ':');
+      g_string_append (text, pairs[i]);
+    }
+  return g_string_free (text, FALSE);
+}

@@ -27,4 +27,10 @@ char  *xg_session_error_text  (const GError  *error,
 /* The text of an editable, without leading and trailing white space. */
 char  *xg_editable_dup_stripped (GtkEditable *editable);
 
+/* "HOST:PORT", as --server and the server fields take it. */
+gboolean xg_server_address_is_valid (const char *server);
+
+/* Formats "AB:CD:…" fingerprints as four lines of eight pairs. */
+char  *xg_format_fingerprint  (const char    *fingerprint);
+
 G_END_DECLS

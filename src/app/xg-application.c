@@ -1,6 +1,14 @@
 /* xg-application.c: the Xinge desktop app, one instance per profile
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The application owns the profile's device database, its one XgSession
+ * and its XgSavedLogin, and shows the window that fits the session: the
+ * login window while it has no account, the main window while it has one
+ * (which, with a saved login, is at once, before the server answers).
+ * Windows get the session and call it; they never call back in here: the
+ * application follows the session's account, and the windows reach the
+ * application only through its actions (app.logout, app.preferences, …).
  */
 #define G_LOG_DOMAIN "Xinge"
 
@@ -8,12 +16,13 @@
 
 #include <glib/gi18n.h>
 
+#include "xg-app-util.h"
 #include "xg-application.h"
-#include "xg-keyring.h"
 #include "xg-login-window.h"
 #include "xg-main-window.h"
 #include "xg-paths.h"
 #include "xg-preferences-window.h"
+#include "xg-saved-login.h"
 
 struct _XgApplication
 {
@@ -25,14 +34,10 @@ struct _XgApplication
   char           *settings_server;
   GSettings      *settings;
   XgDeviceDb     *device_db;
-  XgSession      *session;
-
-  /* What this profile remembered last (state.ini in its app dir): the
-   * keyring is shared by all profiles, so a profile only resumes the
-   * account it saved itself. */
-  char           *state_server;
-  char           *state_email;
-  gboolean        state_remembered;
+  XgSession      *session;           /* the profile's one session, from startup on */
+  XgSavedLogin   *saved_login;
+  gboolean        resuming;          /* the account came from the saved login, not the form */
+  gboolean        activated;         /* activate() ran once: a saved login is resumed only at start */
 
   GtkWindow      *login_window;      /* weak */
   GtkWindow      *main_window;       /* weak */
@@ -52,7 +57,7 @@ set_str (char       **slot,
   *slot = copy;
 }
 
-static void xg_application_show_login (XgApplication *self);
+static void show_login (XgApplication *self);
 
 /* --- Profiles and servers ------------------------------------------------ */
 
@@ -94,25 +99,6 @@ xg_application_id_for_profile (const char *profile)
         g_string_append_printf (id, "_%02x", (guchar) *p);
     }
   return g_string_free (id, FALSE);
-}
-
-gboolean
-xg_application_server_is_valid (const char *server)
-{
-  const char *colon;
-  guint64 port;
-  char *end = NULL;
-
-  if (server == NULL || server[0] == '\0')
-    return FALSE;
-  for (const char *p = server; *p; p++)
-    if (g_ascii_isspace (*p) || g_ascii_iscntrl (*p))
-      return FALSE;
-  colon = strrchr (server, ':');
-  if (colon == NULL || colon == server || colon[1] == '\0')
-    return FALSE;
-  port = g_ascii_strtoull (colon + 1, &end, 10);
-  return *end == '\0' && port > 0 && port <= 65535;
 }
 
 gboolean
@@ -166,149 +152,17 @@ xg_application_get_server (XgApplication *self)
   return self->settings_server;
 }
 
-/* For this run (what --server or the login window's "Server" row says). */
+/* For this run (what --server says); the session follows while it has
+ * no account. */
 void
 xg_application_set_server (XgApplication *self,
                            const char    *server)
 {
   g_return_if_fail (XG_IS_APPLICATION (self));
-  g_return_if_fail (xg_application_server_is_valid (server));
+  g_return_if_fail (xg_server_address_is_valid (server));
   set_str (&self->server_override, server);
-}
-
-char *
-xg_application_format_fingerprint (const char *fingerprint)
-{
-  g_auto(GStrv) pairs = NULL;
-  GString *text;
-
-  if (fingerprint == NULL || fingerprint[0] == '\0')
-    return g_strdup ("—");
-  pairs = g_strsplit (fingerprint, ":", -1);
-  text = g_string_new (NULL);
-  for (guint i = 0; pairs[i] != NULL; i++)
-    {
-      if (i > 0)
-        g_string_append_c (text, i % 8 == 0 ? '\n' : ':');
-      g_string_append (text, pairs[i]);
-    }
-  return g_string_free (text, FALSE);
-}
-
-/* --- The profile's own state --------------------------------------------- */
-
-static char *
-state_path (XgApplication *self)
-{
-  g_autofree char *dir = xg_paths_app_dir (self->profile);
-
-  return g_build_filename (dir, "state.ini", NULL);
-}
-
-static void
-load_state (XgApplication *self)
-{
-  g_autoptr(GKeyFile) keyfile = g_key_file_new ();
-  g_autofree char *path = state_path (self);
-  g_autoptr(GError) error = NULL;
-
-  if (!g_key_file_load_from_file (keyfile, path, G_KEY_FILE_NONE, &error))
-    {
-      if (!g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
-        g_warning ("Could not read %s: %s", path, error->message);
-      return;
-    }
-  g_free (self->state_server);
-  g_free (self->state_email);
-  self->state_server = g_key_file_get_string (keyfile, "account", "server", NULL);
-  self->state_email = g_key_file_get_string (keyfile, "account", "email", NULL);
-  self->state_remembered = g_key_file_get_boolean (keyfile, "account", "remembered", NULL);
-}
-
-static void
-on_state_saved (GObject      *source,
-                GAsyncResult *result,
-                gpointer      user_data)
-{
-  g_autoptr(GError) error = NULL;
-
-  if (!g_file_replace_contents_finish (G_FILE (source), result, NULL, &error))
-    g_warning ("Could not save the app state: %s", error->message);
-}
-
-static void
-save_state (XgApplication *self)
-{
-  g_autoptr(GKeyFile) keyfile = g_key_file_new ();
-  g_autofree char *path = state_path (self);
-  g_autofree char *dir = g_path_get_dirname (path);
-  g_autoptr(GFile) file = g_file_new_for_path (path);
-  g_autoptr(GBytes) bytes = NULL;
-  char *data;
-  gsize len;
-
-  g_key_file_set_string (keyfile, "account", "server", self->state_server ? self->state_server : "");
-  g_key_file_set_string (keyfile, "account", "email", self->state_email ? self->state_email : "");
-  g_key_file_set_boolean (keyfile, "account", "remembered", self->state_remembered);
-  data = g_key_file_to_data (keyfile, &len, NULL);
-  bytes = g_bytes_new_take (data, len);
-
-  g_mkdir_with_parents (dir, 0700);
-  g_file_replace_contents_bytes_async (file, bytes, NULL, FALSE, G_FILE_CREATE_PRIVATE,
-                                       NULL, on_state_saved, NULL);
-}
-
-/* --- Credentials ---------------------------------------------------------- */
-
-static void
-on_keyring_stored (GObject      *source,
-                   GAsyncResult *result,
-                   gpointer      user_data)
-{
-  g_autoptr(GError) error = NULL;
-
-  if (!xg_keyring_store_finish (result, &error))
-    g_warning ("Could not save the login in the keyring: %s", error->message);
-}
-
-static void
-on_keyring_cleared (GObject      *source,
-                    GAsyncResult *result,
-                    gpointer      user_data)
-{
-  g_autoptr(GError) error = NULL;
-
-  if (!xg_keyring_clear_finish (result, &error))
-    g_warning ("Could not remove the saved login from the keyring: %s", error->message);
-}
-
-void
-xg_application_forget_credentials (XgApplication *self,
-                                   const char    *server,
-                                   const char    *email)
-{
-  g_return_if_fail (XG_IS_APPLICATION (self));
-
-  if (server == NULL || email == NULL)
-    return;
-  xg_keyring_clear_async (server, email, NULL, on_keyring_cleared, NULL);
-  if (self->state_remembered
-      && g_strcmp0 (self->state_server, server) == 0
-      && g_ascii_strcasecmp (self->state_email ? self->state_email : "", email) == 0)
-    {
-      self->state_remembered = FALSE;
-      save_state (self);
-    }
-}
-
-/* Turning "remember me" off forgets what is saved. */
-static void
-on_remember_me_changed (GSettings     *settings,
-                        const char    *key,
-                        XgApplication *self)
-{
-  if (!g_settings_get_boolean (settings, "remember-me") && self->state_remembered)
-    xg_application_forget_credentials (self, self->state_server, self->state_email);
+  if (self->session != NULL && xg_session_get_account_id (self->session) == 0)
+    xg_session_set_server (self->session, server);
 }
 
 /* --- Dialogs -------------------------------------------------------------- */
@@ -350,7 +204,7 @@ fingerprint_row (const char *title,
 {
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 4);
   GtkWidget *heading = gtk_label_new (title);
-  g_autofree char *text = xg_application_format_fingerprint (fingerprint);
+  g_autofree char *text = xg_format_fingerprint (fingerprint);
   GtkWidget *value = gtk_label_new (text);
 
   gtk_label_set_xalign (GTK_LABEL (heading), 0);
@@ -420,7 +274,21 @@ forced_logout_text (guint reason)
     }
 }
 
-/* --- Sessions ------------------------------------------------------------- */
+/* --- Windows -------------------------------------------------------------- */
+
+GtkWindow *
+xg_application_get_login_window (XgApplication *self)
+{
+  g_return_val_if_fail (XG_IS_APPLICATION (self), NULL);
+  return self->login_window;
+}
+
+GtkWindow *
+xg_application_get_main_window (XgApplication *self)
+{
+  g_return_val_if_fail (XG_IS_APPLICATION (self), NULL);
+  return self->main_window;
+}
 
 XgSession *
 xg_application_get_session (XgApplication *self)
@@ -430,20 +298,73 @@ xg_application_get_session (XgApplication *self)
 }
 
 static void
-drop_session (XgApplication *self)
+set_window (GtkWindow **slot,
+            GtkWindow  *window)
 {
-  if (self->session == NULL)
-    return;
-  g_signal_handlers_disconnect_by_data (self->session, self);
-  xg_session_disconnect (self->session);
-  g_clear_object (&self->session);
+  if (*slot != NULL)
+    g_object_remove_weak_pointer (G_OBJECT (*slot), (gpointer *) slot);
+  *slot = window;
+  if (window != NULL)
+    g_object_add_weak_pointer (G_OBJECT (window), (gpointer *) slot);
 }
 
 static void
-close_main_window (XgApplication *self)
+show_login (XgApplication *self)
 {
+  if (self->login_window == NULL)
+    {
+      const char *email = xg_saved_login_get_email (self->saved_login);
+
+      set_window (&self->login_window, GTK_WINDOW (xg_login_window_new (self, self->session)));
+      if (email != NULL && email[0] != '\0')
+        xg_login_window_set_email (XG_LOGIN_WINDOW (self->login_window), email);
+    }
+  gtk_window_present (self->login_window);
   if (self->main_window != NULL)
     gtk_window_destroy (self->main_window);
+}
+
+static void
+show_main (XgApplication *self)
+{
+  if (self->main_window == NULL)
+    set_window (&self->main_window, GTK_WINDOW (xg_main_window_new (self, self->session)));
+  gtk_window_present (self->main_window);
+  if (self->login_window != NULL)
+    gtk_window_destroy (self->login_window);
+}
+
+/* --- Following the session ------------------------------------------------- */
+
+/* The session has an account now (the user logged in, or a saved login
+ * was resumed), or has none any more. */
+static void
+on_account_changed (XgApplication *self)
+{
+  if (xg_session_get_account_id (self->session) == 0)
+    {
+      self->resuming = FALSE;
+      show_login (self);
+      return;
+    }
+
+  if (!self->resuming)
+    {
+      const char *server = xg_session_get_server (self->session);
+
+      xg_saved_login_remember (self->saved_login, self->session,
+                               g_settings_get_boolean (xg_application_get_settings (self), "remember-me"));
+      /* A server typed into the login window becomes the default, unless
+       * this run was pointed somewhere with --server. */
+      if (!self->server_from_command_line)
+        {
+          g_autofree char *saved = g_settings_get_string (self->settings, "server");
+
+          if (g_strcmp0 (saved, server) != 0)
+            g_settings_set_string (self->settings, "server", server);
+        }
+    }
+  show_main (self);
 }
 
 static void
@@ -452,29 +373,13 @@ on_forced_logout (XgSession     *session,
                   const char    *message,
                   XgApplication *self)
 {
-  /* The session may be dropped below; it outlives this handler. */
-  G_GNUC_UNUSED g_autoptr(XgSession) hold = g_object_ref (session);
-  g_autofree char *server = g_strdup (xg_session_get_server (session));
-  g_autofree char *email = g_strdup (self->state_email);
   const char *text = forced_logout_text (reason);
   GtkWidget *dialog;
 
   g_message ("The server logged this session out (reason %u)", reason);
 
-  /* Another device has the account now, or nobody may use it, or the
-   * token was refused on a reconnect (expired): the saved token must not
-   * bring this device back in by itself. A lost heartbeat or a server
-   * shutdown keeps it for the next start. */
-  if (reason != XG_SESSION_ENDED_HEARTBEAT_LOST
-      && reason != XG_SESSION_ENDED_SERVER_SHUTDOWN)
-    {
-      if (self->state_remembered)
-        xg_application_forget_credentials (self, server, email);
-    }
-
-  drop_session (self);
-  xg_application_show_login (self);
-  close_main_window (self);
+  /* The session has no account any more: the login window is up. */
+  show_login (self);
   xg_login_window_show_error (XG_LOGIN_WINDOW (self->login_window), text);
 
   dialog = adw_message_dialog_new (self->login_window, _("You Were Logged Out"), text);
@@ -496,16 +401,13 @@ on_identity_changed (XgSession     *session,
 
   g_message ("The certificate of %s is not the pinned one", server);
 
-  /* No way to continue: a logged-in window goes back to the login screen. */
-  if (self->main_window != NULL)
-    {
-      drop_session (self);
-      xg_application_show_login (self);
-      close_main_window (self);
-    }
-  if (self->login_window != NULL)
-    xg_login_window_show_error (XG_LOGIN_WINDOW (self->login_window),
-                                _("The server’s identity has changed. Xinge will not connect to it."));
+  /* No way to continue: a logged-in window goes back to the login screen,
+   * and the session lets its account go. */
+  if (xg_session_get_account_id (session) != 0)
+    xg_session_logout_async (session, NULL, NULL, NULL);
+  show_login (self);
+  xg_login_window_show_error (XG_LOGIN_WINDOW (self->login_window),
+                              _("The server’s identity has changed. Xinge will not connect to it."));
   show_identity_changed (self, server, pinned, presented);
 }
 
@@ -518,132 +420,46 @@ on_server_error (XgSession     *session,
   g_debug ("Unsolicited server error %u: %s", code, message);
 }
 
-XgSession *
-xg_application_ensure_session (XgApplication  *self,
-                               const char     *server,
-                               GError        **error)
-{
-  g_return_val_if_fail (XG_IS_APPLICATION (self), NULL);
-  g_return_val_if_fail (server != NULL, NULL);
-
-  if (self->session != NULL
-      && g_strcmp0 (xg_session_get_server (self->session), server) == 0
-      && xg_session_get_state (self->session) != XG_SESSION_LOGGED_IN)
-    return self->session;
-
-  drop_session (self);
-
-  if (self->device_db == NULL)
-    {
-      g_autofree char *path = xg_paths_device_db (self->profile);
-
-      /* Opens on its own thread; a file that cannot be opened fails the
-       * connect with a message that names it. */
-      self->device_db = xg_device_db_new (path);
-    }
-
-  self->session = xg_session_new (server, self->device_db);
-  g_signal_connect (self->session, "forced-logout", G_CALLBACK (on_forced_logout), self);
-  g_signal_connect (self->session, "identity-changed", G_CALLBACK (on_identity_changed), self);
-  g_signal_connect (self->session, "server-error", G_CALLBACK (on_server_error), self);
-  return self->session;
-}
-
-/* --- Windows -------------------------------------------------------------- */
-
-GtkWindow *
-xg_application_get_login_window (XgApplication *self)
-{
-  g_return_val_if_fail (XG_IS_APPLICATION (self), NULL);
-  return self->login_window;
-}
-
-GtkWindow *
-xg_application_get_main_window (XgApplication *self)
-{
-  g_return_val_if_fail (XG_IS_APPLICATION (self), NULL);
-  return self->main_window;
-}
-
+/* Turning "remember me" off forgets what is saved. */
 static void
-set_window (GtkWindow **slot,
-            GtkWindow  *window)
+on_remember_me_changed (GSettings     *settings,
+                        const char    *key,
+                        XgApplication *self)
 {
-  if (*slot != NULL)
-    g_object_remove_weak_pointer (G_OBJECT (*slot), (gpointer *) slot);
-  *slot = window;
-  if (window != NULL)
-    g_object_add_weak_pointer (G_OBJECT (window), (gpointer *) slot);
+  if (!g_settings_get_boolean (settings, "remember-me"))
+    xg_saved_login_forget (self->saved_login);
 }
 
+/* At start: the saved login, if this profile kept one for this server. */
 static void
-xg_application_show_login (XgApplication *self)
+on_saved_login_found (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data)
 {
-  if (self->login_window == NULL)
+  g_autoptr(XgApplication) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(XgCredentials) credentials = xg_saved_login_lookup_finish (XG_SAVED_LOGIN (source), result, &error);
+
+  g_application_release (G_APPLICATION (self));
+  if (credentials == NULL)
     {
-      set_window (&self->login_window, GTK_WINDOW (xg_login_window_new (self)));
-      if (self->state_email != NULL && self->state_email[0] != '\0')
-        xg_login_window_set_email (XG_LOGIN_WINDOW (self->login_window), self->state_email);
+      show_login (self);
+      if (error != NULL)
+        {
+          g_autofree char *text = g_strdup_printf (_("The saved login could not be read from the keyring: %s"),
+                                                   error->message);
+          xg_login_window_show_error (XG_LOGIN_WINDOW (self->login_window), text);
+        }
+      return;
     }
-  gtk_window_present (self->login_window);
+
+  /* The main window shows what the account database kept while the
+   * session logs in by itself. */
+  self->resuming = TRUE;
+  xg_saved_login_resume (self->saved_login, self->session, credentials);
 }
 
-void
-xg_application_logged_in (XgApplication *self,
-                          gboolean       remember)
-{
-  XgSession *session;
-  const char *server;
-  const char *email;
-  const char *token;
-
-  g_return_if_fail (XG_IS_APPLICATION (self));
-  g_return_if_fail (self->session != NULL);
-  g_return_if_fail (xg_session_get_state (self->session) == XG_SESSION_LOGGED_IN);
-
-  session = self->session;
-  server = xg_session_get_server (session);
-  email = xg_session_get_email (session);
-  token = xg_session_get_resume_token (session);
-
-  /* A profile remembers one login: another account's token goes. */
-  if (self->state_remembered
-      && (!remember
-          || g_strcmp0 (self->state_server, server) != 0
-          || g_ascii_strcasecmp (self->state_email ? self->state_email : "", email ? email : "") != 0))
-    xg_application_forget_credentials (self, self->state_server, self->state_email);
-
-  if (remember && token != NULL)
-    {
-      XgCredentials credentials = {
-        .server = (char *) server,
-        .email = (char *) email,
-        .account_id = xg_session_get_account_id (session),
-        .token = (char *) token,
-      };
-      xg_keyring_store_async (&credentials, NULL, on_keyring_stored, NULL);
-    }
-
-  set_str (&self->state_server, server);
-  set_str (&self->state_email, email);
-  self->state_remembered = remember && token != NULL;
-  save_state (self);
-
-  /* A server typed into the login window becomes the default, unless this
-   * run was pointed somewhere with --server. */
-  if (!self->server_from_command_line)
-    {
-      g_autofree char *saved = g_settings_get_string (xg_application_get_settings (self), "server");
-      if (g_strcmp0 (saved, server) != 0)
-        g_settings_set_string (self->settings, "server", server);
-    }
-
-  if (self->main_window == NULL)
-    set_window (&self->main_window, GTK_WINDOW (xg_main_window_new (self, session)));
-  gtk_window_present (self->main_window);
-  if (self->login_window != NULL)
-    gtk_window_destroy (self->login_window);
-}
+/* --- Actions -------------------------------------------------------------- */
 
 static void
 on_logged_out (GObject      *source,
@@ -654,36 +470,29 @@ on_logged_out (GObject      *source,
   g_autoptr(GError) error = NULL;
 
   if (!xg_session_logout_finish (XG_SESSION (source), result, &error))
-    g_message ("Logging out on the server failed: %s", error->message);
-  xg_session_disconnect (XG_SESSION (source));
+    {
+      g_message ("Logging out on the server failed: %s", error->message);
+      xg_session_disconnect (XG_SESSION (source));
+    }
   g_application_release (G_APPLICATION (self));
 }
 
-void
-xg_application_logout (XgApplication *self)
+/* Logs out on the server and forgets the saved token; the login window
+ * comes back at once, the server's answer may take a while. */
+static void
+logout_activated (GSimpleAction *action,
+                  GVariant      *parameter,
+                  gpointer       user_data)
 {
-  g_autoptr(XgSession) session = NULL;
+  XgApplication *self = user_data;
 
-  g_return_if_fail (XG_IS_APPLICATION (self));
-
-  if (self->session == NULL)
+  if (xg_session_get_account_id (self->session) == 0)
     return;
-
-  session = g_object_ref (self->session);
-  if (self->state_remembered)
-    xg_application_forget_credentials (self, self->state_server, self->state_email);
-
-  /* The windows change at once; the server's answer may take a while. */
-  g_signal_handlers_disconnect_by_data (self->session, self);
-  g_clear_object (&self->session);
-  xg_application_show_login (self);
-  close_main_window (self);
-
+  xg_saved_login_forget (self->saved_login);
+  show_login (self);
   g_application_hold (G_APPLICATION (self));
-  xg_session_logout_async (session, NULL, on_logged_out, g_object_ref (self));
+  xg_session_logout_async (self->session, NULL, on_logged_out, g_object_ref (self));
 }
-
-/* --- Actions -------------------------------------------------------------- */
 
 static void
 about_activated (GSimpleAction *action,
@@ -745,6 +554,7 @@ quit_activated (GSimpleAction *action,
 static const GActionEntry app_actions[] = {
   { .name = "about", .activate = about_activated },
   { .name = "preferences", .activate = preferences_activated },
+  { .name = "logout", .activate = logout_activated },
   { .name = "quit", .activate = quit_activated },
 };
 
@@ -774,7 +584,7 @@ xg_application_handle_local_options (GApplication *app,
 
   if (g_variant_dict_lookup (options, "server", "&s", &server))
     {
-      if (!xg_application_server_is_valid (server))
+      if (!xg_server_address_is_valid (server))
         {
           g_printerr (_("“%s” is not a server address: use HOST:PORT, e.g. 127.0.0.1:7447"), server);
           g_printerr ("\n");
@@ -794,6 +604,9 @@ xg_application_startup (GApplication *app)
   static const char *quit_accels[] = { "<Control>q", NULL };
   static const char *preferences_accels[] = { "<Control>comma", NULL };
   static const char *profile_accels[] = { "<Control>p", NULL };
+  g_autofree char *app_dir = NULL;
+  g_autofree char *state = NULL;
+  g_autofree char *device = NULL;
 
   G_APPLICATION_CLASS (xg_application_parent_class)->startup (app);
 
@@ -802,31 +615,54 @@ xg_application_startup (GApplication *app)
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.preferences", preferences_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.profile", profile_accels);
 
+  app_dir = xg_paths_app_dir (self->profile);
+  state = g_build_filename (app_dir, "state.ini", NULL);
+  self->saved_login = xg_saved_login_new (state);
   g_signal_connect_object (xg_application_get_settings (self), "changed::remember-me",
                            G_CALLBACK (on_remember_me_changed), self, 0);
-  load_state (self);
+
+  /* Opens on its own thread; a file that cannot be opened fails the
+   * connect with a message that names it. */
+  device = xg_paths_device_db (self->profile);
+  self->device_db = xg_device_db_new (device);
+  self->session = xg_session_new (xg_application_get_server (self), self->device_db);
+  g_signal_connect_object (self->session, "notify::account-id",
+                           G_CALLBACK (on_account_changed), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->session, "forced-logout", G_CALLBACK (on_forced_logout), self, 0);
+  g_signal_connect_object (self->session, "identity-changed", G_CALLBACK (on_identity_changed), self, 0);
+  g_signal_connect_object (self->session, "server-error", G_CALLBACK (on_server_error), self, 0);
 }
 
 static void
 xg_application_activate (GApplication *app)
 {
   XgApplication *self = XG_APPLICATION (app);
-  gboolean first = self->login_window == NULL && self->main_window == NULL;
+  gboolean first = !self->activated;
 
+  self->activated = TRUE;
   if (self->main_window != NULL)
     {
       gtk_window_present (self->main_window);
       return;
     }
+  if (self->login_window != NULL)
+    {
+      gtk_window_present (self->login_window);
+      return;
+    }
 
-  xg_application_show_login (self);
-
-  /* At start, a profile that saved its login logs in without asking. */
+  /* At start, a profile that saved its login for this server resumes it. */
   if (first
-      && self->state_remembered
+      && xg_saved_login_get_remembered (self->saved_login)
       && g_settings_get_boolean (xg_application_get_settings (self), "remember-me")
-      && g_strcmp0 (self->state_server, xg_application_get_server (self)) == 0)
-    xg_login_window_resume (XG_LOGIN_WINDOW (self->login_window), self->state_email);
+      && g_strcmp0 (xg_saved_login_get_server (self->saved_login), xg_application_get_server (self)) == 0)
+    {
+      g_application_hold (app);
+      xg_saved_login_lookup_async (self->saved_login, xg_application_get_server (self), NULL,
+                                   on_saved_login_found, g_object_ref (self));
+      return;
+    }
+  show_login (self);
 }
 
 static void
@@ -835,7 +671,8 @@ xg_application_shutdown (GApplication *app)
   XgApplication *self = XG_APPLICATION (app);
 
   /* Quitting is not logging out: the saved token stays valid. */
-  drop_session (self);
+  if (self->session != NULL)
+    xg_session_disconnect (self->session);
   G_APPLICATION_CLASS (xg_application_parent_class)->shutdown (app);
   /* The window's size was written as it closed; dconf writes are
    * asynchronous and would be lost at exit otherwise. */
@@ -850,7 +687,8 @@ xg_application_finalize (GObject *object)
   set_window (&self->login_window, NULL);
   set_window (&self->main_window, NULL);
   set_alert_dialog (self, NULL);
-  drop_session (self);
+  g_clear_object (&self->session);
+  g_clear_object (&self->saved_login);
   if (self->device_db != NULL)
     xg_db_close (XG_DB (self->device_db));
   g_clear_object (&self->device_db);
@@ -858,8 +696,6 @@ xg_application_finalize (GObject *object)
   g_free (self->profile);
   g_free (self->server_override);
   g_free (self->settings_server);
-  g_free (self->state_server);
-  g_free (self->state_email);
 
   G_OBJECT_CLASS (xg_application_parent_class)->finalize (object);
 }

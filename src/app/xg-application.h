@@ -2,10 +2,10 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * The application owns the profile's device cache and the current
- * XgSession, and moves between the login window and the main window as
- * the session logs in, logs out or is forced out. Windows call the
- * session themselves and tell the application when a login succeeded.
+ * The application owns the profile's device database, its one XgSession
+ * and the saved login, and shows the login window or the main window as
+ * the session gains or loses its account. Windows call the session
+ * themselves and reach the application only through its actions.
  */
 #pragma once
 
@@ -32,29 +32,14 @@ gboolean       xg_application_set_profile        (XgApplication  *self,
 const char    *xg_application_get_profile        (XgApplication  *self);
 
 /* "host:port": --server for this run, else the GSettings key "server". */
-gboolean       xg_application_server_is_valid    (const char     *server);
 const char    *xg_application_get_server         (XgApplication  *self);
 void           xg_application_set_server         (XgApplication  *self,
                                                   const char     *server);
 GSettings     *xg_application_get_settings       (XgApplication  *self);
 
-/* The current session, or NULL. */
+/* The profile's session, from startup on (it has an account while the
+ * main window shows). */
 XgSession     *xg_application_get_session        (XgApplication  *self);
-/* A session for @server that is not logged in: the current one when it
- * fits, else a new one (the old one is closed). */
-XgSession     *xg_application_ensure_session     (XgApplication  *self,
-                                                  const char     *server,
-                                                  GError        **error);
-
-/* Called by the login window once the current session is logged in. */
-void           xg_application_logged_in          (XgApplication  *self,
-                                                  gboolean        remember);
-/* Called when a saved token was refused: forgets it. */
-void           xg_application_forget_credentials (XgApplication  *self,
-                                                  const char     *server,
-                                                  const char     *email);
-/* Logs out on the server, forgets the saved token, shows the login window. */
-void           xg_application_logout             (XgApplication  *self);
 
 /* The windows as they are now (NULL when not shown); for tests too. */
 GtkWindow     *xg_application_get_login_window   (XgApplication  *self);
@@ -62,7 +47,5 @@ GtkWindow     *xg_application_get_main_window    (XgApplication  *self);
 /* The identity-changed or forced-logout dialog on screen, or NULL. */
 GtkWindow     *xg_application_get_alert_dialog   (XgApplication  *self);
 
-/* Formats "AB:CD:…" fingerprints as four lines of eight pairs. */
-char          *xg_application_format_fingerprint (const char     *fingerprint);
 
 G_END_DECLS

@@ -1,10 +1,11 @@
-/* xg-login-window.c: log in, register, or resume a saved login
+/* xg-login-window.c: log in or register
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * One window, four pages in a GtkStack: "login" (the form), "register"
- * (email → code → account), "registered" (the new account number while it
- * logs in) and "resuming" (logging in with the keyring's token at start).
+ * One window, three pages in a GtkStack: "login" (the form), "register"
+ * (email → code → account) and "registered" (the new account number while
+ * it logs in). The window logs its session in and is done: the
+ * application follows the session and shows the main window.
  */
 #define G_LOG_DOMAIN "Xinge"
 
@@ -13,7 +14,6 @@
 #include <glib/gi18n.h>
 
 #include "xg-app-util.h"
-#include "xg-keyring.h"
 #include "xg-login-window.h"
 
 struct _XgLoginWindow
@@ -53,9 +53,9 @@ struct _XgLoginWindow
   GtkSpinner           *register_spinner;
   GtkLabel             *register_label;
   AdwStatusPage        *registered_page;
-  AdwStatusPage        *resuming_page;
-  GtkSpinner           *resuming_spinner;
 
+  XgSession            *session;
+  GSettings            *settings;
   GCancellable         *cancellable;    /* the login or registration in flight */
   gboolean              busy;
   gboolean              sending_code;
@@ -63,19 +63,18 @@ struct _XgLoginWindow
   char                 *code_email;     /* where the last code went */
   guint                 countdown_id;
   guint                 countdown_left;
-  char                 *resume_email;
   gboolean              disposed;
 };
 
 G_DEFINE_FINAL_TYPE (XgLoginWindow, xg_login_window, ADW_TYPE_APPLICATION_WINDOW)
 
-static XgApplication *
-get_app (XgLoginWindow *self)
-{
-  GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
+enum {
+  PROP_0,
+  PROP_SESSION,
+  N_PROPS
+};
 
-  return app != NULL ? XG_APPLICATION (app) : NULL;
-}
+static GParamSpec *properties[N_PROPS];
 
 /* An answer that came after its request was cancelled or the window closed. */
 static gboolean
@@ -106,29 +105,23 @@ current_server (XgLoginWindow *self)
   return xg_editable_dup_stripped (GTK_EDITABLE (self->server_row));
 }
 
-/* The session to talk to, or NULL with @error_label showing why. */
+/* The session, pointed at the server the form names; NULL with
+ * @error_label showing why when the address is not one. */
 static XgSession *
 get_session (XgLoginWindow *self,
              GtkLabel      *error_label)
 {
   g_autofree char *server = current_server (self);
-  g_autoptr(GError) error = NULL;
-  XgSession *session;
 
-  if (!xg_application_server_is_valid (server))
+  if (!xg_server_address_is_valid (server))
     {
       xg_set_inline_message (error_label,
                              _("The server address must look like HOST:PORT, for example 127.0.0.1:7447. Change it under “Advanced” on the login page."));
       adw_expander_row_set_expanded (self->advanced_row, TRUE);
       return NULL;
     }
-  session = xg_application_ensure_session (get_app (self), server, &error);
-  if (session == NULL)
-    {
-      g_autofree char *text = g_strdup_printf (_("Xinge could not open its local data: %s"), error->message);
-      xg_set_inline_message (error_label, text);
-    }
-  return session;
+  xg_session_set_server (self->session, server);
+  return self->session;
 }
 
 static gboolean
@@ -163,7 +156,6 @@ show_page (XgLoginWindow *self,
   gtk_widget_set_visible (GTK_WIDGET (self->back_button), registering);
   adw_window_title_set_subtitle (self->window_title,
                                  registering ? _("Create Account") : "");
-  gtk_spinner_set_spinning (self->resuming_spinner, g_str_equal (name, "resuming"));
 }
 
 static void
@@ -240,12 +232,11 @@ on_login_done (GObject      *source,
       return;
     }
 
+  /* Logged in: the application shows the main window in its place. */
   if (self->disposed)
     return;
   g_clear_object (&self->cancellable);
   set_login_busy (self, FALSE);
-  if (get_app (self) != NULL)
-    xg_application_logged_in (get_app (self), gtk_switch_get_active (self->remember_switch));
 }
 
 static void
@@ -294,108 +285,6 @@ on_login_input_changed (XgLoginWindow *self)
   /* An error about what was typed goes once the typing changes it. */
   if (!self->busy)
     xg_set_inline_message (self->error_label, NULL);
-}
-
-/* --- Resuming with the saved token ------------------------------------------ */
-
-static void
-on_resumed (GObject      *source,
-            GAsyncResult *result,
-            gpointer      user_data)
-{
-  g_autoptr(XgLoginWindow) self = user_data;
-  g_autoptr(GError) error = NULL;
-  guint retry_after = 0;
-
-  if (!xg_session_login_finish (XG_SESSION (source), result, &retry_after, &error))
-    {
-      g_autofree char *text = NULL;
-      g_autofree char *server = NULL;
-
-      if (abandoned (self, error))
-        return;
-      server = g_strdup (xg_session_get_server (XG_SESSION (source)));
-      if (g_error_matches (error, XG_SESSION_ERROR, XG_SESSION_ERROR_TOKEN_INVALID)
-          && get_app (self) != NULL)
-        xg_application_forget_credentials (get_app (self), server, self->resume_email);
-      text = xg_session_error_text (error, retry_after, server);
-      xg_login_window_show_error (self, text);
-      gtk_widget_grab_focus (GTK_WIDGET (self->password_row));
-      return;
-    }
-
-  if (self->disposed)
-    return;
-  g_clear_object (&self->cancellable);
-  if (get_app (self) != NULL)
-    xg_application_logged_in (get_app (self), TRUE);
-}
-
-static void
-on_credentials_found (GObject      *source,
-                      GAsyncResult *result,
-                      gpointer      user_data)
-{
-  g_autoptr(XgLoginWindow) self = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(XgCredentials) credentials = xg_keyring_lookup_finish (result, &error);
-  XgSession *session;
-
-  if (abandoned (self, error))
-    return;
-
-  if (credentials == NULL)
-    {
-      g_autofree char *text = NULL;
-
-      if (error != NULL)
-        text = g_strdup_printf (_("The saved login could not be read from the keyring: %s"), error->message);
-      xg_login_window_show_error (self, text);
-      return;
-    }
-
-  /* The keyring is shared by all profiles: only resume this profile's own. */
-  if (self->resume_email != NULL
-      && g_ascii_strcasecmp (credentials->email, self->resume_email) != 0)
-    {
-      xg_login_window_show_error (self, NULL);
-      return;
-    }
-
-  gtk_editable_set_text (GTK_EDITABLE (self->email_row), credentials->email);
-  gtk_editable_set_text (GTK_EDITABLE (self->server_row), credentials->server);
-  session = get_session (self, self->error_label);
-  if (session == NULL)
-    {
-      show_page (self, "login");
-      return;
-    }
-  xg_session_login_with_token_async (session, credentials->email, credentials->account_id,
-                                     credentials->token, self->cancellable,
-                                     on_resumed, g_object_ref (self));
-}
-
-void
-xg_login_window_resume (XgLoginWindow *self,
-                        const char    *email)
-{
-  g_autofree char *server = NULL;
-
-  g_return_if_fail (XG_IS_LOGIN_WINDOW (self));
-
-  g_free (self->resume_email);
-  self->resume_email = g_strdup (email);
-  server = current_server (self);
-  adw_status_page_set_description (self->resuming_page, email);
-  show_page (self, "resuming");
-  xg_keyring_lookup_async (server, new_cancellable (self), on_credentials_found, g_object_ref (self));
-}
-
-static void
-on_resume_cancel_clicked (XgLoginWindow *self)
-{
-  xg_login_window_show_error (self, NULL);
-  gtk_widget_grab_focus (GTK_WIDGET (self->password_row));
 }
 
 /* --- Registration ----------------------------------------------------------- */
@@ -656,8 +545,6 @@ on_login_after_register (GObject      *source,
   if (self->disposed)
     return;
   g_clear_object (&self->cancellable);
-  if (get_app (self) != NULL)
-    xg_application_logged_in (get_app (self), gtk_switch_get_active (self->remember_switch));
 }
 
 static void
@@ -837,6 +724,8 @@ xg_login_window_dispose (GObject *object)
   cancel_pending (self);
   g_clear_handle_id (&self->countdown_id, g_source_remove);
   gtk_widget_dispose_template (GTK_WIDGET (self), XG_TYPE_LOGIN_WINDOW);
+  g_clear_object (&self->session);
+  g_clear_object (&self->settings);
 
   G_OBJECT_CLASS (xg_login_window_parent_class)->dispose (object);
 }
@@ -847,9 +736,50 @@ xg_login_window_finalize (GObject *object)
   XgLoginWindow *self = XG_LOGIN_WINDOW (object);
 
   g_free (self->code_email);
-  g_free (self->resume_email);
 
   G_OBJECT_CLASS (xg_login_window_parent_class)->finalize (object);
+}
+
+static void
+xg_login_window_get_property (GObject    *object,
+                              guint       prop_id,
+                              GValue     *value,
+                              GParamSpec *pspec)
+{
+  XgLoginWindow *self = XG_LOGIN_WINDOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_SESSION: g_value_set_object (value, self->session); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+xg_login_window_set_property (GObject      *object,
+                              guint         prop_id,
+                              const GValue *value,
+                              GParamSpec   *pspec)
+{
+  XgLoginWindow *self = XG_LOGIN_WINDOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_SESSION: self->session = g_value_dup_object (value); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+xg_login_window_constructed (GObject *object)
+{
+  XgLoginWindow *self = XG_LOGIN_WINDOW (object);
+
+  G_OBJECT_CLASS (xg_login_window_parent_class)->constructed (object);
+
+  g_assert (self->session != NULL);
+  gtk_editable_set_text (GTK_EDITABLE (self->server_row), xg_session_get_server (self->session));
+  g_settings_bind (self->settings, "remember-me", self->remember_switch, "active", G_SETTINGS_BIND_DEFAULT);
 }
 
 static void
@@ -858,8 +788,21 @@ xg_login_window_class_init (XgLoginWindowClass *klass)
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
+  object_class->constructed = xg_login_window_constructed;
   object_class->dispose = xg_login_window_dispose;
   object_class->finalize = xg_login_window_finalize;
+  object_class->get_property = xg_login_window_get_property;
+  object_class->set_property = xg_login_window_set_property;
+
+  /**
+   * XgLoginWindow:session:
+   *
+   * The session the window logs in; it has no account yet.
+   */
+  properties[PROP_SESSION] =
+    g_param_spec_object ("session", NULL, NULL, XG_TYPE_SESSION,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/xinge/Xinge/xg-login-window.ui");
   gtk_widget_class_bind_template_child (widget_class, XgLoginWindow, window_title);
@@ -894,8 +837,6 @@ xg_login_window_class_init (XgLoginWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, XgLoginWindow, register_spinner);
   gtk_widget_class_bind_template_child (widget_class, XgLoginWindow, register_label);
   gtk_widget_class_bind_template_child (widget_class, XgLoginWindow, registered_page);
-  gtk_widget_class_bind_template_child (widget_class, XgLoginWindow, resuming_page);
-  gtk_widget_class_bind_template_child (widget_class, XgLoginWindow, resuming_spinner);
   gtk_widget_class_bind_template_callback (widget_class, on_back_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_email_activated);
   gtk_widget_class_bind_template_callback (widget_class, on_login_clicked);
@@ -904,7 +845,6 @@ xg_login_window_class_init (XgLoginWindowClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, on_send_code_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_register_input_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_register_clicked);
-  gtk_widget_class_bind_template_callback (widget_class, on_resume_cancel_clicked);
 }
 
 static void
@@ -923,22 +863,23 @@ xg_login_window_init (XgLoginWindow *self)
 
   gtk_window_set_default_widget (GTK_WINDOW (self), GTK_WIDGET (self->login_button));
   update_send_code_button (self);
+  self->settings = g_settings_new (APP_ID);
 }
 
+/**
+ * xg_login_window_new:
+ * @application: the application the window belongs to
+ * @session: the session to log in (it has no account)
+ */
 XgLoginWindow *
-xg_login_window_new (XgApplication *application)
+xg_login_window_new (XgApplication *application,
+                     XgSession     *session)
 {
-  XgLoginWindow *self;
-
   g_return_val_if_fail (XG_IS_APPLICATION (application), NULL);
+  g_return_val_if_fail (XG_IS_SESSION (session), NULL);
 
-  /* "application" is not a construct property: it is set after
-   * constructed (), so the window takes its settings from it here. */
-  self = g_object_new (XG_TYPE_LOGIN_WINDOW,
+  return g_object_new (XG_TYPE_LOGIN_WINDOW,
                        "application", application,
+                       "session", session,
                        NULL);
-  gtk_editable_set_text (GTK_EDITABLE (self->server_row), xg_application_get_server (application));
-  g_settings_bind (xg_application_get_settings (application), "remember-me",
-                   self->remember_switch, "active", G_SETTINGS_BIND_DEFAULT);
-  return self;
 }

@@ -1,4 +1,4 @@
-/* xg-login-window.h: log in, register, or resume a saved login
+/* xg-login-window.h: log in or register
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -13,15 +13,12 @@ G_BEGIN_DECLS
 #define XG_TYPE_LOGIN_WINDOW (xg_login_window_get_type ())
 G_DECLARE_FINAL_TYPE (XgLoginWindow, xg_login_window, XG, LOGIN_WINDOW, AdwApplicationWindow)
 
-XgLoginWindow *xg_login_window_new        (XgApplication *application);
+XgLoginWindow *xg_login_window_new        (XgApplication *application,
+                                           XgSession     *session);
 void           xg_login_window_set_email  (XgLoginWindow *self,
                                            const char    *email);
 /* Shows the login form with @message under it (NULL hides it). */
 void           xg_login_window_show_error (XgLoginWindow *self,
                                            const char    *message);
-/* Looks up the keyring for this profile's saved login for @email and logs
- * in with its token, showing "Logging in…"; falls back to the form. */
-void           xg_login_window_resume     (XgLoginWindow *self,
-                                           const char    *email);
 
 G_END_DECLS

@@ -133,17 +133,6 @@ profile_activated (GtkWidget  *widget,
 }
 
 static void
-logout_activated (GtkWidget  *widget,
-                  const char *action_name,
-                  GVariant   *parameter)
-{
-  GtkApplication *app = gtk_window_get_application (GTK_WINDOW (widget));
-
-  if (app != NULL)
-    xg_application_logout (XG_APPLICATION (app));
-}
-
-static void
 on_back_clicked (XgMainWindow *self)
 {
   adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_BACK);
@@ -293,7 +282,6 @@ xg_main_window_class_init (XgMainWindowClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, on_back_clicked);
 
   gtk_widget_class_install_action (widget_class, "win.profile", NULL, profile_activated);
-  gtk_widget_class_install_action (widget_class, "win.logout", NULL, logout_activated);
 }
 
 static void
@@ -312,6 +300,7 @@ xg_main_window_init (XgMainWindow *self)
                                   G_CALLBACK (update_avatar), self);
   g_signal_group_connect_swapped (self->profile_signals, "notify::nickname",
                                   G_CALLBACK (update_account_label), self);
+  self->settings = g_settings_new (APP_ID);
 }
 
 XgMainWindow *
@@ -327,8 +316,6 @@ xg_main_window_new (XgApplication *application,
                        "application", application,
                        "session", session,
                        NULL);
-  /* After construction: "application" is not a construct property. */
-  self->settings = g_object_ref (xg_application_get_settings (application));
   restore_window_state (self);
   return self;
 }

@@ -59,7 +59,7 @@ on_server_apply (XgPreferencesWindow *self)
 {
   g_autofree char *server = xg_editable_dup_stripped (GTK_EDITABLE (self->server_row));
 
-  if (!xg_application_server_is_valid (server))
+  if (!xg_server_address_is_valid (server))
     {
       g_autofree char *text = g_strdup_printf (_("“%s” is not a server address. Use HOST:PORT, for example 127.0.0.1:7447."),
                                                server);

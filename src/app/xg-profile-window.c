@@ -324,7 +324,7 @@ static void
 update_fingerprint (XgProfileWindow *self)
 {
   const char *fingerprint = xg_session_get_fingerprint (self->session);
-  g_autofree char *text = xg_application_format_fingerprint (fingerprint);
+  g_autofree char *text = xg_format_fingerprint (fingerprint);
 
   gtk_label_set_text (self->fingerprint_label, text);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->fingerprint_label),

@@ -861,9 +861,9 @@ adopt_login (XgSession          *self,
   xg_proto_login_ok_get (frame->body, &account_id, &token, NULL);
   data = g_bytes_get_data (token, &len);
 
-  take_account (self, account_id, NULL);
-  set_sync_done (self, FALSE);
-  xg_friend_requests_begin_sync (self->requests);
+  /* Whoever hears of the new account, state or managers finds all of
+   * them set, the token too. */
+  g_object_freeze_notify (G_OBJECT (self));
   if (self->token == NULL || !g_bytes_equal (self->token, token))
     {
       g_clear_pointer (&self->token, g_bytes_unref);
@@ -871,8 +871,12 @@ adopt_login (XgSession          *self,
       self->token = g_bytes_ref (token);
       self->token_base64 = g_base64_encode (data, len);
     }
+  take_account (self, account_id, NULL);
+  set_sync_done (self, FALSE);
+  xg_friend_requests_begin_sync (self->requests);
   set_keep_session (self, TRUE);
   set_logged_in (self, TRUE);
+  g_object_thaw_notify (G_OBJECT (self));
 
   /* What waited for the login goes out now, in order. */
   while ((task = g_queue_pop_head (&self->waiting)) != NULL)
@@ -1226,6 +1230,21 @@ xg_session_logout_async (XgSession           *self,
   g_return_if_fail (XG_IS_SESSION (self));
 
   task = call_task_new (self, cancellable, xg_session_logout_async, callback, user_data);
+  if (!self->logged_in && self->account_id != 0)
+    {
+      g_autoptr(GError) error = g_error_new_literal (XG_SESSION_ERROR, XG_SESSION_ERROR_NOT_LOGGED_IN,
+                                                     "Logged out");
+
+      /* Offline: the login ends here and now. Its token stays valid on the
+       * server until it expires, but nothing on this device keeps it. */
+      g_debug ("Logging out without the server: its token is left to expire");
+      forget_login (self);
+      xg_link_close (self->link);
+      fail_waiting (self, error);
+      g_task_return_boolean (task, TRUE);
+      g_object_unref (task);
+      return;
+    }
   xg_session_request_async (self, XG_PACKET_LOGOUT, xg_proto_logout_new (), TRUE,
                             on_logout_answer, task);
 }
@@ -1537,18 +1556,55 @@ forward_notify (XgLink     *link,
 }
 
 static void
-xg_session_constructed (GObject *object)
+make_link (XgSession *self)
 {
-  XgSession *self = XG_SESSION (object);
-
-  G_OBJECT_CLASS (xg_session_parent_class)->constructed (object);
-
   self->link = xg_link_new (self->server, self->device_db);
   g_signal_connect_object (self->link, "notify", G_CALLBACK (forward_notify), self, 0);
   g_signal_connect_object (self->link, "ready", G_CALLBACK (on_link_ready), self, 0);
   g_signal_connect_object (self->link, "lost", G_CALLBACK (on_link_lost), self, 0);
   g_signal_connect_object (self->link, "push", G_CALLBACK (on_link_push), self, 0);
   g_signal_connect_object (self->link, "identity-changed", G_CALLBACK (on_link_identity_changed), self, 0);
+}
+
+/**
+ * xg_session_set_server:
+ * @server: "host:port"
+ *
+ * Points a session that has no account at another server (a login form
+ * whose server field changed); what is in flight on the old one fails.
+ */
+void
+xg_session_set_server (XgSession  *self,
+                       const char *server)
+{
+  g_return_if_fail (XG_IS_SESSION (self));
+  g_return_if_fail (server != NULL);
+  g_return_if_fail (self->account_id == 0 && !self->login_pending);
+
+  if (g_strcmp0 (self->server, server) == 0)
+    return;
+  g_free (self->server);
+  self->server = g_strdup (server);
+  if (self->link != NULL)
+    {
+      xg_session_disconnect (self);
+      g_signal_handlers_disconnect_by_data (self->link, self);
+      g_clear_object (&self->link);
+      make_link (self);
+      update_state (self);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FINGERPRINT]);
+    }
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SERVER]);
+}
+
+static void
+xg_session_constructed (GObject *object)
+{
+  XgSession *self = XG_SESSION (object);
+
+  G_OBJECT_CLASS (xg_session_parent_class)->constructed (object);
+
+  make_link (self);
 }
 
 static void
@@ -1617,7 +1673,12 @@ xg_session_set_property (GObject      *object,
 
   switch (prop_id)
     {
-    case PROP_SERVER: self->server = g_value_dup_string (value); break;
+    case PROP_SERVER:
+      if (self->link == NULL)
+        self->server = g_value_dup_string (value);   /* construction */
+      else
+        xg_session_set_server (self, g_value_get_string (value));
+      break;
     case PROP_DEVICE_DB: self->device_db = g_value_dup_object (value); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -1636,7 +1697,7 @@ xg_session_class_init (XgSessionClass *klass)
 
   properties[PROP_SERVER] =
     g_param_spec_string ("server", NULL, NULL, NULL,
-                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   properties[PROP_DEVICE_DB] =
     g_param_spec_object ("device-db", NULL, NULL, XG_TYPE_DEVICE_DB,
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);

@@ -102,7 +102,8 @@ typedef enum {
 #define XG_TYPE_SESSION (xg_session_get_type ())
 G_DECLARE_FINAL_TYPE (XgSession, xg_session, XG, SESSION, GObject)
 
-/* Properties: server (string, "host:port", construct-only), device-db
+/* Properties: server (string, "host:port"; changes only without an account,
+ * see xg_session_set_server()), device-db
  * (XgDeviceDb, construct-only), state (XgSessionState), account-id (guint64,
  * 0 when logged out), profile (XgProfile or NULL), reconnecting (gboolean:
  * the link dropped and the session is trying to get it back),
@@ -126,6 +127,8 @@ G_DECLARE_FINAL_TYPE (XgSession, xg_session, XG, SESSION, GObject)
 XgSession     *xg_session_new                    (const char           *server,
                                                   XgDeviceDb           *device_db);
 const char    *xg_session_get_server             (XgSession            *self);
+void           xg_session_set_server             (XgSession            *self,
+                                                  const char           *server);
 XgSessionState xg_session_get_state              (XgSession            *self);
 guint64        xg_session_get_account_id         (XgSession            *self);
 XgProfile     *xg_session_get_profile            (XgSession            *self);
@@ -187,7 +190,9 @@ gboolean       xg_session_login_finish           (XgSession            *self,
                                                   guint                *retry_after,
                                                   GError              **error);
 
-/* Ends the session on the server (its token is revoked) and closes. */
+/* Ends the session on the server (its token is revoked) and closes. A
+ * session that is offline just forgets its login (the token is left to
+ * expire on the server), at once. */
 void           xg_session_logout_async           (XgSession            *self,
                                                   GCancellable         *cancellable,
                                                   GAsyncReadyCallback   callback,

@@ -116,7 +116,7 @@ test_login_success (Fixture       *fixture,
 
   /* Log out: back to the login window; the window's size is kept. */
   gtk_window_set_default_size (GTK_WINDOW (main_window), 950, 650);
-  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (main_window), "win.logout", NULL));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (main_window), "app.logout", NULL));
   XG_APP_TEST_WAIT_FOR (xg_application_get_main_window (fixture->app) == NULL
                         && xg_application_get_login_window (fixture->app) != NULL);
   g_assert_cmpint (g_settings_get_int (settings, "window-width"), ==, 950);
@@ -764,15 +764,18 @@ remember_me_second_start (void)
     }
 
   app = start_remember_app ();
-  /* Straight to "Logging in…", then the main window. */
-  g_assert_cmpstr (gtk_stack_get_visible_child_name (LOGIN_CHILD (app, "stack")), ==, "resuming");
+  /* No form: straight to the main window, which shows what the device
+   * kept while the session logs in by itself. */
+  g_assert_null (xg_application_get_login_window (app));
   XG_APP_TEST_WAIT_FOR (main_window_shown (app));
   session = xg_main_window_get_session (XG_MAIN_WINDOW (xg_application_get_main_window (app)));
+  XG_APP_TEST_WAIT_FOR (xg_session_get_synced (session));
+  g_assert_cmpint (xg_session_get_state (session), ==, XG_SESSION_LOGGED_IN);
   g_assert_cmpuint (xg_session_get_account_id (session), ==,
                     g_ascii_strtoull (g_getenv ("XG_TEST_ACCOUNT_ID"), NULL, 10));
   g_assert_cmpstr (xg_session_get_email (session), ==, g_getenv ("XG_TEST_EMAIL"));
 
-  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (xg_application_get_main_window (app)), "win.logout", NULL));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (xg_application_get_main_window (app)), "app.logout", NULL));
   XG_APP_TEST_WAIT_FOR (xg_application_get_login_window (app) != NULL);
   XG_APP_TEST_WAIT_FOR (keyring_state (g_getenv ("XG_TEST_SERVER_ADDRESS"), g_getenv ("XG_TEST_EMAIL")) == 0
                         || (xg_app_test_settle (100), FALSE));

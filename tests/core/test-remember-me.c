@@ -6,9 +6,12 @@
  */
 #include "config.h"
 
+#include <signal.h>
+
 #include <glib/gstdio.h>
 
 #include "xg-keyring.h"
+#include "xg-saved-login.h"
 #include "xg-session.h"
 #include "xg-test-harness.h"
 
@@ -203,11 +206,183 @@ test_remember_me (void)
   g_rmdir (dir);
 }
 
+/* --- XgSavedLogin: the policy, against the same keyring ------------------------- */
+
+static void
+found_saved (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Outcome *o = user_data;
+  o->credentials = xg_saved_login_lookup_finish (XG_SAVED_LOGIN (source), result, &o->error);
+  o->done = TRUE;
+}
+
+static XgCredentials *
+lookup_saved (XgSavedLogin *saved,
+              const char   *server)
+{
+  Outcome o = { 0 };
+
+  xg_saved_login_lookup_async (saved, server, NULL, found_saved, &o);
+  wait_for (&o.done);
+  g_assert_no_error (o.error);
+  return o.credentials;
+}
+
+/* Spins until the keyring has (or has not) the item: its writes are async. */
+static void
+wait_for_keyring (const char *server,
+                  gboolean    present)
+{
+  gint64 deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+
+  for (;;)
+    {
+      g_autofree char *found = secret_tool_lookup (server);
+
+      if ((found != NULL) == present)
+        return;
+      if (g_get_monotonic_time () > deadline)
+        g_error ("The keyring item for %s did not %s", server, present ? "appear" : "go");
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (20 * 1000);
+    }
+}
+
+static void
+on_forced_out (XgSession *session, guint reason, const char *message, gpointer user_data)
+{
+  *(guint *) user_data = reason;
+}
+
+static XgSession *
+password_login (XgTestServer *server,
+                XgDeviceDb   *device)
+{
+  XgSession *session = xg_session_new (server->address, device);
+  Outcome o = { 0 };
+
+  xg_session_login_async (session, EMAIL, PASSWORD, NULL, login_done, &o);
+  wait_for (&o.done);
+  g_assert_no_error (o.error);
+  return session;
+}
+
+static void
+test_saved_login_policy (void)
+{
+  g_autoptr(XgTestServer) server = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = NULL;
+  g_autofree char *db = NULL;
+  g_autofree char *state_a = NULL;
+  g_autofree char *state_b = NULL;
+  g_autoptr(XgDeviceDb) device = NULL;
+  g_autoptr(XgSession) resumed = NULL;
+  guint reason = G_MAXUINT;
+  guint64 id;
+
+  if (g_getenv ("XG_TEST_PRIVATE_KEYRING") == NULL)
+    {
+      g_test_skip ("Runs only inside run-with-keyring.sh, never against a real keyring");
+      return;
+    }
+
+  server = xg_test_server_start (NULL);
+  id = xg_test_register (server, EMAIL, "Rosa", PASSWORD);
+  dir = g_dir_make_tmp ("xinge-saved-XXXXXX", &error);
+  g_assert_no_error (error);
+  db = g_build_filename (dir, "device.db", NULL);
+  device = xg_device_db_new (db);
+  state_a = g_build_filename (dir, "a", "state.ini", NULL);
+  state_b = g_build_filename (dir, "b", "state.ini", NULL);
+
+  /* Profile A logs in with "remember me": the token goes to the keyring. */
+  {
+    g_autoptr(XgSavedLogin) saved = xg_saved_login_new (state_a);
+    g_autoptr(XgSession) session = password_login (server, device);
+
+    g_assert_false (xg_saved_login_get_remembered (saved));
+    xg_saved_login_remember (saved, session, TRUE);
+    g_assert_true (xg_saved_login_get_remembered (saved));
+    wait_for_keyring (server->address, TRUE);
+  }
+
+  /* Profile B shares the keyring, but remembered nothing itself. */
+  {
+    g_autoptr(XgSavedLogin) saved = xg_saved_login_new (state_b);
+
+    g_assert_null (lookup_saved (saved, server->address));
+  }
+
+  /* A's next start reads its state file and resumes without a password. */
+  {
+    g_autoptr(XgSavedLogin) saved = NULL;
+    g_autoptr(XgCredentials) credentials = NULL;
+
+    /* The state file is written asynchronously. */
+    while (!g_file_test (state_a, G_FILE_TEST_EXISTS))
+      g_main_context_iteration (NULL, TRUE);
+    saved = xg_saved_login_new (state_a);
+    g_assert_true (xg_saved_login_get_remembered (saved));
+    g_assert_cmpstr (xg_saved_login_get_email (saved), ==, EMAIL);
+    credentials = lookup_saved (saved, server->address);
+    g_assert_nonnull (credentials);
+    g_assert_cmpuint (credentials->account_id, ==, id);
+    /* Another server's saved login is not this one's. */
+    g_assert_null (lookup_saved (saved, "127.0.0.1:1"));
+
+    resumed = xg_session_new (server->address, device);
+    xg_saved_login_resume (saved, resumed, credentials);
+    g_assert_cmpuint (xg_session_get_account_id (resumed), ==, id);
+    while (!xg_session_get_synced (resumed))
+      g_main_context_iteration (NULL, TRUE);
+    g_signal_connect (resumed, "forced-logout", G_CALLBACK (on_forced_out), &reason);
+
+    /* The server shutting down keeps the saved login... */
+    xg_test_server_kill (server, SIGTERM);
+    while (reason == G_MAXUINT)
+      g_main_context_iteration (NULL, TRUE);
+    g_assert_cmpuint (reason, ==, XG_SESSION_ENDED_SERVER_SHUTDOWN);
+    g_assert_true (xg_saved_login_get_remembered (saved));
+    wait_for_keyring (server->address, TRUE);
+
+    /* ...being logged in elsewhere forgets it. */
+    xg_test_server_restart (server);
+    reason = G_MAXUINT;
+    xg_saved_login_resume (saved, resumed, credentials);
+    while (!xg_session_get_synced (resumed))
+      g_main_context_iteration (NULL, TRUE);
+    {
+      g_autoptr(XgSession) elsewhere = password_login (server, device);
+
+      while (reason == G_MAXUINT)
+        g_main_context_iteration (NULL, TRUE);
+      g_assert_cmpuint (reason, ==, XG_SESSION_ENDED_ELSEWHERE);
+      g_assert_false (xg_saved_login_get_remembered (saved));
+      wait_for_keyring (server->address, FALSE);
+
+      /* Logging in without "remember me" keeps nothing. */
+      xg_saved_login_remember (saved, elsewhere, FALSE);
+      g_assert_false (xg_saved_login_get_remembered (saved));
+      g_assert_null (lookup_saved (saved, server->address));
+    }
+  }
+
+  g_clear_object (&resumed);
+  xg_db_close (XG_DB (device));
+  g_clear_object (&device);
+  {
+    g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", dir);
+    g_assert_true (g_spawn_command_line_sync (cmd, NULL, NULL, NULL, NULL));
+  }
+}
+
 int
 main (int   argc,
       char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/core/remember-me", test_remember_me);
+  g_test_add_func ("/core/saved-login/policy", test_saved_login_policy);
   return g_test_run ();
 }
