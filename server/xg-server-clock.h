@@ -10,12 +10,12 @@ G_BEGIN_DECLS
 
 typedef struct _XgServerClock XgServerClock;
 
-XgServerClock *xg_server_clock_new          (void);
-void           xg_server_clock_free         (XgServerClock *self);
+XgServerClock *xg_server_clock_new           (void);
+void           xg_server_clock_free          (XgServerClock *self);
 gboolean       xg_server_clock_is_adjustable (XgServerClock *self);
-gboolean       xg_server_clock_reload       (XgServerClock *self);
-gint64         xg_server_clock_seconds      (XgServerClock *self);
-gint64         xg_server_clock_microseconds (XgServerClock *self);
+gboolean       xg_server_clock_reload        (XgServerClock *self);
+gint64         xg_server_clock_seconds       (XgServerClock *self);
+gint64         xg_server_clock_microseconds  (XgServerClock *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (XgServerClock, xg_server_clock_free)
 

@@ -19,16 +19,16 @@ typedef struct {
   guint32             request_id;
 } XgServerRequest;
 
-void      xg_server_request_init        (XgServerRequest    *req,
-                                         XgServerConnection *conn,
-                                         const XgProtoFrame *frame);
-void      xg_server_request_clear       (XgServerRequest    *req);
-XgServer *xg_server_request_get_server  (const XgServerRequest *req);
-void      xg_server_request_reply       (const XgServerRequest *req,
-                                         guint16             type,
-                                         GVariant           *body);
-void      xg_server_request_reply_error (const XgServerRequest *req,
-                                         XgProtoErrorCode    code,
-                                         const char         *message);
+void      xg_server_request_init        (XgServerRequest        *req,
+                                         XgServerConnection     *conn,
+                                         const XgProtoFrame     *frame);
+void      xg_server_request_clear       (XgServerRequest        *req);
+XgServer *xg_server_request_get_server  (const XgServerRequest  *req);
+void      xg_server_request_reply       (const XgServerRequest  *req,
+                                         guint16                 type,
+                                         GVariant               *body);
+void      xg_server_request_reply_error (const XgServerRequest  *req,
+                                         XgProtoErrorCode        code,
+                                         const char             *message);
 
 G_END_DECLS

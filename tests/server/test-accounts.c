@@ -859,6 +859,50 @@ test_plain_only_on_loopback (void)
   }
 }
 
+/* A bad setting stops the server at start, with the key named. */
+static void
+test_config_invalid (void)
+{
+  const struct { const char *text, *named; } cases[] = {
+    { "[server]\nsend-queue-pause=2097152\nsend-queue-max=1048576\n", "send-queue-pause" },
+    { "[server]\nsend-queue-max=100\n", "[server] send-queue-max" },
+    { "[server]\nsend-queue-pause=lots\n", "[server] send-queue-pause" },
+    { "[friends]\nlookups-per-hour=0\n", "[friends] lookups-per-hour" },
+    { "[friends]\nmax-pending-requests=-1\n", "[friends] max-pending-requests" },
+    { "[friends]\nmax-friends=20001\n", "[friends] max-friends" },
+    { "[friends]\nrequest-timeout=a week\n", "[friends] request-timeout" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *dir = g_dir_make_tmp ("xinge-test-XXXXXX", &error);
+      g_autofree char *conf = NULL;
+      g_autofree char *err_text = NULL;
+      g_autoptr(GSubprocess) process = NULL;
+
+      g_assert_no_error (error);
+      conf = g_build_filename (dir, "bad.conf", NULL);
+      g_file_set_contents (conf, cases[i].text, -1, &error);
+      g_assert_no_error (error);
+      process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error,
+                                  g_getenv ("XG_SERVER_BINARY"), "--data-dir", dir, "--config", conf,
+                                  "--listen", "127.0.0.1:0", NULL);
+      g_assert_no_error (error);
+      g_subprocess_communicate_utf8 (process, NULL, NULL, NULL, &err_text, &error);
+      g_assert_no_error (error);
+      g_assert_true (g_subprocess_get_if_exited (process));
+      g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 2);
+      if (strstr (err_text, cases[i].named) == NULL)
+        g_error ("%s: the error does not name %s: %s", cases[i].text, cases[i].named, err_text);
+
+      {
+        g_autoptr(XgTestServer) leftovers = g_new0 (XgTestServer, 1);
+        leftovers->data_dir = g_steal_pointer (&dir);
+      }
+    }
+}
+
 /* --- Shutdown and crashes ------------------------------------------------ */
 
 static void
@@ -986,6 +1030,7 @@ main (int   argc,
   g_test_add_func ("/server/protocol-errors", test_protocol_errors);
   g_test_add_func ("/server/tls/pinned", test_pinned_certificate);
   g_test_add_func ("/server/tls/plain-only-on-loopback", test_plain_only_on_loopback);
+  g_test_add_func ("/server/config/invalid", test_config_invalid);
   g_test_add_func ("/server/sigterm", test_sigterm);
   g_test_add_func ("/server/sigkill", test_sigkill_loses_nothing);
 

@@ -266,15 +266,16 @@ assert_accepted (XgProtoFrame *frame,
   g_assert_false (g_variant_lookup (fields, "email", "&s", NULL));
 }
 
+/* The next push to @p is PRESENCE (@who, @online). */
 static void
-assert_presence (XgProtoFrame *frame,
-                 Person       *who,
-                 gboolean      online)
+take_presence (Person   *p,
+               Person   *who,
+               gboolean  online)
 {
+  g_autoptr(XgProtoFrame) frame = push (p, XG_PACKET_PRESENCE);
   guint64 id;
   gboolean is_online;
 
-  g_assert_cmpuint (frame->type, ==, XG_PACKET_PRESENCE);
   xg_proto_presence_get (frame->body, &id, &is_online);
   g_assert_cmpuint (id, ==, who->id);
   g_assert_cmpint (is_online, ==, online);
@@ -384,8 +385,8 @@ test_request_online (void)
   again = person_login (alice);
   assert_sync_types (again, (guint16[]) { XG_PACKET_FRIEND_LIST }, 1);
   assert_friend (find_type (again, XG_PACKET_FRIEND_LIST), bob, "", TRUE);
-  assert_presence (push (bob, XG_PACKET_PRESENCE), alice, FALSE);
-  assert_presence (push (bob, XG_PACKET_PRESENCE), alice, TRUE);
+  take_presence (bob, alice, FALSE);
+  take_presence (bob, alice, TRUE);
 }
 
 /* A request to someone offline arrives with its login, in 3.7's order:
@@ -476,7 +477,7 @@ test_sync_order (void)
   send_request (bob, erin, "e");
   send_request (bob, grace, "g");
   person_offline (bob);
-  assert_presence (push (carol, XG_PACKET_PRESENCE), bob, FALSE);
+  take_presence (carol, bob, FALSE);
 
   /* While Bob is away: Frank's request runs out, Dave declines, Erin
    * accepts, Alice asks. */
@@ -533,8 +534,8 @@ test_sync_order (void)
   assert_accepted (frames->pdata[5], erin, bob, erin);
 
   /* After SYNC_DONE, the friends online hear of it. */
-  assert_presence (push (carol, XG_PACKET_PRESENCE), bob, TRUE);
-  assert_presence (push (erin, XG_PACKET_PRESENCE), bob, TRUE);
+  take_presence (carol, bob, TRUE);
+  take_presence (erin, bob, TRUE);
   nothing_for (dave);
 
   /* The outcomes went with that login; the requests stay. */
@@ -573,11 +574,11 @@ test_accept_offline_requester (void)
   assert_sync_types (first, (guint16[]) { XG_PACKET_FRIEND_LIST, XG_PACKET_FRIEND_REQUEST_ACCEPTED }, 2);
   assert_friend (find_type (first, XG_PACKET_FRIEND_LIST), bob, "", TRUE);
   assert_accepted (find_type (first, XG_PACKET_FRIEND_REQUEST_ACCEPTED), bob, alice, bob);
-  assert_presence (push (bob, XG_PACKET_PRESENCE), alice, TRUE);
+  take_presence (bob, alice, TRUE);
 
   /* ... and not again. */
   person_offline (alice);
-  assert_presence (push (bob, XG_PACKET_PRESENCE), alice, FALSE);
+  take_presence (bob, alice, FALSE);
   second = person_login (alice);
   assert_sync_types (second, (guint16[]) { XG_PACKET_FRIEND_LIST }, 1);
   assert_friend (find_type (second, XG_PACKET_FRIEND_LIST), bob, "", TRUE);
@@ -751,7 +752,7 @@ test_crossed (void)
     g_autoptr(GPtrArray) sync = NULL;
 
     person_offline (alice);
-    assert_presence (push (bob, XG_PACKET_PRESENCE), alice, FALSE);
+    take_presence (bob, alice, FALSE);
     sync = person_login (alice);
     assert_sync_types (sync, (guint16[]) { XG_PACKET_FRIEND_LIST }, 1);
   }
@@ -824,7 +825,7 @@ test_remark (void)
     g_autoptr(GPtrArray) sync = NULL;
 
     person_offline (bob);
-    assert_presence (push (alice, XG_PACKET_PRESENCE), bob, FALSE);
+    take_presence (alice, bob, FALSE);
     sync = person_login (bob);
     assert_friend (find_type (sync, XG_PACKET_FRIEND_LIST), alice, "", TRUE);
     for (guint i = 0; i < sync->len; i++)
@@ -834,7 +835,7 @@ test_remark (void)
 
         g_assert_null (strstr (text, "老鲍勃"));
       }
-    assert_presence (push (alice, XG_PACKET_PRESENCE), bob, TRUE);
+    take_presence (alice, bob, TRUE);
   }
 
   /* Kept across logins; an empty remark clears it. */
@@ -844,10 +845,10 @@ test_remark (void)
     g_autoptr(XgProtoFrame) cleared = NULL;
 
     person_offline (alice);
-    assert_presence (push (bob, XG_PACKET_PRESENCE), alice, FALSE);
+    take_presence (bob, alice, FALSE);
     sync = person_login (alice);
     assert_friend (find_type (sync, XG_PACKET_FRIEND_LIST), bob, "老鲍勃", TRUE);
-    assert_presence (push (bob, XG_PACKET_PRESENCE), alice, TRUE);
+    take_presence (bob, alice, TRUE);
 
     cleared_ok = ask (alice, XG_PACKET_FRIEND_REMARK, xg_proto_friend_remark_new (alice->id, bob->id, ""),
                       XG_PACKET_FRIEND_REMARK_OK);
@@ -922,7 +923,7 @@ test_remove (void)
 
   /* The removed side offline: its next list just lacks the friend. */
   person_offline (carol);
-  assert_presence (push (alice, XG_PACKET_PRESENCE), carol, FALSE);
+  take_presence (alice, carol, FALSE);
   g_clear_pointer (&removed, xg_proto_frame_free);
   removed = ask (alice, XG_PACKET_FRIEND_REMOVE, xg_proto_friend_remove_new (alice->id, carol->id),
                  XG_PACKET_FRIEND_REMOVED);
@@ -956,7 +957,7 @@ test_presence (void)
 
   /* A clean logout. */
   xg_proto_frame_free (ask (bob, XG_PACKET_LOGOUT, xg_proto_logout_new (), XG_PACKET_LOGOUT_OK));
-  assert_presence (push (alice, XG_PACKET_PRESENCE), bob, FALSE);
+  take_presence (alice, bob, FALSE);
   person_offline (bob);
   g_clear_pointer (&bob->token, g_bytes_unref);
 
@@ -965,12 +966,12 @@ test_presence (void)
     g_autoptr(GPtrArray) sync = person_login (bob);
 
     assert_friend (find_type (sync, XG_PACKET_FRIEND_LIST), alice, "", TRUE);
-    assert_presence (push (alice, XG_PACKET_PRESENCE), bob, TRUE);
+    take_presence (alice, bob, TRUE);
   }
 
   /* A dropped connection. */
   person_offline (bob);
-  assert_presence (push (alice, XG_PACKET_PRESENCE), bob, FALSE);
+  take_presence (alice, bob, FALSE);
   {
     g_autoptr(GPtrArray) sync = NULL;
 
@@ -982,7 +983,7 @@ test_presence (void)
   /* Logging in elsewhere is no absence: the old connection is forced out
    * and Alice hears "online" again at most, never "offline". */
   person_online (bob);
-  assert_presence (push (alice, XG_PACKET_PRESENCE), bob, TRUE);
+  take_presence (alice, bob, TRUE);
   {
     g_autoptr(XgTestClient) second = xg_test_client_connect (server);
     g_autoptr(XgProtoFrame) forced = NULL;
@@ -993,16 +994,39 @@ test_presence (void)
     xg_proto_forced_logout_get (forced->body, &reason, NULL);
     g_assert_cmpuint (reason, ==, XG_PROTO_FORCED_LOGOUT_LOGGED_IN_ELSEWHERE);
     g_assert_true (xg_test_client_wait_closed (bob->client, 3000));
-    assert_presence (push (alice, XG_PACKET_PRESENCE), bob, TRUE);
+    take_presence (alice, bob, TRUE);
     nothing_for (alice);
 
     /* Then the newer session ends. */
     g_clear_pointer (&second, xg_test_client_free);
-    assert_presence (push (alice, XG_PACKET_PRESENCE), bob, FALSE);
+    take_presence (alice, bob, FALSE);
   }
 
   /* A stranger hears nothing of any of it. */
   nothing_for (carol);
+
+  /* A clean shutdown with friends online: everyone is told, the server
+   * exits 0 (and, in the sanitizer build, without leaks). */
+  person_offline (bob);
+  person_online (bob);
+  take_presence (alice, bob, TRUE);
+  g_subprocess_send_signal (server->process, SIGTERM);
+  for (guint i = 0; i < 3; i++)
+    {
+      Person *p = (Person *[]) { alice, bob, carol }[i];
+      G_GNUC_UNUSED g_autoptr(GPtrArray) before = xg_test_client_until (p->client, XG_PACKET_FORCED_LOGOUT);
+
+      g_assert_true (xg_test_client_wait_closed (p->client, 3000));
+    }
+  {
+    g_autoptr(GError) error = NULL;
+
+    g_subprocess_wait (server->process, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_true (g_subprocess_get_if_exited (server->process));
+    g_assert_cmpint (g_subprocess_get_exit_status (server->process), ==, 0);
+    g_clear_object (&server->process);
+  }
 }
 
 /* USER_INFO after PROFILE_UPDATE goes to online friends only. */
@@ -1048,6 +1072,7 @@ assert_not_found (Person  *asker,
 {
   g_autoptr(XgProtoFrame) answer = ask (asker, XG_PACKET_USER_INFO_REQUEST, xg_proto_user_info_request_new (id),
                                         XG_PACKET_USER_NOT_FOUND);
+  g_autoptr(GVariant) made_up = g_variant_ref_sink (xg_proto_user_not_found_new (99999999, ""));
   guint64 got_id;
   const char *email;
 
@@ -1055,8 +1080,7 @@ assert_not_found (Person  *asker,
   g_assert_cmpuint (got_id, ==, id);
   g_assert_cmpstr (email, ==, "");
   /* Byte for byte what a made-up id gets, but for the id itself. */
-  g_assert_cmpuint (g_variant_get_size (answer->body), ==,
-                    g_variant_get_size (xg_proto_user_not_found_new (99999999, "")));
+  g_assert_cmpuint (g_variant_get_size (answer->body), ==, g_variant_get_size (made_up));
 }
 
 static void
@@ -1576,7 +1600,7 @@ test_slow_consumer (void)
   g_assert_cmpuint (received, <, updates);
 
   /* Bob carries on and sees her go; she logs in again and finds him. */
-  assert_presence (push (bob, XG_PACKET_PRESENCE), alice, FALSE);
+  take_presence (bob, alice, FALSE);
   nothing_for (bob);
   person_offline (alice);
   {
