@@ -115,20 +115,19 @@ xg_contact_set_online (XgContact *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ONLINE]);
 }
 
-/* A USER_INFO body (tsa{sv}) of this contact. */
+/* A USER_INFO body (tsa{sv}) of this contact; read, not kept. */
 void
 xg_contact_set_info (XgContact *self,
                      GVariant  *user_info)
 {
-  g_autoptr(GVariant) owned = g_variant_ref_sink (user_info);
   g_autoptr(GVariant) fields = NULL;
   const char *nickname;
   guint64 id;
 
-  xg_proto_user_info_get (owned, &id, &nickname, &fields);
+  xg_proto_user_info_get (user_info, &id, &nickname, &fields);
   g_return_if_fail (id == self->account_id);
   self->has_info = TRUE;
-  xg_profile_update (self->profile, NULL, nickname, g_steal_pointer (&fields));
+  xg_profile_update (self->profile, NULL, nickname, fields);
 }
 
 gboolean

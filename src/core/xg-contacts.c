@@ -256,7 +256,7 @@ on_loaded (GObject      *source,
       guint64 id = kept->id;
 
       if (kept->info != NULL)
-        xg_contact_set_info (contact, g_variant_ref (kept->info));
+        xg_contact_set_info (contact, kept->info);
       g_ptr_array_add (self->items, contact);
       g_hash_table_insert (self->by_id, g_memdup2 (&id, sizeof id), contact);
       g_signal_connect_object (contact, "notify::display-name",
@@ -416,17 +416,22 @@ xg_contacts_apply_user_info (XgContacts *self,
                              GVariant   *user_info)
 {
   guint64 id;
+  const char *nickname;
   XgContact *contact;
+  gboolean renamed;
 
   if (defer (self, xg_contacts_apply_user_info, user_info))
     return;
-  xg_proto_user_info_get (user_info, &id, NULL, NULL);
+  xg_proto_user_info_get (user_info, &id, &nickname, NULL);
   contact = g_hash_table_lookup (self->by_id, &id);
   if (contact == NULL)
     return;
-  xg_contact_set_info (contact, g_variant_ref (user_info));
-  xg_account_db_store_contact_info_async (self->db, g_variant_ref (user_info), NULL, NULL, NULL);
-  save (self);   /* the nickname may have changed */
+  renamed = g_strcmp0 (xg_contact_get_nickname (contact), nickname) != 0;
+  xg_contact_set_info (contact, user_info);
+  xg_account_db_store_contact_info_async (self->db, user_info, NULL, NULL, NULL);
+  /* The list keeps nicknames: it is saved again only when one changed. */
+  if (renamed)
+    save (self);
 }
 
 /* A FRIEND_REQUEST_ACCEPTED body: its `friend` is a new friend, with its

@@ -73,18 +73,18 @@ xg_friend_request_compare (XgFriendRequest *a,
   return a->outgoing - b->outgoing;
 }
 
+/* A USER_INFO body (tsa{sv}) of the peer; read, not kept. */
 void
 xg_friend_request_set_info (XgFriendRequest *self,
                             GVariant        *user_info)
 {
-  g_autoptr(GVariant) owned = g_variant_ref_sink (user_info);
   g_autoptr(GVariant) fields = NULL;
   const char *nickname;
   guint64 id;
 
-  xg_proto_user_info_get (owned, &id, &nickname, &fields);
+  xg_proto_user_info_get (user_info, &id, &nickname, &fields);
   g_return_if_fail (id == self->peer_id);
-  xg_profile_update (self->profile, NULL, nickname, g_steal_pointer (&fields));
+  xg_profile_update (self->profile, NULL, nickname, fields);
 }
 
 void

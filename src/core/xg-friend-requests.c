@@ -235,7 +235,7 @@ on_info_fetched (GObject      *source,
   g_autoptr(XgFriendRequest) request = g_steal_pointer (&self->fetching);
 
   if (answer != NULL && answer->type == XG_PACKET_USER_INFO && request != NULL)
-    xg_friend_request_set_info (request, g_variant_ref (answer->body));
+    xg_friend_request_set_info (request, answer->body);
   fetch_next (self);
 }
 
@@ -582,7 +582,7 @@ on_found_info (GObject      *source,
     {
       xg_proto_user_info_get (answer->body, NULL, &nickname, &fields);
       profile = xg_profile_new (op->peer_id);
-      xg_profile_update (profile, op->email, nickname, g_steal_pointer (&fields));
+      xg_profile_update (profile, op->email, nickname, fields);
       g_task_return_pointer (task, profile, g_object_unref);
       g_object_unref (task);
     }

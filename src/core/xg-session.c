@@ -344,7 +344,7 @@ on_profile_loaded (GObject      *source,
   /* The server's PROFILE, if it came first, is newer. */
   if (id != self->account_id || self->profile != NULL)
     return;
-  self->profile = xg_profile_new_from_packet (g_steal_pointer (&kept));
+  self->profile = xg_profile_new_from_packet (kept);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROFILE]);
 }
 
@@ -435,7 +435,8 @@ send_held (XgSession *self,
 {
   Held *held = g_task_get_task_data (task);
 
-  xg_link_request_async (self->link, held->type, g_variant_ref (held->body), on_link_answer, task);
+  /* The link takes its own reference (ref_sink of a value that is not floating). */
+  xg_link_request_async (self->link, held->type, held->body, on_link_answer, task);
 }
 
 void
