@@ -599,9 +599,13 @@ sync_read (GObject      *source,
   read = xg_server_store_friend_sync_finish (XG_SERVER_STORE (source), result, &error);
   if (read == NULL)
     {
-      /* The session goes on; the client just has no complete lists. */
+      /* A client that never hears SYNC_DONE would wait for it for good:
+       * close, so that it comes back and logs in (and syncs) again. The
+       * store rolled the read back, outcomes included. */
       g_warning ("Reading the login sync of account %" G_GUINT64_FORMAT ": %s", sync->account_id,
                  error->message);
+      if (conn->account_id == sync->account_id)
+        xg_server_connection_close (conn, "its login sync could not be read");
       return;
     }
 

@@ -424,14 +424,14 @@ sqlite_request (XgServerStoreSocial        *store,
       return TRUE;
     }
 
-  if (!has_room (self, requester_id, target_id, rules, &room, error))
-    return FALSE;
-
-  /* Asked the other way: this request accepts that one. */
+  /* Asked the other way: this request accepts that one, and an accept
+   * needs room on both sides. */
   if (!is_pending (self, target_id, requester_id, rules, &yes, NULL, error))
     return FALSE;
   if (yes)
     {
+      if (!has_room (self, requester_id, target_id, rules, &room, error))
+        return FALSE;
       if (!room)
         {
           change->status = XG_SERVER_FRIENDS_TOO_MANY_FRIENDS;
@@ -443,6 +443,10 @@ sqlite_request (XgServerStoreSocial        *store,
              fill_both (self, requester_id, target_id, change, error);
     }
 
+  /* A new request counts only the sender's own friends: the target's
+   * count is not the sender's to learn (8.9); it is judged at the accept. */
+  if (!has_room (self, requester_id, requester_id, rules, &room, error))
+    return FALSE;
   if (!room)
     {
       change->status = XG_SERVER_FRIENDS_TOO_MANY_FRIENDS;

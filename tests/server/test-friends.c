@@ -1371,12 +1371,14 @@ test_refusals (void)
   take_incoming (bob, erin, "e");
   befriend (dave, bob);
   befriend (dave, erin);
-  /* Dave is full: a request from him, or to him, is refused ... */
+  /* Dave is full: a request from him is refused; one to him is stored
+   * (Carol must not learn how many friends he has) but he cannot take it. */
   refused (dave, XG_PACKET_FRIEND_REQUEST, xg_proto_friend_request_new (dave->id, carol->id, ""),
            XG_PROTO_ERR_LIMIT_REACHED);
-  refused (carol, XG_PACKET_FRIEND_REQUEST, xg_proto_friend_request_new (carol->id, dave->id, ""),
-           XG_PROTO_ERR_LIMIT_REACHED);
-  /* ... and Bob, full since, cannot take Erin's request. */
+  send_request (carol, dave, "d");
+  take_incoming (dave, carol, "d");
+  refused (dave, XG_PACKET_FRIEND_ACCEPT, xg_proto_friend_accept_new (dave->id, carol->id), XG_PROTO_ERR_LIMIT_REACHED);
+  /* Bob, full since, cannot take Erin's request either. */
   refused (bob, XG_PACKET_FRIEND_ACCEPT, xg_proto_friend_accept_new (bob->id, erin->id), XG_PROTO_ERR_LIMIT_REACHED);
 
   /* What is left: exactly what the accepted requests made. */
@@ -1402,7 +1404,9 @@ test_refusals (void)
     assert_sync_types (a, (guint16[]) { XG_PACKET_FRIEND_LIST, XG_PACKET_FRIEND_REQUEST_OUTGOING }, 2);
     g_assert_cmpuint (list_length (find_type (b, XG_PACKET_FRIEND_LIST)), ==, 2);
     assert_sync_types (b, (guint16[]) { XG_PACKET_FRIEND_LIST, XG_PACKET_FRIEND_REQUEST_INCOMING }, 2);
-    assert_sync_types (c, (guint16[]) { XG_PACKET_FRIEND_LIST, XG_PACKET_FRIEND_REQUEST_INCOMING }, 2);
+    /* Carol's request to Dave still waits. */
+    assert_sync_types (c, (guint16[]) { XG_PACKET_FRIEND_LIST, XG_PACKET_FRIEND_REQUEST_INCOMING,
+                                        XG_PACKET_FRIEND_REQUEST_OUTGOING }, 3);
     g_assert_cmpuint (list_length (find_type (c, XG_PACKET_FRIEND_LIST)), ==, 0);
   }
 }
