@@ -2,186 +2,56 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * The items live in a sorted array; every change is applied where it
- * belongs and announced with the smallest items-changed that says it (a
- * friend list that adds one friend inserts one item, it does not reset
- * the model). What the database kept is shown first: pushes that arrive
- * before it is read wait, and are applied after it in their order. A
- * friend list from the server is the truth: it replaces what the database
- * had, and is saved whole. Profiles are fetched once per friend that has
- * none, one request at a time, and kept in the database; later changes
- * arrive as USER_INFO pushes.
+ * An XgManager: a sorted list model that shows what the account database
+ * kept first and announces each change with the smallest items-changed
+ * that says it (a friend list that adds one friend inserts one item, it
+ * does not reset the model). A friend list from the server is the truth:
+ * it replaces what the database had, and is saved whole. Profiles are
+ * fetched once per friend that has none, one request at a time, and kept
+ * in the database; later changes arrive as USER_INFO pushes.
  */
 #define G_LOG_DOMAIN "xg-core"
 
 #include "config.h"
 
 #include "xg-contacts-private.h"
+#include "xg-manager.h"
 #include "xg-proto-limits.h"
 #include "xg-session-private.h"
 
 struct _XgContacts
 {
-  GObject       parent_instance;
+  XgManager     parent_instance;
 
-  XgSession    *session;        /* not owned: the session owns this; NULL once detached */
-  XgAccountDb  *db;
-  GPtrArray    *items;          /* XgContact, sorted (xg_contact_compare) */
-  GHashTable   *by_id;          /* account id → XgContact (in items) */
-  gboolean      loaded;
-  GQueue        deferred;       /* Deferred: pushes that came before the database was read */
+  GHashTable   *by_id;          /* account id → XgContact (among the items) */
   GQueue        to_fetch;       /* account ids without a profile yet */
   gboolean      fetching;
   GCancellable *cancellable;    /* database reads */
 };
 
-static void xg_contacts_list_model_init (GListModelInterface *iface);
+G_DEFINE_FINAL_TYPE (XgContacts, xg_contacts, XG_TYPE_MANAGER)
 
-G_DEFINE_FINAL_TYPE_WITH_CODE (XgContacts, xg_contacts, G_TYPE_OBJECT,
-                               G_IMPLEMENT_INTERFACE (G_TYPE_LIST_MODEL, xg_contacts_list_model_init))
-
-enum {
-  PROP_0,
-  PROP_LOADED,
-  N_PROPS
-};
-
-static GParamSpec *properties[N_PROPS];
-
-/* --- GListModel ---------------------------------------------------------------- */
-
-static GType
-xg_contacts_get_item_type (GListModel *model)
+static GPtrArray *
+items (XgContacts *self)
 {
-  return XG_TYPE_CONTACT;
+  return xg_manager_get_items (XG_MANAGER (self));
 }
 
-static guint
-xg_contacts_get_n_items (GListModel *model)
+static XgSession *
+session_of (XgContacts *self)
 {
-  return XG_CONTACTS (model)->items->len;
+  return xg_manager_get_session (XG_MANAGER (self));
 }
 
-static gpointer
-xg_contacts_get_item (GListModel *model,
-                      guint       position)
-{
-  XgContacts *self = XG_CONTACTS (model);
-
-  if (position >= self->items->len)
-    return NULL;
-  return g_object_ref (self->items->pdata[position]);
-}
-
-static void
-xg_contacts_list_model_init (GListModelInterface *iface)
-{
-  iface->get_item_type = xg_contacts_get_item_type;
-  iface->get_n_items = xg_contacts_get_n_items;
-  iface->get_item = xg_contacts_get_item;
-}
-
-/* --- Pushes before the database is read ------------------------------------------ */
-
-typedef void (*ApplyFunc) (XgContacts *self, GVariant *body);
-
-typedef struct {
-  ApplyFunc  func;
-  GVariant  *body;   /* nullable */
-} Deferred;
-
-static void
-deferred_free (Deferred *deferred)
-{
-  g_clear_pointer (&deferred->body, g_variant_unref);
-  g_free (deferred);
-}
-
-/* TRUE when @func must wait for the database: it is then queued. */
 static gboolean
-defer (XgContacts *self,
-       ApplyFunc   func,
-       GVariant   *body)
+defer (XgContacts     *self,
+       XgManagerApply  func,
+       GVariant       *body)
 {
-  Deferred *deferred;
-
-  if (self->loaded)
-    return FALSE;
-  deferred = g_new0 (Deferred, 1);
-  deferred->func = func;
-  deferred->body = body ? g_variant_ref (body) : NULL;
-  g_queue_push_tail (&self->deferred, deferred);
-  return TRUE;
+  return xg_manager_defer (XG_MANAGER (self), func, body);
 }
 
-/* --- The sorted array ------------------------------------------------------------ */
-
-/* Where @contact goes among the others (it is not in the array). */
-static guint
-sorted_position (XgContacts *self,
-                 XgContact  *contact)
-{
-  guint low = 0, high = self->items->len;
-
-  while (low < high)
-    {
-      guint middle = low + (high - low) / 2;
-
-      if (xg_contact_compare (self->items->pdata[middle], contact) < 0)
-        low = middle + 1;
-      else
-        high = middle;
-    }
-  return low;
-}
-
-static guint
-position_of (XgContacts *self,
-             XgContact  *contact)
-{
-  guint position;
-
-  if (!g_ptr_array_find (self->items, contact, &position))
-    g_assert_not_reached ();
-  return position;
-}
-
-/* For g_ptr_array_sort(), which passes pointers to the elements. */
-static int
-compare_indirect (gconstpointer a,
-                  gconstpointer b)
-{
-  return xg_contact_compare (*(XgContact **) a, *(XgContact **) b);
-}
-
-static void on_display_name_changed (XgContact *contact, GParamSpec *pspec, XgContacts *self);
-
-static void
-insert (XgContacts *self,
-        XgContact  *contact)
-{
-  guint position = sorted_position (self, contact);
-  guint64 id = xg_contact_get_account_id (contact);
-
-  g_ptr_array_insert (self->items, position, g_object_ref (contact));
-  g_hash_table_insert (self->by_id, g_memdup2 (&id, sizeof id), contact);
-  g_signal_connect_object (contact, "notify::display-name",
-                           G_CALLBACK (on_display_name_changed), self, 0);
-  g_list_model_items_changed (G_LIST_MODEL (self), position, 0, 1);
-}
-
-static void
-remove_at (XgContacts *self,
-           guint       position)
-{
-  XgContact *contact = self->items->pdata[position];
-  guint64 id = xg_contact_get_account_id (contact);
-
-  g_signal_handlers_disconnect_by_func (contact, on_display_name_changed, self);
-  g_hash_table_remove (self->by_id, &id);
-  g_ptr_array_remove_index (self->items, position);
-  g_list_model_items_changed (G_LIST_MODEL (self), position, 1, 0);
-}
+/* --- The items ---------------------------------------------------------------- */
 
 /* A renamed contact moves to where its new name sorts. */
 static void
@@ -189,28 +59,37 @@ on_display_name_changed (XgContact  *contact,
                          GParamSpec *pspec,
                          XgContacts *self)
 {
-  guint position = position_of (self, contact);
-  guint n = self->items->len;
-  g_autoptr(XgContact) held = NULL;
-  guint target;
+  xg_manager_reposition (XG_MANAGER (self), contact);
+}
 
-  if ((position == 0 || xg_contact_compare (self->items->pdata[position - 1], contact) < 0) &&
-      (position + 1 == n || xg_contact_compare (contact, self->items->pdata[position + 1]) < 0))
-    return;
+static void
+track (XgContacts *self,
+       XgContact  *contact)
+{
+  guint64 id = xg_contact_get_account_id (contact);
 
-  held = g_object_ref (contact);
-  g_ptr_array_remove_index (self->items, position);
-  target = sorted_position (self, contact);
-  g_ptr_array_insert (self->items, target, g_steal_pointer (&held));
-  if (target == position)
-    return;
-  /* One change that covers both places. */
-  {
-    guint first = MIN (position, target);
-    guint count = MAX (position, target) - first + 1;
+  g_hash_table_insert (self->by_id, g_memdup2 (&id, sizeof id), contact);
+  g_signal_connect_object (contact, "notify::display-name",
+                           G_CALLBACK (on_display_name_changed), self, 0);
+}
 
-    g_list_model_items_changed (G_LIST_MODEL (self), first, count, count);
-  }
+static void
+insert (XgContacts *self,
+        XgContact  *contact)
+{
+  track (self, contact);
+  xg_manager_insert (XG_MANAGER (self), contact);
+}
+
+static void
+remove_contact (XgContacts *self,
+                XgContact  *contact)
+{
+  guint64 id = xg_contact_get_account_id (contact);
+
+  g_signal_handlers_disconnect_by_func (contact, on_display_name_changed, self);
+  g_hash_table_remove (self->by_id, &id);
+  xg_manager_remove (XG_MANAGER (self), contact);
 }
 
 /* --- The database ------------------------------------------------------------------ */
@@ -220,15 +99,15 @@ save (XgContacts *self)
 {
   g_autoptr(GPtrArray) stored = g_ptr_array_new_with_free_func ((GDestroyNotify) xg_stored_contact_free);
 
-  for (guint i = 0; i < self->items->len; i++)
+  for (guint i = 0; i < items (self)->len; i++)
     {
-      XgContact *contact = self->items->pdata[i];
+      XgContact *contact = items (self)->pdata[i];
 
       g_ptr_array_add (stored, xg_stored_contact_new (xg_contact_get_account_id (contact),
                                                       xg_contact_get_nickname (contact),
                                                       xg_contact_get_remark (contact)));
     }
-  xg_account_db_save_contacts_async (self->db, stored, NULL, NULL, NULL);
+  xg_account_db_save_contacts_async (xg_manager_get_db (XG_MANAGER (self)), stored, NULL, NULL, NULL);
 }
 
 static void fetch_next (XgContacts *self);
@@ -240,41 +119,25 @@ on_loaded (GObject      *source,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) stored = xg_account_db_load_contacts_finish (XG_ACCOUNT_DB (source), result, &error);
+  g_autoptr(GPtrArray) kept = g_ptr_array_new_with_free_func (g_object_unref);
   XgContacts *self = user_data;
-  Deferred *deferred;
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
   if (stored == NULL)
     g_warning ("The contacts kept on this device could not be read: %s", error->message);
 
-  /* The model is empty until now: one change shows them all. */
   for (guint i = 0; stored != NULL && i < stored->len; i++)
     {
-      XgStoredContact *kept = stored->pdata[i];
-      XgContact *contact = xg_contact_new (kept->id, kept->nickname, kept->remark);
-      guint64 id = kept->id;
+      XgStoredContact *row = stored->pdata[i];
+      XgContact *contact = xg_contact_new (row->id, row->nickname, row->remark);
 
-      if (kept->info != NULL)
-        xg_contact_set_info (contact, kept->info);
-      g_ptr_array_add (self->items, contact);
-      g_hash_table_insert (self->by_id, g_memdup2 (&id, sizeof id), contact);
-      g_signal_connect_object (contact, "notify::display-name",
-                               G_CALLBACK (on_display_name_changed), self, 0);
+      if (row->info != NULL)
+        xg_contact_set_info (contact, row->info);
+      track (self, contact);
+      g_ptr_array_add (kept, contact);
     }
-  g_ptr_array_sort (self->items, (GCompareFunc) compare_indirect);
-  if (self->items->len > 0)
-    g_list_model_items_changed (G_LIST_MODEL (self), 0, 0, self->items->len);
-
-  /* What waited is applied before anyone hears the model is loaded, so
-   * that "loaded" means it shows everything received so far. */
-  self->loaded = TRUE;
-  while ((deferred = g_queue_pop_head (&self->deferred)) != NULL)
-    {
-      deferred->func (self, deferred->body);
-      deferred_free (deferred);
-    }
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOADED]);
+  xg_manager_set_loaded (XG_MANAGER (self), kept);
   fetch_next (self);
 }
 
@@ -310,7 +173,7 @@ queue_fetch (XgContacts *self,
 static void
 fetch_next (XgContacts *self)
 {
-  if (self->fetching || self->session == NULL || !self->loaded)
+  if (self->fetching || session_of (self) == NULL || !xg_manager_get_loaded (XG_MANAGER (self)))
     return;
 
   while (!g_queue_is_empty (&self->to_fetch))
@@ -321,7 +184,7 @@ fetch_next (XgContacts *self)
       if (contact == NULL || xg_contact_has_info (contact))
         continue;
       self->fetching = TRUE;
-      xg_session_request_async (self->session, XG_PACKET_USER_INFO_REQUEST,
+      xg_session_request_async (session_of (self), XG_PACKET_USER_INFO_REQUEST,
                                 xg_proto_user_info_request_new (id), TRUE,
                                 on_info_fetched, g_object_ref (self));
       return;
@@ -350,7 +213,7 @@ xg_contacts_apply_list (XgContacts *self,
 
   g_return_if_fail (XG_IS_CONTACTS (self));
 
-  if (defer (self, xg_contacts_apply_list, body))
+  if (defer (self, (XgManagerApply) xg_contacts_apply_list, body))
     return;
   xg_proto_friend_list_get (body, &friends);
   g_variant_iter_init (&iter, friends);
@@ -359,12 +222,13 @@ xg_contacts_apply_list (XgContacts *self,
   for (guint i = 0; i < ids->len; i++)
     g_hash_table_add (listed, &g_array_index (ids, guint64, i));
 
-  for (guint i = self->items->len; i > 0; i--)
+  for (guint i = items (self)->len; i > 0; i--)
     {
-      guint64 known = xg_contact_get_account_id (self->items->pdata[i - 1]);
+      XgContact *known = items (self)->pdata[i - 1];
+      guint64 known_id = xg_contact_get_account_id (known);
 
-      if (!g_hash_table_contains (listed, &known))
-        remove_at (self, i - 1);
+      if (!g_hash_table_contains (listed, &known_id))
+        remove_contact (self, known);
     }
 
   g_variant_iter_init (&iter, friends);
@@ -402,7 +266,7 @@ xg_contacts_apply_presence (XgContacts *self,
   guint64 id;
   gboolean online;
 
-  if (defer (self, xg_contacts_apply_presence, body))
+  if (defer (self, (XgManagerApply) xg_contacts_apply_presence, body))
     return;
   xg_proto_presence_get (body, &id, &online);
   contact = g_hash_table_lookup (self->by_id, &id);
@@ -420,7 +284,7 @@ xg_contacts_apply_user_info (XgContacts *self,
   XgContact *contact;
   gboolean renamed;
 
-  if (defer (self, xg_contacts_apply_user_info, user_info))
+  if (defer (self, (XgManagerApply) xg_contacts_apply_user_info, user_info))
     return;
   xg_proto_user_info_get (user_info, &id, &nickname, NULL);
   contact = g_hash_table_lookup (self->by_id, &id);
@@ -428,7 +292,7 @@ xg_contacts_apply_user_info (XgContacts *self,
     return;
   renamed = g_strcmp0 (xg_contact_get_nickname (contact), nickname) != 0;
   xg_contact_set_info (contact, user_info);
-  xg_account_db_store_contact_info_async (self->db, user_info, NULL, NULL, NULL);
+  xg_account_db_store_contact_info_async (xg_manager_get_db (XG_MANAGER (self)), user_info, NULL, NULL, NULL);
   /* The list keeps nicknames: it is saved again only when one changed. */
   if (renamed)
     save (self);
@@ -444,7 +308,7 @@ xg_contacts_apply_added (XgContacts *self,
   guint64 id;
   const char *nickname;
 
-  if (defer (self, xg_contacts_apply_added, body))
+  if (defer (self, (XgManagerApply) xg_contacts_apply_added, body))
     return;
   xg_proto_friend_request_accepted_get (body, NULL, NULL, &friend_info);
   xg_proto_user_info_get (friend_info, &id, &nickname, NULL);
@@ -466,7 +330,7 @@ remove_friend (XgContacts *self,
 
   if (contact == NULL)
     return;
-  remove_at (self, position_of (self, contact));
+  remove_contact (self, contact);
   save (self);
 }
 
@@ -477,10 +341,10 @@ xg_contacts_apply_removed (XgContacts *self,
 {
   guint64 me, remover, removed;
 
-  if (defer (self, xg_contacts_apply_removed, body))
+  if (defer (self, (XgManagerApply) xg_contacts_apply_removed, body))
     return;
   xg_proto_friend_removed_get (body, &remover, &removed);
-  me = self->session ? xg_session_get_account_id (self->session) : 0;
+  me = session_of (self) ? xg_session_get_account_id (session_of (self)) : 0;
   remove_friend (self, remover == me ? removed : remover);
 }
 
@@ -488,14 +352,14 @@ static void
 all_offline (XgContacts *self,
              GVariant   *unused)
 {
-  for (guint i = 0; i < self->items->len; i++)
-    xg_contact_set_online (self->items->pdata[i], FALSE);
+  for (guint i = 0; i < items (self)->len; i++)
+    xg_contact_set_online (items (self)->pdata[i], FALSE);
 }
 
 void
 xg_contacts_set_all_offline (XgContacts *self)
 {
-  if (!defer (self, all_offline, NULL))
+  if (!defer (self, (XgManagerApply) all_offline, NULL))
     all_offline (self, NULL);
 }
 
@@ -528,19 +392,6 @@ op_task_new (XgContacts          *self,
   g_task_set_source_tag (task, source_tag);
   g_task_set_task_data (task, op, (GDestroyNotify) op_free);
   return task;
-}
-
-/* FALSE, with the task failed, when the session has ended. */
-static gboolean
-check_attached (XgContacts *self,
-                GTask      *task)
-{
-  if (self->session != NULL)
-    return TRUE;
-  g_task_return_new_error (task, XG_SESSION_ERROR, XG_SESSION_ERROR_NOT_LOGGED_IN,
-                           "The session has ended");
-  g_object_unref (task);
-  return FALSE;
 }
 
 /* An answer that should have been @expected; FALSE with the task failed. */
@@ -619,10 +470,10 @@ xg_contacts_set_remark_async (XgContacts          *self,
       g_object_unref (task);
       return;
     }
-  if (!check_attached (self, task))
+  if (!xg_manager_check_attached (XG_MANAGER (self), task))
     return;
-  xg_session_request_async (self->session, XG_PACKET_FRIEND_REMARK,
-                            xg_proto_friend_remark_new (xg_session_get_account_id (self->session),
+  xg_session_request_async (session_of (self), XG_PACKET_FRIEND_REMARK,
+                            xg_proto_friend_remark_new (xg_session_get_account_id (session_of (self)),
                                                         op->id, remark),
                             TRUE, on_remark_set, task);
 }
@@ -666,10 +517,10 @@ xg_contacts_remove_async (XgContacts          *self,
   g_return_if_fail (XG_IS_CONTACT (contact));
 
   task = op_task_new (self, contact, cancellable, xg_contacts_remove_async, callback, user_data);
-  if (!check_attached (self, task))
+  if (!xg_manager_check_attached (XG_MANAGER (self), task))
     return;
-  xg_session_request_async (self->session, XG_PACKET_FRIEND_REMOVE,
-                            xg_proto_friend_remove_new (xg_session_get_account_id (self->session),
+  xg_session_request_async (session_of (self), XG_PACKET_FRIEND_REMOVE,
+                            xg_proto_friend_remove_new (xg_session_get_account_id (session_of (self)),
                                                         xg_contact_get_account_id (contact)),
                             TRUE, on_removed, task);
 }
@@ -712,9 +563,9 @@ xg_contacts_refresh_async (XgContacts          *self,
   g_return_if_fail (XG_IS_CONTACT (contact));
 
   task = op_task_new (self, contact, cancellable, xg_contacts_refresh_async, callback, user_data);
-  if (!check_attached (self, task))
+  if (!xg_manager_check_attached (XG_MANAGER (self), task))
     return;
-  xg_session_request_async (self->session, XG_PACKET_USER_INFO_REQUEST,
+  xg_session_request_async (session_of (self), XG_PACKET_USER_INFO_REQUEST,
                             xg_proto_user_info_request_new (xg_contact_get_account_id (contact)),
                             TRUE, on_refreshed, task);
 }
@@ -747,15 +598,22 @@ gboolean
 xg_contacts_get_loaded (XgContacts *self)
 {
   g_return_val_if_fail (XG_IS_CONTACTS (self), FALSE);
-  return self->loaded;
+  return xg_manager_get_loaded (XG_MANAGER (self));
 }
 
 void
 xg_contacts_detach (XgContacts *self)
 {
-  self->session = NULL;
+  xg_manager_detach (XG_MANAGER (self));
+}
+
+static void
+xg_contacts_real_detach (XgManager *manager)
+{
+  XgContacts *self = XG_CONTACTS (manager);
+
+  XG_MANAGER_CLASS (xg_contacts_parent_class)->detach (manager);
   g_queue_clear (&self->to_fetch);
-  g_queue_clear_full (&self->deferred, (GDestroyNotify) deferred_free);
   all_offline (self, NULL);
 }
 
@@ -772,8 +630,7 @@ xg_contacts_new (XgSession   *session,
 {
   XgContacts *self = g_object_new (XG_TYPE_CONTACTS, NULL);
 
-  self->session = session;
-  self->db = g_object_ref (db);
+  xg_manager_attach (XG_MANAGER (self), session, db);
   xg_account_db_load_contacts_async (db, self->cancellable, on_loaded, self);
   return self;
 }
@@ -784,8 +641,8 @@ xg_contacts_dispose (GObject *object)
   XgContacts *self = XG_CONTACTS (object);
 
   g_cancellable_cancel (self->cancellable);
-  for (guint i = 0; i < self->items->len; i++)
-    g_signal_handlers_disconnect_by_func (self->items->pdata[i], on_display_name_changed, self);
+  for (guint i = 0; i < items (self)->len; i++)
+    g_signal_handlers_disconnect_by_func (items (self)->pdata[i], on_display_name_changed, self);
 
   G_OBJECT_CLASS (xg_contacts_parent_class)->dispose (object);
 }
@@ -796,51 +653,29 @@ xg_contacts_finalize (GObject *object)
   XgContacts *self = XG_CONTACTS (object);
 
   g_queue_clear (&self->to_fetch);
-  g_queue_clear_full (&self->deferred, (GDestroyNotify) deferred_free);
   g_hash_table_unref (self->by_id);
-  g_ptr_array_unref (self->items);
-  g_clear_object (&self->db);
   g_clear_object (&self->cancellable);
 
   G_OBJECT_CLASS (xg_contacts_parent_class)->finalize (object);
 }
 
 static void
-xg_contacts_get_property (GObject    *object,
-                          guint       prop_id,
-                          GValue     *value,
-                          GParamSpec *pspec)
-{
-  XgContacts *self = XG_CONTACTS (object);
-
-  switch (prop_id)
-    {
-    case PROP_LOADED: g_value_set_boolean (value, self->loaded); break;
-    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
-}
-
-static void
 xg_contacts_class_init (XgContactsClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  XgManagerClass *manager_class = XG_MANAGER_CLASS (klass);
 
   object_class->dispose = xg_contacts_dispose;
   object_class->finalize = xg_contacts_finalize;
-  object_class->get_property = xg_contacts_get_property;
-
-  properties[PROP_LOADED] =
-    g_param_spec_boolean ("loaded", NULL, NULL, FALSE,
-                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-  g_object_class_install_properties (object_class, N_PROPS, properties);
+  manager_class->item_type = XG_TYPE_CONTACT;
+  manager_class->compare = (GCompareFunc) xg_contact_compare;
+  manager_class->detach = xg_contacts_real_detach;
 }
 
 static void
 xg_contacts_init (XgContacts *self)
 {
-  self->items = g_ptr_array_new_with_free_func (g_object_unref);
   self->by_id = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   self->cancellable = g_cancellable_new ();
   g_queue_init (&self->to_fetch);
-  g_queue_init (&self->deferred);
 }

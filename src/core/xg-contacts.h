@@ -13,12 +13,13 @@
 #include <gio/gio.h>
 
 #include "xg-contact.h"
+#include "xg-manager.h"
 #include "xg-types.h"
 
 G_BEGIN_DECLS
 
 #define XG_TYPE_CONTACTS (xg_contacts_get_type ())
-G_DECLARE_FINAL_TYPE (XgContacts, xg_contacts, XG, CONTACTS, GObject)
+G_DECLARE_FINAL_TYPE (XgContacts, xg_contacts, XG, CONTACTS, XgManager)
 
 /* Properties: loaded (gboolean: what the database had is shown, or the
  * server's list came first). Items change with "items-changed" as usual. */

@@ -2,9 +2,8 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Like XgContacts: a sorted array behind a GListModel, what the database
- * kept shown first and the server's pushes applied after it, in order. At
- * each login the server lists every request that still waits (3.7 in
+ * An XgManager, like XgContacts: what the database kept shown first, the
+ * server's pushes applied after it, in order. At each login the server lists every request that still waits (3.7 in
  * docs/PROTOCOL.md); the ones it did not list by SYNC_DONE have ended and
  * leave. An answer to one of this account's own calls is the same packet
  * the other side gets pushed, so it is applied through the session's push
@@ -15,32 +14,24 @@
 #include "config.h"
 
 #include "xg-friend-requests-private.h"
+#include "xg-manager.h"
 #include "xg-proto-limits.h"
 #include "xg-session-private.h"
 
 struct _XgFriendRequests
 {
-  GObject       parent_instance;
+  XgManager     parent_instance;
 
-  XgSession    *session;        /* not owned; NULL once detached */
-  XgAccountDb  *db;
-  GPtrArray    *items;          /* XgFriendRequest, sorted (xg_friend_request_compare) */
   guint         n_incoming;
-  gboolean      loaded;
-  GQueue        deferred;       /* Deferred: pushes that came before the database was read */
   GQueue        to_fetch;       /* XgFriendRequest whose peer's profile is missing */
   XgFriendRequest *fetching;    /* the one whose profile is being fetched */
   GCancellable *cancellable;
 };
 
-static void xg_friend_requests_list_model_init (GListModelInterface *iface);
-
-G_DEFINE_FINAL_TYPE_WITH_CODE (XgFriendRequests, xg_friend_requests, G_TYPE_OBJECT,
-                               G_IMPLEMENT_INTERFACE (G_TYPE_LIST_MODEL, xg_friend_requests_list_model_init))
+G_DEFINE_FINAL_TYPE (XgFriendRequests, xg_friend_requests, XG_TYPE_MANAGER)
 
 enum {
   PROP_0,
-  PROP_LOADED,
   PROP_N_INCOMING,
   N_PROPS
 };
@@ -54,80 +45,35 @@ enum {
 static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
 
-/* --- GListModel ------------------------------------------------------------------ */
-
-static GType
-xg_friend_requests_get_item_type (GListModel *model)
+static GPtrArray *
+items (XgFriendRequests *self)
 {
-  return XG_TYPE_FRIEND_REQUEST;
+  return xg_manager_get_items (XG_MANAGER (self));
 }
 
-static guint
-xg_friend_requests_get_n_items (GListModel *model)
+static XgSession *
+session_of (XgFriendRequests *self)
 {
-  return XG_FRIEND_REQUESTS (model)->items->len;
-}
-
-static gpointer
-xg_friend_requests_get_item (GListModel *model,
-                             guint       position)
-{
-  XgFriendRequests *self = XG_FRIEND_REQUESTS (model);
-
-  if (position >= self->items->len)
-    return NULL;
-  return g_object_ref (self->items->pdata[position]);
-}
-
-static void
-xg_friend_requests_list_model_init (GListModelInterface *iface)
-{
-  iface->get_item_type = xg_friend_requests_get_item_type;
-  iface->get_n_items = xg_friend_requests_get_n_items;
-  iface->get_item = xg_friend_requests_get_item;
-}
-
-/* --- Pushes before the database is read ---------------------------------------- */
-
-typedef void (*ApplyFunc) (XgFriendRequests *self, GVariant *body);
-
-typedef struct {
-  ApplyFunc  func;
-  GVariant  *body;   /* nullable */
-} Deferred;
-
-static void
-deferred_free (Deferred *deferred)
-{
-  g_clear_pointer (&deferred->body, g_variant_unref);
-  g_free (deferred);
+  return xg_manager_get_session (XG_MANAGER (self));
 }
 
 static gboolean
 defer (XgFriendRequests *self,
-       ApplyFunc         func,
+       XgManagerApply    func,
        GVariant         *body)
 {
-  Deferred *deferred;
-
-  if (self->loaded)
-    return FALSE;
-  deferred = g_new0 (Deferred, 1);
-  deferred->func = func;
-  deferred->body = body ? g_variant_ref (body) : NULL;
-  g_queue_push_tail (&self->deferred, deferred);
-  return TRUE;
+  return xg_manager_defer (XG_MANAGER (self), func, body);
 }
 
-/* --- The sorted array ------------------------------------------------------------ */
+/* --- The items ------------------------------------------------------------------ */
 
 static void
 set_n_incoming (XgFriendRequests *self)
 {
   guint n = 0;
 
-  for (guint i = 0; i < self->items->len; i++)
-    if (!xg_friend_request_get_outgoing (self->items->pdata[i]))
+  for (guint i = 0; i < items (self)->len; i++)
+    if (!xg_friend_request_get_outgoing (items (self)->pdata[i]))
       n++;
   if (n == self->n_incoming)
     return;
@@ -135,32 +81,11 @@ set_n_incoming (XgFriendRequests *self)
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_INCOMING]);
 }
 
-static guint
-sorted_position (XgFriendRequests *self,
-                 XgFriendRequest  *request)
-{
-  guint low = 0, high = self->items->len;
-
-  while (low < high)
-    {
-      guint middle = low + (high - low) / 2;
-
-      if (xg_friend_request_compare (self->items->pdata[middle], request) < 0)
-        low = middle + 1;
-      else
-        high = middle;
-    }
-  return low;
-}
-
 static void
 insert (XgFriendRequests *self,
         XgFriendRequest  *request)
 {
-  guint position = sorted_position (self, request);
-
-  g_ptr_array_insert (self->items, position, g_object_ref (request));
-  g_list_model_items_changed (G_LIST_MODEL (self), position, 0, 1);
+  xg_manager_insert (XG_MANAGER (self), request);
   set_n_incoming (self);
 }
 
@@ -170,9 +95,9 @@ find (XgFriendRequests *self,
       guint64           peer_id,
       guint            *position)
 {
-  for (guint i = 0; i < self->items->len; i++)
+  for (guint i = 0; i < items (self)->len; i++)
     {
-      XgFriendRequest *request = self->items->pdata[i];
+      XgFriendRequest *request = items (self)->pdata[i];
 
       if (xg_friend_request_get_outgoing (request) == !!outgoing &&
           xg_friend_request_get_peer_id (request) == peer_id)
@@ -190,9 +115,9 @@ save (XgFriendRequests *self)
 {
   g_autoptr(GPtrArray) stored = g_ptr_array_new_with_free_func ((GDestroyNotify) xg_stored_request_free);
 
-  for (guint i = 0; i < self->items->len; i++)
+  for (guint i = 0; i < items (self)->len; i++)
     {
-      XgFriendRequest *request = self->items->pdata[i];
+      XgFriendRequest *request = items (self)->pdata[i];
 
       g_ptr_array_add (stored, xg_stored_request_new (xg_friend_request_get_outgoing (request),
                                                       xg_friend_request_get_peer_id (request),
@@ -200,7 +125,7 @@ save (XgFriendRequests *self)
                                                       xg_friend_request_get_greeting (request),
                                                       xg_friend_request_get_time (request)));
     }
-  xg_account_db_save_requests_async (self->db, stored, NULL, NULL, NULL);
+  xg_account_db_save_requests_async (xg_manager_get_db (XG_MANAGER (self)), stored, NULL, NULL, NULL);
 }
 
 /* Removes a request if the model has it; TRUE if it did. */
@@ -213,8 +138,7 @@ remove_request (XgFriendRequests *self,
 
   if (find (self, outgoing, peer_id, &position) == NULL)
     return FALSE;
-  g_ptr_array_remove_index (self->items, position);
-  g_list_model_items_changed (G_LIST_MODEL (self), position, 1, 0);
+  xg_manager_remove_at (XG_MANAGER (self), position);
   set_n_incoming (self);
   save (self);
   return TRUE;
@@ -247,15 +171,15 @@ fetch_next (XgFriendRequests *self)
 {
   XgFriendRequest *request;
 
-  if (self->fetching != NULL || self->session == NULL)
+  if (self->fetching != NULL || session_of (self) == NULL)
     return;
   while ((request = g_queue_pop_head (&self->to_fetch)) != NULL)
     {
       /* Only for requests still here. */
-      if (g_ptr_array_find (self->items, request, NULL))
+      if (g_ptr_array_find (items (self), request, NULL))
         {
           self->fetching = request;
-          xg_session_request_async (self->session, XG_PACKET_USER_INFO_REQUEST,
+          xg_session_request_async (session_of (self), XG_PACKET_USER_INFO_REQUEST,
                                     xg_proto_user_info_request_new (xg_friend_request_get_peer_id (request)),
                                     TRUE, on_info_fetched, g_object_ref (self));
           return;
@@ -296,7 +220,7 @@ add (XgFriendRequests *self,
 static guint64
 own_id (XgFriendRequests *self)
 {
-  return self->session != NULL ? xg_session_get_account_id (self->session) : 0;
+  return session_of (self) != NULL ? xg_session_get_account_id (session_of (self)) : 0;
 }
 
 void
@@ -308,7 +232,7 @@ xg_friend_requests_apply_incoming (XgFriendRequests *self,
   gint64 time;
   XgFriendRequest *added;
 
-  if (defer (self, xg_friend_requests_apply_incoming, body))
+  if (defer (self, (XgManagerApply) xg_friend_requests_apply_incoming, body))
     return;
   xg_proto_friend_request_incoming_get (body, &requester, &target, &greeting, &nickname, &time);
   added = add (self, FALSE, requester, nickname, greeting, time);
@@ -324,7 +248,7 @@ xg_friend_requests_apply_outgoing (XgFriendRequests *self,
   const char *greeting, *nickname;
   gint64 time;
 
-  if (defer (self, xg_friend_requests_apply_outgoing, body))
+  if (defer (self, (XgManagerApply) xg_friend_requests_apply_outgoing, body))
     return;
   xg_proto_friend_request_outgoing_get (body, &requester, &target, &greeting, &nickname, &time);
   add (self, TRUE, target, nickname, greeting, time);
@@ -354,7 +278,7 @@ xg_friend_requests_apply_accepted (XgFriendRequests *self,
 {
   guint64 target, requester;
 
-  if (defer (self, xg_friend_requests_apply_accepted, body))
+  if (defer (self, (XgManagerApply) xg_friend_requests_apply_accepted, body))
     return;
   xg_proto_friend_request_accepted_get (body, &target, &requester, NULL);
   if (requester == own_id (self))
@@ -379,7 +303,7 @@ xg_friend_requests_apply_rejected (XgFriendRequests *self,
   guint64 target, requester;
   const char *reason;
 
-  if (defer (self, xg_friend_requests_apply_rejected, body))
+  if (defer (self, (XgManagerApply) xg_friend_requests_apply_rejected, body))
     return;
   xg_proto_friend_request_rejected_get (body, &target, &requester, &reason);
   if (requester == own_id (self))
@@ -394,7 +318,7 @@ xg_friend_requests_apply_timeout (XgFriendRequests *self,
 {
   guint64 target, requester;
 
-  if (defer (self, xg_friend_requests_apply_timeout, body))
+  if (defer (self, (XgManagerApply) xg_friend_requests_apply_timeout, body))
     return;
   xg_proto_friend_request_timeout_get (body, &target, &requester);
   if (requester == own_id (self))
@@ -407,14 +331,14 @@ static void
 begin_sync (XgFriendRequests *self,
             GVariant         *unused)
 {
-  for (guint i = 0; i < self->items->len; i++)
-    xg_friend_request_set_confirmed (self->items->pdata[i], FALSE);
+  for (guint i = 0; i < items (self)->len; i++)
+    xg_friend_request_set_confirmed (items (self)->pdata[i], FALSE);
 }
 
 void
 xg_friend_requests_begin_sync (XgFriendRequests *self)
 {
-  if (!defer (self, begin_sync, NULL))
+  if (!defer (self, (XgManagerApply) begin_sync, NULL))
     begin_sync (self, NULL);
 }
 
@@ -424,11 +348,10 @@ end_sync (XgFriendRequests *self,
 {
   gboolean changed = FALSE;
 
-  for (guint i = self->items->len; i > 0; i--)
-    if (!xg_friend_request_get_confirmed (self->items->pdata[i - 1]))
+  for (guint i = items (self)->len; i > 0; i--)
+    if (!xg_friend_request_get_confirmed (items (self)->pdata[i - 1]))
       {
-        g_ptr_array_remove_index (self->items, i - 1);
-        g_list_model_items_changed (G_LIST_MODEL (self), i - 1, 1, 0);
+        xg_manager_remove_at (XG_MANAGER (self), i - 1);
         changed = TRUE;
       }
   if (changed)
@@ -441,7 +364,7 @@ end_sync (XgFriendRequests *self,
 void
 xg_friend_requests_end_sync (XgFriendRequests *self)
 {
-  if (!defer (self, end_sync, NULL))
+  if (!defer (self, (XgManagerApply) end_sync, NULL))
     end_sync (self, NULL);
 }
 
@@ -454,8 +377,8 @@ on_loaded (GObject      *source,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) stored = xg_account_db_load_requests_finish (XG_ACCOUNT_DB (source), result, &error);
+  g_autoptr(GPtrArray) kept = g_ptr_array_new_with_free_func (g_object_unref);
   XgFriendRequests *self = user_data;
-  Deferred *deferred;
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
@@ -464,26 +387,15 @@ on_loaded (GObject      *source,
 
   for (guint i = 0; stored != NULL && i < stored->len; i++)
     {
-      XgStoredRequest *kept = stored->pdata[i];
-      XgFriendRequest *request = xg_friend_request_new (kept->outgoing, kept->peer_id, kept->nickname,
-                                                        kept->greeting, kept->time);
+      XgStoredRequest *row = stored->pdata[i];
+      XgFriendRequest *request = xg_friend_request_new (row->outgoing, row->peer_id, row->nickname,
+                                                        row->greeting, row->time);
 
-      g_ptr_array_insert (self->items, sorted_position (self, request), request);
+      g_ptr_array_add (kept, request);
       g_queue_push_tail (&self->to_fetch, g_object_ref (request));
     }
-  if (self->items->len > 0)
-    g_list_model_items_changed (G_LIST_MODEL (self), 0, 0, self->items->len);
+  xg_manager_set_loaded (XG_MANAGER (self), kept);
   set_n_incoming (self);
-
-  /* What waited is applied before anyone hears the model is loaded, so
-   * that "loaded" means it shows everything received so far. */
-  self->loaded = TRUE;
-  while ((deferred = g_queue_pop_head (&self->deferred)) != NULL)
-    {
-      deferred->func (self, deferred->body);
-      deferred_free (deferred);
-    }
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOADED]);
   fetch_next (self);
 }
 
@@ -524,18 +436,6 @@ static Op *
 op_of (GTask *task)
 {
   return g_task_get_task_data (task);
-}
-
-static gboolean
-check_attached (XgFriendRequests *self,
-                GTask            *task)
-{
-  if (self->session != NULL)
-    return TRUE;
-  g_task_return_new_error (task, XG_SESSION_ERROR, XG_SESSION_ERROR_NOT_LOGGED_IN,
-                           "The session has ended");
-  g_object_unref (task);
-  return FALSE;
 }
 
 static void
@@ -611,10 +511,10 @@ on_email_looked_up (GObject      *source,
       xg_proto_email_result_get (answer->body, &email, &op->peer_id);
       g_free (op->email);
       op->email = g_strdup (email);
-      if (!check_attached (self, task))
+      if (!xg_manager_check_attached (XG_MANAGER (self), task))
         return;
       /* The lookup lets this connection see the account's profile. */
-      xg_session_request_async (self->session, XG_PACKET_USER_INFO_REQUEST,
+      xg_session_request_async (session_of (self), XG_PACKET_USER_INFO_REQUEST,
                                 xg_proto_user_info_request_new (op->peer_id), TRUE,
                                 on_found_info, task);
     }
@@ -639,9 +539,9 @@ xg_friend_requests_find_async (XgFriendRequests    *self,
                                                "That is not an email address"));
       return;
     }
-  if (!check_attached (self, task))
+  if (!xg_manager_check_attached (XG_MANAGER (self), task))
     return;
-  xg_session_request_async (self->session, XG_PACKET_EMAIL_LOOKUP, xg_proto_email_lookup_new (email),
+  xg_session_request_async (session_of (self), XG_PACKET_EMAIL_LOOKUP, xg_proto_email_lookup_new (email),
                             TRUE, on_email_looked_up, task);
 }
 
@@ -683,8 +583,8 @@ on_sent (GObject      *source,
       break;
     case XG_PACKET_FRIEND_REQUEST_ACCEPTED:
       /* They had asked too: friends now, on both managers. */
-      if (self->session != NULL)
-        xg_session_apply_push (self->session, answer);
+      if (session_of (self) != NULL)
+        xg_session_apply_push (session_of (self), answer);
       op->became_friends = TRUE;
       break;
     case XG_PACKET_USER_NOT_FOUND:
@@ -727,9 +627,9 @@ xg_friend_requests_send_async (XgFriendRequests    *self,
                                        XG_PROTO_MAX_GREETING_CHARS));
       return;
     }
-  if (!check_attached (self, task))
+  if (!xg_manager_check_attached (XG_MANAGER (self), task))
     return;
-  xg_session_request_async (self->session, XG_PACKET_FRIEND_REQUEST,
+  xg_session_request_async (session_of (self), XG_PACKET_FRIEND_REQUEST,
                             xg_proto_friend_request_new (own_id (self), op->peer_id, greeting),
                             TRUE, on_sent, task);
 }
@@ -775,8 +675,8 @@ on_answered (GObject      *source,
       return_error (task, unexpected (answer));
       return;
     }
-  if (self->session != NULL)
-    xg_session_apply_push (self->session, answer);
+  if (session_of (self) != NULL)
+    xg_session_apply_push (session_of (self), answer);
   g_task_return_boolean (task, TRUE);
   g_object_unref (task);
 }
@@ -796,9 +696,9 @@ xg_friend_requests_accept_async (XgFriendRequests    *self,
 
   task = op_task_new (self, cancellable, xg_friend_requests_accept_async, callback, user_data);
   op_of (task)->peer_id = xg_friend_request_get_peer_id (request);
-  if (!check_attached (self, task))
+  if (!xg_manager_check_attached (XG_MANAGER (self), task))
     return;
-  xg_session_request_async (self->session, XG_PACKET_FRIEND_ACCEPT,
+  xg_session_request_async (session_of (self), XG_PACKET_FRIEND_ACCEPT,
                             xg_proto_friend_accept_new (own_id (self), op_of (task)->peer_id),
                             TRUE, on_answered, task);
 }
@@ -837,9 +737,9 @@ xg_friend_requests_decline_async (XgFriendRequests    *self,
                                        XG_PROTO_MAX_REASON_CHARS));
       return;
     }
-  if (!check_attached (self, task))
+  if (!xg_manager_check_attached (XG_MANAGER (self), task))
     return;
-  xg_session_request_async (self->session, XG_PACKET_FRIEND_REJECT,
+  xg_session_request_async (session_of (self), XG_PACKET_FRIEND_REJECT,
                             xg_proto_friend_reject_new (own_id (self), op_of (task)->peer_id, reason),
                             TRUE, on_answered, task);
 }
@@ -874,7 +774,7 @@ gboolean
 xg_friend_requests_get_loaded (XgFriendRequests *self)
 {
   g_return_val_if_fail (XG_IS_FRIEND_REQUESTS (self), FALSE);
-  return self->loaded;
+  return xg_manager_get_loaded (XG_MANAGER (self));
 }
 
 guint
@@ -887,9 +787,16 @@ xg_friend_requests_get_n_incoming (XgFriendRequests *self)
 void
 xg_friend_requests_detach (XgFriendRequests *self)
 {
-  self->session = NULL;
+  xg_manager_detach (XG_MANAGER (self));
+}
+
+static void
+xg_friend_requests_real_detach (XgManager *manager)
+{
+  XgFriendRequests *self = XG_FRIEND_REQUESTS (manager);
+
+  XG_MANAGER_CLASS (xg_friend_requests_parent_class)->detach (manager);
   g_queue_clear_full (&self->to_fetch, g_object_unref);
-  g_queue_clear_full (&self->deferred, (GDestroyNotify) deferred_free);
 }
 
 XgFriendRequests *
@@ -898,8 +805,7 @@ xg_friend_requests_new (XgSession   *session,
 {
   XgFriendRequests *self = g_object_new (XG_TYPE_FRIEND_REQUESTS, NULL);
 
-  self->session = session;
-  self->db = g_object_ref (db);
+  xg_manager_attach (XG_MANAGER (self), session, db);
   xg_account_db_load_requests_async (db, self->cancellable, on_loaded, self);
   return self;
 }
@@ -920,9 +826,7 @@ xg_friend_requests_finalize (GObject *object)
 {
   XgFriendRequests *self = XG_FRIEND_REQUESTS (object);
 
-  g_ptr_array_unref (self->items);
   g_clear_object (&self->fetching);
-  g_clear_object (&self->db);
   g_clear_object (&self->cancellable);
 
   G_OBJECT_CLASS (xg_friend_requests_parent_class)->finalize (object);
@@ -938,7 +842,6 @@ xg_friend_requests_get_property (GObject    *object,
 
   switch (prop_id)
     {
-    case PROP_LOADED: g_value_set_boolean (value, self->loaded); break;
     case PROP_N_INCOMING: g_value_set_uint (value, self->n_incoming); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -948,14 +851,15 @@ static void
 xg_friend_requests_class_init (XgFriendRequestsClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  XgManagerClass *manager_class = XG_MANAGER_CLASS (klass);
 
   object_class->dispose = xg_friend_requests_dispose;
   object_class->finalize = xg_friend_requests_finalize;
   object_class->get_property = xg_friend_requests_get_property;
+  manager_class->item_type = XG_TYPE_FRIEND_REQUEST;
+  manager_class->compare = (GCompareFunc) xg_friend_request_compare;
+  manager_class->detach = xg_friend_requests_real_detach;
 
-  properties[PROP_LOADED] =
-    g_param_spec_boolean ("loaded", NULL, NULL, FALSE,
-                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   properties[PROP_N_INCOMING] =
     g_param_spec_uint ("n-incoming", NULL, NULL, 0, G_MAXUINT, 0,
                        G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
@@ -989,8 +893,6 @@ xg_friend_requests_class_init (XgFriendRequestsClass *klass)
 static void
 xg_friend_requests_init (XgFriendRequests *self)
 {
-  self->items = g_ptr_array_new_with_free_func (g_object_unref);
   self->cancellable = g_cancellable_new ();
-  g_queue_init (&self->deferred);
   g_queue_init (&self->to_fetch);
 }

@@ -13,6 +13,7 @@
 #include <gio/gio.h>
 
 #include "xg-friend-request.h"
+#include "xg-manager.h"
 #include "xg-profile.h"
 #include "xg-types.h"
 
@@ -33,7 +34,7 @@ typedef enum {
 } XgFriendRequestOutcome;
 
 #define XG_TYPE_FRIEND_REQUESTS (xg_friend_requests_get_type ())
-G_DECLARE_FINAL_TYPE (XgFriendRequests, xg_friend_requests, XG, FRIEND_REQUESTS, GObject)
+G_DECLARE_FINAL_TYPE (XgFriendRequests, xg_friend_requests, XG, FRIEND_REQUESTS, XgManager)
 
 /* Properties: loaded (gboolean), n-incoming (guint: requests waiting for
  * this account's answer, for a badge).

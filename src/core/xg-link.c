@@ -19,6 +19,7 @@
 
 #include "xg-link.h"
 #include "xg-session.h"
+#include "xg-weak-ref.h"
 
 #define DEFAULT_PORT               7447
 #define DEFAULT_HEARTBEAT_INTERVAL 30
@@ -103,26 +104,6 @@ static void lost (XgLink *self, const char *why);
 
 /* --- Small helpers ---------------------------------------------------------- */
 
-static gpointer
-weak_self (XgLink *self)
-{
-  GWeakRef *ref = g_new (GWeakRef, 1);
-
-  g_weak_ref_init (ref, self);
-  return ref;
-}
-
-static XgLink *
-strong_self (gpointer user_data)
-{
-  GWeakRef *ref = user_data;
-  XgLink *self = g_weak_ref_get (ref);
-
-  g_weak_ref_clear (ref);
-  g_free (ref);
-  return self;
-}
-
 static void
 set_state (XgLink      *self,
            XgLinkState  state)
@@ -161,7 +142,7 @@ write_done (GObject      *source,
             GAsyncResult *result,
             gpointer      user_data)
 {
-  g_autoptr(XgLink) self = strong_self (user_data);
+  g_autoptr(XgLink) self = xg_weak_ref_take (user_data);
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) written = NULL;
   gboolean ok = g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result, NULL, &error);
@@ -197,7 +178,7 @@ write_next (XgLink *self)
   self->writing = TRUE;
   g_output_stream_write_all_async (g_io_stream_get_output_stream (self->stream), data, size,
                                    G_PRIORITY_DEFAULT, self->cancellable,
-                                   write_done, weak_self (self));
+                                   write_done, xg_weak_ref_new (self));
 }
 
 /* Queues a frame; returns its request id, or 0 if it cannot be encoded. */
@@ -515,7 +496,7 @@ read_done (GObject      *source,
            GAsyncResult *result,
            gpointer      user_data)
 {
-  g_autoptr(XgLink) self = strong_self (user_data);
+  g_autoptr(XgLink) self = xg_weak_ref_take (user_data);
   g_autoptr(GError) error = NULL;
   gssize n = g_input_stream_read_finish (G_INPUT_STREAM (source), result, &error);
   const guint8 *data;
@@ -563,7 +544,7 @@ read_next (XgLink *self)
     return;
   g_input_stream_read_async (g_io_stream_get_input_stream (self->stream), self->read_buffer,
                              READ_BUFFER_SIZE, G_PRIORITY_DEFAULT, self->cancellable,
-                             read_done, weak_self (self));
+                             read_done, xg_weak_ref_new (self));
 }
 
 /* --- Connecting --------------------------------------------------------------- */
@@ -573,7 +554,7 @@ connected (GObject      *source,
            GAsyncResult *result,
            gpointer      user_data)
 {
-  g_autoptr(XgLink) self = strong_self (user_data);
+  g_autoptr(XgLink) self = xg_weak_ref_take (user_data);
   g_autoptr(GError) error = NULL;
   g_autoptr(GSocketConnection) connection = NULL;
   g_autoptr(GError) hello_error = NULL;
@@ -662,7 +643,7 @@ pin_looked_up (GObject      *source,
                GAsyncResult *result,
                gpointer      user_data)
 {
-  g_autoptr(XgLink) self = strong_self (user_data);
+  g_autoptr(XgLink) self = xg_weak_ref_take (user_data);
   g_autoptr(GError) error = NULL;
   g_autofree char *pinned = xg_device_db_lookup_pin_finish (XG_DEVICE_DB (source), result, &error);
 
@@ -682,7 +663,7 @@ pin_looked_up (GObject      *source,
   g_free (self->pinned);
   self->pinned = g_steal_pointer (&pinned);
   g_socket_client_connect_to_host_async (self->socket_client, self->server, DEFAULT_PORT,
-                                         self->cancellable, connected, weak_self (self));
+                                         self->cancellable, connected, xg_weak_ref_new (self));
 }
 
 static void
@@ -693,7 +674,7 @@ start_connect (XgLink *self)
   self->cancellable = g_cancellable_new ();
   g_clear_pointer (&self->presented, g_free);
   xg_device_db_lookup_pin_async (self->device_db, self->server, self->cancellable,
-                                 pin_looked_up, weak_self (self));
+                                 pin_looked_up, xg_weak_ref_new (self));
 }
 
 void

@@ -29,6 +29,7 @@
 #include "xg-link.h"
 #include "xg-proto.h"
 #include "xg-session-private.h"
+#include "xg-weak-ref.h"
 
 G_DEFINE_QUARK (xg-session-error-quark, xg_session_error)
 
@@ -307,33 +308,13 @@ store_profile (XgSession *self)
 }
 
 /* A database read must not keep the session alive: whoever drops it
- * expects its database closed (and flushed) then. */
-static gpointer
-weak_self (XgSession *self)
-{
-  GWeakRef *ref = g_new (GWeakRef, 1);
-
-  g_weak_ref_init (ref, self);
-  return ref;
-}
-
-static XgSession *
-strong_self (gpointer user_data)
-{
-  GWeakRef *ref = user_data;
-  XgSession *self = g_weak_ref_get (ref);
-
-  g_weak_ref_clear (ref);
-  g_free (ref);
-  return self;
-}
-
+ * expects its database closed (and flushed) then (xg-weak-ref.h). */
 static void
 on_profile_loaded (GObject      *source,
                    GAsyncResult *result,
                    gpointer      user_data)
 {
-  g_autoptr(XgSession) self = strong_self (user_data);
+  g_autoptr(XgSession) self = xg_weak_ref_take (user_data);
   g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) kept = xg_account_db_load_profile_finish (XG_ACCOUNT_DB (source), result, &error);
   guint64 id;
@@ -375,7 +356,7 @@ take_account (XgSession  *self,
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ACCOUNT_ID]);
     }
   open_account_db (self, account_id);
-  xg_account_db_load_profile_async (self->account_db, NULL, on_profile_loaded, weak_self (self));
+  xg_account_db_load_profile_async (self->account_db, NULL, on_profile_loaded, xg_weak_ref_new (self));
   self->contacts = xg_contacts_new (self, self->account_db);
   self->requests = xg_friend_requests_new (self, self->account_db);
   g_signal_connect_swapped (self->contacts, "notify::loaded", G_CALLBACK (update_synced), self);
@@ -763,7 +744,7 @@ on_relogin_answer (GObject      *source,
                    GAsyncResult *result,
                    gpointer      user_data)
 {
-  g_autoptr(XgSession) self = strong_self (user_data);
+  g_autoptr(XgSession) self = xg_weak_ref_take (user_data);
   GError *error = NULL;
   XgProtoFrame *answer = xg_session_request_finish (result, &error);
   g_autoptr(GError) failure = NULL;
@@ -802,7 +783,7 @@ relogin (XgSession *self)
   self->login_pending = TRUE;
   xg_session_request_async (self, XG_PACKET_TOKEN_LOGIN,
                             xg_proto_token_login_new (self->account_id, self->token), FALSE,
-                            on_relogin_answer, weak_self (self));
+                            on_relogin_answer, xg_weak_ref_new (self));
 }
 
 static void
