@@ -481,6 +481,38 @@ test_unreachable (Fixture *f, gconstpointer data)
   xg_test_server_restart (f->server);
 }
 
+static void
+count_notify (GObject *object, GParamSpec *pspec, gpointer user_data)
+{
+  (*(guint *) user_data)++;
+}
+
+/* A session without an account follows the login form's server field:
+ * the attempt at the wrong address fails, the right one then works. */
+static void
+test_set_server (Fixture *f, gconstpointer data)
+{
+  g_autoptr(XgSession) session = xg_session_new ("127.0.0.1:1", f->device);
+  guint notified = 0;
+  Outcome o = { 0 };
+
+  xg_session_login_async (session, "ivy@example.com", PASSWORD, NULL, login_done, &o);
+  wait_for (&o.done);
+  g_assert_error (o.error, XG_SESSION_ERROR, XG_SESSION_ERROR_UNREACHABLE);
+  outcome_clear (&o);
+
+  g_signal_connect (session, "notify::server", G_CALLBACK (count_notify), &notified);
+  xg_session_set_server (session, f->server->address);
+  xg_session_set_server (session, f->server->address);   /* the same: nothing */
+  g_assert_cmpuint (notified, ==, 1);
+  g_assert_cmpstr (xg_session_get_server (session), ==, f->server->address);
+  g_signal_handlers_disconnect_by_data (session, &notified);
+
+  register_through (session, f->server, "ivy@example.com", "Ivy");
+  login_through (session, "ivy@example.com", PASSWORD);
+  g_assert_cmpstr (xg_session_get_fingerprint (session), ==, f->server->fingerprint);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -498,6 +530,7 @@ main (int   argc,
        "[session]\nheartbeat-interval=1\nheartbeat-timeout=3\n");
   ADD ("/core/session/identity-changed", test_identity_changed, NULL);
   ADD ("/core/session/unreachable", test_unreachable, NULL);
+  ADD ("/core/session/set-server", test_set_server, NULL);
 #undef ADD
 
   return g_test_run ();
