@@ -15,6 +15,7 @@
 
 #include "xg-app-util.h"
 #include "xg-login-window.h"
+#include "xg-proto-limits.h"
 
 struct _XgLoginWindow
 {
@@ -122,15 +123,6 @@ get_session (XgLoginWindow *self,
     }
   xg_session_set_server (self->session, server);
   return self->session;
-}
-
-static gboolean
-looks_like_email (const char *email)
-{
-  const char *at = strchr (email, '@');
-
-  return at != NULL && at != email && at[1] != '\0' && strchr (at + 1, '@') == NULL
-         && strpbrk (email, " \t\r\n") == NULL && strlen (email) <= 254;
 }
 
 /* --- Pages ---------------------------------------------------------------- */
@@ -339,36 +331,6 @@ start_countdown (XgLoginWindow *self,
   update_send_code_button (self);
 }
 
-static gboolean
-nickname_is_valid (const char *nickname)
-{
-  glong chars;
-
-  if (!g_utf8_validate (nickname, -1, NULL))
-    return FALSE;
-  chars = g_utf8_strlen (nickname, -1);
-  if (chars < 1 || chars > 32)
-    return FALSE;
-  if (g_unichar_isspace (g_utf8_get_char (nickname))
-      || g_unichar_isspace (g_utf8_get_char (g_utf8_find_prev_char (nickname, nickname + strlen (nickname)))))
-    return FALSE;
-  for (const char *p = nickname; *p; p = g_utf8_next_char (p))
-    if (g_unichar_iscntrl (g_utf8_get_char (p)))
-      return FALSE;
-  return TRUE;
-}
-
-static gboolean
-code_is_valid (const char *code)
-{
-  if (strlen (code) != 6)
-    return FALSE;
-  for (const char *p = code; *p; p++)
-    if (!g_ascii_isdigit (*p))
-      return FALSE;
-  return TRUE;
-}
-
 /* Checks what can be checked while typing; returns whether the form is
  * complete enough to send. */
 static gboolean
@@ -503,7 +465,7 @@ on_send_code_clicked (XgLoginWindow *self)
     return;
 
   xg_set_inline_message (self->reg_email_error, NULL);
-  if (!looks_like_email (email))
+  if (!xg_proto_email_is_valid (email))
     {
       xg_set_inline_message (self->reg_email_error, _("Enter a valid email address, like name@example.com."));
       gtk_widget_grab_focus (GTK_WIDGET (self->reg_email_row));
@@ -645,23 +607,23 @@ on_register_clicked (XgLoginWindow *self)
     return;
 
   xg_set_inline_message (self->reg_error, NULL);
-  if (!looks_like_email (email))
+  if (!xg_proto_email_is_valid (email))
     {
       xg_set_inline_message (self->reg_email_error, _("Enter a valid email address, like name@example.com."));
       gtk_widget_grab_focus (GTK_WIDGET (self->reg_email_row));
       return;
     }
-  if (!nickname_is_valid (nickname))
+  if (!xg_proto_nickname_is_valid (nickname))
     {
       xg_set_inline_message (self->reg_account_error,
                              _("The nickname must have 1 to 32 characters, without spaces at its start or end."));
       gtk_widget_grab_focus (GTK_WIDGET (self->nickname_row));
       return;
     }
-  if (password_len < 8 || password_len > 1024)
+  if (!xg_proto_password_is_valid (password))
     {
       xg_set_inline_message (self->reg_account_error,
-                             password_len < 8 ? _("The password needs at least 8 characters.")
+                             password_len < XG_PROTO_MIN_PASSWORD_BYTES ? _("The password needs at least 8 characters.")
                                               : _("The password is too long."));
       gtk_widget_grab_focus (GTK_WIDGET (self->reg_password_row));
       return;
@@ -672,7 +634,7 @@ on_register_clicked (XgLoginWindow *self)
       gtk_widget_grab_focus (GTK_WIDGET (self->reg_confirm_row));
       return;
     }
-  if (!code_is_valid (code))
+  if (!xg_proto_code_is_valid (code))
     {
       xg_set_inline_message (self->reg_code_error, _("Enter the 6-digit code from the email."));
       gtk_widget_grab_focus (GTK_WIDGET (self->code_row));

@@ -15,6 +15,7 @@
 #include "xg-app-util.h"
 #include "xg-application.h"
 #include "xg-profile-window.h"
+#include "xg-proto-limits.h"
 
 /* Pictures bigger than this are not worth decoding for a 256×256 avatar. */
 #define AVATAR_MAX_FILE_BYTES (32 * 1024 * 1024)
@@ -188,18 +189,6 @@ update_avatar (XgProfileWindow *self)
 
 /* --- Validation and changes ------------------------------------------------------- */
 
-static gboolean
-text_is_clean (const char *text,
-               glong       max_chars)
-{
-  if (!g_utf8_validate (text, -1, NULL) || g_utf8_strlen (text, -1) > max_chars)
-    return FALSE;
-  for (const char *p = text; *p; p = g_utf8_next_char (p))
-    if (g_unichar_iscntrl (g_utf8_get_char (p)))
-      return FALSE;
-  return TRUE;
-}
-
 /* The first problem with the form, or NULL. */
 static const char *
 form_problem (XgProfileWindow *self,
@@ -208,16 +197,16 @@ form_problem (XgProfileWindow *self,
   const char *nickname = gtk_editable_get_text (GTK_EDITABLE (self->nickname_row));
   const char *signature = gtk_editable_get_text (GTK_EDITABLE (self->signature_row));
   const char *region = gtk_editable_get_text (GTK_EDITABLE (self->region_row));
-  g_autofree char *stripped = g_strstrip (g_strdup (nickname));
-
+  /* The rules are the server's (xg-proto-limits.h); the sentences name
+   * their numbers. */
   *widget = GTK_WIDGET (self->nickname_row);
-  if (nickname[0] == '\0' || !text_is_clean (nickname, 32) || !g_str_equal (stripped, nickname))
+  if (!xg_proto_nickname_is_valid (nickname))
     return _("The nickname must have 1 to 32 characters, without spaces at its start or end.");
   *widget = GTK_WIDGET (self->signature_row);
-  if (!text_is_clean (signature, 128))
+  if (!xg_proto_text_is_valid (signature, XG_PROTO_MAX_SIGNATURE_CHARS))
     return _("The signature can have at most 128 characters.");
   *widget = GTK_WIDGET (self->region_row);
-  if (!text_is_clean (region, 64))
+  if (!xg_proto_text_is_valid (region, XG_PROTO_MAX_REGION_CHARS))
     return _("The region can have at most 64 characters.");
   *widget = NULL;
   return NULL;
@@ -564,10 +553,10 @@ on_avatar_loaded (GObject      *source,
       text = g_strdup_printf (_("This picture cannot be used: %s"), error->message);
       xg_set_inline_message (self->avatar_error, text);
     }
-  else if (g_bytes_get_size (png) > XG_PROFILE_AVATAR_MAX_BYTES)
+  else if (g_bytes_get_size (png) > XG_PROTO_MAX_AVATAR_BYTES)
     {
       g_autofree char *size = g_format_size (g_bytes_get_size (png));
-      g_autofree char *limit = g_format_size (XG_PROFILE_AVATAR_MAX_BYTES);
+      g_autofree char *limit = g_format_size (XG_PROTO_MAX_AVATAR_BYTES);
       g_autofree char *text = g_strdup_printf (_("This picture is still too large at 256 × 256 pixels (%s; the limit is %s). Choose a simpler picture."),
                                                size, limit);
       xg_set_inline_message (self->avatar_error, text);

@@ -10,8 +10,6 @@
 
 G_BEGIN_DECLS
 
-/* The largest avatar the server takes (docs/PROTOCOL.md, 6.1). */
-#define XG_PROFILE_AVATAR_MAX_BYTES (256 * 1024)
 /* Pictures are scaled down to fit this square before they are encoded. */
 #define XG_PROFILE_AVATAR_MAX_SIZE 256
 

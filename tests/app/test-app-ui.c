@@ -21,6 +21,7 @@
 #include "xg-paths.h"
 #include "xg-preferences-window.h"
 #include "xg-profile-window.h"
+#include "xg-proto-limits.h"
 
 #define PASSWORD "correct horse battery"
 
@@ -271,7 +272,7 @@ test_profile (Fixture       *fixture,
     g_autoptr(GBytes) png = g_variant_get_data_as_bytes (avatar);
     g_autoptr(GError) error = NULL;
 
-    g_assert_cmpuint (g_bytes_get_size (png), <=, XG_PROFILE_AVATAR_MAX_BYTES);
+    g_assert_cmpuint (g_bytes_get_size (png), <=, XG_PROTO_MAX_AVATAR_BYTES);
     g_assert_cmpmem (g_bytes_get_data (png, NULL), 8, "\x89PNG\r\n\x1a\n", 8);
     texture = gdk_texture_new_from_bytes (png, &error);
     g_assert_no_error (error);
