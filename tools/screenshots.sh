@@ -9,9 +9,11 @@
 # the latter under tests/app/run-under-xvfb.sh once per language: a real
 # server, real accounts, the real windows, each rendered by GTK itself.
 # Files: <window>-en.png and <window>-zh_CN.png for login, login-error,
-# registration, main, profile, preferences, shortcuts, about,
-# forced-logout, reconnecting, reconnecting-dark and identity-changed; login.png, registration.png and
-# main.png (English) are the ones the AppStream metainfo shows.
+# registration, contacts-empty, add-friend, friend-requests, decline-dialog,
+# main, friend-page, profile, preferences, shortcuts, about, forced-logout,
+# reconnecting, reconnecting-dark and identity-changed; login.png,
+# registration.png, main.png, add-friend.png and friend-requests.png
+# (English) are the ones the AppStream metainfo shows.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -19,7 +21,7 @@ cd "$root"
 
 case "${1:-}" in
 	-h | --help)
-		sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
+		sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
 		exit 0
 		;;
 esac
@@ -78,7 +80,7 @@ shoot() {
 shoot en C.UTF-8 en
 shoot zh_CN zh_CN.UTF-8 zh_CN
 
-for name in login registration main; do
+for name in login registration main add-friend friend-requests; do
 	cp "$outdir/$name-en.png" "$outdir/$name.png"
 done
 echo "== screenshots.sh: done, pictures in $outdir"

@@ -9,6 +9,7 @@
 #include <glib/gi18n.h>
 
 #include "xg-app-util.h"
+#include "xg-friend-requests.h"
 #include "xg-session.h"
 
 static void
@@ -27,6 +28,30 @@ label_peek_buttons (GtkWidget *widget)
     }
 }
 
+/* Images that only decorate (the pencil of an entry row, the icon of an
+ * avatar without a picture) are hidden from screen readers, and named
+ * for when GTK 4.8 shows them anyway (it does once they were hidden and
+ * shown again); unnamed, it would call them "GtkImage". */
+static void
+hide_images (GtkWidget  *widget,
+             const char *label)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      if (GTK_IS_BUTTON (child))
+        continue;
+      if (GTK_IS_IMAGE (child))
+        {
+          gtk_accessible_update_state (GTK_ACCESSIBLE (child), GTK_ACCESSIBLE_STATE_HIDDEN, TRUE, -1);
+          gtk_accessible_update_property (GTK_ACCESSIBLE (child), GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
+        }
+      else
+        hide_images (child, label);
+    }
+}
+
 void
 xg_label_entry_row (AdwEntryRow *row)
 {
@@ -34,9 +59,59 @@ xg_label_entry_row (AdwEntryRow *row)
 
   /* libadwaita names the text field after the row's title already (an
    * explicit label as well would make AT-SPI read it twice), but the
-   * password row's eye button is only an icon. */
+   * password row's eye button is only an icon, and the pencil that says
+   * "editable" is an image without a name. */
   if (ADW_IS_PASSWORD_ENTRY_ROW (row))
     label_peek_buttons (GTK_WIDGET (row));
+  /* Translators: the pencil icon that says a field can be edited */
+  hide_images (GTK_WIDGET (row), _("Editable"));
+}
+
+void
+xg_label_avatar (AdwAvatar  *avatar,
+                 const char *label)
+{
+  g_return_if_fail (ADW_IS_AVATAR (avatar));
+
+  gtk_accessible_update_property (GTK_ACCESSIBLE (avatar),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, label ? label : "",
+                                  -1);
+  hide_images (GTK_WIDGET (avatar), label ? label : "");
+}
+
+/* The list an AdwPreferencesGroup keeps its rows in. */
+static GtkWidget *
+find_list_box (GtkWidget *widget)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (GTK_IS_LIST_BOX (child))
+        return child;
+      if ((found = find_list_box (child)) != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+void
+xg_label_preferences_group (AdwPreferencesGroup *group,
+                            const char          *label)
+{
+  GtkWidget *list;
+
+  g_return_if_fail (ADW_IS_PREFERENCES_GROUP (group));
+
+  /* A group with a title names its list after it; one without says
+   * "GtkListBox" (libadwaita 1.2). */
+  list = find_list_box (GTK_WIDGET (group));
+  if (list != NULL)
+    gtk_accessible_update_property (GTK_ACCESSIBLE (list),
+                                    GTK_ACCESSIBLE_PROPERTY_LABEL, label,
+                                    -1);
 }
 
 void
@@ -83,11 +158,13 @@ xg_session_error_text (const GError *error,
                                 retry_after);
       return g_strdup (_("Wrong email or password."));
     case XG_SESSION_ERROR_RATE_LIMITED:
+      if (retry_after == 0)
+        return g_strdup (_("Too many attempts. Try again later."));
       return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
                                            "Too many attempts. Try again in %u second.",
                                            "Too many attempts. Try again in %u seconds.",
-                                           MAX (retry_after, 1)),
-                              MAX (retry_after, 1));
+                                           retry_after),
+                              retry_after);
     case XG_SESSION_ERROR_TOKEN_INVALID:
       return g_strdup (_("Your saved login has ended. Log in again with your password."));
     case XG_SESSION_ERROR_ACCOUNT_DISABLED:
@@ -111,7 +188,15 @@ xg_session_error_text (const GError *error,
                                 retry_after);
       return g_strdup (_("The server is busy. Try again in a moment."));
     case XG_SESSION_ERROR_NOT_FOUND:
-      return g_strdup (_("There is no such account."));
+      /* Also what the server says of a disabled account, and of a friend
+       * request to one (docs/PROTOCOL.md 5.7). */
+      return g_strdup (_("There is no such account, or it has been disabled."));
+    case XG_SESSION_ERROR_ALREADY_FRIENDS:
+      return g_strdup (_("You are friends already."));
+    case XG_SESSION_ERROR_LIMIT_REACHED:
+      return g_strdup (_("The server’s limit is reached: you, or the other person, have as many friends or unanswered friend requests as it allows."));
+    case XG_SESSION_ERROR_PERMISSION_DENIED:
+      return g_strdup (_("The server does not allow your account to do this."));
     case XG_SESSION_ERROR_NOT_LOGGED_IN:
       return g_strdup (_("You are not logged in."));
     case XG_SESSION_ERROR_DISCONNECTED:
@@ -166,4 +251,160 @@ xg_format_fingerprint (const char *fingerprint)
       g_string_append (text, pairs[i]);
     }
   return g_string_free (text, FALSE);
+}
+
+gboolean
+xg_session_is_online (XgSession *session)
+{
+  g_return_val_if_fail (XG_IS_SESSION (session), FALSE);
+  return xg_session_get_state (session) == XG_SESSION_LOGGED_IN && !xg_session_get_reconnecting (session);
+}
+
+const char *
+xg_offline_text (void)
+{
+  return _("Xinge is not connected to the server right now. Try again when the connection is back.");
+}
+
+char *
+xg_format_relative_time (gint64 time,
+                         gint64 now)
+{
+  gint64 ago = now - time;
+  g_autoptr(GDateTime) then = NULL;
+  g_autoptr(GDateTime) today = NULL;
+
+  /* A clock a little behind the server's is "just now", not the future. */
+  if (ago < 60)
+    return g_strdup (_("just now"));
+  if (ago < 60 * 60)
+    {
+      guint minutes = ago / 60;
+      return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u minute ago", "%u minutes ago", minutes), minutes);
+    }
+  if (ago < 24 * 60 * 60)
+    {
+      guint hours = ago / (60 * 60);
+      return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u hour ago", "%u hours ago", hours), hours);
+    }
+  if (ago < 7 * 24 * 60 * 60)
+    {
+      guint days = ago / (24 * 60 * 60);
+      return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u day ago", "%u days ago", days), days);
+    }
+
+  then = g_date_time_new_from_unix_local (time);
+  today = g_date_time_new_from_unix_local (now);
+  if (then == NULL || today == NULL)
+    return g_strdup ("");
+  if (g_date_time_get_year (then) == g_date_time_get_year (today))
+    /* Translators: a date in this year, in g_date_time_format () syntax;
+     * e.g. "%-m月%-d日" in Chinese */
+    return g_date_time_format (then, _("%B %-d"));
+  /* Translators: a date in another year, in g_date_time_format () syntax;
+   * e.g. "%Y年%-m月%-d日" in Chinese */
+  return g_date_time_format (then, _("%B %-d, %Y"));
+}
+
+char *
+xg_format_birthday (const char *birthday)
+{
+  g_autoptr(GDateTime) date = NULL;
+  int year, month, day;
+
+  if (birthday == NULL || sscanf (birthday, "%4d-%2d-%2d", &year, &month, &day) != 3)
+    return NULL;
+  date = g_date_time_new_local (year, month, day, 0, 0, 0);
+  if (date == NULL)
+    return NULL;
+  /* Translators: how a birthday is shown, in g_date_time_format () syntax;
+   * e.g. "%Y年%-m月%-d日" in Chinese */
+  return g_date_time_format (date, _("%B %-d, %Y"));
+}
+
+const char *
+xg_gender_label (const char *gender)
+{
+  if (g_strcmp0 (gender, "female") == 0)
+    return _("Female");
+  if (g_strcmp0 (gender, "male") == 0)
+    return _("Male");
+  if (g_strcmp0 (gender, "other") == 0)
+    return C_("gender", "Other");
+  return NULL;
+}
+
+/* What xg_profile_get_avatar_paintable () keeps on a profile. */
+typedef struct {
+  GBytes     *bytes;     /* the avatar it was decoded from */
+  GdkTexture *texture;   /* NULL: not a picture */
+} AvatarCache;
+
+static void
+avatar_cache_free (AvatarCache *cache)
+{
+  g_clear_pointer (&cache->bytes, g_bytes_unref);
+  g_clear_object (&cache->texture);
+  g_free (cache);
+}
+
+GdkPaintable *
+xg_profile_get_avatar_paintable (XgProfile *profile)
+{
+  static GQuark quark;
+  AvatarCache *cache;
+  GBytes *bytes;
+
+  g_return_val_if_fail (profile == NULL || XG_IS_PROFILE (profile), NULL);
+
+  if (profile == NULL)
+    return NULL;
+  bytes = xg_profile_get_avatar (profile);
+  if (bytes == NULL || g_bytes_get_size (bytes) == 0)
+    return NULL;
+
+  if (quark == 0)
+    quark = g_quark_from_static_string ("xg-avatar-paintable");
+  cache = g_object_get_qdata (G_OBJECT (profile), quark);
+  if (cache == NULL || cache->bytes != bytes)
+    {
+      g_autoptr(GError) error = NULL;
+
+      cache = g_new0 (AvatarCache, 1);
+      cache->bytes = g_bytes_ref (bytes);
+      cache->texture = gdk_texture_new_from_bytes (bytes, &error);
+      if (cache->texture == NULL)
+        g_debug ("The avatar of account %" G_GUINT64_FORMAT " is not a picture: %s",
+                 xg_profile_get_account_id (profile), error->message);
+      g_object_set_qdata_full (G_OBJECT (profile), quark, cache, (GDestroyNotify) avatar_cache_free);
+    }
+  return GDK_PAINTABLE (cache->texture);
+}
+
+char *
+xg_friend_answer_text (const char *nickname,
+                       guint       outcome,
+                       const char *reason)
+{
+  switch ((XgFriendRequestOutcome) outcome)
+    {
+    case XG_FRIEND_REQUEST_ACCEPTED:
+      return g_strdup_printf (_("%s accepted your friend request"), nickname);
+    case XG_FRIEND_REQUEST_DECLINED:
+      if (reason != NULL && reason[0] != '\0')
+        /* Translators: a nickname, then the reason they gave */
+        return g_strdup_printf (_("%s declined: %s"), nickname, reason);
+      return g_strdup_printf (_("%s declined your friend request"), nickname);
+    case XG_FRIEND_REQUEST_EXPIRED:
+    default:
+      return g_strdup_printf (_("Your request to %s expired"), nickname);
+    }
+}
+
+char *
+xg_char_count_text (const char *text,
+                    guint       max)
+{
+  /* Translators: characters typed of the most allowed, e.g. "12/128" */
+  return g_strdup_printf (_("%ld/%u"), text ? g_utf8_strlen (text, -1) : 0, max);
 }

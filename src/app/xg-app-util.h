@@ -6,12 +6,22 @@
 
 #include <adwaita.h>
 
+#include "xg-profile.h"
+#include "xg-session.h"
+
 G_BEGIN_DECLS
 
 /* Completes the accessible names inside an AdwEntryRow: libadwaita 1.2
  * names the text field after the title, but the eye button of an
  * AdwPasswordEntryRow reaches AT-SPI as "GtkImage". */
 void   xg_label_entry_row     (AdwEntryRow   *row);
+
+/* Names an avatar for screen readers (and hides its stand-in icon). */
+void   xg_label_avatar        (AdwAvatar     *avatar,
+                               const char    *label);
+/* Names the list of rows of a group that has no title. */
+void   xg_label_preferences_group (AdwPreferencesGroup *group,
+                                   const char          *label);
 
 /* Shows @text in an inline error label (hides it for NULL or ""), and
  * keeps its accessible label in step so screen readers read it. */
@@ -23,6 +33,40 @@ void   xg_set_inline_message  (GtkLabel      *label,
 char  *xg_session_error_text  (const GError  *error,
                                guint          retry_after,
                                const char    *server);
+
+/* Whether calls can reach the server now (logged in on a live link).
+ * Windows check before they ask, so nothing waits on a server that is
+ * away: the session would hold the call until its login is back. */
+gboolean xg_session_is_online (XgSession     *session);
+/* What to say when it is not. */
+const char *xg_offline_text   (void);
+
+/* When something happened, for a person: "just now", "5 minutes ago",
+ * "3 hours ago", "2 days ago", or a date. @time and @now are seconds
+ * since the Unix epoch. */
+char  *xg_format_relative_time (gint64         time,
+                                gint64         now);
+
+/* A birthday ("YYYY-MM-DD") the way people read dates here; NULL for
+ * "" or something that is no date. */
+char  *xg_format_birthday     (const char    *birthday);
+/* "Female", "Male", "Other" in the user's language; NULL for "". */
+const char *xg_gender_label   (const char    *gender);
+
+/* The profile's picture as a paintable for an AdwAvatar, or NULL when it
+ * has none (or it is no picture). Decoded once per picture: the texture
+ * is kept on the profile until the avatar changes. (transfer none) */
+GdkPaintable *xg_profile_get_avatar_paintable (XgProfile *profile);
+
+/* The sentence that says how one of this account's friend requests
+ * ended (an XgFriendRequestOutcome), for toasts and notifications. */
+char  *xg_friend_answer_text  (const char    *nickname,
+                               guint          outcome,
+                               const char    *reason);
+
+/* "12/128": how many characters @text has of the @max allowed. */
+char  *xg_char_count_text     (const char    *text,
+                               guint          max);
 
 /* The text of an editable, without leading and trailing white space. */
 char  *xg_editable_dup_stripped (GtkEditable *editable);

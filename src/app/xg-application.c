@@ -9,6 +9,11 @@
  * Windows get the session and call it; they never call back in here: the
  * application follows the session's account, and the windows reach the
  * application only through its actions (app.logout, app.preferences, …).
+ * While the main window is not the active window, friend requests that
+ * arrive and answers to this account's requests are also desktop
+ * notifications; clicking one about a request opens the requests page
+ * (app.show-friend-requests), and it is withdrawn once the request is
+ * answered.
  */
 #define G_LOG_DOMAIN "Xinge"
 
@@ -42,6 +47,9 @@ struct _XgApplication
   GtkWindow      *login_window;      /* weak */
   GtkWindow      *main_window;       /* weak */
   GtkWindow      *alert_dialog;      /* weak */
+
+  GSignalGroup   *requests_signals;  /* the session's XgFriendRequests */
+  GHashTable     *notified;          /* peer ids of incoming requests with a notification */
 };
 
 G_DEFINE_FINAL_TYPE (XgApplication, xg_application, ADW_TYPE_APPLICATION)
@@ -272,6 +280,126 @@ forced_logout_text (guint reason)
     default:
       return _("The server ended your session.");
     }
+}
+
+/* --- Notifications ---------------------------------------------------------- */
+
+static gboolean
+main_window_is_active (XgApplication *self)
+{
+  return self->main_window != NULL && gtk_window_is_active (self->main_window);
+}
+
+static char *
+request_notification_id (guint64 peer_id)
+{
+  return g_strdup_printf ("friend-request-%" G_GUINT64_FORMAT, peer_id);
+}
+
+static void
+on_incoming_request (XgApplication   *self,
+                     XgFriendRequest *request)
+{
+  g_autoptr(GNotification) notification = NULL;
+  g_autoptr(GIcon) icon = NULL;
+  g_autofree char *id = NULL;
+  g_autofree char *body = NULL;
+  const char *greeting = xg_friend_request_get_greeting (request);
+  guint64 peer_id = xg_friend_request_get_peer_id (request);
+
+  if (main_window_is_active (self))
+    return;
+
+  body = g_strdup_printf (_("%s wants to be your friend"), xg_friend_request_get_nickname (request));
+  if (greeting != NULL && greeting[0] != '\0')
+    {
+      /* Translators: the request's sentence, then the greeting its sender wrote */
+      g_autofree char *with_greeting = g_strdup_printf (_("%s: “%s”"), body, greeting);
+      g_free (body);
+      body = g_steal_pointer (&with_greeting);
+    }
+  notification = g_notification_new (_("New Friend Request"));
+  g_notification_set_body (notification, body);
+  icon = g_themed_icon_new (APP_ID);
+  g_notification_set_icon (notification, icon);
+  g_notification_set_default_action (notification, "app.show-friend-requests");
+
+  id = request_notification_id (peer_id);
+  g_application_send_notification (G_APPLICATION (self), id, notification);
+  g_hash_table_add (self->notified, g_memdup2 (&peer_id, sizeof peer_id));
+}
+
+static void
+on_request_answered (XgApplication *self,
+                     guint64        peer_id,
+                     const char    *nickname,
+                     guint          outcome,
+                     const char    *reason)
+{
+  g_autoptr(GNotification) notification = NULL;
+  g_autoptr(GIcon) icon = NULL;
+  g_autofree char *id = NULL;
+  g_autofree char *body = NULL;
+  const char *title;
+
+  /* The main window shows a toast. */
+  if (main_window_is_active (self))
+    return;
+
+  switch ((XgFriendRequestOutcome) outcome)
+    {
+    case XG_FRIEND_REQUEST_ACCEPTED:
+      title = _("Friend Request Accepted");
+      break;
+    case XG_FRIEND_REQUEST_DECLINED:
+      title = _("Friend Request Declined");
+      break;
+    case XG_FRIEND_REQUEST_EXPIRED:
+    default:
+      title = _("Friend Request Expired");
+      break;
+    }
+  body = xg_friend_answer_text (nickname, outcome, reason);
+  notification = g_notification_new (title);
+  g_notification_set_body (notification, body);
+  icon = g_themed_icon_new (APP_ID);
+  g_notification_set_icon (notification, icon);
+  id = g_strdup_printf ("friend-answer-%" G_GUINT64_FORMAT, peer_id);
+  g_application_send_notification (G_APPLICATION (self), id, notification);
+}
+
+/* Notifications of requests that are no longer waiting go; with @all,
+ * every one (the account changed). */
+static void
+withdraw_answered (XgApplication *self,
+                   gboolean       all)
+{
+  XgFriendRequests *requests = self->session ? xg_session_get_friend_requests (self->session) : NULL;
+  GHashTableIter iter;
+  guint64 *peer_id;
+
+  g_hash_table_iter_init (&iter, self->notified);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &peer_id, NULL))
+    if (all || requests == NULL || xg_friend_requests_lookup (requests, FALSE, *peer_id) == NULL)
+      {
+        g_autofree char *id = request_notification_id (*peer_id);
+
+        g_application_withdraw_notification (G_APPLICATION (self), id);
+        g_hash_table_iter_remove (&iter);
+      }
+}
+
+static void
+on_requests_items_changed (XgApplication *self)
+{
+  withdraw_answered (self, FALSE);
+}
+
+static void
+on_requests_model_changed (XgApplication *self)
+{
+  withdraw_answered (self, TRUE);
+  g_signal_group_set_target (self->requests_signals, xg_session_get_friend_requests (self->session));
 }
 
 /* --- Windows -------------------------------------------------------------- */
@@ -533,6 +661,23 @@ preferences_activated (GSimpleAction *action,
   gtk_window_present (GTK_WINDOW (window));
 }
 
+/* A notification about a friend request was clicked. */
+static void
+show_friend_requests_activated (GSimpleAction *action,
+                                GVariant      *parameter,
+                                gpointer       user_data)
+{
+  XgApplication *self = user_data;
+
+  if (self->main_window == NULL)
+    {
+      g_application_activate (G_APPLICATION (self));
+      return;
+    }
+  gtk_window_present (self->main_window);
+  xg_main_window_show_friend_requests (XG_MAIN_WINDOW (self->main_window));
+}
+
 static void
 quit_activated (GSimpleAction *action,
                 GVariant      *parameter,
@@ -555,6 +700,7 @@ static const GActionEntry app_actions[] = {
   { .name = "about", .activate = about_activated },
   { .name = "preferences", .activate = preferences_activated },
   { .name = "logout", .activate = logout_activated },
+  { .name = "show-friend-requests", .activate = show_friend_requests_activated },
   { .name = "quit", .activate = quit_activated },
 };
 
@@ -631,6 +777,17 @@ xg_application_startup (GApplication *app)
   g_signal_connect_object (self->session, "forced-logout", G_CALLBACK (on_forced_logout), self, 0);
   g_signal_connect_object (self->session, "identity-changed", G_CALLBACK (on_identity_changed), self, 0);
   g_signal_connect_object (self->session, "server-error", G_CALLBACK (on_server_error), self, 0);
+
+  self->requests_signals = g_signal_group_new (XG_TYPE_FRIEND_REQUESTS);
+  g_signal_group_connect_swapped (self->requests_signals, "incoming",
+                                  G_CALLBACK (on_incoming_request), self);
+  g_signal_group_connect_swapped (self->requests_signals, "answered",
+                                  G_CALLBACK (on_request_answered), self);
+  g_signal_group_connect_swapped (self->requests_signals, "items-changed",
+                                  G_CALLBACK (on_requests_items_changed), self);
+  g_signal_connect_object (self->session, "notify::friend-requests",
+                           G_CALLBACK (on_requests_model_changed), self, G_CONNECT_SWAPPED);
+  on_requests_model_changed (self);
 }
 
 static void
@@ -687,6 +844,10 @@ xg_application_finalize (GObject *object)
   set_window (&self->login_window, NULL);
   set_window (&self->main_window, NULL);
   set_alert_dialog (self, NULL);
+  if (self->requests_signals != NULL)
+    g_signal_group_set_target (self->requests_signals, NULL);
+  g_clear_object (&self->requests_signals);
+  g_clear_pointer (&self->notified, g_hash_table_unref);
   g_clear_object (&self->session);
   g_clear_object (&self->saved_login);
   if (self->device_db != NULL)
@@ -729,6 +890,7 @@ xg_application_init (XgApplication *self)
   };
 
   self->profile = g_strdup (XG_APPLICATION_DEFAULT_PROFILE);
+  self->notified = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   g_application_add_main_option_entries (G_APPLICATION (self), entries);
   g_application_set_option_context_summary (G_APPLICATION (self), _("Xinge, a messenger for the GNOME desktop"));
 }

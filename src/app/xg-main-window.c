@@ -2,10 +2,18 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * A leaflet of a sidebar (the account, and the conversations once there
- * are any) and a content pane. The header follows the session's profile
- * through a GBindingGroup; a banner at the bottom shows while the session
- * is reconnecting.
+ * A leaflet of a sidebar and a content pane. The sidebar has the account
+ * in its header, the friend requests while there are any (with the number
+ * waiting for an answer), and the friends: a GtkListView over the
+ * session's XgContacts, through a GtkFilterListModel that the search entry
+ * filters by name and nickname. The list shows what the account database
+ * kept from the start, before the server answers; when the session's
+ * contacts model is replaced (another account), the window follows
+ * notify::contacts. The content pane shows the requests page or a
+ * friend's page, and goes back to its empty state when that friend leaves
+ * the list. The header follows the session's profile through a
+ * GBindingGroup; a banner at the bottom shows while the session is
+ * reconnecting; answered requests and sent ones show as toasts.
  */
 #define G_LOG_DOMAIN "Xinge"
 
@@ -13,27 +21,55 @@
 
 #include <glib/gi18n.h>
 
+#include "xg-add-friend-window.h"
+#include "xg-app-util.h"
+#include "xg-contact-row.h"
+#include "xg-friend-page.h"
+#include "xg-friend-requests.h"
 #include "xg-main-window.h"
 #include "xg-profile-window.h"
+#include "xg-requests-page.h"
 
 struct _XgMainWindow
 {
   AdwApplicationWindow  parent_instance;
 
   /* Template children */
+  AdwToastOverlay      *toast_overlay;
   AdwLeaflet           *leaflet;
   GtkWidget            *sidebar;
   GtkWidget            *content;
   GtkButton            *profile_button;
   AdwAvatar            *avatar;
   GtkLabel             *nickname_label;
+  GtkButton            *add_friend_button;
+  GtkListBox           *requests_list;
+  GtkListBoxRow        *requests_row;
+  GtkLabel             *requests_badge;
+  GtkSearchEntry       *search_entry;
+  GtkStack             *sidebar_stack;
+  GtkListView          *contact_list;
+  AdwStatusPage        *no_matches_page;
+  AdwWindowTitle       *content_title;
+  GtkStack             *content_stack;
   GtkRevealer          *banner_revealer;
 
   XgSession            *session;
   GSettings            *settings;
   GBindingGroup        *profile_bindings;
   GSignalGroup         *profile_signals;
-  GtkWindow            *profile_window;   /* weak */
+  GtkWindow            *profile_window;      /* weak */
+  GtkWindow            *add_friend_window;   /* weak */
+
+  /* The friends */
+  GtkStringFilter      *filter;
+  GtkFilterListModel   *filtered;
+  GtkSingleSelection   *selection;
+  GSignalGroup         *contacts_signals;
+  GSignalGroup         *requests_signals;
+  GBindingGroup        *title_bindings;      /* the shown friend's name → the content header */
+  GtkWidget            *friend_page;
+  GtkWidget            *requests_page;
 };
 
 enum {
@@ -106,6 +142,305 @@ on_profile_changed (XgMainWindow *self)
   update_account_label (self);
 }
 
+/* --- Toasts ------------------------------------------------------------------ */
+
+static void
+add_toast (XgMainWindow *self,
+           const char   *text,
+           gboolean      urgent)
+{
+  /* Toast titles are Pango markup; names are not. */
+  g_autofree char *markup = g_markup_escape_text (text, -1);
+  AdwToast *toast = adw_toast_new (markup);
+
+  if (urgent)
+    adw_toast_set_priority (toast, ADW_TOAST_PRIORITY_HIGH);
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
+static void
+on_request_answered (XgMainWindow *self,
+                     guint64       peer_id,
+                     const char   *nickname,
+                     guint         outcome,
+                     const char   *reason)
+{
+  g_autofree char *text = xg_friend_answer_text (nickname, outcome, reason);
+
+  add_toast (self, text, TRUE);
+}
+
+static void
+on_request_sent (XgMainWindow *self,
+                 const char   *nickname,
+                 gboolean      became_friends)
+{
+  g_autofree char *text = NULL;
+
+  if (became_friends)
+    text = g_strdup_printf (_("You and %s are now friends"), nickname);
+  else
+    text = g_strdup_printf (_("Friend request sent to %s"), nickname);
+  add_toast (self, text, FALSE);
+}
+
+/* --- The content pane -------------------------------------------------------------- */
+
+/* GtkSingleSelection (GTK 4.8) does not implement unselect_all(). */
+static void
+unselect_contact (XgMainWindow *self)
+{
+  gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
+}
+
+static void
+show_content (XgMainWindow *self,
+              const char   *name)
+{
+  GtkWidget *focus = gtk_window_get_focus (GTK_WINDOW (self));
+  GtkWidget *leaving = gtk_stack_get_visible_child (self->content_stack);
+
+  /* A focused entry on a page that goes away keeps blinking (GTK 4.8). */
+  if (focus != NULL && leaving != NULL && gtk_widget_is_ancestor (focus, leaving)
+      && g_strcmp0 (gtk_stack_get_visible_child_name (self->content_stack), name) != 0)
+    gtk_window_set_focus (GTK_WINDOW (self), NULL);
+  gtk_stack_set_visible_child_name (self->content_stack, name);
+  if (!g_str_equal (name, "friend"))
+    {
+      g_binding_group_set_source (self->title_bindings, NULL);
+      xg_friend_page_set_contact (XG_FRIEND_PAGE (self->friend_page), NULL);
+    }
+  if (g_str_equal (name, "empty"))
+    {
+      adw_window_title_set_title (self->content_title, _("Xinge"));
+      adw_leaflet_set_visible_child (self->leaflet, self->sidebar);
+    }
+  else
+    {
+      if (g_str_equal (name, "requests"))
+        adw_window_title_set_title (self->content_title, _("Friend Requests"));
+      adw_leaflet_set_visible_child (self->leaflet, self->content);
+    }
+}
+
+/* Back to "select a friend", with nothing selected. */
+static void
+close_content (XgMainWindow *self)
+{
+  unselect_contact (self);
+  gtk_list_box_unselect_all (self->requests_list);
+  show_content (self, "empty");
+}
+
+void
+xg_main_window_show_contact (XgMainWindow *self,
+                             XgContact    *contact)
+{
+  guint n;
+
+  g_return_if_fail (XG_IS_MAIN_WINDOW (self));
+  g_return_if_fail (XG_IS_CONTACT (contact));
+
+  gtk_list_box_unselect_all (self->requests_list);
+  n = g_list_model_get_n_items (G_LIST_MODEL (self->filtered));
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(XgContact) item = g_list_model_get_item (G_LIST_MODEL (self->filtered), i);
+
+      if (item == contact)
+        {
+          if (gtk_single_selection_get_selected (self->selection) != i)
+            gtk_single_selection_set_selected (self->selection, i);
+          break;
+        }
+    }
+  xg_friend_page_set_contact (XG_FRIEND_PAGE (self->friend_page), contact);
+  g_binding_group_set_source (self->title_bindings, contact);
+  show_content (self, "friend");
+}
+
+void
+xg_main_window_show_friend_requests (XgMainWindow *self)
+{
+  g_return_if_fail (XG_IS_MAIN_WINDOW (self));
+
+  unselect_contact (self);
+  if (gtk_widget_get_visible (GTK_WIDGET (self->requests_list)))
+    gtk_list_box_select_row (self->requests_list, self->requests_row);
+  show_content (self, "requests");
+}
+
+static void
+on_requests_row_activated (XgMainWindow *self)
+{
+  xg_main_window_show_friend_requests (self);
+}
+
+static void
+on_selection_changed (XgMainWindow *self)
+{
+  XgContact *contact = gtk_single_selection_get_selected_item (self->selection);
+
+  /* Nothing selected (the search hid the friend shown, say): the page stays. */
+  if (contact != NULL)
+    xg_main_window_show_contact (self, contact);
+}
+
+/* --- The friends -------------------------------------------------------------------- */
+
+/* What the search looks in: the name shown, and the nickname a remark hides. */
+static char *
+contact_search_text (XgContact *contact,
+                     gpointer   user_data)
+{
+  if (contact == NULL)
+    return NULL;
+  return g_strconcat (xg_contact_get_display_name (contact), "\n",
+                      xg_contact_get_nickname (contact) ? xg_contact_get_nickname (contact) : "",
+                      NULL);
+}
+
+static void
+update_sidebar (XgMainWindow *self)
+{
+  XgContacts *contacts = xg_session_get_contacts (self->session);
+  guint n_contacts = contacts ? g_list_model_get_n_items (G_LIST_MODEL (contacts)) : 0;
+  guint n_shown = g_list_model_get_n_items (G_LIST_MODEL (self->filtered));
+  const char *search = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
+  gboolean searching = search[0] != '\0';
+  const char *page = "contacts";
+
+  if (contacts != NULL && n_contacts == 0 && xg_contacts_get_loaded (contacts) && !searching)
+    page = "empty";
+  else if (searching && n_shown == 0)
+    {
+      g_autofree char *description = g_strdup_printf (_("No friend’s name or nickname contains “%s”."), search);
+
+      adw_status_page_set_description (self->no_matches_page, description);
+      page = "no-matches";
+    }
+
+  if (g_strcmp0 (gtk_stack_get_visible_child_name (self->sidebar_stack), page) != 0)
+    gtk_stack_set_visible_child_name (self->sidebar_stack, page);
+  /* Nothing to search: no search entry (unless it holds a search). */
+  if (n_contacts == 0 && !searching && gtk_widget_has_focus (GTK_WIDGET (gtk_editable_get_delegate (GTK_EDITABLE (self->search_entry)))))
+    gtk_window_set_focus (GTK_WINDOW (self), NULL);
+  gtk_widget_set_visible (GTK_WIDGET (self->search_entry), n_contacts > 0 || searching);
+}
+
+/* The friend shown may have left the list (either side ended it), or be
+ * another object now. */
+static void
+follow_shown_contact (XgMainWindow *self)
+{
+  XgContact *shown = xg_friend_page_get_contact (XG_FRIEND_PAGE (self->friend_page));
+  XgContacts *contacts = xg_session_get_contacts (self->session);
+  XgContact *now;
+
+  if (shown == NULL || g_strcmp0 (gtk_stack_get_visible_child_name (self->content_stack), "friend") != 0)
+    return;
+  now = contacts ? xg_contacts_lookup (contacts, xg_contact_get_account_id (shown)) : NULL;
+  if (now == NULL)
+    close_content (self);
+  else if (now != shown)
+    xg_main_window_show_contact (self, now);
+}
+
+static void
+on_contacts_items_changed (XgMainWindow *self)
+{
+  follow_shown_contact (self);
+  update_sidebar (self);
+}
+
+static void
+on_contacts_changed (XgMainWindow *self)
+{
+  XgContacts *contacts = xg_session_get_contacts (self->session);
+
+  g_signal_group_set_target (self->contacts_signals, contacts);
+  gtk_filter_list_model_set_model (self->filtered, G_LIST_MODEL (contacts));
+  follow_shown_contact (self);
+  update_sidebar (self);
+}
+
+static void
+on_search_changed (XgMainWindow *self)
+{
+  gtk_string_filter_set_search (self->filter, gtk_editable_get_text (GTK_EDITABLE (self->search_entry)));
+  update_sidebar (self);
+}
+
+/* Escape: the whole list again. */
+static void
+on_stop_search (XgMainWindow *self)
+{
+  gtk_editable_set_text (GTK_EDITABLE (self->search_entry), "");
+  gtk_string_filter_set_search (self->filter, NULL);
+  update_sidebar (self);
+}
+
+static void
+setup_row (GtkSignalListItemFactory *factory,
+           GtkListItem              *item,
+           gpointer                  user_data)
+{
+  gtk_list_item_set_child (item, xg_contact_row_new ());
+}
+
+static void
+bind_row (GtkSignalListItemFactory *factory,
+          GtkListItem              *item,
+          gpointer                  user_data)
+{
+  xg_contact_row_set_contact (XG_CONTACT_ROW (gtk_list_item_get_child (item)),
+                              gtk_list_item_get_item (item));
+}
+
+static void
+unbind_row (GtkSignalListItemFactory *factory,
+            GtkListItem              *item,
+            gpointer                  user_data)
+{
+  xg_contact_row_set_contact (XG_CONTACT_ROW (gtk_list_item_get_child (item)), NULL);
+}
+
+/* --- Friend requests ----------------------------------------------------------------- */
+
+static void
+update_requests_row (XgMainWindow *self)
+{
+  XgFriendRequests *requests = xg_session_get_friend_requests (self->session);
+  guint n = requests ? g_list_model_get_n_items (G_LIST_MODEL (requests)) : 0;
+  guint waiting = requests ? xg_friend_requests_get_n_incoming (requests) : 0;
+  g_autofree char *badge = g_strdup_printf ("%u", waiting);
+  g_autofree char *label = NULL;
+
+  gtk_widget_set_visible (GTK_WIDGET (self->requests_list), n > 0);
+  gtk_label_set_text (self->requests_badge, badge);
+  gtk_widget_set_visible (GTK_WIDGET (self->requests_badge), waiting > 0);
+  if (waiting > 0)
+    label = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                          "Friend Requests: %u waiting for your answer",
+                                          "Friend Requests: %u waiting for your answer",
+                                          waiting),
+                             waiting);
+  else
+    label = g_strdup (_("Friend Requests"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->requests_row),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->requests_badge), label);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->requests_badge),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
+}
+
+static void
+on_requests_changed (XgMainWindow *self)
+{
+  g_signal_group_set_target (self->requests_signals, xg_session_get_friend_requests (self->session));
+  update_requests_row (self);
+}
+
 /* --- Actions --------------------------------------------------------------- */
 
 GtkWindow *
@@ -132,10 +467,64 @@ profile_activated (GtkWidget  *widget,
   xg_main_window_show_profile (XG_MAIN_WINDOW (widget));
 }
 
+GtkWindow *
+xg_main_window_show_add_friend (XgMainWindow *self)
+{
+  g_return_val_if_fail (XG_IS_MAIN_WINDOW (self), NULL);
+
+  if (self->add_friend_window == NULL)
+    {
+      self->add_friend_window = GTK_WINDOW (xg_add_friend_window_new (self->session));
+      g_object_add_weak_pointer (G_OBJECT (self->add_friend_window), (gpointer *) &self->add_friend_window);
+      gtk_window_set_transient_for (self->add_friend_window, GTK_WINDOW (self));
+      gtk_window_set_destroy_with_parent (self->add_friend_window, TRUE);
+      g_signal_connect_object (self->add_friend_window, "sent",
+                               G_CALLBACK (on_request_sent), self, G_CONNECT_SWAPPED);
+    }
+  gtk_window_present (self->add_friend_window);
+  return self->add_friend_window;
+}
+
+static void
+add_friend_activated (GtkWidget  *widget,
+                      const char *action_name,
+                      GVariant   *parameter)
+{
+  xg_main_window_show_add_friend (XG_MAIN_WINDOW (widget));
+}
+
+/* Ctrl+F: to the search, if there is anything to search. */
+static void
+search_activated (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  XgMainWindow *self = XG_MAIN_WINDOW (widget);
+
+  if (!gtk_widget_get_visible (GTK_WIDGET (self->search_entry)))
+    return;
+  adw_leaflet_set_visible_child (self->leaflet, self->sidebar);
+  gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
+}
+
+/* Folded, back on the sidebar (by the button or a swipe): nothing stays
+ * selected, so that choosing the same friend again opens their page. */
+static void
+on_leaflet_child_changed (XgMainWindow *self)
+{
+  if (adw_leaflet_get_folded (self->leaflet)
+      && adw_leaflet_get_visible_child (self->leaflet) == self->sidebar)
+    {
+      unselect_contact (self);
+      gtk_list_box_unselect_all (self->requests_list);
+    }
+}
+
 static void
 on_back_clicked (XgMainWindow *self)
 {
   adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_BACK);
+  on_leaflet_child_changed (self);
 }
 
 /* --- Window state ------------------------------------------------------------ */
@@ -186,6 +575,22 @@ xg_main_window_constructed (GObject *object)
   g_signal_connect_object (self->session, "notify::profile",
                            G_CALLBACK (on_profile_changed), self, G_CONNECT_SWAPPED);
   on_profile_changed (self);
+
+  g_signal_connect_object (self->leaflet, "notify::visible-child",
+                           G_CALLBACK (on_leaflet_child_changed), self, G_CONNECT_SWAPPED);
+
+  /* The pages need the session, so they are made here. */
+  self->friend_page = xg_friend_page_new (self->session);
+  gtk_stack_add_named (self->content_stack, self->friend_page, "friend");
+  self->requests_page = xg_requests_page_new (self->session);
+  gtk_stack_add_named (self->content_stack, self->requests_page, "requests");
+
+  g_signal_connect_object (self->session, "notify::contacts",
+                           G_CALLBACK (on_contacts_changed), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->session, "notify::friend-requests",
+                           G_CALLBACK (on_requests_changed), self, G_CONNECT_SWAPPED);
+  on_contacts_changed (self);
+  on_requests_changed (self);
 }
 
 static void
@@ -200,6 +605,24 @@ xg_main_window_dispose (GObject *object)
       gtk_window_destroy (self->profile_window);
       self->profile_window = NULL;
     }
+  if (self->add_friend_window != NULL)
+    {
+      g_object_remove_weak_pointer (G_OBJECT (self->add_friend_window), (gpointer *) &self->add_friend_window);
+      gtk_window_destroy (self->add_friend_window);
+      self->add_friend_window = NULL;
+    }
+  if (self->contacts_signals != NULL)
+    g_signal_group_set_target (self->contacts_signals, NULL);
+  if (self->requests_signals != NULL)
+    g_signal_group_set_target (self->requests_signals, NULL);
+  if (self->title_bindings != NULL)
+    g_binding_group_set_source (self->title_bindings, NULL);
+  g_clear_object (&self->contacts_signals);
+  g_clear_object (&self->requests_signals);
+  g_clear_object (&self->title_bindings);
+  if (self->contact_list != NULL)
+    gtk_list_view_set_model (self->contact_list, NULL);
+  g_clear_object (&self->selection);
   if (self->profile_bindings != NULL)
     g_binding_group_set_source (self->profile_bindings, NULL);
   if (self->profile_signals != NULL)
@@ -272,16 +695,38 @@ xg_main_window_class_init (XgMainWindowClass *klass)
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/xinge/Xinge/xg-main-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, XgMainWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, XgMainWindow, leaflet);
   gtk_widget_class_bind_template_child (widget_class, XgMainWindow, sidebar);
   gtk_widget_class_bind_template_child (widget_class, XgMainWindow, content);
   gtk_widget_class_bind_template_child (widget_class, XgMainWindow, profile_button);
   gtk_widget_class_bind_template_child (widget_class, XgMainWindow, avatar);
   gtk_widget_class_bind_template_child (widget_class, XgMainWindow, nickname_label);
+  gtk_widget_class_bind_template_child (widget_class, XgMainWindow, add_friend_button);
+  gtk_widget_class_bind_template_child (widget_class, XgMainWindow, requests_list);
+  gtk_widget_class_bind_template_child (widget_class, XgMainWindow, requests_row);
+  gtk_widget_class_bind_template_child (widget_class, XgMainWindow, requests_badge);
+  gtk_widget_class_bind_template_child (widget_class, XgMainWindow, search_entry);
+  gtk_widget_class_bind_template_child (widget_class, XgMainWindow, sidebar_stack);
+  gtk_widget_class_bind_template_child (widget_class, XgMainWindow, contact_list);
+  gtk_widget_class_bind_template_child (widget_class, XgMainWindow, no_matches_page);
+  gtk_widget_class_bind_template_child (widget_class, XgMainWindow, content_title);
+  gtk_widget_class_bind_template_child (widget_class, XgMainWindow, content_stack);
   gtk_widget_class_bind_template_child (widget_class, XgMainWindow, banner_revealer);
+  /* Not used here, but reachable by name (tests, screenshots). */
+  gtk_widget_class_bind_template_child_full (widget_class, "empty_page", FALSE, 0);
+  gtk_widget_class_bind_template_child_full (widget_class, "empty_add_button", FALSE, 0);
+  gtk_widget_class_bind_template_child_full (widget_class, "back_button", FALSE, 0);
   gtk_widget_class_bind_template_callback (widget_class, on_back_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, on_requests_row_activated);
+  gtk_widget_class_bind_template_callback (widget_class, on_search_changed);
+  gtk_widget_class_bind_template_callback (widget_class, on_stop_search);
 
   gtk_widget_class_install_action (widget_class, "win.profile", NULL, profile_activated);
+  gtk_widget_class_install_action (widget_class, "win.add-friend", NULL, add_friend_activated);
+  gtk_widget_class_install_action (widget_class, "win.search", NULL, search_activated);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK, "win.search", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_n, GDK_CONTROL_MASK, "win.add-friend", NULL);
 }
 
 static void
@@ -301,6 +746,49 @@ xg_main_window_init (XgMainWindow *self)
   g_signal_group_connect_swapped (self->profile_signals, "notify::nickname",
                                   G_CALLBACK (update_account_label), self);
   self->settings = g_settings_new (APP_ID);
+
+  /* The friends: contacts → filter → selection → list view. */
+  {
+    GtkExpression *expression = gtk_cclosure_expression_new (G_TYPE_STRING, NULL, 0, NULL,
+                                                             G_CALLBACK (contact_search_text), NULL, NULL);
+    GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
+
+    self->filter = gtk_string_filter_new (expression);
+    gtk_string_filter_set_ignore_case (self->filter, TRUE);
+    gtk_string_filter_set_match_mode (self->filter, GTK_STRING_FILTER_MATCH_MODE_SUBSTRING);
+    self->filtered = gtk_filter_list_model_new (NULL, GTK_FILTER (self->filter));
+    self->selection = gtk_single_selection_new (G_LIST_MODEL (self->filtered));
+    gtk_single_selection_set_autoselect (self->selection, FALSE);
+    gtk_single_selection_set_can_unselect (self->selection, TRUE);
+    g_signal_connect_object (self->selection, "notify::selected-item",
+                             G_CALLBACK (on_selection_changed), self, G_CONNECT_SWAPPED);
+    g_signal_connect_object (self->filtered, "items-changed",
+                             G_CALLBACK (update_sidebar), self, G_CONNECT_SWAPPED);
+
+    g_signal_connect (factory, "setup", G_CALLBACK (setup_row), NULL);
+    g_signal_connect (factory, "bind", G_CALLBACK (bind_row), NULL);
+    g_signal_connect (factory, "unbind", G_CALLBACK (unbind_row), NULL);
+    gtk_list_view_set_factory (self->contact_list, factory);
+    g_object_unref (factory);
+    gtk_list_view_set_model (self->contact_list, GTK_SELECTION_MODEL (self->selection));
+  }
+
+  self->contacts_signals = g_signal_group_new (XG_TYPE_CONTACTS);
+  /* After the filter model (and so the selection) has followed the change. */
+  g_signal_group_connect_data (self->contacts_signals, "items-changed",
+                               G_CALLBACK (on_contacts_items_changed), self, NULL,
+                               G_CONNECT_SWAPPED | G_CONNECT_AFTER);
+  g_signal_group_connect_swapped (self->contacts_signals, "notify::loaded",
+                                  G_CALLBACK (update_sidebar), self);
+  self->requests_signals = g_signal_group_new (XG_TYPE_FRIEND_REQUESTS);
+  g_signal_group_connect_swapped (self->requests_signals, "items-changed",
+                                  G_CALLBACK (update_requests_row), self);
+  g_signal_group_connect_swapped (self->requests_signals, "notify::n-incoming",
+                                  G_CALLBACK (update_requests_row), self);
+  g_signal_group_connect_swapped (self->requests_signals, "answered",
+                                  G_CALLBACK (on_request_answered), self);
+  self->title_bindings = g_binding_group_new ();
+  g_binding_group_bind (self->title_bindings, "display-name", self->content_title, "title", G_BINDING_SYNC_CREATE);
 }
 
 XgMainWindow *

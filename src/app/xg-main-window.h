@@ -19,5 +19,12 @@ XgMainWindow *xg_main_window_new         (XgApplication *application,
 XgSession    *xg_main_window_get_session (XgMainWindow  *self);
 /* The profile window, opening it if need be. */
 GtkWindow    *xg_main_window_show_profile (XgMainWindow *self);
+/* The Add Friend window, opening it if need be. */
+GtkWindow    *xg_main_window_show_add_friend (XgMainWindow *self);
+/* The friend requests page in the content pane. */
+void          xg_main_window_show_friend_requests (XgMainWindow *self);
+/* A friend's page in the content pane (selects them in the list). */
+void          xg_main_window_show_contact (XgMainWindow *self,
+                                           XgContact    *contact);
 
 G_END_DECLS

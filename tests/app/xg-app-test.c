@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <unistd.h>
 
 #include <glib/gstdio.h>
 
@@ -22,6 +23,8 @@ die_with_parent (gpointer user_data)
   prctl (PR_SET_PDEATHSIG, SIGKILL);
 }
 
+static XgAppTestServer *start_server (const char *listen, const char *config);
+
 XgAppTestServer *
 xg_app_test_server_start (void)
 {
@@ -31,7 +34,21 @@ xg_app_test_server_start (void)
 XgAppTestServer *
 xg_app_test_server_start_on (const char *listen)
 {
+  return start_server (listen, NULL);
+}
+
+XgAppTestServer *
+xg_app_test_server_start_with_config (const char *config)
+{
+  return start_server ("127.0.0.1:0", config);
+}
+
+static XgAppTestServer *
+start_server (const char *listen,
+              const char *config)
+{
   XgAppTestServer *server = g_new0 (XgAppTestServer, 1);
+  g_autofree char *config_path = NULL;
   g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
   g_autoptr(GDataInputStream) lines = NULL;
   g_autoptr(GError) error = NULL;
@@ -43,12 +60,25 @@ xg_app_test_server_start_on (const char *listen)
   server->data_dir = g_dir_make_tmp ("xinge-app-test-XXXXXX", &error);
   g_assert_no_error (error);
   server->outbox = g_build_filename (server->data_dir, "outbox", NULL);
+  server->clock_file = g_build_filename (server->data_dir, "test-clock", NULL);
 
   g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
-  server->process = g_subprocess_launcher_spawn (launcher, &error, binary,
-                                                 "--data-dir", server->data_dir,
-                                                 "--listen", listen,
-                                                 NULL);
+  g_subprocess_launcher_setenv (launcher, "XG_SERVER_TEST_CLOCK", server->clock_file, TRUE);
+  if (config != NULL)
+    {
+      config_path = g_build_filename (server->data_dir, "test.conf", NULL);
+      g_assert_true (g_file_set_contents (config_path, config, -1, &error));
+      server->process = g_subprocess_launcher_spawn (launcher, &error, binary,
+                                                     "--data-dir", server->data_dir,
+                                                     "--listen", listen,
+                                                     "--config", config_path,
+                                                     NULL);
+    }
+  else
+    server->process = g_subprocess_launcher_spawn (launcher, &error, binary,
+                                                   "--data-dir", server->data_dir,
+                                                   "--listen", listen,
+                                                   NULL);
   g_assert_no_error (error);
 
   /* "certificate sha256: …" comes before "listening: tls://HOST:PORT". */
@@ -71,6 +101,21 @@ xg_app_test_server_start_on (const char *listen)
         }
     }
   return server;
+}
+
+void
+xg_app_test_server_advance_clock (XgAppTestServer *server,
+                                  gint64           seconds)
+{
+  g_autofree char *text = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_nonnull (server->process);
+  server->clock_offset += seconds;
+  text = g_strdup_printf ("%" G_GINT64_FORMAT "\n", server->clock_offset);
+  g_assert_true (g_file_set_contents (server->clock_file, text, -1, &error));
+  g_assert_no_error (error);
+  g_subprocess_send_signal (server->process, SIGUSR1);
 }
 
 void
@@ -112,6 +157,7 @@ xg_app_test_server_free (XgAppTestServer *server)
   remove_tree (server->data_dir);
   g_free (server->data_dir);
   g_free (server->outbox);
+  g_free (server->clock_file);
   g_free (server->address);
   g_free (server->fingerprint);
   g_free (server);
@@ -279,6 +325,78 @@ xg_app_test_login (XgSession  *session,
   g_assert_no_error (error);
 }
 
+/* --- Friends between side sessions ---------------------------------------------- */
+
+void
+xg_app_test_send_request (XgSession  *session,
+                          const char *email,
+                          const char *greeting)
+{
+  XgFriendRequests *requests = xg_session_get_friend_requests (session);
+  g_autoptr(GAsyncResult) found = NULL;
+  g_autoptr(GAsyncResult) sent = NULL;
+  g_autoptr(XgProfile) profile = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_nonnull (requests);
+  xg_friend_requests_find_async (requests, email, NULL, xg_app_test_store_result, &found);
+  XG_APP_TEST_WAIT_FOR (found != NULL);
+  profile = xg_friend_requests_find_finish (requests, found, &error);
+  g_assert_no_error (error);
+  xg_friend_requests_send_async (requests, profile, greeting, NULL, xg_app_test_store_result, &sent);
+  XG_APP_TEST_WAIT_FOR (sent != NULL);
+  xg_friend_requests_send_finish (requests, sent, NULL, &error);
+  g_assert_no_error (error);
+}
+
+void
+xg_app_test_accept_request (XgSession *session,
+                            guint64    peer_id)
+{
+  XgFriendRequests *requests = xg_session_get_friend_requests (session);
+  g_autoptr(GAsyncResult) accepted = NULL;
+  g_autoptr(GError) error = NULL;
+  XgFriendRequest *request;
+
+  XG_APP_TEST_WAIT_FOR ((request = xg_friend_requests_lookup (requests, FALSE, peer_id)) != NULL);
+  xg_friend_requests_accept_async (requests, request, NULL, xg_app_test_store_result, &accepted);
+  XG_APP_TEST_WAIT_FOR (accepted != NULL);
+  xg_friend_requests_accept_finish (requests, accepted, &error);
+  g_assert_no_error (error);
+}
+
+void
+xg_app_test_befriend (XgSession  *asker,
+                      XgSession  *answerer,
+                      const char *answerer_email,
+                      const char *greeting)
+{
+  guint64 asker_id = xg_session_get_account_id (asker);
+  guint64 answerer_id = xg_session_get_account_id (answerer);
+
+  xg_app_test_send_request (asker, answerer_email, greeting);
+  xg_app_test_accept_request (answerer, asker_id);
+  XG_APP_TEST_WAIT_FOR (xg_contacts_lookup (xg_session_get_contacts (asker), answerer_id) != NULL);
+  XG_APP_TEST_WAIT_FOR (xg_contacts_lookup (xg_session_get_contacts (answerer), asker_id) != NULL);
+}
+
+void
+xg_app_test_set_remark (XgSession  *session,
+                        guint64     friend_id,
+                        const char *remark)
+{
+  XgContacts *contacts = xg_session_get_contacts (session);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  XgContact *contact;
+
+  XG_APP_TEST_WAIT_FOR ((contact = xg_contacts_lookup (contacts, friend_id)) != NULL);
+  xg_contacts_set_remark_async (contacts, contact, remark, NULL, xg_app_test_store_result, &result);
+  XG_APP_TEST_WAIT_FOR (result != NULL);
+  xg_contacts_set_remark_finish (contacts, result, &error);
+  g_assert_no_error (error);
+}
+
 /* --- The app -------------------------------------------------------------------- */
 
 XgApplication *
@@ -384,4 +502,290 @@ xg_app_test_save_png (GtkWidget  *window,
   if (!gdk_texture_save_to_png (texture, path))
     g_error ("could not write %s", path);
   g_print ("wrote %s (%d×%d)\n", path, width, height);
+}
+
+/* --- Finding widgets --------------------------------------------------------------- */
+
+static const char *
+text_of (GtkWidget *widget)
+{
+  if (GTK_IS_LABEL (widget))
+    return gtk_label_get_text (GTK_LABEL (widget));
+  if (GTK_IS_BUTTON (widget))
+    return gtk_button_get_label (GTK_BUTTON (widget));
+  if (ADW_IS_PREFERENCES_ROW (widget))
+    return adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget));
+  return NULL;
+}
+
+gpointer
+xg_app_test_find_widget (gpointer    root,
+                         GType       type,
+                         const char *text)
+{
+  GtkWidget *widget = root;
+
+  if (!gtk_widget_get_mapped (widget))
+    return NULL;
+  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
+    {
+      const char *shown = text_of (widget);
+
+      if (text == NULL || (shown != NULL && strstr (shown, text) != NULL))
+        return widget;
+    }
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      gpointer found = xg_app_test_find_widget (child, type, text);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static void
+find_all (GtkWidget *widget,
+          GType      type,
+          GPtrArray *found)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
+    g_ptr_array_add (found, widget);
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    find_all (child, type, found);
+}
+
+GPtrArray *
+xg_app_test_find_all (gpointer root,
+                      GType    type)
+{
+  GPtrArray *found = g_ptr_array_new ();
+
+  find_all (root, type, found);
+  return found;
+}
+
+GtkWindow *
+xg_app_test_find_window (GType      type,
+                         GtkWindow *parent)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();   /* transfer none */
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWindow) window = g_list_model_get_item (toplevels, i);
+
+      /* GTK's list of toplevels keeps it alive. */
+      if (G_TYPE_CHECK_INSTANCE_TYPE (window, type)
+          && (parent == NULL || gtk_window_get_transient_for (window) == parent))
+        return window;
+    }
+  return NULL;
+}
+
+gboolean
+xg_app_test_toast_shows (AdwToastOverlay *overlay,
+                         const char      *text)
+{
+  GtkWidget *main_child = adw_toast_overlay_get_child (overlay);
+
+  /* The toasts are the overlay's children besides its own child. */
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (overlay)); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (child != main_child && xg_app_test_find_widget (child, GTK_TYPE_LABEL, text) != NULL)
+      return TRUE;
+  return FALSE;
+}
+
+/* --- A notification server ---------------------------------------------------------- */
+
+struct _XgAppTestNotifications
+{
+  GDBusConnection *connection;
+  guint            registration_id;
+  guint            owner_id;
+  gboolean         owned;
+  GPtrArray       *sent;      /* XgAppTestNotification */
+};
+
+static const char notifications_xml[] =
+  "<node>"
+  "  <interface name='org.gtk.Notifications'>"
+  "    <method name='AddNotification'>"
+  "      <arg type='s' name='app_id' direction='in'/>"
+  "      <arg type='s' name='id' direction='in'/>"
+  "      <arg type='a{sv}' name='notification' direction='in'/>"
+  "    </method>"
+  "    <method name='RemoveNotification'>"
+  "      <arg type='s' name='app_id' direction='in'/>"
+  "      <arg type='s' name='id' direction='in'/>"
+  "    </method>"
+  "  </interface>"
+  "</node>";
+
+static void
+notification_free (XgAppTestNotification *notification)
+{
+  g_free (notification->app_id);
+  g_free (notification->id);
+  g_free (notification->title);
+  g_free (notification->body);
+  g_free (notification->default_action);
+  g_free (notification);
+}
+
+static void
+on_notifications_call (GDBusConnection       *connection,
+                       const char            *sender,
+                       const char            *object_path,
+                       const char            *interface_name,
+                       const char            *method_name,
+                       GVariant              *parameters,
+                       GDBusMethodInvocation *invocation,
+                       gpointer               user_data)
+{
+  XgAppTestNotifications *self = user_data;
+  const char *app_id, *id;
+
+  if (g_str_equal (method_name, "AddNotification"))
+    {
+      g_autoptr(GVariant) fields = NULL;
+      XgAppTestNotification *notification = g_new0 (XgAppTestNotification, 1);
+
+      g_variant_get (parameters, "(&s&s@a{sv})", &app_id, &id, &fields);
+      notification->app_id = g_strdup (app_id);
+      notification->id = g_strdup (id);
+      g_variant_lookup (fields, "title", "s", &notification->title);
+      g_variant_lookup (fields, "body", "s", &notification->body);
+      g_variant_lookup (fields, "default-action", "s", &notification->default_action);
+      g_test_message ("notification %s/%s: %s: %s", app_id, id, notification->title,
+                      notification->body ? notification->body : "");
+      g_ptr_array_add (self->sent, notification);
+    }
+  else if (g_str_equal (method_name, "RemoveNotification"))
+    {
+      g_variant_get (parameters, "(&s&s)", &app_id, &id);
+      for (guint i = 0; i < self->sent->len; i++)
+        {
+          XgAppTestNotification *notification = self->sent->pdata[i];
+
+          if (g_str_equal (notification->app_id, app_id) && g_str_equal (notification->id, id))
+            notification->withdrawn = TRUE;
+        }
+    }
+  g_dbus_method_invocation_return_value (invocation, NULL);
+}
+
+static void
+on_notifications_name_acquired (GDBusConnection *connection,
+                                const char      *name,
+                                gpointer         user_data)
+{
+  ((XgAppTestNotifications *) user_data)->owned = TRUE;
+}
+
+XgAppTestNotifications *
+xg_app_test_notifications_start (void)
+{
+  static const GDBusInterfaceVTable vtable = { .method_call = on_notifications_call };
+  XgAppTestNotifications *self = g_new0 (XgAppTestNotifications, 1);
+  g_autoptr(GDBusNodeInfo) info = g_dbus_node_info_new_for_xml (notifications_xml, NULL);
+  g_autofree char *address = g_dbus_address_get_for_bus_sync (G_BUS_TYPE_SESSION, NULL, NULL);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_nonnull (address);
+  /* A connection of its own: the app's calls go out over the bus. */
+  self->connection = g_dbus_connection_new_for_address_sync (address,
+                                                             G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+                                                             G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+                                                             NULL, NULL, &error);
+  g_assert_no_error (error);
+  self->sent = g_ptr_array_new_with_free_func ((GDestroyNotify) notification_free);
+  self->registration_id = g_dbus_connection_register_object (self->connection, "/org/gtk/Notifications",
+                                                             info->interfaces[0], &vtable, self, NULL, &error);
+  g_assert_no_error (error);
+  self->owner_id = g_bus_own_name_on_connection (self->connection, "org.gtk.Notifications",
+                                                 G_BUS_NAME_OWNER_FLAGS_NONE,
+                                                 on_notifications_name_acquired, NULL, self, NULL);
+  XG_APP_TEST_WAIT_FOR (self->owned);
+  return self;
+}
+
+void
+xg_app_test_notifications_free (XgAppTestNotifications *self)
+{
+  if (self == NULL)
+    return;
+  g_bus_unown_name (self->owner_id);
+  g_dbus_connection_unregister_object (self->connection, self->registration_id);
+  g_dbus_connection_close_sync (self->connection, NULL, NULL);
+  g_clear_object (&self->connection);
+  g_ptr_array_unref (self->sent);
+  g_free (self);
+}
+
+XgAppTestNotification *
+xg_app_test_notifications_find (XgAppTestNotifications *self,
+                                const char             *app_id,
+                                const char             *id)
+{
+  for (guint i = self->sent->len; i > 0; i--)
+    {
+      XgAppTestNotification *notification = self->sent->pdata[i - 1];
+
+      if (g_str_equal (notification->app_id, app_id) && g_str_equal (notification->id, id))
+        return notification;
+    }
+  return NULL;
+}
+
+guint
+xg_app_test_notifications_count (XgAppTestNotifications *self,
+                                 const char             *app_id)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < self->sent->len; i++)
+    if (g_str_equal (((XgAppTestNotification *) self->sent->pdata[i])->app_id, app_id))
+      n++;
+  return n;
+}
+
+/* --- Accessibility ------------------------------------------------------------------- */
+
+void
+xg_app_test_check_accessible (const char *what)
+{
+  const char *script = g_getenv ("XG_CHECK_ACCESSIBLE");
+  g_autoptr(GSubprocess) checker = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *pid = g_strdup_printf ("%d", (int) getpid ());
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+
+  if (script == NULL)
+    {
+      g_test_message ("XG_CHECK_ACCESSIBLE is not set: %s not checked", what);
+      return;
+    }
+  /* Let the tree settle, then walk it from outside while the loop runs. */
+  xg_app_test_settle (300);
+  checker = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error,
+                              "/usr/bin/python3", script, pid, NULL);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8_async (checker, NULL, NULL, xg_app_test_store_result, &result);
+  XG_APP_TEST_WAIT_FOR (result != NULL);
+  g_subprocess_communicate_utf8_finish (checker, result, &out, &err, &error);
+  g_assert_no_error (error);
+  g_test_message ("accessibility of %s:\n%s%s", what, out ? out : "", err ? err : "");
+  if (g_subprocess_get_exit_status (checker) == 77)
+    {
+      g_test_message ("the accessibility check was skipped: %s", err ? err : "");
+      return;
+    }
+  if (g_subprocess_get_exit_status (checker) != 0)
+    g_error ("accessibility of %s:\n%s%s", what, out ? out : "", err ? err : "");
 }

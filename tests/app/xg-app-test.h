@@ -18,6 +18,8 @@ G_BEGIN_DECLS
 typedef struct {
   char        *data_dir;
   char        *outbox;
+  char        *clock_file;    /* the server's test clock (XG_SERVER_TEST_CLOCK) */
+  gint64       clock_offset;
   char        *address;       /* "127.0.0.1:PORT" as the server printed it */
   char        *fingerprint;
   GSubprocess *process;
@@ -27,6 +29,12 @@ typedef struct {
 XgAppTestServer *xg_app_test_server_start     (void);
 /* The same on @listen ("127.0.0.1:PORT"), e.g. to replace a server. */
 XgAppTestServer *xg_app_test_server_start_on  (const char      *listen);
+/* The same with a configuration file of @config (key file text). */
+XgAppTestServer *xg_app_test_server_start_with_config (const char *config);
+/* Moves the server's clock @seconds ahead (its time-based rules, such as
+ * friend request timeouts, run at once). */
+void             xg_app_test_server_advance_clock (XgAppTestServer *server,
+                                                   gint64           seconds);
 /* Sends @signal_number and waits for the exit. */
 void             xg_app_test_server_kill      (XgAppTestServer *server,
                                                int              signal_number);
@@ -75,6 +83,23 @@ void             xg_app_test_login            (XgSession       *session,
                                                const char      *email,
                                                const char      *password);
 
+/* Friends, between two side sessions (both logged in): @asker finds
+ * @answerer by @answerer_email and asks, @answerer accepts. */
+void             xg_app_test_befriend         (XgSession       *asker,
+                                               XgSession       *answerer,
+                                               const char      *answerer_email,
+                                               const char      *greeting);
+/* Finds @email with @session and asks them (no answer awaited). */
+void             xg_app_test_send_request     (XgSession       *session,
+                                               const char      *email,
+                                               const char      *greeting);
+/* Waits for @session's request from @peer_id, and accepts it. */
+void             xg_app_test_accept_request   (XgSession       *session,
+                                               guint64          peer_id);
+void             xg_app_test_set_remark       (XgSession       *session,
+                                               guint64          friend_id,
+                                               const char      *remark);
+
 /* The app for @profile pointed at @server, registered and activated, with
  * "remember me" off (no keyring in these tests). */
 XgApplication   *xg_app_test_start_app        (const char      *profile,
@@ -92,6 +117,51 @@ void             xg_app_test_set_text         (gpointer         editable,
 void             xg_app_test_click            (gpointer         button);
 gboolean         xg_app_test_label_shows      (GtkLabel        *label,
                                                const char      *text);
+
+/* The first widget of @type under @root (itself included) that is mapped,
+ * and, for a label or button, whose text contains @text (NULL: any). */
+gpointer         xg_app_test_find_widget      (gpointer         root,
+                                               GType            type,
+                                               const char      *text);
+/* Every widget of @type under @root, mapped or not (free the array). */
+GPtrArray       *xg_app_test_find_all         (gpointer         root,
+                                               GType            type);
+/* A toplevel of @type (transient for @parent, unless NULL), or NULL. */
+GtkWindow       *xg_app_test_find_window      (GType            type,
+                                               GtkWindow       *parent);
+/* Whether the toast overlay @overlay shows a toast with @text (NULL: any). */
+gboolean         xg_app_test_toast_shows      (AdwToastOverlay *overlay,
+                                               const char      *text);
+
+/* A stand-in for the desktop's notification server (org.gtk.Notifications,
+ * which GApplication prefers) on the session bus: it keeps what it is
+ * sent. Start it before the first notification. */
+typedef struct {
+  char     *app_id;
+  char     *id;
+  char     *title;
+  char     *body;
+  char     *default_action;
+  gboolean  withdrawn;
+} XgAppTestNotification;
+
+typedef struct _XgAppTestNotifications XgAppTestNotifications;
+
+XgAppTestNotifications *xg_app_test_notifications_start (void);
+void                    xg_app_test_notifications_free  (XgAppTestNotifications *self);
+/* The newest notification @app_id sent with @id, or NULL. */
+XgAppTestNotification  *xg_app_test_notifications_find  (XgAppTestNotifications *self,
+                                                         const char             *app_id,
+                                                         const char             *id);
+/* How many notifications @app_id sent. */
+guint                   xg_app_test_notifications_count (XgAppTestNotifications *self,
+                                                         const char             *app_id);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (XgAppTestNotifications, xg_app_test_notifications_free)
+
+/* Runs tests/app/check-accessible.py against this process's windows (it
+ * walks them over AT-SPI while the main loop runs) and fails the test
+ * with its report if a control has no name. */
+void             xg_app_test_check_accessible (const char      *what);
 
 /* Renders @window as it is on screen into a PNG file. */
 void             xg_app_test_save_png         (GtkWidget       *window,

@@ -4,7 +4,8 @@
  *
  * Usage: xinge-screenshots OUTDIR SUFFIX
  *   writes OUTDIR/<window>-SUFFIX.png for login, login-error, registration,
- *   main, profile, preferences, shortcuts, about, forced-logout,
+ *   contacts-empty, add-friend, friend-requests, decline-dialog, main,
+ *   friend-page, profile, preferences, shortcuts, about, forced-logout,
  *   reconnecting, reconnecting-dark and identity-changed. Run it under tests/app/run-under-xvfb.sh with
  *   XG_SERVER_BINARY and GSETTINGS_SCHEMA_DIR set, and LANGUAGE for the
  *   language (tools/screenshots.sh does all of that). XG_LOCALEDIR says
@@ -23,9 +24,12 @@
 
 #include <glib/gi18n.h>
 
+#include "xg-add-friend-window.h"
 #include "xg-app-test.h"
+#include "xg-contact-row.h"
 #include "xg-login-window.h"
 #include "xg-main-window.h"
+#include "xg-request-row.h"
 #include "xg-preferences-window.h"
 #include "xg-profile-window.h"
 
@@ -93,12 +97,107 @@ is_chinese (void)
   return language != NULL && g_str_has_prefix (language, "zh");
 }
 
+
+/* A made-up picture: a soft diagonal gradient between two colours. */
+static GBytes *
+make_avatar (guint32 from,
+             guint32 to)
+{
+  g_autoptr(GdkPixbuf) pixbuf = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, 128, 128);
+  guchar *pixels = gdk_pixbuf_get_pixels (pixbuf);
+  int stride = gdk_pixbuf_get_rowstride (pixbuf);
+  gchar *png = NULL;
+  gsize len = 0;
+
+  for (int y = 0; y < 128; y++)
+    for (int x = 0; x < 128; x++)
+      {
+        double t = (x + y) / 254.0;
+        guchar *p = pixels + y * stride + x * 3;
+
+        for (int c = 0; c < 3; c++)
+          {
+            int a = (from >> (16 - 8 * c)) & 0xff, b = (to >> (16 - 8 * c)) & 0xff;
+            p[c] = (guchar) (a + (b - a) * t);
+          }
+      }
+  g_assert_true (gdk_pixbuf_save_to_buffer (pixbuf, &png, &len, "png", NULL, NULL));
+  return g_bytes_new_take (png, len);
+}
+
+static void
+update_profile (XgSession *session,
+                GVariant  *changes)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  xg_session_update_profile_async (session, changes, NULL, xg_app_test_store_result, &result);
+  XG_APP_TEST_WAIT_FOR (result != NULL);
+  xg_session_update_profile_finish (session, result, &error);
+  g_assert_no_error (error);
+}
+
+/* A side account, registered and logged in. */
+static XgSession *
+side_account (XgAppTestServer *server,
+              const char      *email,
+              const char      *nickname,
+              gboolean         registered)
+{
+  XgSession *session = xg_app_test_session_new (server);
+
+  if (!registered)
+    xg_app_test_register (server, email, nickname, PASSWORD);
+  xg_app_test_login (session, email, PASSWORD);
+  XG_APP_TEST_WAIT_FOR (xg_session_get_synced (session));
+  return session;
+}
+
+#define MAIN_CHILD(window, name) xg_app_test_child (window, XG_TYPE_MAIN_WINDOW, name)
+
+/* Toasts wait while their window is not the active one. */
+static gboolean
+toasts_gone (GtkWindow *main_window)
+{
+  if (!gtk_window_is_active (main_window))
+    gtk_window_present (main_window);
+  return !xg_app_test_toast_shows (MAIN_CHILD (main_window, "toast_overlay"), NULL);
+}
+
+static XgRequestRow *
+find_request_row (GtkWindow  *main_window,
+                  const char *nickname)
+{
+  g_autoptr(GPtrArray) rows = xg_app_test_find_all (main_window, XG_TYPE_REQUEST_ROW);
+
+  for (guint i = 0; i < rows->len; i++)
+    if (g_strcmp0 (xg_friend_request_get_nickname (xg_request_row_get_request (rows->pdata[i])), nickname) == 0
+        && gtk_widget_get_mapped (rows->pdata[i]))
+      return rows->pdata[i];
+  return NULL;
+}
+
+static guint
+n_shown (GtkWindow *main_window)
+{
+  return g_list_model_get_n_items (G_LIST_MODEL (gtk_list_view_get_model (MAIN_CHILD (main_window, "contact_list"))));
+}
+
 int
 main (int   argc,
       char *argv[])
 {
   g_autoptr(XgAppTestServer) server = NULL;
+  g_autoptr(XgAppTestNotifications) notifications = NULL;
   g_autoptr(XgSession) other = NULL;
+  g_autoptr(XgSession) li_lei = NULL;
+  g_autoptr(XgSession) zhang_wei = NULL;
+  g_autoptr(XgSession) wang_fang = NULL;
+  g_autoptr(XgSession) chen_jing = NULL;
+  g_autoptr(GBytes) li_lei_avatar = NULL;
+  g_autoptr(GBytes) chen_jing_avatar = NULL;
+  g_auto(GVariantBuilder) changes = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE_VARDICT);
   g_autofree char *first_email = NULL;
   g_autofree char *new_email = NULL;
   g_autofree char *code = NULL;
@@ -125,6 +224,9 @@ main (int   argc,
   suffix = argv[2];
   g_mkdir_with_parents (outdir, 0755);
 
+  /* Requests that arrive while the window is not looked at become
+   * notifications: something on the bus has to take them. */
+  notifications = xg_app_test_notifications_start ();
   server = xg_app_test_server_start_on (pick_listen_address ());
   first_email = g_strdup ("li.lei@example.com");
   new_email = g_strdup ("han.meimei@example.com");
@@ -165,7 +267,108 @@ main (int   argc,
   main_window = xg_application_get_main_window (app);
   session = xg_main_window_get_session (XG_MAIN_WINDOW (main_window));
   XG_APP_TEST_WAIT_FOR (xg_session_get_profile (session) != NULL);
+  /* A new account: no friends yet, and how to add one. */
+  XG_APP_TEST_WAIT_FOR (g_strcmp0 (gtk_stack_get_visible_child_name (MAIN_CHILD (main_window, "sidebar_stack")),
+                                   "empty") == 0);
+  shoot (main_window, "contacts-empty");
+
+  /* The people on the pictures. Li Lei has a picture and a full profile. */
+  li_lei = side_account (server, first_email, NULL, TRUE);
+  li_lei_avatar = make_avatar (0x3584e4, 0x2ec27e);
+  g_variant_builder_add (&changes, "{sv}", "avatar",
+                         g_variant_new_from_bytes (G_VARIANT_TYPE_BYTESTRING, li_lei_avatar, TRUE));
+  g_variant_builder_add (&changes, "{sv}", "signature",
+                         g_variant_new_string (is_chinese () ? "信鸽从不迷路" : "Pigeons always find their way home"));
+  g_variant_builder_add (&changes, "{sv}", "region", g_variant_new_string (is_chinese () ? "上海" : "Shanghai"));
+  g_variant_builder_add (&changes, "{sv}", "gender", g_variant_new_string ("male"));
+  g_variant_builder_add (&changes, "{sv}", "birthday", g_variant_new_string ("1997-03-14"));
+  update_profile (li_lei, g_variant_builder_end (&changes));
+
+  /* Add Friend: Li Lei's address, found, a greeting typed. */
+  xg_app_test_click (MAIN_CHILD (main_window, "add_friend_button"));
+  XG_APP_TEST_WAIT_FOR ((window = xg_app_test_find_window (XG_TYPE_ADD_FRIEND_WINDOW, main_window)) != NULL);
+  xg_app_test_set_text (xg_app_test_child (window, XG_TYPE_ADD_FRIEND_WINDOW, "email_row"), first_email);
+  xg_app_test_click (xg_app_test_child (window, XG_TYPE_ADD_FRIEND_WINDOW, "find_button"));
+  XG_APP_TEST_WAIT_FOR (gtk_widget_get_visible (xg_app_test_child (window, XG_TYPE_ADD_FRIEND_WINDOW, "found_group")));
+  xg_app_test_set_text (xg_app_test_child (window, XG_TYPE_ADD_FRIEND_WINDOW, "greeting_row"),
+                        is_chinese () ? "你好李雷，我是读书会的梅梅" : "Hi Li Lei, it’s Meimei from the book club");
+  shoot (window, "add-friend");
+  xg_app_test_click (xg_app_test_child (window, XG_TYPE_ADD_FRIEND_WINDOW, "send_button"));
+  XG_APP_TEST_WAIT_FOR (xg_app_test_find_window (XG_TYPE_ADD_FRIEND_WINDOW, NULL) == NULL);
+
+  /* Zhang Wei asks Meimei: one request in, one out. */
+  zhang_wei = side_account (server, "zhang.wei@example.com", is_chinese () ? "张伟" : "Zhang Wei", FALSE);
+  xg_app_test_send_request (zhang_wei, new_email,
+                            is_chinese () ? "我们在 GNOME 聚会上见过，加个好友吧！" : "We met at the GNOME meetup. Add me?");
+  XG_APP_TEST_WAIT_FOR (gtk_widget_get_visible (MAIN_CHILD (main_window, "requests_badge")));
+  xg_main_window_show_friend_requests (XG_MAIN_WINDOW (main_window));
+  XG_APP_TEST_WAIT_FOR (find_request_row (main_window, is_chinese () ? "张伟" : "Zhang Wei") != NULL);
+  XG_APP_TEST_WAIT_FOR (toasts_gone (main_window));
+  shoot (main_window, "friend-requests");
+
+  /* Declining asks for a reason (not sent: cancelled). */
+  xg_app_test_click (xg_app_test_child (find_request_row (main_window, is_chinese () ? "张伟" : "Zhang Wei"),
+                                        XG_TYPE_REQUEST_ROW, "decline_button"));
+  XG_APP_TEST_WAIT_FOR ((window = xg_app_test_find_window (ADW_TYPE_MESSAGE_DIALOG, main_window)) != NULL);
+  xg_app_test_set_text (xg_app_test_find_widget (window, ADW_TYPE_ENTRY_ROW, NULL),
+                        is_chinese () ? "抱歉，我不记得你了" : "Sorry, I don’t remember you");
+  shoot (window, "decline-dialog");
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (window), "cancel");
+  gtk_window_destroy (window);
+  XG_APP_TEST_WAIT_FOR (xg_app_test_find_window (ADW_TYPE_MESSAGE_DIALOG, NULL) == NULL);
+
+  /* Meimei accepts Zhang Wei; Li Lei accepts Meimei. */
+  xg_app_test_click (xg_app_test_child (find_request_row (main_window, is_chinese () ? "张伟" : "Zhang Wei"),
+                                        XG_TYPE_REQUEST_ROW, "accept_button"));
+  xg_app_test_accept_request (li_lei, xg_session_get_account_id (session));
+
+  /* Two more friends: Chen Jing, whom Meimei calls by a remark, and Wang
+   * Fang, who is offline. */
+  chen_jing = side_account (server, "chen.jing@example.com", is_chinese () ? "陈静" : "Chen Jing", FALSE);
+  chen_jing_avatar = make_avatar (0xe66100, 0xf6d32d);
+  {
+    g_auto(GVariantBuilder) avatar = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE_VARDICT);
+
+    g_variant_builder_add (&avatar, "{sv}", "avatar",
+                           g_variant_new_from_bytes (G_VARIANT_TYPE_BYTESTRING, chen_jing_avatar, TRUE));
+    g_variant_builder_add (&avatar, "{sv}", "signature",
+                           g_variant_new_string (is_chinese () ? "设计让生活更美好" : "Design is how it works"));
+    update_profile (chen_jing, g_variant_builder_end (&avatar));
+  }
+  xg_app_test_befriend (chen_jing, session, new_email, NULL);
+  xg_app_test_set_remark (session, xg_session_get_account_id (chen_jing), is_chinese () ? "陈设计师" : "Chen (Design)");
+  wang_fang = side_account (server, "wang.fang@example.com", is_chinese () ? "王芳" : "Wang Fang", FALSE);
+  xg_app_test_befriend (wang_fang, session, new_email, NULL);
+  xg_session_disconnect (wang_fang);
+
+  /* The list: four friends, one with a remark, one offline. */
+  XG_APP_TEST_WAIT_FOR (n_shown (main_window) == 4 && !gtk_widget_get_visible (MAIN_CHILD (main_window, "requests_list")));
+  XG_APP_TEST_WAIT_FOR (!xg_contact_get_online (xg_contacts_lookup (xg_session_get_contacts (session),
+                                                                     xg_session_get_account_id (wang_fang))));
+  /* The main window: the list, and Li Lei's page. */
+  xg_main_window_show_contact (XG_MAIN_WINDOW (main_window),
+                               xg_contacts_lookup (xg_session_get_contacts (session),
+                                                   xg_session_get_account_id (li_lei)));
+  XG_APP_TEST_WAIT_FOR (g_strcmp0 (gtk_stack_get_visible_child_name (MAIN_CHILD (main_window, "content_stack")),
+                                   "friend") == 0);
+  XG_APP_TEST_WAIT_FOR (toasts_gone (main_window));
   shoot (main_window, "main");
+
+  /* On a narrow screen the page takes the window: Chen Jing's, with the
+   * remark Meimei gave her and her nickname under it. */
+  {
+    int width, height;
+
+    gtk_window_get_default_size (main_window, &width, &height);
+    gtk_window_set_default_size (main_window, 400, 760);
+    xg_main_window_show_contact (XG_MAIN_WINDOW (main_window),
+                                 xg_contacts_lookup (xg_session_get_contacts (session),
+                                                     xg_session_get_account_id (chen_jing)));
+    XG_APP_TEST_WAIT_FOR (adw_leaflet_get_folded (MAIN_CHILD (main_window, "leaflet")));
+    shoot (main_window, "friend-page");
+    gtk_window_set_default_size (main_window, width, height);
+    XG_APP_TEST_WAIT_FOR (!adw_leaflet_get_folded (MAIN_CHILD (main_window, "leaflet")));
+  }
 
   /* The profile, edited and saved. */
   window = xg_main_window_show_profile (XG_MAIN_WINDOW (main_window));
@@ -243,6 +446,9 @@ main (int   argc,
     shoot (xg_application_get_alert_dialog (app), "identity-changed");
   }
 
+  xg_session_disconnect (li_lei);
+  xg_session_disconnect (zhang_wei);
+  xg_session_disconnect (chen_jing);
   xg_app_test_stop_app (app);
   return 0;
 }
