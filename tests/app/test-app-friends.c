@@ -669,14 +669,14 @@ test_add_friend_errors (Fixture       *fixture,
   g_assert_false (gtk_widget_get_visible (ADD_CHILD (add, "found_group")));
 
   /* A server that stops answering: Find gives up, and says so. */
-  g_subprocess_send_signal (fixture->server->process, SIGSTOP);
+  xg_app_test_server_signal (fixture->server, SIGSTOP);
   xg_app_test_set_text (ADD_CHILD (add, "email_row"), stranger_email);
   xg_app_test_click (ADD_CHILD (add, "find_button"));
   g_assert_true (gtk_widget_get_visible (ADD_CHILD (add, "find_spinner")));
   XG_APP_TEST_WAIT_FOR (!gtk_widget_get_visible (ADD_CHILD (add, "find_spinner")));
   g_assert_true (xg_app_test_label_shows (error, "did not answer in time"));
   g_assert_true (gtk_widget_get_sensitive (ADD_CHILD (add, "find_button")));
-  g_subprocess_send_signal (fixture->server->process, SIGCONT);
+  xg_app_test_server_signal (fixture->server, SIGCONT);
 
   /* The server goes away: Find says so at once, and spins no more. */
   xg_app_test_server_kill (fixture->server, SIGKILL);

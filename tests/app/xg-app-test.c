@@ -115,7 +115,20 @@ xg_app_test_server_advance_clock (XgAppTestServer *server,
   text = g_strdup_printf ("%" G_GINT64_FORMAT "\n", server->clock_offset);
   g_assert_true (g_file_set_contents (server->clock_file, text, -1, &error));
   g_assert_no_error (error);
-  g_subprocess_send_signal (server->process, SIGUSR1);
+  xg_app_test_server_signal (server, SIGUSR1);
+}
+
+/* g_subprocess_send_signal() only queues the kill() for GLib's worker
+ * thread: a request sent right after it can reach a server that is not
+ * stopped yet. Tests need the signal delivered before they go on. */
+void
+xg_app_test_server_signal (XgAppTestServer *server,
+                           int              signal_number)
+{
+  const char *pid = g_subprocess_get_identifier (server->process);
+
+  g_assert_nonnull (pid);
+  g_assert_cmpint (kill ((pid_t) g_ascii_strtoll (pid, NULL, 10), signal_number), ==, 0);
 }
 
 void
@@ -124,7 +137,7 @@ xg_app_test_server_kill (XgAppTestServer *server,
 {
   if (server->process == NULL)
     return;
-  g_subprocess_send_signal (server->process, signal_number);
+  xg_app_test_server_signal (server, signal_number);
   g_subprocess_wait (server->process, NULL, NULL);
   g_clear_object (&server->process);
 }
@@ -468,8 +481,15 @@ gboolean
 xg_app_test_label_shows (GtkLabel   *label,
                          const char *text)
 {
-  return gtk_widget_get_visible (GTK_WIDGET (label))
-         && strstr (gtk_label_get_text (label), text) != NULL;
+  gboolean shows = gtk_widget_get_visible (GTK_WIDGET (label))
+                   && strstr (gtk_label_get_text (label), text) != NULL;
+
+  /* When a check fails, the log says what was there instead. */
+  if (!shows)
+    g_test_message ("label %s shows “%s”, not “%s”",
+                    gtk_widget_get_visible (GTK_WIDGET (label)) ? "visibly" : "hidden,",
+                    gtk_label_get_text (label), text);
+  return shows;
 }
 
 /* --- Pictures --------------------------------------------------------------------- */

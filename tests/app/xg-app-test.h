@@ -35,6 +35,9 @@ XgAppTestServer *xg_app_test_server_start_with_config (const char *config);
  * friend request timeouts, run at once). */
 void             xg_app_test_server_advance_clock (XgAppTestServer *server,
                                                    gint64           seconds);
+/* Delivers @signal_number (SIGSTOP, SIGCONT, …) before it returns. */
+void             xg_app_test_server_signal    (XgAppTestServer *server,
+                                               int              signal_number);
 /* Sends @signal_number and waits for the exit. */
 void             xg_app_test_server_kill      (XgAppTestServer *server,
                                                int              signal_number);
