@@ -416,7 +416,9 @@ test_befriend (Fixture       *fixture,
   g_assert_cmpstr (gtk_label_get_text (PAGE_CHILD (page, "name_label")), ==, "Meimei");
   g_assert_cmpstr (gtk_label_get_text (PAGE_CHILD (page, "nickname_label")), ==, "Nickname: Han Meimei");
   g_assert_cmpstr (adw_window_title_get_title (MAIN_CHILD (fixture->a, "content_title")), ==, "Meimei");
-  xg_app_test_settle (300);
+  /* The server has the remark (A heard so): anything it pushed B for it
+   * has reached B before the answer to B's next request. */
+  xg_app_test_round_trip (session_of (fixture->b));
   g_assert_true (rows_are (fixture->b, "Li Lei|Online"));
   g_assert_cmpstr (xg_contact_get_remark (shown_contact (fixture->b, 0)), ==, "");
 
@@ -444,8 +446,12 @@ test_befriend (Fixture       *fixture,
     /* "Cancel" keeps the friend. */
     click_response (dialog, "_Cancel");
     XG_APP_TEST_WAIT_FOR (xg_friend_page_get_remove_dialog (XG_FRIEND_PAGE (page)) == NULL);
-    xg_app_test_settle (200);
+    /* Had A asked the server to remove B, its answer (and B's push)
+     * would come before the answers to these. */
+    xg_app_test_round_trip (session_of (fixture->a));
+    xg_app_test_round_trip (session_of (fixture->b));
     g_assert_true (rows_are (fixture->a, "Meimei|Online"));
+    g_assert_true (rows_are (fixture->b, "Li Lei|Online"));
   }
   xg_app_test_click (PAGE_CHILD (page, "remove_button"));
   click_response (xg_friend_page_get_remove_dialog (XG_FRIEND_PAGE (page)), "_Remove");
@@ -875,8 +881,9 @@ offline_start_first (void)
   XG_APP_TEST_WAIT_FOR (rows_are (app, "Kept|Offline"));
   XG_APP_TEST_WAIT_FOR ((g_free (text), text = NULL, g_file_get_contents (state, &text, NULL, NULL))
                         && strstr (text, "remembered=true") != NULL);
-  /* Let the database write what it was given. */
-  xg_app_test_settle (300);
+  /* What the list shows is in the account database before the process
+   * ends (its worker would not finish the queue then). */
+  xg_app_test_flush (session_of (app));
   xg_app_test_stop_app (app);
 }
 
