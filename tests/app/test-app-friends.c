@@ -198,12 +198,13 @@ find_by_email (XgAddFriendWindow *window,
                         || gtk_widget_get_visible (ADD_CHILD (window, "found_group")));
 }
 
+/* The row of a request under @page (mapped), or NULL. */
 static XgRequestRow *
-request_row (XgApplication *app,
-             const char    *nickname,
-             gboolean       outgoing)
+request_row_in (gpointer    page,
+                const char *nickname,
+                gboolean    outgoing)
 {
-  g_autoptr(GPtrArray) rows = xg_app_test_find_all (content_child (app, "requests"), XG_TYPE_REQUEST_ROW);
+  g_autoptr(GPtrArray) rows = xg_app_test_find_all (page, XG_TYPE_REQUEST_ROW);
 
   for (guint i = 0; i < rows->len; i++)
     {
@@ -216,6 +217,23 @@ request_row (XgApplication *app,
         return row;
     }
   return NULL;
+}
+
+static XgRequestRow *
+request_row (XgApplication *app,
+             const char    *nickname,
+             gboolean       outgoing)
+{
+  return request_row_in (content_child (app, "requests"), nickname, outgoing);
+}
+
+/* The row's Accept and Decline wait for an answer in flight. */
+static gboolean
+row_is_busy (XgRequestRow *row)
+{
+  return gtk_widget_get_visible (ROW_CHILD (row, "spinner"))
+         && !gtk_widget_get_sensitive (ROW_CHILD (row, "accept_button"))
+         && !gtk_widget_get_sensitive (ROW_CHILD (row, "decline_button"));
 }
 
 static gboolean
@@ -797,7 +815,160 @@ test_filter (Fixture       *fixture,
 }
 
 
-/* --- 5. The list from the database, with the server down --------------------------------- */
+/* --- 5. Calls in flight ------------------------------------------------------------------- */
+
+static void
+on_visible_changed (GtkWidget  *widget,
+                    GParamSpec *pspec,
+                    gboolean   *ever_visible)
+{
+  if (gtk_widget_get_visible (widget))
+    *ever_visible = TRUE;
+}
+
+static gboolean
+timer_fired (gpointer user_data)
+{
+  *(gboolean *) user_data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* What waits for the server and what becomes of it when the window has
+ * moved on meanwhile: a find for an address no longer in the entry, an
+ * answer whose row is made again, whose page goes, whose account goes.
+ * The server is stopped (SIGSTOP) to keep the calls in flight. */
+static void
+test_in_flight (Fixture       *fixture,
+                gconstpointer  data)
+{
+  g_autofree char *a_email = xg_app_test_email ("waiter");
+  g_autofree char *c_email = xg_app_test_email ("one");
+  g_autofree char *d_email = xg_app_test_email ("two");
+  g_autofree char *s_email = xg_app_test_email ("side");
+  g_autofree char *e_email = xg_app_test_email ("other");
+  g_autoptr(XgSession) c = xg_app_test_session_new (fixture->server);
+  g_autoptr(XgSession) d = xg_app_test_session_new (fixture->server);
+  g_autoptr(XgSession) side = xg_app_test_session_new (fixture->server);
+  g_autoptr(XgRequestRow) old_row = NULL;
+  XgFriendRequests *requests;
+  XgFriendRequest *request;
+  XgAddFriendWindow *add;
+  XgRequestRow *row;
+  GtkWidget *side_window, *side_overlay, *side_page;
+  gboolean error_shown = FALSE;
+  gboolean waited = FALSE;
+  guint position;
+
+  xg_app_test_register (fixture->server, a_email, "Waiter", PASSWORD);
+  xg_app_test_register (fixture->server, c_email, "Asker One", PASSWORD);
+  xg_app_test_register (fixture->server, d_email, "Asker Two", PASSWORD);
+  xg_app_test_register (fixture->server, s_email, "Side Person", PASSWORD);
+  xg_app_test_register (fixture->server, e_email, "Other Account", PASSWORD);
+  fixture->a = start_logged_in ("in-flight", fixture->server, a_email);
+  xg_app_test_login (c, c_email, PASSWORD);
+  xg_app_test_login (d, d_email, PASSWORD);
+  xg_app_test_login (side, s_email, PASSWORD);
+  XG_APP_TEST_WAIT_FOR (xg_session_get_synced (c) && xg_session_get_synced (d) && xg_session_get_synced (side));
+  xg_app_test_send_request (c, a_email, "");
+  xg_app_test_send_request (d, a_email, "");
+  xg_app_test_send_request (d, s_email, "");
+  XG_APP_TEST_WAIT_FOR (requests_entry_shows (fixture->a, "2"));
+
+  /* Find, then another address while the server says nothing: that
+   * find is given up at once, and its late answer shows nowhere. */
+  add = open_add_friend (fixture->a);
+  xg_app_test_server_signal (fixture->server, SIGSTOP);
+  xg_app_test_set_text (ADD_CHILD (add, "email_row"), c_email);
+  xg_app_test_click (ADD_CHILD (add, "find_button"));
+  g_assert_true (gtk_widget_get_visible (ADD_CHILD (add, "find_spinner")));
+  xg_app_test_set_text (ADD_CHILD (add, "email_row"), d_email);
+  g_assert_false (gtk_widget_get_visible (ADD_CHILD (add, "find_spinner")));
+  g_assert_true (gtk_widget_get_sensitive (ADD_CHILD (add, "find_button")));
+  g_assert_false (gtk_widget_get_visible (ADD_CHILD (add, "found_group")));
+  xg_app_test_server_signal (fixture->server, SIGCONT);
+  /* The server answers in order: the given-up find comes back first. */
+  find_by_email (add, d_email);
+  g_assert_false (gtk_widget_get_visible (ADD_CHILD (add, "find_error")));
+  g_assert_cmpstr (gtk_label_get_text (ADD_CHILD (add, "found_nickname")), ==, "Asker Two");
+  g_assert_true (xg_app_test_label_shows (ADD_CHILD (add, "found_note"), "Asker Two has asked to be your friend."));
+  gtk_window_destroy (GTK_WINDOW (add));
+
+  /* The side person's requests, on a page of their own. */
+  side_window = gtk_window_new ();
+  side_overlay = adw_toast_overlay_new ();
+  side_page = xg_requests_page_new (side);
+  adw_toast_overlay_set_child (ADW_TOAST_OVERLAY (side_overlay), side_page);
+  gtk_window_set_child (GTK_WINDOW (side_window), side_overlay);
+  gtk_window_present (GTK_WINDOW (side_window));
+  g_signal_connect (xg_app_test_child (side_page, XG_TYPE_REQUESTS_PAGE, "error_group"), "notify::visible",
+                    G_CALLBACK (on_visible_changed), &error_shown);
+  XG_APP_TEST_WAIT_FOR (request_row_in (side_page, "Asker Two", FALSE) != NULL);
+
+  xg_main_window_show_friend_requests (MAIN (fixture->a));
+  XG_APP_TEST_WAIT_FOR ((row = request_row (fixture->a, "Asker One", FALSE)) != NULL
+                        && request_row (fixture->a, "Asker Two", FALSE) != NULL);
+
+  /* Accept, and the model says the request changed (as it does when one
+   * moves): the row made again waits as the first one did. */
+  xg_app_test_server_signal (fixture->server, SIGSTOP);
+  xg_app_test_click (ROW_CHILD (row, "accept_button"));
+  g_assert_true (row_is_busy (row));
+  old_row = g_object_ref (row);
+  requests = xg_session_get_friend_requests (session_of (fixture->a));
+  request = xg_request_row_get_request (row);
+  for (position = 0; position < g_list_model_get_n_items (G_LIST_MODEL (requests)); position++)
+    {
+      g_autoptr(XgFriendRequest) item = g_list_model_get_item (G_LIST_MODEL (requests), position);
+
+      if (item == request)
+        break;
+    }
+  g_assert_cmpuint (position, <, g_list_model_get_n_items (G_LIST_MODEL (requests)));
+  g_list_model_items_changed (G_LIST_MODEL (requests), position, 1, 1);
+  XG_APP_TEST_WAIT_FOR ((row = request_row (fixture->a, "Asker One", FALSE)) != NULL && row != old_row);
+  g_assert_true (row_is_busy (row));
+  g_assert_false (row_is_busy (request_row (fixture->a, "Asker Two", FALSE)));
+  g_clear_object (&old_row);
+
+  /* The page is disposed with the answer in flight (the answer holds
+   * it, so only its dispose runs now): it counts down no more. */
+  {
+    g_autoptr(GtkWidget) page = g_object_ref (content_child (fixture->a, "requests"));
+
+    gtk_window_destroy (GTK_WINDOW (MAIN (fixture->a)));
+    g_object_run_dispose (G_OBJECT (page));
+  }
+
+  /* The side person accepts, and the account goes (the link first, then
+   * the login): the answer, whenever it comes, is not the page's. */
+  xg_app_test_click (ROW_CHILD (request_row_in (side_page, "Asker Two", FALSE), "accept_button"));
+  xg_session_disconnect (side);
+  xg_session_logout_async (side, NULL, NULL, NULL);
+  g_assert_null (xg_session_get_friend_requests (side));
+
+  /* Past the pages' timeout, the server still stopped: nothing shows
+   * (the timeout of the page that went would touch what it no longer
+   * has). */
+  g_timeout_add_seconds (XG_REQUESTS_PAGE_TIMEOUT_S + 1, timer_fired, &waited);
+  XG_APP_TEST_WAIT_FOR (waited);
+  xg_app_test_server_signal (fixture->server, SIGCONT);
+
+  /* Another account on the side page: none of the last one's answers. */
+  xg_app_test_login (side, e_email, PASSWORD);
+  XG_APP_TEST_WAIT_FOR (xg_session_get_synced (side));
+  xg_app_test_round_trip (side);
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (xg_app_test_child (side_page, XG_TYPE_REQUESTS_PAGE, "stack")),
+                   ==, "empty");
+  g_assert_false (error_shown);
+  g_assert_false (xg_app_test_toast_shows (ADW_TOAST_OVERLAY (side_overlay), NULL));
+
+  gtk_window_destroy (GTK_WINDOW (side_window));
+  xg_session_disconnect (c);
+  xg_session_disconnect (d);
+  xg_session_disconnect (side);
+}
+
+/* --- 6. The list from the database, with the server down --------------------------------- */
 
 /* First start (a subprocess): log in with "remember me"; the friend list
  * arrives from the server and is kept in the account database. Second
@@ -936,7 +1107,7 @@ offline_start_second (void)
   xg_app_test_stop_app (app);
 }
 
-/* --- 6. Screen readers ------------------------------------------------------------------ */
+/* --- 7. Screen readers ------------------------------------------------------------------ */
 
 /* Every control of every new view has a name over AT-SPI. */
 static void
@@ -1025,6 +1196,7 @@ main (int   argc,
   ADD ("/app/friends/decline", test_decline, NULL);
   ADD ("/app/friends/add-friend-errors", test_add_friend_errors, ADD_FRIEND_CONFIG);
   ADD ("/app/friends/filter", test_filter, NULL);
+  ADD ("/app/friends/in-flight", test_in_flight, NULL);
   ADD ("/app/friends/offline-start", test_offline_start, NULL);
   ADD ("/app/friends/accessible", test_accessible, NULL);
   g_test_add_func ("/app-subprocess/friends/offline-start/first", offline_start_first);
