@@ -87,6 +87,18 @@ session_of (XgApplication *app)
   return xg_main_window_get_session (MAIN (app));
 }
 
+/* Logs in with the login window, and waits for what the server had. */
+static void
+log_in_with_window (XgApplication *app,
+                    const char    *email)
+{
+  xg_app_test_set_text (LOGIN_CHILD (app, "email_row"), email);
+  xg_app_test_set_text (LOGIN_CHILD (app, "password_row"), PASSWORD);
+  xg_app_test_click (LOGIN_CHILD (app, "login_button"));
+  XG_APP_TEST_WAIT_FOR (main_window_shown (app));
+  XG_APP_TEST_WAIT_FOR (xg_session_get_synced (session_of (app)));
+}
+
 static XgApplication *
 start_logged_in (const char      *profile,
                  XgAppTestServer *server,
@@ -94,11 +106,7 @@ start_logged_in (const char      *profile,
 {
   XgApplication *app = xg_app_test_start_app (profile, server);
 
-  xg_app_test_set_text (LOGIN_CHILD (app, "email_row"), email);
-  xg_app_test_set_text (LOGIN_CHILD (app, "password_row"), PASSWORD);
-  xg_app_test_click (LOGIN_CHILD (app, "login_button"));
-  XG_APP_TEST_WAIT_FOR (main_window_shown (app));
-  XG_APP_TEST_WAIT_FOR (xg_session_get_synced (session_of (app)));
+  log_in_with_window (app, email);
   return app;
 }
 
@@ -289,6 +297,24 @@ static const char *
 app_id (XgApplication *app)
 {
   return g_application_get_application_id (G_APPLICATION (app));
+}
+
+/* @session's account takes another nickname (its friends are told). */
+static void
+set_nickname (XgSession  *session,
+              const char *nickname)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  GVariantDict changes;
+
+  g_variant_dict_init (&changes, NULL);
+  g_variant_dict_insert (&changes, "nickname", "s", nickname);
+  xg_session_update_profile_async (session, g_variant_dict_end (&changes), NULL,
+                                   xg_app_test_store_result, &result);
+  XG_APP_TEST_WAIT_FOR (result != NULL);
+  xg_session_update_profile_finish (session, result, &error);
+  g_assert_no_error (error);
 }
 
 /* --- 1. Two people befriend each other ------------------------------------------------ */
@@ -1176,6 +1202,24 @@ test_accessible (Fixture       *fixture,
   g_assert_true (gtk_widget_get_visible (ADD_CHILD (add, "found_group")));
   xg_app_test_check_accessible ("Add Friend");
   gtk_window_destroy (GTK_WINDOW (add));
+
+  /* A request row names its sender as the nickname arrives: Asker is
+   * "Asker Renamed" now; A's next login shows the request as kept
+   * ("Asker"), then as the server's profile says. */
+  g_action_group_activate_action (G_ACTION_GROUP (fixture->a), "logout", NULL);
+  XG_APP_TEST_WAIT_FOR (xg_session_get_account_id (session) == 0);
+  set_nickname (c, "Asker Renamed");
+  log_in_with_window (fixture->a, a_email);
+  xg_main_window_show_friend_requests (MAIN (fixture->a));
+  XG_APP_TEST_WAIT_FOR ((row = request_row (fixture->a, "Asker Renamed", FALSE)) != NULL
+                        && g_strcmp0 (gtk_label_get_text (ROW_CHILD (row, "nickname_label")), "Asker Renamed") == 0);
+  gtk_test_accessible_assert_property (row, GTK_ACCESSIBLE_PROPERTY_LABEL, "Friend request from Asker Renamed");
+  gtk_test_accessible_assert_property (ROW_CHILD (row, "accept_button"), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
+                                       "Accept the request from Asker Renamed");
+  gtk_test_accessible_assert_property (ROW_CHILD (row, "decline_button"), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
+                                       "Decline the request from Asker Renamed");
+  XG_APP_TEST_WAIT_FOR ((row = request_row (fixture->a, "Asked", TRUE)) != NULL);
+  gtk_test_accessible_assert_property (row, GTK_ACCESSIBLE_PROPERTY_LABEL, "Your friend request to Asked");
 
   xg_session_disconnect (b);
   xg_session_disconnect (c);
