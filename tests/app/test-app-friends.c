@@ -793,6 +793,35 @@ test_filter (Fixture       *fixture,
   XG_APP_TEST_WAIT_FOR (rows_are (fixture->a, "李雷|Offline"));
   g_assert_cmpstr (sidebar_page (fixture->a), ==, "contacts");
 
+  /* Names that change during a search: the list follows, also when the
+   * renamed friend keeps their place (and so no items-changed says so). */
+  {
+    guint64 zhang_id = xg_session_get_account_id (sessions->pdata[0]);
+    guint64 li_id = xg_session_get_account_id (sessions->pdata[2]);
+
+    xg_app_test_set_text (search, "boss");
+    XG_APP_TEST_WAIT_FOR (rows_are (fixture->a, "Boss|Online"));
+    /* Boss is Chief now, still first: no longer a match. */
+    xg_app_test_set_remark (session, zhang_id, "Chief");
+    XG_APP_TEST_WAIT_FOR (g_strcmp0 (sidebar_page (fixture->a), "no-matches") == 0);
+    /* 李雷 is Mei Li now, still last: a match. */
+    xg_app_test_set_text (search, "mei");
+    XG_APP_TEST_WAIT_FOR (rows_are (fixture->a, "Han Meimei|Online"));
+    xg_app_test_set_remark (session, li_id, "Mei Li");
+    XG_APP_TEST_WAIT_FOR (rows_are (fixture->a, "Han Meimei|Online;Mei Li|Offline"));
+    /* A nickname the remark hides still counts: Zhang Wei renames
+     * themself; A still calls them Chief. */
+    set_nickname (sessions->pdata[0], "Zhang Mei");
+    XG_APP_TEST_WAIT_FOR (rows_are (fixture->a, "Chief|Online;Han Meimei|Online;Mei Li|Offline"));
+    set_nickname (sessions->pdata[0], "Zhang Wei");
+    XG_APP_TEST_WAIT_FOR (rows_are (fixture->a, "Han Meimei|Online;Mei Li|Offline"));
+
+    xg_app_test_set_remark (session, zhang_id, "Boss");
+    xg_app_test_set_remark (session, li_id, "");
+    xg_app_test_set_text (search, "李");
+    XG_APP_TEST_WAIT_FOR (rows_are (fixture->a, "李雷|Offline"));
+  }
+
   /* Nothing matches: say so. */
   xg_app_test_set_text (search, "xyz");
   XG_APP_TEST_WAIT_FOR (g_strcmp0 (sidebar_page (fixture->a), "no-matches") == 0);
