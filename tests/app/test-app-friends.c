@@ -610,6 +610,13 @@ test_decline (Fixture       *fixture,
     g_assert_nonnull (notification);
     XG_APP_TEST_WAIT_FOR (notification->withdrawn);
   }
+
+  /* A logs out: what A was told goes with the account. */
+  notification = xg_app_test_notifications_find (fixture->notifications, app_id (fixture->a), answer_id);
+  g_assert_false (notification->withdrawn);
+  g_action_group_activate_action (G_ACTION_GROUP (fixture->a), "logout", NULL);
+  XG_APP_TEST_WAIT_FOR (xg_session_get_account_id (xg_application_get_session (fixture->a)) == 0);
+  XG_APP_TEST_WAIT_FOR (notification->withdrawn);
 }
 
 /* --- 3. What Add Friend says when it cannot ------------------------------------------------ */
