@@ -8,7 +8,9 @@
  * instead of asking again: a friend already, a request already waiting
  * for their answer (and since when), or one from them waiting for ours
  * (sending then makes the two friends at once). It follows the contacts
- * and requests models, so that changes while it is open show too.
+ * and requests models, so that changes while it is open show too. Editing
+ * the address while Find waits gives that find up; an answer speaks of
+ * the address that was looked up, whatever the entry says by then.
  *
  * Nothing waits forever: a call needs a live login to start, and one the
  * server does not answer within XG_ADD_FRIEND_TIMEOUT_S says so. Once the
@@ -186,6 +188,34 @@ steal_self (gpointer user_data)
   return self;
 }
 
+/* A find in flight: the window, weakly, and the address it looks up (the
+ * entry may say something else by the time the answer comes). */
+typedef struct {
+  GWeakRef  self;
+  char     *email;
+} Find;
+
+static Find *
+find_new (XgAddFriendWindow *self,
+          const char        *email)
+{
+  Find *find = g_new0 (Find, 1);
+
+  g_weak_ref_init (&find->self, self);
+  find->email = g_strdup (email);
+  return find;
+}
+
+static void
+find_free (Find *find)
+{
+  g_weak_ref_clear (&find->self);
+  g_free (find->email);
+  g_free (find);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Find, find_free)
+
 /* --- Who was found ------------------------------------------------------------------ */
 
 static const char *
@@ -310,6 +340,14 @@ on_email_changed (XgAddFriendWindow *self)
 
   if (self->sending)
     return;
+  /* The address looked up is not the one wanted any more: its answer is
+   * not waited for (it comes back cancelled). */
+  if (self->finding)
+    {
+      g_cancellable_cancel (self->cancellable);
+      end_call (self);
+      set_finding (self, FALSE);
+    }
   xg_set_inline_message (self->find_error, NULL);
   /* Another address: who was found is not who it names. */
   if (self->found != NULL && g_strcmp0 (email, self->found_email) != 0)
@@ -321,17 +359,17 @@ on_found (GObject      *source,
           GAsyncResult *result,
           gpointer      user_data)
 {
-  g_autoptr(XgAddFriendWindow) self = steal_self (user_data);
+  g_autoptr(Find) find = user_data;
+  g_autoptr(XgAddFriendWindow) self = g_weak_ref_get (&find->self);
   g_autoptr(GError) error = NULL;
   g_autoptr(XgProfile) profile = xg_friend_requests_find_finish (XG_FRIEND_REQUESTS (source), result, &error);
-  g_autofree char *email = NULL;
+  const char *email = find->email;
   g_autofree char *text = NULL;
 
   if (abandoned (self, error))
     return;
   end_call (self);
   set_finding (self, FALSE);
-  email = xg_editable_dup_stripped (GTK_EDITABLE (self->email_row));
 
   if (profile == NULL)
     {
@@ -396,7 +434,7 @@ on_find_clicked (XgAddFriendWindow *self)
 
   xg_set_inline_message (self->find_error, NULL);
   set_finding (self, TRUE);
-  xg_friend_requests_find_async (requests, email, begin_call (self), on_found, weak_self (self));
+  xg_friend_requests_find_async (requests, email, begin_call (self), on_found, find_new (self, email));
 }
 
 /* --- Send ------------------------------------------------------------------------------ */

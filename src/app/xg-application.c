@@ -13,7 +13,8 @@
  * arrive and answers to this account's requests are also desktop
  * notifications; clicking one about a request opens the requests page
  * (app.show-friend-requests), and it is withdrawn once the request is
- * answered.
+ * answered. Whatever the account was told goes when the account does
+ * (logout, or another account).
  */
 #define G_LOG_DOMAIN "Xinge"
 
@@ -50,6 +51,7 @@ struct _XgApplication
 
   GSignalGroup   *requests_signals;  /* the session's XgFriendRequests */
   GHashTable     *notified;          /* peer ids of incoming requests with a notification */
+  GHashTable     *answers_notified;  /* peer ids of answers to this account's requests with one */
 };
 
 G_DEFINE_FINAL_TYPE (XgApplication, xg_application, ADW_TYPE_APPLICATION)
@@ -296,6 +298,12 @@ request_notification_id (guint64 peer_id)
   return g_strdup_printf ("friend-request-%" G_GUINT64_FORMAT, peer_id);
 }
 
+static char *
+answer_notification_id (guint64 peer_id)
+{
+  return g_strdup_printf ("friend-answer-%" G_GUINT64_FORMAT, peer_id);
+}
+
 static void
 on_incoming_request (XgApplication   *self,
                      XgFriendRequest *request)
@@ -364,12 +372,14 @@ on_request_answered (XgApplication *self,
   g_notification_set_body (notification, body);
   icon = g_themed_icon_new (APP_ID);
   g_notification_set_icon (notification, icon);
-  id = g_strdup_printf ("friend-answer-%" G_GUINT64_FORMAT, peer_id);
+  id = answer_notification_id (peer_id);
   g_application_send_notification (G_APPLICATION (self), id, notification);
+  g_hash_table_add (self->answers_notified, g_memdup2 (&peer_id, sizeof peer_id));
 }
 
 /* Notifications of requests that are no longer waiting go; with @all,
- * every one (the account changed). */
+ * every one the account was sent, answers to its own requests too (the
+ * account changed). */
 static void
 withdraw_answered (XgApplication *self,
                    gboolean       all)
@@ -387,6 +397,17 @@ withdraw_answered (XgApplication *self,
         g_application_withdraw_notification (G_APPLICATION (self), id);
         g_hash_table_iter_remove (&iter);
       }
+
+  if (!all)
+    return;
+  g_hash_table_iter_init (&iter, self->answers_notified);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &peer_id, NULL))
+    {
+      g_autofree char *id = answer_notification_id (*peer_id);
+
+      g_application_withdraw_notification (G_APPLICATION (self), id);
+      g_hash_table_iter_remove (&iter);
+    }
 }
 
 static void
@@ -848,6 +869,7 @@ xg_application_finalize (GObject *object)
     g_signal_group_set_target (self->requests_signals, NULL);
   g_clear_object (&self->requests_signals);
   g_clear_pointer (&self->notified, g_hash_table_unref);
+  g_clear_pointer (&self->answers_notified, g_hash_table_unref);
   g_clear_object (&self->session);
   g_clear_object (&self->saved_login);
   if (self->device_db != NULL)
@@ -891,6 +913,7 @@ xg_application_init (XgApplication *self)
 
   self->profile = g_strdup (XG_APPLICATION_DEFAULT_PROFILE);
   self->notified = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  self->answers_notified = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   g_application_add_main_option_entries (G_APPLICATION (self), entries);
   g_application_set_option_context_summary (G_APPLICATION (self), _("Xinge, a messenger for the GNOME desktop"));
 }

@@ -6,7 +6,10 @@
  * in its header, the friend requests while there are any (with the number
  * waiting for an answer), and the friends: a GtkListView over the
  * session's XgContacts, through a GtkFilterListModel that the search entry
- * filters by name and nickname. The list shows what the account database
+ * filters by name and nickname (again whenever a friend's name or
+ * nickname changes during a search: GTK 4.8 re-filters only the items
+ * that items-changed names, and a rename that keeps a friend in place
+ * names none). The list shows what the account database
  * kept from the start, before the server answers; when the session's
  * contacts model is replaced (another account), the window follows
  * notify::contacts. The content pane shows the requests page or a
@@ -300,6 +303,58 @@ contact_search_text (XgContact *contact,
                       NULL);
 }
 
+/* A friend's name or nickname changed: what the search matches may have
+ * too. The filter looks at every friend again; the ones whose match did
+ * not change stay as they are. */
+static void
+on_contact_renamed (XgMainWindow *self)
+{
+  const char *search;
+
+  if (self->selection == NULL)
+    return;   /* disposed */
+  search = gtk_string_filter_get_search (self->filter);
+  if (search != NULL && search[0] != '\0')
+    gtk_filter_changed (GTK_FILTER (self->filter), GTK_FILTER_CHANGE_DIFFERENT);
+}
+
+/* Follows the names of @contacts' items from @position on, once each
+ * (a friend that moves comes back in the same items-changed). */
+static void
+watch_names (XgMainWindow *self,
+             GListModel   *contacts,
+             guint         position,
+             guint         n)
+{
+  for (guint i = position; i < position + n; i++)
+    {
+      g_autoptr(XgContact) contact = g_list_model_get_item (contacts, i);
+
+      if (g_signal_handler_find (contact, G_SIGNAL_MATCH_FUNC | G_SIGNAL_MATCH_DATA, 0, 0, NULL,
+                                 on_contact_renamed, self) != 0)
+        continue;
+      g_signal_connect_object (contact, "notify::display-name",
+                               G_CALLBACK (on_contact_renamed), self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (xg_contact_get_profile (contact), "notify::nickname",
+                               G_CALLBACK (on_contact_renamed), self, G_CONNECT_SWAPPED);
+    }
+}
+
+static void
+unwatch_names (XgMainWindow *self,
+               GListModel   *contacts)
+{
+  guint n = contacts != NULL ? g_list_model_get_n_items (contacts) : 0;
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(XgContact) contact = g_list_model_get_item (contacts, i);
+
+      g_signal_handlers_disconnect_by_func (contact, on_contact_renamed, self);
+      g_signal_handlers_disconnect_by_func (xg_contact_get_profile (contact), on_contact_renamed, self);
+    }
+}
+
 static void
 update_sidebar (XgMainWindow *self)
 {
@@ -347,8 +402,13 @@ follow_shown_contact (XgMainWindow *self)
 }
 
 static void
-on_contacts_items_changed (XgMainWindow *self)
+on_contacts_items_changed (XgMainWindow *self,
+                           guint         position,
+                           guint         removed,
+                           guint         added,
+                           GListModel   *contacts)
 {
+  watch_names (self, contacts, position, added);
   follow_shown_contact (self);
   update_sidebar (self);
 }
@@ -358,8 +418,11 @@ on_contacts_changed (XgMainWindow *self)
 {
   XgContacts *contacts = xg_session_get_contacts (self->session);
 
+  unwatch_names (self, gtk_filter_list_model_get_model (self->filtered));
   g_signal_group_set_target (self->contacts_signals, contacts);
   gtk_filter_list_model_set_model (self->filtered, G_LIST_MODEL (contacts));
+  if (contacts != NULL)
+    watch_names (self, G_LIST_MODEL (contacts), 0, g_list_model_get_n_items (G_LIST_MODEL (contacts)));
   follow_shown_contact (self);
   update_sidebar (self);
 }
@@ -620,9 +683,12 @@ xg_main_window_dispose (GObject *object)
   g_clear_object (&self->contacts_signals);
   g_clear_object (&self->requests_signals);
   g_clear_object (&self->title_bindings);
+  if (self->filtered != NULL)
+    unwatch_names (self, gtk_filter_list_model_get_model (self->filtered));
   if (self->contact_list != NULL)
     gtk_list_view_set_model (self->contact_list, NULL);
   g_clear_object (&self->selection);
+  self->filtered = NULL;   /* the selection held it */
   if (self->profile_bindings != NULL)
     g_binding_group_set_source (self->profile_bindings, NULL);
   if (self->profile_signals != NULL)

@@ -91,16 +91,35 @@ nickname (XgRequestRow *self)
   return name != NULL ? name : "";
 }
 
+/* Who asked (or was asked), wherever the row names them: the nickname
+ * may arrive or change after the row was made. */
 static void
 update_profile (XgRequestRow *self)
 {
   XgProfile *profile = xg_friend_request_get_profile (self->request);
   g_autofree char *picture = g_strdup_printf (_("Picture of %s"), nickname (self));
+  g_autofree char *label = NULL;
+  g_autofree char *accept = NULL;
+  g_autofree char *decline = NULL;
 
   gtk_label_set_text (self->nickname_label, nickname (self));
   adw_avatar_set_text (self->avatar, nickname (self));
   adw_avatar_set_custom_image (self->avatar, xg_profile_get_avatar_paintable (profile));
   xg_label_avatar (self->avatar, picture);
+
+  if (xg_friend_request_get_outgoing (self->request))
+    label = g_strdup_printf (_("Your friend request to %s"), nickname (self));
+  else
+    label = g_strdup_printf (_("Friend request from %s"), nickname (self));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
+
+  accept = g_strdup_printf (_("Accept the request from %s"), nickname (self));
+  decline = g_strdup_printf (_("Decline the request from %s"), nickname (self));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->accept_button),
+                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, accept, -1);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->decline_button),
+                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, decline, -1);
 }
 
 static void
@@ -121,9 +140,6 @@ xg_request_row_constructed (GObject *object)
   XgRequestRow *self = XG_REQUEST_ROW (object);
   gboolean outgoing;
   const char *greeting;
-  g_autofree char *label = NULL;
-  g_autofree char *accept = NULL;
-  g_autofree char *decline = NULL;
 
   G_OBJECT_CLASS (xg_request_row_parent_class)->constructed (object);
 
@@ -144,20 +160,6 @@ xg_request_row_constructed (GObject *object)
     }
   gtk_widget_set_visible (GTK_WIDGET (self->waiting_label), outgoing);
   gtk_widget_set_visible (self->buttons_box, !outgoing);
-
-  if (outgoing)
-    label = g_strdup_printf (_("Your friend request to %s"), nickname (self));
-  else
-    label = g_strdup_printf (_("Friend request from %s"), nickname (self));
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
-
-  accept = g_strdup_printf (_("Accept the request from %s"), nickname (self));
-  decline = g_strdup_printf (_("Decline the request from %s"), nickname (self));
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self->accept_button),
-                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, accept, -1);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self->decline_button),
-                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, decline, -1);
 }
 
 static void

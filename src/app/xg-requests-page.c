@@ -9,6 +9,12 @@
  * that fail say why above the lists; one the server does not answer in
  * XG_REQUESTS_PAGE_TIMEOUT_S gives up. What went well shows as a toast in
  * the window's AdwToastOverlay.
+ *
+ * The page, not the row, knows which requests wait for an answer: a list
+ * box rebuilds a row whenever the model says its item changed, and the
+ * new row must wait too. When the requests model is replaced (another
+ * account) or the page goes, the answers in flight are given up: their
+ * results, whenever they come, are not this page's to show.
  */
 #define G_LOG_DOMAIN "Xinge"
 
@@ -38,6 +44,7 @@ struct _XgRequestsPage
   GtkFilterListModel  *incoming;
   GtkFilterListModel  *outgoing;
   GCancellable        *cancellable;      /* every answer in flight */
+  GHashTable          *answers;          /* XgFriendRequest → the Answer the page waits for */
   guint                clock_id;
   gboolean             disposed;
 };
@@ -105,31 +112,45 @@ update_visibility (XgRequestsPage *self)
 
 /* --- Answers that give up -------------------------------------------------------- */
 
+/* One Accept or Decline in flight. It holds the page until its call
+ * completes; the page holds it in `answers` while it waits for it. */
 typedef struct {
   XgRequestsPage  *page;
   XgFriendRequest *request;
   char            *nickname;
   guint            timeout_id;
-  gboolean         timed_out;
 } Answer;
+
+static gboolean
+waits_for (Answer *answer)
+{
+  XgRequestsPage *self = answer->page;
+
+  return self->answers != NULL && g_hash_table_lookup (self->answers, answer->request) == answer;
+}
+
+/* The page stops waiting for @answer: its row's buttons come back. */
+static void
+answer_end (Answer *answer)
+{
+  XgRequestRow *row;
+
+  g_clear_handle_id (&answer->timeout_id, g_source_remove);
+  if (!waits_for (answer))
+    return;
+  g_hash_table_remove (answer->page->answers, answer->request);
+  if (!answer->page->disposed && (row = row_of (answer->page, answer->request)) != NULL)
+    xg_request_row_set_busy (row, FALSE);
+}
 
 static void
 answer_free (Answer *answer)
 {
-  g_clear_handle_id (&answer->timeout_id, g_source_remove);
+  answer_end (answer);
   g_clear_object (&answer->page);
   g_clear_object (&answer->request);
   g_free (answer->nickname);
   g_free (answer);
-}
-
-static void
-answer_done (Answer *answer)
-{
-  XgRequestRow *row = row_of (answer->page, answer->request);
-
-  if (row != NULL)
-    xg_request_row_set_busy (row, FALSE);
 }
 
 static gboolean
@@ -138,8 +159,9 @@ on_answer_timeout (gpointer user_data)
   Answer *answer = user_data;
 
   answer->timeout_id = 0;
-  answer->timed_out = TRUE;
-  answer_done (answer);
+  if (answer->page->disposed || !waits_for (answer))
+    return G_SOURCE_REMOVE;
+  answer_end (answer);
   show_error (answer->page, _("The server did not answer in time. Try again."));
   return G_SOURCE_REMOVE;
 }
@@ -155,10 +177,31 @@ answer_new (XgRequestsPage  *self,
   answer->request = g_object_ref (request);
   answer->nickname = g_strdup (xg_friend_request_get_nickname (request));
   answer->timeout_id = g_timeout_add_seconds (XG_REQUESTS_PAGE_TIMEOUT_S, on_answer_timeout, answer);
+  g_hash_table_insert (self->answers, answer->request, answer);
   if (row != NULL)
     xg_request_row_set_busy (row, TRUE);
   show_error (self, NULL);
   return answer;
+}
+
+/* Every answer in flight is given up: it no longer counts down, and its
+ * call completes cancelled. The page waits for none of them now. */
+static void
+give_up_answers (XgRequestsPage *self)
+{
+  GHashTableIter iter;
+  Answer *answer;
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  g_hash_table_iter_init (&iter, self->answers);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &answer))
+    {
+      g_clear_handle_id (&answer->timeout_id, g_source_remove);
+      g_hash_table_iter_remove (&iter);
+    }
+  if (!self->disposed)
+    self->cancellable = g_cancellable_new ();
 }
 
 /* Whether @error is worth showing; reports it if so. */
@@ -190,10 +233,9 @@ on_accepted (GObject      *source,
   g_autoptr(GError) error = NULL;
 
   xg_friend_requests_accept_finish (XG_FRIEND_REQUESTS (source), result, &error);
-  if (!answer->page->disposed && !answer->timed_out
-      && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  if (waits_for (answer) && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
-      answer_done (answer);
+      answer_end (answer);
       if (!answer_failed (answer, error))
         {
           g_autofree char *text = g_strdup_printf (_("You and %s are now friends"), answer->nickname);
@@ -212,10 +254,9 @@ on_declined (GObject      *source,
   g_autoptr(GError) error = NULL;
 
   xg_friend_requests_decline_finish (XG_FRIEND_REQUESTS (source), result, &error);
-  if (!answer->page->disposed && !answer->timed_out
-      && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  if (waits_for (answer) && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
-      answer_done (answer);
+      answer_end (answer);
       if (!answer_failed (answer, error))
         {
           g_autofree char *text = g_strdup_printf (_("You declined the request from %s"), answer->nickname);
@@ -244,8 +285,11 @@ on_row_accept (XgRequestsPage *self,
                XgRequestRow   *row)
 {
   XgFriendRequest *request = xg_request_row_get_request (row);
-  XgFriendRequests *requests = requests_for_answer (self);
+  XgFriendRequests *requests;
 
+  if (g_hash_table_contains (self->answers, request))
+    return;
+  requests = requests_for_answer (self);
   if (requests == NULL)
     return;
   xg_friend_requests_accept_async (requests, request, self->cancellable,
@@ -315,7 +359,8 @@ on_decline_response (AdwMessageDialog *dialog,
   g_autofree char *reason = NULL;
   XgFriendRequests *requests;
 
-  if (!g_str_equal (response, "decline") || self->disposed)
+  if (!g_str_equal (response, "decline") || self->disposed
+      || g_hash_table_contains (self->answers, data->request))
     return;
   reason = xg_editable_dup_stripped (GTK_EDITABLE (data->reason_row));
   if (!xg_proto_reason_is_valid (reason))
@@ -403,6 +448,10 @@ create_row (gpointer item,
   XgRequestsPage *self = user_data;
   GtkWidget *row = xg_request_row_new (XG_FRIEND_REQUEST (item));
 
+  /* A row made again (the model said its request changed) while the
+   * request's answer is in flight waits as the old one did. */
+  if (g_hash_table_contains (self->answers, item))
+    xg_request_row_set_busy (XG_REQUEST_ROW (row), TRUE);
   g_signal_connect_object (row, "accept", G_CALLBACK (on_row_accept), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (row, "decline", G_CALLBACK (on_row_decline), self, G_CONNECT_SWAPPED);
   return row;
@@ -427,6 +476,9 @@ on_requests_changed (XgRequestsPage *self)
 {
   GListModel *requests = G_LIST_MODEL (xg_session_get_friend_requests (self->session));
 
+  /* Another account's requests (or none): what the last one asked is
+   * not for them to hear. */
+  give_up_answers (self);
   gtk_filter_list_model_set_model (self->incoming, requests);
   gtk_filter_list_model_set_model (self->outgoing, requests);
   show_error (self, NULL);
@@ -494,8 +546,7 @@ xg_requests_page_dispose (GObject *object)
   XgRequestsPage *self = XG_REQUESTS_PAGE (object);
 
   self->disposed = TRUE;
-  g_cancellable_cancel (self->cancellable);
-  g_clear_object (&self->cancellable);
+  give_up_answers (self);
   g_clear_handle_id (&self->clock_id, g_source_remove);
   if (self->incoming_list != NULL)
     gtk_list_box_bind_model (self->incoming_list, NULL, NULL, NULL, NULL);
@@ -510,6 +561,16 @@ xg_requests_page_dispose (GObject *object)
   g_clear_object (&self->session);
 
   G_OBJECT_CLASS (xg_requests_page_parent_class)->dispose (object);
+}
+
+static void
+xg_requests_page_finalize (GObject *object)
+{
+  XgRequestsPage *self = XG_REQUESTS_PAGE (object);
+
+  g_clear_pointer (&self->answers, g_hash_table_unref);
+
+  G_OBJECT_CLASS (xg_requests_page_parent_class)->finalize (object);
 }
 
 static void
@@ -556,6 +617,7 @@ xg_requests_page_class_init (XgRequestsPageClass *klass)
 
   object_class->constructed = xg_requests_page_constructed;
   object_class->dispose = xg_requests_page_dispose;
+  object_class->finalize = xg_requests_page_finalize;
   object_class->get_property = xg_requests_page_get_property;
   object_class->set_property = xg_requests_page_set_property;
   widget_class->map = xg_requests_page_map;
@@ -588,6 +650,8 @@ xg_requests_page_init (XgRequestsPage *self)
   gtk_widget_init_template (GTK_WIDGET (self));
 
   self->cancellable = g_cancellable_new ();
+  /* The answers hold the page, so the table outlives every one of them. */
+  self->answers = g_hash_table_new (NULL, NULL);
   self->incoming = gtk_filter_list_model_new (NULL, GTK_FILTER (gtk_custom_filter_new (is_incoming, NULL, NULL)));
   self->outgoing = gtk_filter_list_model_new (NULL, GTK_FILTER (gtk_custom_filter_new (is_outgoing, NULL, NULL)));
   g_signal_connect_object (self->incoming, "items-changed", G_CALLBACK (update_visibility), self, G_CONNECT_SWAPPED);

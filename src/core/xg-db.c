@@ -623,6 +623,35 @@ xg_db_ready_finish (XgDb          *self,
   return xg_db_run_finish (self, result, xg_db_ready_async, error) != NULL;
 }
 
+/**
+ * xg_db_flush_async:
+ * @cancellable: (nullable): a flush cancelled before its turn fails with
+ *   %G_IO_ERROR_CANCELLED (the calls before it still run)
+ *
+ * Completes once every call queued before it has completed, their
+ * callbacks run first: whatever they wrote is committed, and with
+ * synchronous=FULL on disk. For whoever must know that what it handed
+ * the database is kept (the next start reads it), without waiting for
+ * each call or closing the database.
+ */
+void
+xg_db_flush_async (XgDb                *self,
+                   GCancellable        *cancellable,
+                   GAsyncReadyCallback  callback,
+                   gpointer             user_data)
+{
+  /* Jobs run and complete in queue order: an empty one is a barrier. */
+  xg_db_run_async (self, run_nothing, self, NULL, cancellable, xg_db_flush_async, callback, user_data);
+}
+
+gboolean
+xg_db_flush_finish (XgDb          *self,
+                    GAsyncResult  *result,
+                    GError       **error)
+{
+  return xg_db_run_finish (self, result, xg_db_flush_async, error) != NULL;
+}
+
 /* --- Tracing --------------------------------------------------------------- */
 
 typedef struct {

@@ -94,6 +94,15 @@ gboolean    xg_db_ready_finish  (XgDb                 *self,
                                  GAsyncResult         *result,
                                  GError              **error);
 
+/* Completes after every call queued before it: what they wrote is on disk. */
+void        xg_db_flush_async   (XgDb                 *self,
+                                 GCancellable         *cancellable,
+                                 GAsyncReadyCallback   callback,
+                                 gpointer              user_data);
+gboolean    xg_db_flush_finish  (XgDb                 *self,
+                                 GAsyncResult         *result,
+                                 GError              **error);
+
 /* For job functions, on the worker thread. */
 gboolean       xg_db_exec            (XgDb          *self,
                                       const char    *sql,

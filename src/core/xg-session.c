@@ -1394,6 +1394,62 @@ xg_session_resume (XgSession  *self,
     xg_link_open (self->link);
 }
 
+static void
+on_db_flushed (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  GTask *task = user_data;
+  GError *error = NULL;
+
+  if (!xg_db_flush_finish (XG_DB (source), result, &error))
+    {
+      fail_task (task, error);
+      return;
+    }
+  g_task_return_boolean (task, TRUE);
+  g_object_unref (task);
+}
+
+/**
+ * xg_session_flush_async:
+ *
+ * Completes once every write the session has queued on its account
+ * database so far is on disk (the friend list, the requests, the profile
+ * it was told about), or at once when it has no account. What arrives
+ * later is not waited for. Fails only if the database cannot be written
+ * (the error it gave).
+ */
+void
+xg_session_flush_async (XgSession           *self,
+                        GCancellable        *cancellable,
+                        GAsyncReadyCallback  callback,
+                        gpointer             user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (XG_IS_SESSION (self));
+
+  task = call_task_new (self, cancellable, xg_session_flush_async, callback, user_data);
+  if (self->account_db == NULL)
+    {
+      g_task_return_boolean (task, TRUE);
+      g_object_unref (task);
+      return;
+    }
+  xg_db_flush_async (XG_DB (self->account_db), cancellable, on_db_flushed, task);
+}
+
+gboolean
+xg_session_flush_finish (XgSession     *self,
+                         GAsyncResult  *result,
+                         GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == xg_session_flush_async, FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
 /**
  * xg_session_get_contacts:
  *

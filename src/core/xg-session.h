@@ -230,6 +230,17 @@ void           xg_session_resume                 (XgSession            *self,
                                                   guint64               account_id,
                                                   const char           *token);
 
+/* Completes once everything the session has handed its account database
+ * so far (profile, contacts, requests) is on disk, for the next start to
+ * read; at once without an account. */
+void           xg_session_flush_async            (XgSession            *self,
+                                                  GCancellable         *cancellable,
+                                                  GAsyncReadyCallback   callback,
+                                                  gpointer              user_data);
+gboolean       xg_session_flush_finish           (XgSession            *self,
+                                                  GAsyncResult         *result,
+                                                  GError              **error);
+
 XgContacts       *xg_session_get_contacts        (XgSession            *self);
 XgFriendRequests *xg_session_get_friend_requests (XgSession            *self);
 gboolean          xg_session_get_synced          (XgSession            *self);

@@ -12,7 +12,9 @@ name must not be empty and must not be a bare class name such as
 widget has no name); an avatar must have a name too. Generic containers
 (GTK 4.8 calls them "GtkBox", "GtkStackPage", …) and GTK's own scroll bars
 are not checked. Prints the controls it found and the ones that fail;
-exits 1 on a failure, 77 when Atspi is missing or the app is not found.
+exits 1 on a failure (an application it cannot find included: then it
+checked nothing), 77 only when Atspi is missing, so nothing can be checked
+here at all.
 
 Run it while the app's main loop runs (the app answers the walk).
 """
@@ -121,8 +123,8 @@ def main():
         return 2
     app = find_app(int(sys.argv[1]))
     if app is None:
-        print(f'no application with pid {sys.argv[1]} on the accessibility bus', file=sys.stderr)
-        return 77
+        print(f'FAIL: no application with pid {sys.argv[1]} on the accessibility bus', file=sys.stderr)
+        return 1
     controls, failures = [], []
     for i in range(app.get_child_count()):
         window = app.get_child_at_index(i)

@@ -87,6 +87,18 @@ session_of (XgApplication *app)
   return xg_main_window_get_session (MAIN (app));
 }
 
+/* Logs in with the login window, and waits for what the server had. */
+static void
+log_in_with_window (XgApplication *app,
+                    const char    *email)
+{
+  xg_app_test_set_text (LOGIN_CHILD (app, "email_row"), email);
+  xg_app_test_set_text (LOGIN_CHILD (app, "password_row"), PASSWORD);
+  xg_app_test_click (LOGIN_CHILD (app, "login_button"));
+  XG_APP_TEST_WAIT_FOR (main_window_shown (app));
+  XG_APP_TEST_WAIT_FOR (xg_session_get_synced (session_of (app)));
+}
+
 static XgApplication *
 start_logged_in (const char      *profile,
                  XgAppTestServer *server,
@@ -94,11 +106,7 @@ start_logged_in (const char      *profile,
 {
   XgApplication *app = xg_app_test_start_app (profile, server);
 
-  xg_app_test_set_text (LOGIN_CHILD (app, "email_row"), email);
-  xg_app_test_set_text (LOGIN_CHILD (app, "password_row"), PASSWORD);
-  xg_app_test_click (LOGIN_CHILD (app, "login_button"));
-  XG_APP_TEST_WAIT_FOR (main_window_shown (app));
-  XG_APP_TEST_WAIT_FOR (xg_session_get_synced (session_of (app)));
+  log_in_with_window (app, email);
   return app;
 }
 
@@ -198,12 +206,13 @@ find_by_email (XgAddFriendWindow *window,
                         || gtk_widget_get_visible (ADD_CHILD (window, "found_group")));
 }
 
+/* The row of a request under @page (mapped), or NULL. */
 static XgRequestRow *
-request_row (XgApplication *app,
-             const char    *nickname,
-             gboolean       outgoing)
+request_row_in (gpointer    page,
+                const char *nickname,
+                gboolean    outgoing)
 {
-  g_autoptr(GPtrArray) rows = xg_app_test_find_all (content_child (app, "requests"), XG_TYPE_REQUEST_ROW);
+  g_autoptr(GPtrArray) rows = xg_app_test_find_all (page, XG_TYPE_REQUEST_ROW);
 
   for (guint i = 0; i < rows->len; i++)
     {
@@ -216,6 +225,23 @@ request_row (XgApplication *app,
         return row;
     }
   return NULL;
+}
+
+static XgRequestRow *
+request_row (XgApplication *app,
+             const char    *nickname,
+             gboolean       outgoing)
+{
+  return request_row_in (content_child (app, "requests"), nickname, outgoing);
+}
+
+/* The row's Accept and Decline wait for an answer in flight. */
+static gboolean
+row_is_busy (XgRequestRow *row)
+{
+  return gtk_widget_get_visible (ROW_CHILD (row, "spinner"))
+         && !gtk_widget_get_sensitive (ROW_CHILD (row, "accept_button"))
+         && !gtk_widget_get_sensitive (ROW_CHILD (row, "decline_button"));
 }
 
 static gboolean
@@ -271,6 +297,24 @@ static const char *
 app_id (XgApplication *app)
 {
   return g_application_get_application_id (G_APPLICATION (app));
+}
+
+/* @session's account takes another nickname (its friends are told). */
+static void
+set_nickname (XgSession  *session,
+              const char *nickname)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  GVariantDict changes;
+
+  g_variant_dict_init (&changes, NULL);
+  g_variant_dict_insert (&changes, "nickname", "s", nickname);
+  xg_session_update_profile_async (session, g_variant_dict_end (&changes), NULL,
+                                   xg_app_test_store_result, &result);
+  XG_APP_TEST_WAIT_FOR (result != NULL);
+  xg_session_update_profile_finish (session, result, &error);
+  g_assert_no_error (error);
 }
 
 /* --- 1. Two people befriend each other ------------------------------------------------ */
@@ -416,7 +460,9 @@ test_befriend (Fixture       *fixture,
   g_assert_cmpstr (gtk_label_get_text (PAGE_CHILD (page, "name_label")), ==, "Meimei");
   g_assert_cmpstr (gtk_label_get_text (PAGE_CHILD (page, "nickname_label")), ==, "Nickname: Han Meimei");
   g_assert_cmpstr (adw_window_title_get_title (MAIN_CHILD (fixture->a, "content_title")), ==, "Meimei");
-  xg_app_test_settle (300);
+  /* The server has the remark (A heard so): anything it pushed B for it
+   * has reached B before the answer to B's next request. */
+  xg_app_test_round_trip (session_of (fixture->b));
   g_assert_true (rows_are (fixture->b, "Li Lei|Online"));
   g_assert_cmpstr (xg_contact_get_remark (shown_contact (fixture->b, 0)), ==, "");
 
@@ -444,8 +490,12 @@ test_befriend (Fixture       *fixture,
     /* "Cancel" keeps the friend. */
     click_response (dialog, "_Cancel");
     XG_APP_TEST_WAIT_FOR (xg_friend_page_get_remove_dialog (XG_FRIEND_PAGE (page)) == NULL);
-    xg_app_test_settle (200);
+    /* Had A asked the server to remove B, its answer (and B's push)
+     * would come before the answers to these. */
+    xg_app_test_round_trip (session_of (fixture->a));
+    xg_app_test_round_trip (session_of (fixture->b));
     g_assert_true (rows_are (fixture->a, "Meimei|Online"));
+    g_assert_true (rows_are (fixture->b, "Li Lei|Online"));
   }
   xg_app_test_click (PAGE_CHILD (page, "remove_button"));
   click_response (xg_friend_page_get_remove_dialog (XG_FRIEND_PAGE (page)), "_Remove");
@@ -560,6 +610,13 @@ test_decline (Fixture       *fixture,
     g_assert_nonnull (notification);
     XG_APP_TEST_WAIT_FOR (notification->withdrawn);
   }
+
+  /* A logs out: what A was told goes with the account. */
+  notification = xg_app_test_notifications_find (fixture->notifications, app_id (fixture->a), answer_id);
+  g_assert_false (notification->withdrawn);
+  g_action_group_activate_action (G_ACTION_GROUP (fixture->a), "logout", NULL);
+  XG_APP_TEST_WAIT_FOR (xg_session_get_account_id (xg_application_get_session (fixture->a)) == 0);
+  XG_APP_TEST_WAIT_FOR (notification->withdrawn);
 }
 
 /* --- 3. What Add Friend says when it cannot ------------------------------------------------ */
@@ -743,6 +800,35 @@ test_filter (Fixture       *fixture,
   XG_APP_TEST_WAIT_FOR (rows_are (fixture->a, "李雷|Offline"));
   g_assert_cmpstr (sidebar_page (fixture->a), ==, "contacts");
 
+  /* Names that change during a search: the list follows, also when the
+   * renamed friend keeps their place (and so no items-changed says so). */
+  {
+    guint64 zhang_id = xg_session_get_account_id (sessions->pdata[0]);
+    guint64 li_id = xg_session_get_account_id (sessions->pdata[2]);
+
+    xg_app_test_set_text (search, "boss");
+    XG_APP_TEST_WAIT_FOR (rows_are (fixture->a, "Boss|Online"));
+    /* Boss is Chief now, still first: no longer a match. */
+    xg_app_test_set_remark (session, zhang_id, "Chief");
+    XG_APP_TEST_WAIT_FOR (g_strcmp0 (sidebar_page (fixture->a), "no-matches") == 0);
+    /* 李雷 is Mei Li now, still last: a match. */
+    xg_app_test_set_text (search, "mei");
+    XG_APP_TEST_WAIT_FOR (rows_are (fixture->a, "Han Meimei|Online"));
+    xg_app_test_set_remark (session, li_id, "Mei Li");
+    XG_APP_TEST_WAIT_FOR (rows_are (fixture->a, "Han Meimei|Online;Mei Li|Offline"));
+    /* A nickname the remark hides still counts: Zhang Wei renames
+     * themself; A still calls them Chief. */
+    set_nickname (sessions->pdata[0], "Zhang Mei");
+    XG_APP_TEST_WAIT_FOR (rows_are (fixture->a, "Chief|Online;Han Meimei|Online;Mei Li|Offline"));
+    set_nickname (sessions->pdata[0], "Zhang Wei");
+    XG_APP_TEST_WAIT_FOR (rows_are (fixture->a, "Han Meimei|Online;Mei Li|Offline"));
+
+    xg_app_test_set_remark (session, zhang_id, "Boss");
+    xg_app_test_set_remark (session, li_id, "");
+    xg_app_test_set_text (search, "李");
+    XG_APP_TEST_WAIT_FOR (rows_are (fixture->a, "李雷|Offline"));
+  }
+
   /* Nothing matches: say so. */
   xg_app_test_set_text (search, "xyz");
   XG_APP_TEST_WAIT_FOR (g_strcmp0 (sidebar_page (fixture->a), "no-matches") == 0);
@@ -791,7 +877,160 @@ test_filter (Fixture       *fixture,
 }
 
 
-/* --- 5. The list from the database, with the server down --------------------------------- */
+/* --- 5. Calls in flight ------------------------------------------------------------------- */
+
+static void
+on_visible_changed (GtkWidget  *widget,
+                    GParamSpec *pspec,
+                    gboolean   *ever_visible)
+{
+  if (gtk_widget_get_visible (widget))
+    *ever_visible = TRUE;
+}
+
+static gboolean
+timer_fired (gpointer user_data)
+{
+  *(gboolean *) user_data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* What waits for the server and what becomes of it when the window has
+ * moved on meanwhile: a find for an address no longer in the entry, an
+ * answer whose row is made again, whose page goes, whose account goes.
+ * The server is stopped (SIGSTOP) to keep the calls in flight. */
+static void
+test_in_flight (Fixture       *fixture,
+                gconstpointer  data)
+{
+  g_autofree char *a_email = xg_app_test_email ("waiter");
+  g_autofree char *c_email = xg_app_test_email ("one");
+  g_autofree char *d_email = xg_app_test_email ("two");
+  g_autofree char *s_email = xg_app_test_email ("side");
+  g_autofree char *e_email = xg_app_test_email ("other");
+  g_autoptr(XgSession) c = xg_app_test_session_new (fixture->server);
+  g_autoptr(XgSession) d = xg_app_test_session_new (fixture->server);
+  g_autoptr(XgSession) side = xg_app_test_session_new (fixture->server);
+  g_autoptr(XgRequestRow) old_row = NULL;
+  XgFriendRequests *requests;
+  XgFriendRequest *request;
+  XgAddFriendWindow *add;
+  XgRequestRow *row;
+  GtkWidget *side_window, *side_overlay, *side_page;
+  gboolean error_shown = FALSE;
+  gboolean waited = FALSE;
+  guint position;
+
+  xg_app_test_register (fixture->server, a_email, "Waiter", PASSWORD);
+  xg_app_test_register (fixture->server, c_email, "Asker One", PASSWORD);
+  xg_app_test_register (fixture->server, d_email, "Asker Two", PASSWORD);
+  xg_app_test_register (fixture->server, s_email, "Side Person", PASSWORD);
+  xg_app_test_register (fixture->server, e_email, "Other Account", PASSWORD);
+  fixture->a = start_logged_in ("in-flight", fixture->server, a_email);
+  xg_app_test_login (c, c_email, PASSWORD);
+  xg_app_test_login (d, d_email, PASSWORD);
+  xg_app_test_login (side, s_email, PASSWORD);
+  XG_APP_TEST_WAIT_FOR (xg_session_get_synced (c) && xg_session_get_synced (d) && xg_session_get_synced (side));
+  xg_app_test_send_request (c, a_email, "");
+  xg_app_test_send_request (d, a_email, "");
+  xg_app_test_send_request (d, s_email, "");
+  XG_APP_TEST_WAIT_FOR (requests_entry_shows (fixture->a, "2"));
+
+  /* Find, then another address while the server says nothing: that
+   * find is given up at once, and its late answer shows nowhere. */
+  add = open_add_friend (fixture->a);
+  xg_app_test_server_signal (fixture->server, SIGSTOP);
+  xg_app_test_set_text (ADD_CHILD (add, "email_row"), c_email);
+  xg_app_test_click (ADD_CHILD (add, "find_button"));
+  g_assert_true (gtk_widget_get_visible (ADD_CHILD (add, "find_spinner")));
+  xg_app_test_set_text (ADD_CHILD (add, "email_row"), d_email);
+  g_assert_false (gtk_widget_get_visible (ADD_CHILD (add, "find_spinner")));
+  g_assert_true (gtk_widget_get_sensitive (ADD_CHILD (add, "find_button")));
+  g_assert_false (gtk_widget_get_visible (ADD_CHILD (add, "found_group")));
+  xg_app_test_server_signal (fixture->server, SIGCONT);
+  /* The server answers in order: the given-up find comes back first. */
+  find_by_email (add, d_email);
+  g_assert_false (gtk_widget_get_visible (ADD_CHILD (add, "find_error")));
+  g_assert_cmpstr (gtk_label_get_text (ADD_CHILD (add, "found_nickname")), ==, "Asker Two");
+  g_assert_true (xg_app_test_label_shows (ADD_CHILD (add, "found_note"), "Asker Two has asked to be your friend."));
+  gtk_window_destroy (GTK_WINDOW (add));
+
+  /* The side person's requests, on a page of their own. */
+  side_window = gtk_window_new ();
+  side_overlay = adw_toast_overlay_new ();
+  side_page = xg_requests_page_new (side);
+  adw_toast_overlay_set_child (ADW_TOAST_OVERLAY (side_overlay), side_page);
+  gtk_window_set_child (GTK_WINDOW (side_window), side_overlay);
+  gtk_window_present (GTK_WINDOW (side_window));
+  g_signal_connect (xg_app_test_child (side_page, XG_TYPE_REQUESTS_PAGE, "error_group"), "notify::visible",
+                    G_CALLBACK (on_visible_changed), &error_shown);
+  XG_APP_TEST_WAIT_FOR (request_row_in (side_page, "Asker Two", FALSE) != NULL);
+
+  xg_main_window_show_friend_requests (MAIN (fixture->a));
+  XG_APP_TEST_WAIT_FOR ((row = request_row (fixture->a, "Asker One", FALSE)) != NULL
+                        && request_row (fixture->a, "Asker Two", FALSE) != NULL);
+
+  /* Accept, and the model says the request changed (as it does when one
+   * moves): the row made again waits as the first one did. */
+  xg_app_test_server_signal (fixture->server, SIGSTOP);
+  xg_app_test_click (ROW_CHILD (row, "accept_button"));
+  g_assert_true (row_is_busy (row));
+  old_row = g_object_ref (row);
+  requests = xg_session_get_friend_requests (session_of (fixture->a));
+  request = xg_request_row_get_request (row);
+  for (position = 0; position < g_list_model_get_n_items (G_LIST_MODEL (requests)); position++)
+    {
+      g_autoptr(XgFriendRequest) item = g_list_model_get_item (G_LIST_MODEL (requests), position);
+
+      if (item == request)
+        break;
+    }
+  g_assert_cmpuint (position, <, g_list_model_get_n_items (G_LIST_MODEL (requests)));
+  g_list_model_items_changed (G_LIST_MODEL (requests), position, 1, 1);
+  XG_APP_TEST_WAIT_FOR ((row = request_row (fixture->a, "Asker One", FALSE)) != NULL && row != old_row);
+  g_assert_true (row_is_busy (row));
+  g_assert_false (row_is_busy (request_row (fixture->a, "Asker Two", FALSE)));
+  g_clear_object (&old_row);
+
+  /* The page is disposed with the answer in flight (the answer holds
+   * it, so only its dispose runs now): it counts down no more. */
+  {
+    g_autoptr(GtkWidget) page = g_object_ref (content_child (fixture->a, "requests"));
+
+    gtk_window_destroy (GTK_WINDOW (MAIN (fixture->a)));
+    g_object_run_dispose (G_OBJECT (page));
+  }
+
+  /* The side person accepts, and the account goes (the link first, then
+   * the login): the answer, whenever it comes, is not the page's. */
+  xg_app_test_click (ROW_CHILD (request_row_in (side_page, "Asker Two", FALSE), "accept_button"));
+  xg_session_disconnect (side);
+  xg_session_logout_async (side, NULL, NULL, NULL);
+  g_assert_null (xg_session_get_friend_requests (side));
+
+  /* Past the pages' timeout, the server still stopped: nothing shows
+   * (the timeout of the page that went would touch what it no longer
+   * has). */
+  g_timeout_add_seconds (XG_REQUESTS_PAGE_TIMEOUT_S + 1, timer_fired, &waited);
+  XG_APP_TEST_WAIT_FOR (waited);
+  xg_app_test_server_signal (fixture->server, SIGCONT);
+
+  /* Another account on the side page: none of the last one's answers. */
+  xg_app_test_login (side, e_email, PASSWORD);
+  XG_APP_TEST_WAIT_FOR (xg_session_get_synced (side));
+  xg_app_test_round_trip (side);
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (xg_app_test_child (side_page, XG_TYPE_REQUESTS_PAGE, "stack")),
+                   ==, "empty");
+  g_assert_false (error_shown);
+  g_assert_false (xg_app_test_toast_shows (ADW_TOAST_OVERLAY (side_overlay), NULL));
+
+  gtk_window_destroy (GTK_WINDOW (side_window));
+  xg_session_disconnect (c);
+  xg_session_disconnect (d);
+  xg_session_disconnect (side);
+}
+
+/* --- 6. The list from the database, with the server down --------------------------------- */
 
 /* First start (a subprocess): log in with "remember me"; the friend list
  * arrives from the server and is kept in the account database. Second
@@ -875,8 +1114,9 @@ offline_start_first (void)
   XG_APP_TEST_WAIT_FOR (rows_are (app, "Kept|Offline"));
   XG_APP_TEST_WAIT_FOR ((g_free (text), text = NULL, g_file_get_contents (state, &text, NULL, NULL))
                         && strstr (text, "remembered=true") != NULL);
-  /* Let the database write what it was given. */
-  xg_app_test_settle (300);
+  /* What the list shows is in the account database before the process
+   * ends (its worker would not finish the queue then). */
+  xg_app_test_flush (session_of (app));
   xg_app_test_stop_app (app);
 }
 
@@ -929,7 +1169,7 @@ offline_start_second (void)
   xg_app_test_stop_app (app);
 }
 
-/* --- 6. Screen readers ------------------------------------------------------------------ */
+/* --- 7. Screen readers ------------------------------------------------------------------ */
 
 /* Every control of every new view has a name over AT-SPI. */
 static void
@@ -999,6 +1239,24 @@ test_accessible (Fixture       *fixture,
   xg_app_test_check_accessible ("Add Friend");
   gtk_window_destroy (GTK_WINDOW (add));
 
+  /* A request row names its sender as the nickname arrives: Asker is
+   * "Asker Renamed" now; A's next login shows the request as kept
+   * ("Asker"), then as the server's profile says. */
+  g_action_group_activate_action (G_ACTION_GROUP (fixture->a), "logout", NULL);
+  XG_APP_TEST_WAIT_FOR (xg_session_get_account_id (session) == 0);
+  set_nickname (c, "Asker Renamed");
+  log_in_with_window (fixture->a, a_email);
+  xg_main_window_show_friend_requests (MAIN (fixture->a));
+  XG_APP_TEST_WAIT_FOR ((row = request_row (fixture->a, "Asker Renamed", FALSE)) != NULL
+                        && g_strcmp0 (gtk_label_get_text (ROW_CHILD (row, "nickname_label")), "Asker Renamed") == 0);
+  gtk_test_accessible_assert_property (row, GTK_ACCESSIBLE_PROPERTY_LABEL, "Friend request from Asker Renamed");
+  gtk_test_accessible_assert_property (ROW_CHILD (row, "accept_button"), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
+                                       "Accept the request from Asker Renamed");
+  gtk_test_accessible_assert_property (ROW_CHILD (row, "decline_button"), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
+                                       "Decline the request from Asker Renamed");
+  XG_APP_TEST_WAIT_FOR ((row = request_row (fixture->a, "Asked", TRUE)) != NULL);
+  gtk_test_accessible_assert_property (row, GTK_ACCESSIBLE_PROPERTY_LABEL, "Your friend request to Asked");
+
   xg_session_disconnect (b);
   xg_session_disconnect (c);
 }
@@ -1018,6 +1276,7 @@ main (int   argc,
   ADD ("/app/friends/decline", test_decline, NULL);
   ADD ("/app/friends/add-friend-errors", test_add_friend_errors, ADD_FRIEND_CONFIG);
   ADD ("/app/friends/filter", test_filter, NULL);
+  ADD ("/app/friends/in-flight", test_in_flight, NULL);
   ADD ("/app/friends/offline-start", test_offline_start, NULL);
   ADD ("/app/friends/accessible", test_accessible, NULL);
   g_test_add_func ("/app-subprocess/friends/offline-start/first", offline_start_first);

@@ -102,6 +102,13 @@ void             xg_app_test_accept_request   (XgSession       *session,
 void             xg_app_test_set_remark       (XgSession       *session,
                                                guint64          friend_id,
                                                const char      *remark);
+/* A request of @session's own that the server answers in turn, after
+ * whatever it was asked before (by anyone) and after the pushes that
+ * caused: when it returns, @session has applied every push the server
+ * had for it by then. To see that something did not happen. */
+void             xg_app_test_round_trip       (XgSession       *session);
+/* Waits until what @session handed its account database is on disk. */
+void             xg_app_test_flush            (XgSession       *session);
 
 /* The app for @profile pointed at @server, registered and activated, with
  * "remember me" off (no keyring in these tests). */
@@ -163,7 +170,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (XgAppTestNotifications, xg_app_test_notifications
 
 /* Runs tests/app/check-accessible.py against this process's windows (it
  * walks them over AT-SPI while the main loop runs) and fails the test
- * with its report if a control has no name. */
+ * with its report if a control has no name, or if it cannot find them.
+ * Without the checker (XG_CHECK_ACCESSIBLE unset, or Atspi missing) the
+ * test is marked skipped, with the reason. */
 void             xg_app_test_check_accessible (const char      *what);
 
 /* Renders @window as it is on screen into a PNG file. */

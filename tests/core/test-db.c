@@ -889,6 +889,90 @@ test_close_drains (Fixture       *fixture,
   g_assert_error (error, XG_DB_ERROR, XG_DB_ERROR_CLOSED);
 }
 
+typedef struct {
+  guint    n_done;
+  guint    n_done_at_flush;
+  gboolean flushed;
+  char    *path;
+  gint64   rows_at_flush;
+} FlushState;
+
+static void
+on_flush_store_done (GObject      *object,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  FlushState *state = user_data;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (xg_device_db_store_pin_finish (XG_DEVICE_DB (object), result, &error));
+  g_assert_no_error (error);
+  g_assert_false (state->flushed);
+  state->n_done++;
+}
+
+static void
+on_flush_done (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  FlushState *state = user_data;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (xg_db_flush_finish (XG_DB (object), result, &error));
+  g_assert_no_error (error);
+  state->flushed = TRUE;
+  state->n_done_at_flush = state->n_done;
+  /* Another connection reads the file while the database stays open. */
+  state->rows_at_flush = db_int (state->path, "SELECT count(*) FROM pins");
+}
+
+/* A flush completes after every call queued before it, and what they
+ * wrote is in the file then, with the database still open. */
+static void
+test_flush (Fixture       *fixture,
+            gconstpointer  data)
+{
+  g_autoptr(XgDeviceDb) cache = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GAsyncResult) result = NULL;
+  GAsyncResult *slot = NULL;
+  FlushState state = { 0 };
+
+  state.path = fixture->device_path;
+  cache = open_device (fixture->device_path, &error);
+  g_assert_no_error (error);
+
+  for (guint i = 0; i < 100; i++)
+    {
+      g_autofree char *server = g_strdup_printf ("127.0.0.1:%u", 10000 + i);
+
+      xg_device_db_store_pin_async (cache, server, FP_A, NULL, on_flush_store_done, &state);
+    }
+  xg_db_flush_async (XG_DB (cache), NULL, on_flush_done, &state);
+  while (!state.flushed)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (state.n_done_at_flush, ==, 100);
+  g_assert_cmpint (state.rows_at_flush, ==, 100);
+
+  /* Cancelled before its turn, it says so. */
+  g_cancellable_cancel (cancellable);
+  xg_db_flush_async (XG_DB (cache), cancellable, store_result, &slot);
+  result = await_result (&slot);
+  g_assert_false (xg_db_flush_finish (XG_DB (cache), result, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&error);
+  g_clear_object (&result);
+
+  /* After close(), like every call. */
+  xg_db_close (XG_DB (cache));
+  xg_db_flush_async (XG_DB (cache), NULL, store_result, &slot);
+  result = await_result (&slot);
+  g_assert_false (xg_db_flush_finish (XG_DB (cache), result, &error));
+  g_assert_error (error, XG_DB_ERROR, XG_DB_ERROR_CLOSED);
+}
+
 /* The last unref closes the database and joins the worker. */
 static void
 test_dispose_closes (Fixture       *fixture,
@@ -1178,6 +1262,7 @@ main (int   argc,
   ADD ("/db/unopenable", test_unopenable);
   ADD ("/db/concurrent-in-order", test_concurrent_in_order);
   ADD ("/db/close-drains", test_close_drains);
+  ADD ("/db/flush", test_flush);
   ADD ("/db/dispose-closes", test_dispose_closes);
   ADD ("/db/cancelled", test_cancelled);
   ADD ("/db/thread-default-context", test_thread_default_context);

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include <glib/gstdio.h>
+#include <sqlite3.h>
 
 #include "xg-session.h"
 #include "xg-test-harness.h"
@@ -823,6 +824,77 @@ test_cache_with_server_down (Fixture *f, gconstpointer data)
   g_assert_nonnull (xg_contacts_lookup (model, f->bob.id));
 }
 
+static void
+flush_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Outcome *o = user_data;
+
+  o->ok = xg_session_flush_finish (XG_SESSION (source), result, &o->error);
+  o->done = TRUE;
+}
+
+/* The remark @p's account database holds for @friend_id, read from the
+ * file by a connection of its own ("-" for no row). */
+static char *
+stored_remark (Person  *p,
+               guint64  friend_id)
+{
+  g_autofree char *name = g_strdup_printf ("%" G_GUINT64_FORMAT ".db", p->id);
+  g_autofree char *path = g_build_filename (p->dir, "accounts", name, NULL);
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  char *remark;
+
+  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT remark FROM contacts WHERE id = ?", -1, &stmt, NULL), ==, SQLITE_OK);
+  sqlite3_bind_int64 (stmt, 1, (sqlite3_int64) friend_id);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    remark = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  else
+    remark = g_strdup ("-");
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+  return remark;
+}
+
+/* A flush completes once what the session handed its database is in the
+ * file, while the session (and the database) stay open. */
+static void
+test_flush (Fixture *f, gconstpointer data)
+{
+  g_autoptr(XgSession) nobody = NULL;
+  g_autofree char *remark = NULL;
+  XgContact *bob;
+  Outcome o = { 0 };
+
+  /* Without an account there is nothing to wait for. */
+  nobody = xg_session_new (f->server->address, f->alice.device);
+  xg_session_flush_async (nobody, NULL, flush_done, &o);
+  WAIT_UNTIL (o.done);
+  g_assert_no_error (o.error);
+  g_assert_true (o.ok);
+  outcome_clear (&o);
+
+  log_in (f, &f->alice);
+  log_in (f, &f->bob);
+  befriend (f);
+  bob = xg_contacts_lookup (contacts_of (&f->alice), f->bob.id);
+
+  /* The answer comes with the friend list saved again, not yet written. */
+  xg_contacts_set_remark_async (contacts_of (&f->alice), bob, "Flushed", NULL, contacts_done, &o);
+  WAIT_UNTIL (o.done);
+  g_assert_no_error (o.error);
+  outcome_clear (&o);
+
+  xg_session_flush_async (f->alice.session, NULL, flush_done, &o);
+  WAIT_UNTIL (o.done);
+  g_assert_no_error (o.error);
+  g_assert_true (o.ok);
+  outcome_clear (&o);
+  remark = stored_remark (&f->alice, f->bob.id);
+  g_assert_cmpstr (remark, ==, "Flushed");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -839,5 +911,6 @@ main (int argc, char **argv)
   ADD ("/core/friends/timeout", test_timeout);
   ADD ("/core/friends/expired-while-offline", test_expired_while_offline);
   ADD ("/core/friends/cache-with-server-down", test_cache_with_server_down);
+  ADD ("/core/friends/flush", test_flush);
   return g_test_run ();
 }
