@@ -697,6 +697,8 @@ static const struct {
   { XG_PACKET_OFFLINE_GROUP_DELIVER, XG_SESSION_PUSH_HANDLED,     push_not_in_this_version },
   { XG_PACKET_OFFLINE_CHAT_DELIVER,  XG_SESSION_PUSH_HANDLED,     push_not_in_this_version },
   { XG_PACKET_MSG_SENT_ACK,          XG_SESSION_PUSH_ANSWER_ONLY, NULL },
+  { XG_PACKET_CHAT_HISTORY,          XG_SESSION_PUSH_ANSWER_ONLY, NULL },
+  { XG_PACKET_MSG_DELIVERED,         XG_SESSION_PUSH_HANDLED,     push_not_in_this_version },
 };
 
 XgSessionPushKind
