@@ -59,6 +59,7 @@ typedef struct {
   GVariant *body;
   GWeakRef  session;
   guint     timeout_id;
+  guint     limit;      /* ms, as the timeout was set */
   gboolean  sent;       /* handed to the link */
   gboolean  done;       /* completed: answered, failed or timed out */
 } Held;
@@ -475,7 +476,7 @@ on_request_timeout (gpointer user_data)
   GTask *task = user_data;
   Held *held = g_task_get_task_data (task);
   g_autoptr(XgSession) self = g_weak_ref_get (&held->session);
-  guint seconds = self != NULL ? (self->request_timeout + 999) / 1000 : 0;
+  guint seconds = (held->limit + 999) / 1000;
 
   held->timeout_id = 0;
   held->done = TRUE;
@@ -526,7 +527,10 @@ xg_session_request_async (XgSession           *self,
   /* The account's calls are bounded; the login's own requests are the
    * link's to bound (it gives up on a silent server). */
   if (needs_login && self->request_timeout > 0)
-    held->timeout_id = g_timeout_add (self->request_timeout, on_request_timeout, task);
+    {
+      held->limit = self->request_timeout;
+      held->timeout_id = g_timeout_add (held->limit, on_request_timeout, task);
+    }
   if (!needs_login || self->logged_in)
     send_held (self, task);
   else
