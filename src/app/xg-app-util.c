@@ -201,6 +201,10 @@ xg_session_error_text (const GError *error,
       return g_strdup (_("You are not logged in."));
     case XG_SESSION_ERROR_DISCONNECTED:
       return g_strdup (_("The connection to the server was lost. Try again."));
+    case XG_SESSION_ERROR_OFFLINE:
+      return g_strdup (xg_offline_text ());
+    case XG_SESSION_ERROR_TIMED_OUT:
+      return g_strdup (_("The server did not answer in time. Try again."));
     case XG_SESSION_ERROR_PROTOCOL:
     default:
       return g_strdup_printf (_("The server sent an unexpected answer: %s"), error->message);

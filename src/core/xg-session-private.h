@@ -22,6 +22,12 @@ G_BEGIN_DECLS
  * translated). The answer is handed over however the caller's own call
  * ends: a manager applies it even if the user cancelled meanwhile.
  *
+ * A request with @needs_login is bounded by XgSession:request-timeout,
+ * counted from now: it fails with XG_SESSION_ERROR_OFFLINE if the login
+ * is not back by then (nothing was sent), with XG_SESSION_ERROR_TIMED_OUT
+ * if the server has not answered. An answer that comes after that is
+ * applied as a push of its type would be.
+ *
  * A request in flight does not keep the session alive (its callback gets
  * no source object): when the owner drops the session, it closes, and
  * the request fails with XG_SESSION_ERROR_DISCONNECTED.

@@ -35,12 +35,15 @@ GType xg_session_state_get_type (void);
  * XgSessionEndReason:
  * @XG_SESSION_ENDED_EXPIRED: a saved session could not be resumed (its token
  *   expired or was revoked)
- * @XG_SESSION_ENDED_HEARTBEAT_LOST: the server heard nothing from us in time
+ * @XG_SESSION_ENDED_HEARTBEAT_LOST: not emitted: when the server heard
+ *   nothing from us in time, the session reconnects and resumes by itself
  * @XG_SESSION_ENDED_ELSEWHERE: the account logged in on another connection
  * @XG_SESSION_ENDED_ACCOUNT_DISABLED: the account was disabled
- * @XG_SESSION_ENDED_SERVER_SHUTDOWN: the server is shutting down
+ * @XG_SESSION_ENDED_SERVER_SHUTDOWN: not emitted: a server that shuts down
+ *   (a restart) costs no session; it reconnects and resumes by itself
  *
- * Why XgSession::forced-logout ended the session.
+ * Why XgSession::forced-logout ended the session. Only ELSEWHERE,
+ * ACCOUNT_DISABLED and EXPIRED end one today.
  */
 typedef enum {
   XG_SESSION_ENDED_EXPIRED,
@@ -76,6 +79,10 @@ GQuark xg_session_error_quark (void);
  * @XG_SESSION_ERROR_LIMIT_REACHED: a limit of the server (friends, waiting
  *   requests) is reached
  * @XG_SESSION_ERROR_PERMISSION_DENIED: the account may not do this
+ * @XG_SESSION_ERROR_OFFLINE: the session was getting its login back, and
+ *   it did not come back within the request timeout; nothing was sent
+ * @XG_SESSION_ERROR_TIMED_OUT: the request went out, but the server did
+ *   not answer within the request timeout (what it did may still show)
  */
 typedef enum {
   XG_SESSION_ERROR_UNREACHABLE,
@@ -97,7 +104,14 @@ typedef enum {
   XG_SESSION_ERROR_ALREADY_FRIENDS,
   XG_SESSION_ERROR_LIMIT_REACHED,
   XG_SESSION_ERROR_PERMISSION_DENIED,
+  XG_SESSION_ERROR_OFFLINE,
+  XG_SESSION_ERROR_TIMED_OUT,
 } XgSessionError;
+
+/* How long a call that needs the login may take by default, in ms, from
+ * the moment it is made until its answer (XgSession:request-timeout). A
+ * server restart is usually over well within it. */
+#define XG_SESSION_REQUEST_TIMEOUT_MS 15000
 
 #define XG_TYPE_SESSION (xg_session_get_type ())
 G_DECLARE_FINAL_TYPE (XgSession, xg_session, XG, SESSION, GObject)
@@ -112,12 +126,16 @@ G_DECLARE_FINAL_TYPE (XgSession, xg_session, XG, SESSION, GObject)
  * account's managers, from the moment the session has an account until it
  * ends (NULL otherwise), synced (gboolean: everything the server had
  * waiting for this login has arrived and the managers show it; FALSE
- * again when the link drops).
+ * again when the link drops), request-timeout (guint, ms: how long a call
+ * that needs the login may wait for it and for its answer; default
+ * XG_SESSION_REQUEST_TIMEOUT_MS).
  *
  * Signals:
  *   forced-logout (guint reason, const char *message): the session ended
  *     without the user asking (an XgSessionEndReason); it is closed and will
- *     not reconnect; the app returns to its login screen.
+ *     not reconnect; the app returns to its login screen. A server that
+ *     shuts down or restarts does not end it: the session keeps its token
+ *     and its managers, shows reconnecting, and logs in again by itself.
  *   identity-changed (const char *pinned, const char *presented): the server
  *     presented a different certificate than the pinned one.
  *   server-error (guint code, const char *message): an ERROR that answered
@@ -137,6 +155,9 @@ const char    *xg_session_get_fingerprint        (XgSession            *self);
 const char    *xg_session_get_email              (XgSession            *self);
 /* base64 of the current resume token, for the keyring; NULL when logged out. */
 const char    *xg_session_get_resume_token       (XgSession            *self);
+void           xg_session_set_request_timeout    (XgSession            *self,
+                                                  guint                 milliseconds);
+guint          xg_session_get_request_timeout    (XgSession            *self);
 /* Seconds between heartbeats; the default until WELCOME says otherwise. */
 void           xg_session_set_heartbeat_interval (XgSession            *self,
                                                   guint                 seconds);

@@ -43,12 +43,36 @@ xg_app_test_server_start_with_config (const char *config)
   return start_server ("127.0.0.1:0", config);
 }
 
+static void spawn_server (XgAppTestServer *server, const char *listen);
+
 static XgAppTestServer *
 start_server (const char *listen,
               const char *config)
 {
   XgAppTestServer *server = g_new0 (XgAppTestServer, 1);
-  g_autofree char *config_path = NULL;
+  g_autoptr(GError) error = NULL;
+
+  server->data_dir = g_dir_make_tmp ("xinge-app-test-XXXXXX", &error);
+  g_assert_no_error (error);
+  server->outbox = g_build_filename (server->data_dir, "outbox", NULL);
+  server->clock_file = g_build_filename (server->data_dir, "test-clock", NULL);
+  if (config != NULL)
+    {
+      g_autofree char *config_path = g_build_filename (server->data_dir, "test.conf", NULL);
+
+      g_assert_true (g_file_set_contents (config_path, config, -1, &error));
+      g_assert_no_error (error);
+    }
+  spawn_server (server, listen);
+  return server;
+}
+
+/* Runs the server on its data dir (and its test.conf, if it has one). */
+static void
+spawn_server (XgAppTestServer *server,
+              const char      *listen)
+{
+  g_autofree char *config_path = g_build_filename (server->data_dir, "test.conf", NULL);
   g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
   g_autoptr(GDataInputStream) lines = NULL;
   g_autoptr(GError) error = NULL;
@@ -57,17 +81,10 @@ start_server (const char *listen,
   if (binary == NULL)
     g_error ("XG_SERVER_BINARY is not set: run this through meson test");
 
-  server->data_dir = g_dir_make_tmp ("xinge-app-test-XXXXXX", &error);
-  g_assert_no_error (error);
-  server->outbox = g_build_filename (server->data_dir, "outbox", NULL);
-  server->clock_file = g_build_filename (server->data_dir, "test-clock", NULL);
-
   g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
   g_subprocess_launcher_setenv (launcher, "XG_SERVER_TEST_CLOCK", server->clock_file, TRUE);
-  if (config != NULL)
+  if (g_file_test (config_path, G_FILE_TEST_EXISTS))
     {
-      config_path = g_build_filename (server->data_dir, "test.conf", NULL);
-      g_assert_true (g_file_set_contents (config_path, config, -1, &error));
       server->process = g_subprocess_launcher_spawn (launcher, &error, binary,
                                                      "--data-dir", server->data_dir,
                                                      "--listen", listen,
@@ -100,7 +117,31 @@ start_server (const char *listen,
           break;
         }
     }
-  return server;
+}
+
+int
+xg_app_test_server_terminate (XgAppTestServer *server)
+{
+  int status;
+
+  g_assert_nonnull (server->process);
+  xg_app_test_server_signal (server, SIGTERM);
+  g_subprocess_wait (server->process, NULL, NULL);
+  g_assert_true (g_subprocess_get_if_exited (server->process));
+  status = g_subprocess_get_exit_status (server->process);
+  g_clear_object (&server->process);
+  return status;
+}
+
+void
+xg_app_test_server_restart (XgAppTestServer *server)
+{
+  g_autofree char *listen = g_steal_pointer (&server->address);
+
+  g_assert_null (server->process);
+  g_clear_pointer (&server->fingerprint, g_free);
+  spawn_server (server, listen);
+  g_assert_cmpstr (server->address, ==, listen);
 }
 
 void

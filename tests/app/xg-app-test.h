@@ -41,6 +41,10 @@ void             xg_app_test_server_signal    (XgAppTestServer *server,
 /* Sends @signal_number and waits for the exit. */
 void             xg_app_test_server_kill      (XgAppTestServer *server,
                                                int              signal_number);
+/* SIGTERM (a graceful shutdown), and waits: returns the exit status. */
+int              xg_app_test_server_terminate (XgAppTestServer *server);
+/* Starts a server that was stopped again, on its address and data dir. */
+void             xg_app_test_server_restart   (XgAppTestServer *server);
 void             xg_app_test_server_free      (XgAppTestServer *server);
 /* The six-digit code of the newest mail to @email (waits for it). */
 char            *xg_app_test_server_read_code (XgAppTestServer *server,

@@ -825,6 +825,143 @@ test_cache_with_server_down (Fixture *f, gconstpointer data)
 }
 
 static void
+signal_server (XgTestServer *server,
+               int           signal_number)
+{
+  const char *pid = g_subprocess_get_identifier (server->process);
+
+  g_assert_nonnull (pid);
+  g_assert_cmpint (kill ((pid_t) g_ascii_strtoll (pid, NULL, 10), signal_number), ==, 0);
+}
+
+static void
+count_forced_logout (XgSession  *session,
+                     guint       reason,
+                     const char *message,
+                     gpointer    user_data)
+{
+  (*(guint *) user_data)++;
+}
+
+static void
+profile_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Outcome *o = user_data;
+
+  o->ok = xg_session_update_profile_finish (XG_SESSION (source), result, &o->error);
+  o->done = TRUE;
+}
+
+static GVariant *
+signature_change (const char *signature)
+{
+  GVariantBuilder builder;
+
+  g_variant_builder_init (&builder, G_VARIANT_TYPE_VARDICT);
+  g_variant_builder_add (&builder, "{sv}", "signature", g_variant_new_string (signature));
+  return g_variant_ref_sink (g_variant_builder_end (&builder));
+}
+
+/* A graceful restart (SIGTERM: FORCED_LOGOUT(SERVER_SHUTDOWN), exit 0,
+ * then the same port and data) costs nobody their session: both come
+ * back with their tokens, with the same managers. Calls made while the
+ * server is down fail in bounded time, or complete once it is back. */
+static void
+test_server_restart (Fixture *f, gconstpointer data)
+{
+  g_autofree char *alice_token = NULL;
+  g_autofree char *bob_token = NULL;
+  g_autoptr(GVariant) late = signature_change ("said late");
+  g_autoptr(GVariant) waited = signature_change ("said while down");
+  XgContacts *alice_contacts, *bob_contacts;
+  XgContact *bob, *alice;
+  guint forced = 0;
+  gint64 started, restarted;
+  Outcome o = { 0 }, w = { 0 };
+
+  log_in (f, &f->alice);
+  log_in (f, &f->bob);
+  befriend (f);
+  alice_contacts = contacts_of (&f->alice);
+  bob_contacts = contacts_of (&f->bob);
+  bob = xg_contacts_lookup (alice_contacts, f->bob.id);
+  alice = xg_contacts_lookup (bob_contacts, f->alice.id);
+  WAIT_UNTIL (xg_contact_get_online (bob) && xg_contact_get_online (alice));
+  alice_token = g_strdup (xg_session_get_resume_token (f->alice.session));
+  bob_token = g_strdup (xg_session_get_resume_token (f->bob.session));
+  g_signal_connect (f->alice.session, "forced-logout", G_CALLBACK (count_forced_logout), &forced);
+  g_signal_connect (f->bob.session, "forced-logout", G_CALLBACK (count_forced_logout), &forced);
+
+  /* The server says SERVER_SHUTDOWN to both, and exits cleanly. */
+  g_assert_cmpint (xg_test_server_kill (f->server, SIGTERM), ==, 0);
+  WAIT_UNTIL (xg_session_get_reconnecting (f->alice.session) &&
+              xg_session_get_reconnecting (f->bob.session));
+  g_assert_cmpuint (forced, ==, 0);
+  g_assert_cmpuint (xg_session_get_account_id (f->alice.session), ==, f->alice.id);
+  g_assert_cmpstr (xg_session_get_resume_token (f->alice.session), ==, alice_token);
+  g_assert_true (contacts_of (&f->alice) == alice_contacts);
+  g_assert_true (xg_contacts_lookup (alice_contacts, f->bob.id) == bob);
+  g_assert_nonnull (xg_session_get_profile (f->alice.session));
+  g_assert_false (xg_contact_get_online (bob));
+
+  /* A call made now, with a short limit, fails in bounded time, saying
+   * the session is offline; nothing changed. */
+  xg_session_set_request_timeout (f->alice.session, 1000);
+  started = g_get_monotonic_time ();
+  xg_contacts_set_remark_async (alice_contacts, bob, "Never sent", NULL, contacts_done, &o);
+  WAIT_UNTIL (o.done);
+  g_assert_error (o.error, XG_SESSION_ERROR, XG_SESSION_ERROR_OFFLINE);
+  g_assert_cmpint (g_get_monotonic_time () - started, >=, 900 * 1000);
+  g_assert_cmpint (g_get_monotonic_time () - started, <, 3 * G_USEC_PER_SEC);
+  g_assert_cmpstr (xg_contact_get_remark (bob), ==, "");
+  outcome_clear (&o);
+
+  /* One made with the default limit waits for the server to come back. */
+  g_assert_cmpuint (xg_session_get_request_timeout (f->bob.session), ==, XG_SESSION_REQUEST_TIMEOUT_MS);
+  xg_session_update_profile_async (f->bob.session, waited, NULL, profile_done, &w);
+
+  /* Back on the same port and data: both log in again by themselves
+   * (connection refused until then: the backoff keeps trying). */
+  xg_test_server_restart (f->server);
+  restarted = g_get_monotonic_time ();
+  WAIT_UNTIL (xg_session_get_state (f->alice.session) == XG_SESSION_LOGGED_IN &&
+              xg_session_get_state (f->bob.session) == XG_SESSION_LOGGED_IN &&
+              xg_session_get_synced (f->alice.session) && xg_session_get_synced (f->bob.session));
+  g_test_message ("Both sessions back %.1f s after the server", (g_get_monotonic_time () - restarted) / 1e6);
+  g_assert_cmpuint (forced, ==, 0);
+  g_assert_false (xg_session_get_reconnecting (f->alice.session));
+  g_assert_cmpuint (xg_session_get_account_id (f->bob.session), ==, f->bob.id);
+  g_assert_true (contacts_of (&f->alice) == alice_contacts);
+  g_assert_true (contacts_of (&f->bob) == bob_contacts);
+  g_assert_true (xg_contacts_lookup (alice_contacts, f->bob.id) == bob);
+  WAIT_UNTIL (xg_contact_get_online (bob) && xg_contact_get_online (alice));
+
+  WAIT_UNTIL (w.done);
+  g_assert_no_error (w.error);
+  g_assert_cmpstr (xg_profile_get_signature (xg_session_get_profile (f->bob.session)), ==, "said while down");
+  outcome_clear (&w);
+
+  /* A server that takes a call and then says nothing: it fails in bounded
+   * time; its answer, once it comes, is applied all the same. */
+  xg_session_set_request_timeout (f->alice.session, 1000);
+  signal_server (f->server, SIGSTOP);
+  started = g_get_monotonic_time ();
+  xg_session_update_profile_async (f->alice.session, late, NULL, profile_done, &o);
+  WAIT_UNTIL (o.done);
+  g_assert_error (o.error, XG_SESSION_ERROR, XG_SESSION_ERROR_TIMED_OUT);
+  g_assert_cmpint (g_get_monotonic_time () - started, <, 3 * G_USEC_PER_SEC);
+  outcome_clear (&o);
+  g_assert_cmpstr (xg_profile_get_signature (xg_session_get_profile (f->alice.session)), !=, "said late");
+  signal_server (f->server, SIGCONT);
+  WAIT_UNTIL (g_strcmp0 (xg_profile_get_signature (xg_session_get_profile (f->alice.session)), "said late") == 0);
+  g_assert_cmpint (xg_session_get_state (f->alice.session), ==, XG_SESSION_LOGGED_IN);
+  g_assert_cmpuint (forced, ==, 0);
+
+  g_signal_handlers_disconnect_by_data (f->alice.session, &forced);
+  g_signal_handlers_disconnect_by_data (f->bob.session, &forced);
+}
+
+static void
 flush_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   Outcome *o = user_data;
@@ -912,5 +1049,6 @@ main (int argc, char **argv)
   ADD ("/core/friends/expired-while-offline", test_expired_while_offline);
   ADD ("/core/friends/cache-with-server-down", test_cache_with_server_down);
   ADD ("/core/friends/flush", test_flush);
+  ADD ("/core/friends/server-restart", test_server_restart);
   return g_test_run ();
 }
