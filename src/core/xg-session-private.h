@@ -41,6 +41,11 @@ void          xg_session_request_async  (XgSession           *self,
 XgProtoFrame *xg_session_request_finish (GAsyncResult        *result,
                                          GError             **error);
 
+/* Sends a packet that nothing answers, if the session is logged in now;
+ * FALSE (nothing sent) otherwise. @body: (transfer floating) */
+gboolean      xg_session_send           (XgSession           *self,
+                                         guint16              type,
+                                         GVariant            *body);
 /* Applies a packet as if it had been pushed: for answers that mean what
  * the other side is pushed (FRIEND_REQUEST_ACCEPTED answers FRIEND_ACCEPT). */
 void          xg_session_apply_push     (XgSession           *self,

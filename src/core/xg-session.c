@@ -27,6 +27,7 @@
 #include <errno.h>
 
 #include "xg-contacts-private.h"
+#include "xg-conversations-private.h"
 #include "xg-friend-requests-private.h"
 #include "xg-link.h"
 #include "xg-proto.h"
@@ -83,6 +84,7 @@ struct _XgSession
 
   XgContacts      *contacts;         /* the managers, while there is an account */
   XgFriendRequests *requests;
+  XgConversations  *conversations;
 
   gboolean         logged_in;        /* the server knows this link as the account's session */
   gboolean         login_pending;    /* a LOGIN or TOKEN_LOGIN in flight */
@@ -106,6 +108,7 @@ enum {
   PROP_FINGERPRINT,
   PROP_CONTACTS,
   PROP_FRIEND_REQUESTS,
+  PROP_CONVERSATIONS,
   PROP_SYNCED,
   PROP_REQUEST_TIMEOUT,
   N_PROPS
@@ -239,7 +242,8 @@ update_synced (XgSession *self)
 {
   gboolean synced = self->sync_done &&
                     self->contacts != NULL && xg_contacts_get_loaded (self->contacts) &&
-                    self->requests != NULL && xg_friend_requests_get_loaded (self->requests);
+                    self->requests != NULL && xg_friend_requests_get_loaded (self->requests) &&
+                    self->conversations != NULL && xg_conversations_get_loaded (self->conversations);
 
   if (self->synced == synced)
     return;
@@ -273,6 +277,13 @@ drop_managers (XgSession *self)
       xg_friend_requests_detach (self->requests);
       g_clear_object (&self->requests);
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FRIEND_REQUESTS]);
+    }
+  if (self->conversations != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->conversations, self);
+      xg_conversations_detach (self->conversations);
+      g_clear_object (&self->conversations);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONVERSATIONS]);
     }
 }
 
@@ -391,9 +402,12 @@ take_account (XgSession  *self,
   self->contacts = xg_contacts_new (self, self->account_db);
   self->requests = xg_friend_requests_new (self, self->account_db);
   g_signal_connect_swapped (self->contacts, "notify::loaded", G_CALLBACK (update_synced), self);
+  self->conversations = xg_conversations_new (self, self->account_db);
   g_signal_connect_swapped (self->requests, "notify::loaded", G_CALLBACK (update_synced), self);
+  g_signal_connect_swapped (self->conversations, "notify::loaded", G_CALLBACK (update_synced), self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONTACTS]);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FRIEND_REQUESTS]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONVERSATIONS]);
 }
 
 /* --- Requests --------------------------------------------------------------- */
@@ -494,6 +508,18 @@ on_request_timeout (gpointer user_data)
     g_task_return_new_error (task, XG_SESSION_ERROR, XG_SESSION_ERROR_TIMED_OUT,
                              "The server did not answer within %u s", seconds);
   return G_SOURCE_REMOVE;
+}
+
+gboolean
+xg_session_send (XgSession *self,
+                 guint16    type,
+                 GVariant  *body)
+{
+  g_autoptr(GVariant) owned = g_variant_ref_sink (body);
+
+  g_return_val_if_fail (XG_IS_SESSION (self), FALSE);
+
+  return self->logged_in && xg_link_send (self->link, type, owned);
 }
 
 void
@@ -728,14 +754,30 @@ push_request_timeout (XgSession *self,
     xg_friend_requests_apply_timeout (self->requests, body);
 }
 
-/* Groups and chat: servers of this version answer their requests with
- * NOT_IMPLEMENTED and never push them; the chat and groups managers will
- * take these rows. */
+static void
+push_chat_deliver (XgSession *self,
+                   GVariant  *body)
+{
+  if (self->conversations != NULL)
+    xg_conversations_apply_deliver (self->conversations, body);
+}
+
+static void
+push_msg_delivered (XgSession *self,
+                    GVariant  *body)
+{
+  if (self->conversations != NULL)
+    xg_conversations_apply_delivered (self->conversations, body);
+}
+
+/* Groups: servers of this version answer their requests with
+ * NOT_IMPLEMENTED and never push them; the groups manager will take
+ * these rows. */
 static void
 push_not_in_this_version (XgSession *self,
                           GVariant  *body)
 {
-  g_debug ("Ignoring a %s push: groups and chat are not in this version",
+  g_debug ("Ignoring a %s push: groups are not in this version",
            g_variant_get_type_string (body));
 }
 
@@ -793,13 +835,13 @@ static const struct {
   { XG_PACKET_GROUP_JOIN_APPROVED,   XG_SESSION_PUSH_HANDLED,     push_not_in_this_version },
   { XG_PACKET_GROUP_JOIN_REJECTED,   XG_SESSION_PUSH_HANDLED,     push_not_in_this_version },
   { XG_PACKET_GROUP_JOIN_TIMEOUT,    XG_SESSION_PUSH_HANDLED,     push_not_in_this_version },
-  { XG_PACKET_CHAT_DELIVER,          XG_SESSION_PUSH_HANDLED,     push_not_in_this_version },
+  { XG_PACKET_CHAT_DELIVER,          XG_SESSION_PUSH_HANDLED,     push_chat_deliver },
   { XG_PACKET_GROUP_DELIVER,         XG_SESSION_PUSH_HANDLED,     push_not_in_this_version },
   { XG_PACKET_OFFLINE_GROUP_DELIVER, XG_SESSION_PUSH_HANDLED,     push_not_in_this_version },
-  { XG_PACKET_OFFLINE_CHAT_DELIVER,  XG_SESSION_PUSH_HANDLED,     push_not_in_this_version },
+  { XG_PACKET_OFFLINE_CHAT_DELIVER,  XG_SESSION_PUSH_HANDLED,     push_chat_deliver },
   { XG_PACKET_MSG_SENT_ACK,          XG_SESSION_PUSH_ANSWER_ONLY, NULL },
   { XG_PACKET_CHAT_HISTORY,          XG_SESSION_PUSH_ANSWER_ONLY, NULL },
-  { XG_PACKET_MSG_DELIVERED,         XG_SESSION_PUSH_HANDLED,     push_not_in_this_version },
+  { XG_PACKET_MSG_DELIVERED,         XG_SESSION_PUSH_HANDLED,     push_msg_delivered },
 };
 
 XgSessionPushKind
@@ -963,9 +1005,10 @@ adopt_login (XgSession          *self,
   set_logged_in (self, TRUE);
   g_object_thaw_notify (G_OBJECT (self));
 
-  /* What waited for the login goes out now, in order. */
+  /* What waited for the login goes out now, in order; then the outbox. */
   while ((task = g_queue_pop_head (&self->waiting)) != NULL)
     send_held (self, task);
+  xg_conversations_logged_in (self->conversations);
 }
 
 /* Reads a LOGIN or TOKEN_LOGIN answer (or the error that came instead):
@@ -1579,6 +1622,19 @@ xg_session_get_friend_requests (XgSession *self)
   return self->requests;
 }
 
+/**
+ * xg_session_get_conversations:
+ *
+ * Returns: (transfer none) (nullable): the account's one-to-one chats, or
+ *   %NULL without an account
+ */
+XgConversations *
+xg_session_get_conversations (XgSession *self)
+{
+  g_return_val_if_fail (XG_IS_SESSION (self), NULL);
+  return self->conversations;
+}
+
 gboolean
 xg_session_get_synced (XgSession *self)
 {
@@ -1820,6 +1876,7 @@ xg_session_get_property (GObject    *object,
     case PROP_FINGERPRINT: g_value_set_string (value, xg_session_get_fingerprint (self)); break;
     case PROP_CONTACTS: g_value_set_object (value, self->contacts); break;
     case PROP_FRIEND_REQUESTS: g_value_set_object (value, self->requests); break;
+    case PROP_CONVERSATIONS: g_value_set_object (value, self->conversations); break;
     case PROP_SYNCED: g_value_set_boolean (value, self->synced); break;
     case PROP_REQUEST_TIMEOUT: g_value_set_uint (value, self->request_timeout); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1885,6 +1942,9 @@ xg_session_class_init (XgSessionClass *klass)
                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   properties[PROP_FRIEND_REQUESTS] =
     g_param_spec_object ("friend-requests", NULL, NULL, XG_TYPE_FRIEND_REQUESTS,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_CONVERSATIONS] =
+    g_param_spec_object ("conversations", NULL, NULL, XG_TYPE_CONVERSATIONS,
                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   properties[PROP_SYNCED] =
     g_param_spec_boolean ("synced", NULL, NULL, FALSE,

@@ -15,6 +15,7 @@
 #include <gio/gio.h>
 
 #include "xg-contacts.h"
+#include "xg-conversations.h"
 #include "xg-device-db.h"
 #include "xg-friend-requests.h"
 #include "xg-profile.h"
@@ -122,7 +123,8 @@ G_DECLARE_FINAL_TYPE (XgSession, xg_session, XG, SESSION, GObject)
  * 0 when logged out), profile (XgProfile or NULL), reconnecting (gboolean:
  * the link dropped and the session is trying to get it back),
  * fingerprint (string: the SHA-256 of the server certificate in use),
- * contacts (XgContacts) and friend-requests (XgFriendRequests): the
+ * contacts (XgContacts), friend-requests (XgFriendRequests) and
+ * conversations (XgConversations): the
  * account's managers, from the moment the session has an account until it
  * ends (NULL otherwise), synced (gboolean: everything the server had
  * waiting for this login has arrived and the managers show it; FALSE
@@ -264,6 +266,7 @@ gboolean       xg_session_flush_finish           (XgSession            *self,
 
 XgContacts       *xg_session_get_contacts        (XgSession            *self);
 XgFriendRequests *xg_session_get_friend_requests (XgSession            *self);
+XgConversations  *xg_session_get_conversations   (XgSession            *self);
 gboolean          xg_session_get_synced          (XgSession            *self);
 
 /* Closes the connection without logging out (the token stays valid). */

@@ -483,6 +483,7 @@ test_pages (void)
   g_autoptr(Person) alice = NULL;
   g_autoptr(Person) bob = NULL;
   g_autoptr(GPtrArray) sync = NULL;
+  g_autoptr(GBytes) backlog = text ("backlog");
   const guint n = 2 * PAGE_MESSAGES + 88;
   guint64 next = 1, late_id = random_id ();
 
@@ -491,7 +492,7 @@ test_pages (void)
   take_presence (alice, bob, FALSE);
 
   for (guint i = 0; i < n; i++)
-    send_message (alice, bob, random_id (), XG_PROTO_MESSAGE_TEXT, g_bytes_new_static ("backlog", 7));
+    send_message (alice, bob, random_id (), XG_PROTO_MESSAGE_TEXT, backlog);
   for (guint i = 0; i < n; i++)
     xg_proto_frame_free (xg_test_client_expect (alice->client, XG_PACKET_MSG_SENT_ACK));
 
@@ -536,6 +537,7 @@ test_concurrent (void)
   g_autoptr(Person) alice = NULL;
   g_autoptr(Person) bob = NULL;
   g_autoptr(GHashTable) seqs = g_hash_table_new (NULL, NULL);
+  g_autoptr(GBytes) hi = text ("hi");
   const guint n = 300;
   Person *both[2];
 
@@ -545,7 +547,7 @@ test_concurrent (void)
 
   for (guint i = 0; i < n; i++)
     for (guint s = 0; s < 2; s++)
-      send_message (both[s], both[1 - s], random_id (), XG_PROTO_MESSAGE_TEXT, g_bytes_new_static ("hi", 2));
+      send_message (both[s], both[1 - s], random_id (), XG_PROTO_MESSAGE_TEXT, hi);
 
   for (guint s = 0; s < 2; s++)
     {
