@@ -115,8 +115,10 @@ else
 	echo "  log:    $log"
 fi
 
-# The app runs from the build tree: its settings schema is there too.
+# The app runs from the build tree: its settings schema and its translations
+# (po/LANG/LC_MESSAGES/xinge.mo) are there too, as `meson devenv` has them.
 export GSETTINGS_SCHEMA_DIR="$root/$builddir/data"
+export XG_LOCALEDIR="$root/$builddir/po"
 app_args=("--server=$listen")
 [ -n "$profile" ] && app_args+=("--profile=$profile")
 echo "== run.sh: $app ${app_args[*]}"
