@@ -1015,7 +1015,9 @@ xg_server_mailer_send_async (XgServerMailer      *self,
       return;
     }
 
-  if (!address_is_valid (to))
+  /* The address rule accounts follow (a dot in the domain, …), and
+   * ASCII, as SMTP without SMTPUTF8 needs. */
+  if (!address_is_valid (to) || !xg_proto_email_is_valid (to))
     {
       g_autofree char *masked = xg_proto_mask_email (to);
 

@@ -259,6 +259,14 @@ on_login_clicked (XgLoginWindow *self)
       gtk_widget_grab_focus (GTK_WIDGET (email[0] == '\0' ? self->email_row : self->password_row));
       return;
     }
+  /* The rule the server applies (xg-proto-limits.c): say so now rather
+   * than send an address no account can have. */
+  if (!xg_proto_email_is_valid (email))
+    {
+      xg_set_inline_message (self->error_label, _("Enter a valid email address, like name@example.com."));
+      gtk_widget_grab_focus (GTK_WIDGET (self->email_row));
+      return;
+    }
 
   session = get_session (self, self->error_label);
   if (session != NULL)

@@ -325,6 +325,17 @@ test_wrong_password (Fixture       *fixture,
   fixture->app = xg_app_test_start_app ("test-wrong-password", fixture->server);
   error_label = LOGIN_CHILD (fixture->app, "error_label");
 
+  /* An address no account can have (no dot in the domain, the rule the
+   * server applies) is refused at once, and the email field has the focus. */
+  xg_app_test_set_text (LOGIN_CHILD (fixture->app, "email_row"), "alice@example");
+  xg_app_test_set_text (LOGIN_CHILD (fixture->app, "password_row"), PASSWORD);
+  xg_app_test_click (LOGIN_CHILD (fixture->app, "login_button"));
+  g_assert_true (xg_app_test_label_shows (error_label, "Enter a valid email address"));
+  g_assert_false (gtk_widget_get_visible (LOGIN_CHILD (fixture->app, "login_spinner")));
+  g_assert_true (gtk_widget_is_ancestor (gtk_root_get_focus (GTK_ROOT (xg_application_get_login_window (fixture->app))),
+                                         LOGIN_CHILD (fixture->app, "email_row")));
+  g_assert_true (gtk_widget_get_sensitive (LOGIN_CHILD (fixture->app, "login_button")));
+
   log_in_through_ui (fixture->app, email, "not the password");
   XG_APP_TEST_WAIT_FOR (gtk_widget_get_visible (GTK_WIDGET (error_label)));
 

@@ -506,6 +506,7 @@ test_outbox_invalid (void)
     "no-at-sign",
     "@example.com",
     "alice@",
+    "alice@example",    /* no dot in the domain: not an address accounts may have */
     "alice@exa mple.com",
     "用户@example.com",
     "",
