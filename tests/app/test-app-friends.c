@@ -346,7 +346,7 @@ test_befriend (Fixture       *fixture,
   XG_APP_TEST_WAIT_FOR (g_strcmp0 (sidebar_page (fixture->a), "empty") == 0);
   XG_APP_TEST_WAIT_FOR (g_strcmp0 (sidebar_page (fixture->b), "empty") == 0);
   g_assert_nonnull (strstr (adw_status_page_get_description (MAIN_CHILD (fixture->a, "empty_page")),
-                            "choose Add Friend"));
+                            "by their email address"));
   g_assert_true (gtk_widget_get_mapped (MAIN_CHILD (fixture->a, "empty_add_button")));
   g_assert_false (gtk_widget_get_visible (MAIN_CHILD (fixture->a, "requests_list")));
   g_assert_false (gtk_widget_get_visible (MAIN_CHILD (fixture->a, "search_entry")));

@@ -95,6 +95,12 @@ test_login_success (Fixture       *fixture,
   g_settings_set_int (settings, "window-width", 1000);
   g_settings_set_int (settings, "window-height", 700);
 
+  /* The window opens with the email field focused. */
+  XG_APP_TEST_WAIT_FOR (gtk_widget_get_mapped (GTK_WIDGET (xg_application_get_login_window (fixture->app))));
+  g_test_message ("focus: %s", G_OBJECT_TYPE_NAME (gtk_root_get_focus (GTK_ROOT (xg_application_get_login_window (fixture->app)))));
+  g_assert_true (gtk_widget_is_ancestor (gtk_root_get_focus (GTK_ROOT (xg_application_get_login_window (fixture->app))),
+                                         LOGIN_CHILD (fixture->app, "email_row")));
+
   log_in_through_ui (fixture->app, email, PASSWORD);
   XG_APP_TEST_WAIT_FOR (main_window_shown (fixture->app));
 
