@@ -274,6 +274,16 @@ context_name (GtkWidget  *widget,
   return title != NULL && title[0] != '\0' ? title : outer;
 }
 
+/* A button that is only a magnifier (the Keyboard Shortcuts window's). */
+static gboolean
+is_search_button (GtkWidget *button)
+{
+  GtkWidget *child = gtk_widget_get_first_child (button);
+
+  return GTK_IS_IMAGE (child) &&
+         g_strcmp0 (gtk_image_get_icon_name (GTK_IMAGE (child)), "edit-find-symbolic") == 0;
+}
+
 static void
 name_tree (GtkWidget  *widget,
            const char *outer)
@@ -289,6 +299,13 @@ name_tree (GtkWidget  *widget,
 
       if (label != NULL && gtk_label_get_use_underline (label))
         follow_mnemonic (widget, G_OBJECT (label), "label");
+      else if (label != NULL && !has_accessible_name (widget) && gtk_label_get_text (label)[0] != '\0')
+        {
+          /* A label put in by hand (the About window's version) is not
+           * what GTK 4.8 names the button by: "GtkButton". */
+          set_accessible_name (widget, gtk_label_get_text (label));
+          g_signal_connect_object (label, "notify::label", G_CALLBACK (on_item_label_changed), widget, 0);
+        }
       else if (label == NULL)
         {
           const char *tooltip = gtk_widget_get_tooltip_text (widget);
@@ -299,6 +316,11 @@ name_tree (GtkWidget  *widget,
             {
               gtk_accessible_reset_relation (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_RELATION_LABELLED_BY);
               set_accessible_name (widget, tooltip);
+            }
+          else if (is_search_button (widget))
+            {
+              gtk_accessible_reset_relation (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_RELATION_LABELLED_BY);
+              set_accessible_name (widget, _("Search"));
             }
           else if (!has_accessible_name (widget))
             set_accessible_name (widget, context);
