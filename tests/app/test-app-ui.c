@@ -120,6 +120,12 @@ test_login_success (Fixture       *fixture,
                    ==, "Li Lei");
   g_assert_false (gtk_revealer_get_reveal_child (xg_app_test_child (main_window, XG_TYPE_MAIN_WINDOW,
                                                                     "banner_revealer")));
+  /* Nor is the banner there for a screen reader. */
+  gtk_test_accessible_assert_state (gtk_revealer_get_child (xg_app_test_child (main_window, XG_TYPE_MAIN_WINDOW,
+                                                                               "banner_revealer")),
+                                    GTK_ACCESSIBLE_STATE_HIDDEN, TRUE);
+  /* The window says whose it is. */
+  g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (main_window)), ==, "Li Lei — Xinge");
 
   /* Log out: back to the login window; the window's size is kept. */
   gtk_window_set_default_size (GTK_WINDOW (main_window), 950, 650);
@@ -233,6 +239,9 @@ test_profile (Fixture       *fixture,
   g_assert_cmpstr (shown_fingerprint, ==, fixture->server->fingerprint);
   g_assert_cmpstr (gtk_editable_get_text (xg_app_test_child (window, XG_TYPE_PROFILE_WINDOW, "nickname_row")), ==, "Zhao Liu");
   g_assert_null (xg_profile_window_dup_changes (window));
+  /* Both windows say whose they are. */
+  g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (main_window)), ==, "Zhao Liu — Xinge");
+  g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (window)), ==, "Profile — Zhao Liu");
   g_assert_false (gtk_widget_get_sensitive (xg_app_test_child (window, XG_TYPE_PROFILE_WINDOW, "save_button")));
 
   /* A nickname the server would refuse is caught in the window. */
@@ -262,6 +271,9 @@ test_profile (Fixture       *fixture,
   /* The header follows the new nickname. */
   XG_APP_TEST_WAIT_FOR (g_strcmp0 (gtk_label_get_text (xg_app_test_child (main_window, XG_TYPE_MAIN_WINDOW,
                                                                           "nickname_label")), "赵六") == 0);
+  /* And so do the titles. */
+  g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (main_window)), ==, "赵六 — Xinge");
+  g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (window)), ==, "Profile — 赵六");
 
   /* One field: one key. */
   xg_app_test_click (xg_app_test_child (window, XG_TYPE_PROFILE_WINDOW, "birthday_clear_button"));
