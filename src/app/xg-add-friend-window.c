@@ -679,9 +679,13 @@ xg_add_friend_window_init (XgAddFriendWindow *self)
 XgAddFriendWindow *
 xg_add_friend_window_new (XgSession *session)
 {
+  XgAddFriendWindow *self;
+
   g_return_val_if_fail (XG_IS_SESSION (session), NULL);
 
-  return g_object_new (XG_TYPE_ADD_FRIEND_WINDOW,
+  self = g_object_new (XG_TYPE_ADD_FRIEND_WINDOW,
                        "session", session,
                        NULL);
+  xg_follow_account_title (GTK_WINDOW (self), _("Add Friend"), session);
+  return self;
 }

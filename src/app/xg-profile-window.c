@@ -813,9 +813,13 @@ xg_profile_window_init (XgProfileWindow *self)
 XgProfileWindow *
 xg_profile_window_new (XgSession *session)
 {
+  XgProfileWindow *self;
+
   g_return_val_if_fail (XG_IS_SESSION (session), NULL);
 
-  return g_object_new (XG_TYPE_PROFILE_WINDOW,
+  self = g_object_new (XG_TYPE_PROFILE_WINDOW,
                        "session", session,
                        NULL);
+  xg_follow_account_title (GTK_WINDOW (self), _("Profile"), session);
+  return self;
 }

@@ -347,10 +347,11 @@ test_befriend (Fixture       *fixture,
   XG_APP_TEST_WAIT_FOR (g_strcmp0 (sidebar_page (fixture->a), "empty") == 0);
   XG_APP_TEST_WAIT_FOR (g_strcmp0 (sidebar_page (fixture->b), "empty") == 0);
   g_assert_nonnull (strstr (adw_status_page_get_description (MAIN_CHILD (fixture->a, "empty_page")),
-                            "choose Add Friend"));
+                            "by their email address"));
   g_assert_true (gtk_widget_get_mapped (MAIN_CHILD (fixture->a, "empty_add_button")));
   g_assert_false (gtk_widget_get_visible (MAIN_CHILD (fixture->a, "requests_list")));
   g_assert_false (gtk_widget_get_visible (MAIN_CHILD (fixture->a, "search_entry")));
+  gtk_test_accessible_assert_state (MAIN_CHILD (fixture->a, "search_entry"), GTK_ACCESSIBLE_STATE_HIDDEN, TRUE);
   g_assert_cmpstr (content_page (fixture->a), ==, "empty");
 
   /* A: Add Friend from the header, B's address, Enter: who it is. */
@@ -781,6 +782,7 @@ test_filter (Fixture       *fixture,
   xg_app_test_set_remark (session, xg_session_get_account_id (sessions->pdata[0]), "Boss");
   XG_APP_TEST_WAIT_FOR (rows_are (fixture->a, "Boss|Online;Han Meimei|Online;李雷|Online"));
   g_assert_true (gtk_widget_get_visible (GTK_WIDGET (search)));
+  gtk_test_accessible_assert_state (search, GTK_ACCESSIBLE_STATE_HIDDEN, FALSE);
 
   /* A friend goes offline: the dot follows. */
   xg_session_disconnect (sessions->pdata[2]);

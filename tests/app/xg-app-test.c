@@ -239,7 +239,6 @@ last_mail (XgAppTestServer *server,
     {
       g_autofree char *path = g_build_filename (server->outbox, names->pdata[i - 1], NULL);
       g_autofree char *text = NULL;
-      g_autofree guchar *decoded = NULL;
       const char *body;
       gsize len;
 
@@ -247,9 +246,10 @@ last_mail (XgAppTestServer *server,
         continue;
       body = strstr (text, "\r\n\r\n");
       g_assert_nonnull (body);
-      g_assert_nonnull (strstr (text, "Content-Transfer-Encoding: base64"));
-      decoded = g_base64_decode (body + 4, &len);
-      return g_strndup ((const char *) decoded, len);
+      /* The outbox keeps text as it is (8bit). */
+      g_assert_nonnull (strstr (text, "Content-Transfer-Encoding: 8bit\r\n"));
+      len = strlen (body + 4);
+      return g_strndup (body + 4, len);
     }
   return NULL;
 }
@@ -845,10 +845,10 @@ xg_app_test_notifications_count (XgAppTestNotifications *self,
 
 /* --- Accessibility ------------------------------------------------------------------- */
 
-void
-xg_app_test_check_accessible (const char *what)
+int
+xg_app_test_run_accessible_check (const char  *script,
+                                  char       **report)
 {
-  const char *script = g_getenv ("XG_CHECK_ACCESSIBLE");
   g_autoptr(GSubprocess) checker = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *pid = g_strdup_printf ("%d", (int) getpid ());
@@ -856,12 +856,6 @@ xg_app_test_check_accessible (const char *what)
   g_autofree char *err = NULL;
   g_autoptr(GAsyncResult) result = NULL;
 
-  if (script == NULL)
-    {
-      g_test_skip ("XG_CHECK_ACCESSIBLE is not set (run the test through meson test): "
-                   "the accessibility is not checked");
-      return;
-    }
   /* Let the tree settle, then walk it from outside while the loop runs. */
   xg_app_test_settle (300);
   checker = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error,
@@ -871,16 +865,34 @@ xg_app_test_check_accessible (const char *what)
   XG_APP_TEST_WAIT_FOR (result != NULL);
   g_subprocess_communicate_utf8_finish (checker, result, &out, &err, &error);
   g_assert_no_error (error);
-  g_test_message ("accessibility of %s:\n%s%s", what, out ? out : "", err ? err : "");
+  *report = g_strconcat (out ? out : "", err ? err : "", NULL);
+  return g_subprocess_get_exit_status (checker);
+}
+
+void
+xg_app_test_check_accessible (const char *what)
+{
+  const char *script = g_getenv ("XG_CHECK_ACCESSIBLE");
+  g_autofree char *report = NULL;
+  int status;
+
+  if (script == NULL)
+    {
+      g_test_skip ("XG_CHECK_ACCESSIBLE is not set (run the test through meson test): "
+                   "the accessibility is not checked");
+      return;
+    }
+  status = xg_app_test_run_accessible_check (script, &report);
+  g_test_message ("accessibility of %s:\n%s", what, report);
   /* 77: the checker cannot run here (no Atspi). Not a pass: a skip. */
-  if (g_subprocess_get_exit_status (checker) == 77)
+  if (status == 77)
     {
       g_autofree char *reason = g_strdup_printf ("the accessibility of %s is not checked: %s",
-                                                 what, err && err[0] ? g_strstrip (err) : "no reason given");
+                                                 what, report[0] ? g_strstrip (report) : "no reason given");
 
       g_test_skip (reason);
       return;
     }
-  if (g_subprocess_get_exit_status (checker) != 0)
-    g_error ("accessibility of %s:\n%s%s", what, out ? out : "", err ? err : "");
+  if (status != 0)
+    g_error ("accessibility of %s:\n%s", what, report);
 }

@@ -178,6 +178,11 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (XgAppTestNotifications, xg_app_test_notifications
  * Without the checker (XG_CHECK_ACCESSIBLE unset, or Atspi missing) the
  * test is marked skipped, with the reason. */
 void             xg_app_test_check_accessible (const char      *what);
+/* Runs the checker @script on this process's windows; returns its exit
+ * status (0: all named, 1: failures, 77: it cannot run here) and its
+ * output in @report. */
+int              xg_app_test_run_accessible_check (const char  *script,
+                                                   char       **report);
 
 /* Renders @window as it is on screen into a PNG file. */
 void             xg_app_test_save_png         (GtkWidget       *window,
