@@ -1460,7 +1460,8 @@ run_phase (Session *session,
   f.del_max = deliveries->len ? g_array_index (deliveries, gdouble, deliveries->len - 1) : 0;
   if (f.delivered > 0)
     {
-      gdouble server_cpu = server_after.cpu - server_before.cpu;
+      /* 0 when the server is gone (it died: the failures say so). */
+      gdouble server_cpu = server_after.ok && server_before.ok ? server_after.cpu - server_before.cpu : 0;
       gdouble self_cpu = self_after.cpu - self_before.cpu;
 
       f.server_cpu_us = server_cpu * 1e6 / f.delivered;
