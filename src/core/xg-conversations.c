@@ -433,7 +433,10 @@ static void
 fetch_gap (XgConversations            *self,
            const XgStoredConversation *stored)
 {
-  if (stored->gap_before == 0 || g_hash_table_contains (self->fetching, &stored->peer_id))
+  /* While own messages wait for their MSG_SENT_ACK, a missing number is
+   * most likely one of theirs: look again once they are recorded. */
+  if (stored->gap_before == 0 || g_hash_table_contains (self->fetching, &stored->peer_id) ||
+      g_hash_table_size (self->in_flight) > 0)
     return;
   g_debug ("Conversation with %" G_GUINT64_FORMAT ": fetching %" G_GUINT64_FORMAT "..%" G_GUINT64_FORMAT,
            stored->peer_id, stored->received + 1, stored->gap_before - 1);
