@@ -13,6 +13,7 @@
 #include <glib-unix.h>
 
 #include "xg-server.h"
+#include "xg-server-tls.h"
 
 #define DEFAULT_LISTEN "127.0.0.1:7447"
 
@@ -80,7 +81,7 @@ main (int   argc,
     { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_file,
       "Key file with the other settings: [server] name, max-frame-size, max-connections, "
       "send-queue-pause, send-queue-max; "
-      "[tls] certificate, private-key; [session] heartbeat-interval, heartbeat-timeout, "
+      "[tls] certificate, private-key, allow-tls-1.2; [session] heartbeat-interval, heartbeat-timeout, "
       "token-lifetime-days; [register] code-expiry, code-attempts, code-resend-interval, "
       "codes-per-email-per-hour, codes-per-address-per-hour, privacy; [login] max-hashes-in-flight, "
       "failures-per-address; [friends] lookups-per-hour, max-pending-requests, max-friends, "
@@ -120,6 +121,7 @@ main (int   argc,
     data_dir = g_build_filename (g_get_user_data_dir (), "xinge-server", NULL);
 
   raise_fd_limit ();
+  xg_server_tls_set_versions (config->allow_tls_1_2);
   server = xg_server_new (g_steal_pointer (&config), data_dir, plain, &error);
   if (server == NULL)
     {

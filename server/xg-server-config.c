@@ -182,6 +182,8 @@ xg_server_config_load_file (XgServerConfig  *config,
 
   read_string (kf, "tls", "certificate", &config->certificate);
   read_string (kf, "tls", "private-key", &config->private_key);
+  if (!read_bool (kf, "tls", "allow-tls-1.2", &config->allow_tls_1_2, error))
+    return FALSE;
   if ((config->certificate == NULL) != (config->private_key == NULL))
     {
       g_set_error_literal (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,

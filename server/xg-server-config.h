@@ -25,6 +25,7 @@ typedef struct {
   /* [tls] */
   char    *certificate;          /* NULL: DATA/tls/cert.pem, created on first start */
   char    *private_key;
+  gboolean allow_tls_1_2;        /* TLS 1.2 with AEAD suites too, for an old client */
 
   /* [session] */
   guint    heartbeat_interval;   /* seconds */

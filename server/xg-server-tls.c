@@ -19,6 +19,21 @@
 
 #define VALIDITY_DAYS (10 * 365)
 
+/**
+ * xg_server_tls_set_versions:
+ * @allow_tls_1_2: [tls] allow-tls-1.2
+ *
+ * TLS 1.3 only, or 1.3 and 1.2 with AEAD suites (docs/PROTOCOL.md 8.6).
+ * glib-networking reads its GnuTLS priority once, from the environment,
+ * so this must run before the first TLS connection, while the process has
+ * one thread; an operator's own G_TLS_GNUTLS_PRIORITY is overridden.
+ */
+void
+xg_server_tls_set_versions (gboolean allow_tls_1_2)
+{
+  g_setenv ("G_TLS_GNUTLS_PRIORITY", allow_tls_1_2 ? XG_PROTO_TLS_PRIORITY_1_2 : XG_PROTO_TLS_PRIORITY, TRUE);
+}
+
 static gboolean
 gnutls_failed (int          rc,
                const char  *what,

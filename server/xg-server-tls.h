@@ -13,5 +13,6 @@ GTlsCertificate *xg_server_tls_load_or_create (const char       *tls_dir,
                                                const char       *key_file,
                                                GError          **error);
 char            *xg_server_tls_fingerprint    (GTlsCertificate  *certificate);
+void             xg_server_tls_set_versions   (gboolean          allow_tls_1_2);
 
 G_END_DECLS

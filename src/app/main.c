@@ -11,6 +11,7 @@
 #include <glib/gi18n.h>
 
 #include "xg-application.h"
+#include "xg-session.h"
 
 int
 main (int   argc,
@@ -20,6 +21,7 @@ main (int   argc,
   const char *localedir = g_getenv ("XG_LOCALEDIR");
 
   setlocale (LC_ALL, "");
+  xg_session_init_process ();
   /* XG_LOCALEDIR: the catalogs compiled in a build tree, for an app run
    * from there (tools/run.sh and `meson devenv` set it); installed, the
    * ones under the prefix. */

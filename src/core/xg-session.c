@@ -510,6 +510,12 @@ on_request_timeout (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+void
+xg_session_init_process (void)
+{
+  g_setenv ("G_TLS_GNUTLS_PRIORITY", XG_PROTO_TLS_PRIORITY, FALSE);
+}
+
 gboolean
 xg_session_send (XgSession *self,
                  guint16    type,

@@ -144,6 +144,11 @@ G_DECLARE_FINAL_TYPE (XgSession, xg_session, XG, SESSION, GObject)
  *     no pending call (an XgProtoErrorCode).
  */
 
+/* Once, at the start of main(), before any thread: the process speaks TLS
+ * 1.3 only (docs/PROTOCOL.md 8.6; G_TLS_GNUTLS_PRIORITY, if set, wins, for
+ * debugging). */
+void           xg_session_init_process           (void);
+
 XgSession     *xg_session_new                    (const char           *server,
                                                   XgDeviceDb           *device_db);
 const char    *xg_session_get_server             (XgSession            *self);

@@ -15,6 +15,11 @@ G_BEGIN_DECLS
 
 #define XG_PROTO_VERSION             1
 #define XG_PROTO_HEADER_SIZE         16
+/* GnuTLS priorities of both ends (docs/PROTOCOL.md 8.6): TLS 1.3 only; a
+ * server may allow TLS 1.2 with AEAD suites for an old client. */
+#define XG_PROTO_TLS_PRIORITY      "NORMAL:-VERS-ALL:+VERS-TLS1.3"
+#define XG_PROTO_TLS_PRIORITY_1_2  "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-CIPHER-ALL:+CHACHA20-POLY1305:" \
+                                   "+AES-256-GCM:+AES-128-GCM:-MAC-ALL:+AEAD"
 #define XG_PROTO_DEFAULT_MAX_FRAME   ((8u * 1024 + 64) * 1024) /* 8 MiB of payload and room for the fields */
 
 typedef enum {
