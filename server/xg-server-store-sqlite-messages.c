@@ -78,26 +78,6 @@ create_conversation (XgServerStoreSqlite  *self,
   return TRUE;
 }
 
-static gboolean
-are_friends (XgServerStoreSqlite  *self,
-             guint64               account_id,
-             guint64               friend_id,
-             gboolean             *yes,
-             GError              **error)
-{
-  sqlite3_stmt *stmt = xg_server_store_sqlite_statement (self, "SELECT 1 FROM friendships "
-                                                               "WHERE account_id = ? AND friend_id = ?", error);
-
-  if (stmt == NULL)
-    return FALSE;
-  xg_server_store_sqlite_bind_id (stmt, 1, account_id);
-  xg_server_store_sqlite_bind_id (stmt, 2, friend_id);
-  if (!xg_server_store_sqlite_step_row (self, stmt, yes, error))
-    return FALSE;
-  sqlite3_reset (stmt);
-  return TRUE;
-}
-
 /* --- Send ---------------------------------------------------------------- */
 
 /* The message @sender_id stored under @client_msg_id, if any. */
@@ -158,7 +138,7 @@ sqlite_send (XgServerStoreMessages  *store,
       return TRUE;
     }
 
-  if (!are_friends (self, sender_id, receiver_id, &friends, error))
+  if (!xg_server_store_sqlite_are_friends (self, sender_id, receiver_id, &friends, error))
     return FALSE;
   if (!friends)
     {

@@ -62,6 +62,13 @@ GVariant     *xg_server_store_sqlite_column_fields (sqlite3_stmt       *stmt,
 #define XG_SQLITE_ACCOUNT_COLUMNS_OF(t) t ".id, " t ".email, " t ".nickname, " t ".password_hash, " \
                                          t ".fields, " t ".disabled"
 
+/* Whether @friend_id is a friend of @account_id, in *yes. */
+gboolean xg_server_store_sqlite_are_friends (XgServerStoreSqlite  *self,
+                                             guint64               account_id,
+                                             guint64               friend_id,
+                                             gboolean             *yes,
+                                             GError              **error);
+
 XgServerAccount *xg_server_store_sqlite_account_from_row (sqlite3_stmt *stmt);
 XgServerAccount *xg_server_store_sqlite_account_by_id    (XgServerStoreSqlite  *self,
                                                           guint64               id,

@@ -69,26 +69,6 @@ count_pending (XgServerStoreSqlite        *self,
   return count (self, stmt, n, error);
 }
 
-static gboolean
-are_friends (XgServerStoreSqlite  *self,
-             guint64               account_id,
-             guint64               friend_id,
-             gboolean             *yes,
-             GError              **error)
-{
-  sqlite3_stmt *stmt = xg_server_store_sqlite_statement (self, "SELECT 1 FROM friendships "
-                                                               "WHERE account_id = ? AND friend_id = ?", error);
-
-  if (stmt == NULL)
-    return FALSE;
-  xg_server_store_sqlite_bind_id (stmt, 1, account_id);
-  xg_server_store_sqlite_bind_id (stmt, 2, friend_id);
-  if (!xg_server_store_sqlite_step_row (self, stmt, yes, error))
-    return FALSE;
-  sqlite3_reset (stmt);
-  return TRUE;
-}
-
 /* Whether @requester_id's request to @target_id waits for an answer; its
  * time in *created_at. */
 static gboolean
@@ -113,6 +93,27 @@ is_pending (XgServerStoreSqlite        *self,
     return FALSE;
   if (*yes && created_at != NULL)
     *created_at = sqlite3_column_int64 (stmt, 0);
+  sqlite3_reset (stmt);
+  return TRUE;
+}
+
+/* Shared with the messages domain (xg-server-store-sqlite-private.h). */
+gboolean
+xg_server_store_sqlite_are_friends (XgServerStoreSqlite  *self,
+                                    guint64               account_id,
+                                    guint64               friend_id,
+                                    gboolean             *yes,
+                                    GError              **error)
+{
+  sqlite3_stmt *stmt = xg_server_store_sqlite_statement (self, "SELECT 1 FROM friendships "
+                                                               "WHERE account_id = ? AND friend_id = ?", error);
+
+  if (stmt == NULL)
+    return FALSE;
+  xg_server_store_sqlite_bind_id (stmt, 1, account_id);
+  xg_server_store_sqlite_bind_id (stmt, 2, friend_id);
+  if (!xg_server_store_sqlite_step_row (self, stmt, yes, error))
+    return FALSE;
   sqlite3_reset (stmt);
   return TRUE;
 }
@@ -407,7 +408,7 @@ sqlite_request (XgServerStoreSocial        *store,
       return FALSE;
     }
 
-  if (!are_friends (self, requester_id, target_id, &yes, error))
+  if (!xg_server_store_sqlite_are_friends (self, requester_id, target_id, &yes, error))
     return FALSE;
   if (yes)
     {
@@ -612,7 +613,7 @@ sqlite_visible_account (XgServerStoreSocial        *store,
   XgServerAccount *account;
   gboolean yes = known;
 
-  if (!yes && !are_friends (self, asker_id, account_id, &yes, error))
+  if (!yes && !xg_server_store_sqlite_are_friends (self, asker_id, account_id, &yes, error))
     return NULL;
   if (!yes && !is_pending (self, asker_id, account_id, rules, &yes, NULL, error))
     return NULL;
