@@ -279,6 +279,8 @@ forced_logout_text (guint reason)
       return _("The server is shutting down.");
     case XG_SESSION_ENDED_EXPIRED:
       return _("Your saved session has ended. Please log in again.");
+    case XG_SESSION_ENDED_PASSWORD_CHANGED:
+      return _("Your password was changed. Please log in with the new password.");
     default:
       return _("The server ended your session.");
     }
