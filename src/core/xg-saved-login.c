@@ -173,6 +173,14 @@ on_login_changed (XgSession    *session,
     }
 }
 
+/* The account is gone: nothing of its login stays. */
+static void
+on_account_deleted (XgSession    *session,
+                    XgSavedLogin *self)
+{
+  xg_saved_login_forget (self);
+}
+
 static void
 follow (XgSavedLogin *self,
         XgSession    *session)
@@ -188,6 +196,7 @@ follow (XgSavedLogin *self,
   g_object_add_weak_pointer (G_OBJECT (session), (gpointer *) &self->session);
   g_signal_connect (session, "forced-logout", G_CALLBACK (on_forced_logout), self);
   g_signal_connect (session, "login-changed", G_CALLBACK (on_login_changed), self);
+  g_signal_connect (session, "account-deleted", G_CALLBACK (on_account_deleted), self);
 }
 
 /**

@@ -106,6 +106,7 @@ enum {
   IDENTITY_CHANGED,
   SERVER_ERROR,
   LOGIN_CHANGED,
+  ACCOUNT_DELETED,
   N_SIGNALS
 };
 
@@ -1782,6 +1783,7 @@ on_delete_answer (GObject      *source,
       xg_link_close (self->link);
       if (path != NULL)
         wipe_account_db (path);
+      g_signal_emit (self, signals[ACCOUNT_DELETED], 0);
       succeed (task);
     }
   else if (answer->type == XG_PACKET_ACCOUNT_FAIL)
@@ -2276,6 +2278,16 @@ xg_session_class_init (XgSessionClass *klass)
    */
   signals[LOGIN_CHANGED] =
     g_signal_new ("login-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 0);
+
+  /**
+   * XgSession::account-deleted:
+   *
+   * xg_session_delete_account_async() deleted the account: the session
+   * has no account any more and its local data is gone.
+   */
+  signals[ACCOUNT_DELETED] =
+    g_signal_new ("account-deleted", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                   NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 

@@ -127,6 +127,8 @@ G_DECLARE_FINAL_TYPE (XgSession, xg_session, XG, SESSION, GObject)
  *     no pending call (an XgProtoErrorCode).
  *   login-changed: the account's resume token or address changed (a
  *     password or address change); the saved login takes the new ones.
+ *   account-deleted: the account was deleted at the user's request; the
+ *     session has no account, and the account's local data is gone.
  */
 
 XgSession     *xg_session_new                    (const char           *server,
