@@ -187,6 +187,15 @@ xg_login_window_show_error (XgLoginWindow *self,
 }
 
 void
+xg_login_window_add_toast (XgLoginWindow *self,
+                           const char    *message)
+{
+  g_return_if_fail (XG_IS_LOGIN_WINDOW (self));
+
+  adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (message));
+}
+
+void
 xg_login_window_set_email (XgLoginWindow *self,
                            const char    *email)
 {
