@@ -59,6 +59,29 @@ enum {
 
 static guint signals[N_SIGNALS];
 
+/* A call in flight holds the dialog weakly: when its window goes (the
+ * account was deleted, so the main and profile windows went), the answer
+ * finds nobody to show it to. */
+static gpointer
+weak_ref (XgAccountDialog *self)
+{
+  GWeakRef *ref = g_new (GWeakRef, 1);
+
+  g_weak_ref_init (ref, self);
+  return ref;
+}
+
+static gpointer
+take_weak_ref (gpointer data)
+{
+  GWeakRef *ref = data;
+  gpointer self = g_weak_ref_get (ref);
+
+  g_weak_ref_clear (ref);
+  g_free (ref);
+  return self;
+}
+
 static gboolean
 abandoned (const GError *error)
 {
@@ -191,12 +214,12 @@ on_password_changed (GObject      *source,
                      GAsyncResult *result,
                      gpointer      user_data)
 {
-  g_autoptr(XgAccountDialog) self = user_data;
+  g_autoptr(XgAccountDialog) self = take_weak_ref (user_data);
   g_autoptr(GError) error = NULL;
   guint retry_after = 0;
 
   xg_session_change_password_finish (XG_SESSION (source), result, &retry_after, &error);
-  if (abandoned (error))
+  if (self == NULL || abandoned (error))
     return;
   set_busy (self, FALSE);
   if (error != NULL)
@@ -234,7 +257,7 @@ on_password_clicked (XgAccountDialog *self)
   xg_set_inline_message (self->password_error, NULL);
   set_busy (self, TRUE);
   xg_session_change_password_async (self->session, text_of (self->current_row), password,
-                                    new_cancellable (self), on_password_changed, g_object_ref (self));
+                                    new_cancellable (self), on_password_changed, weak_ref (self));
 }
 
 /* --- Change email --------------------------------------------------------- */
@@ -305,12 +328,12 @@ on_email_code_sent (GObject      *source,
                     GAsyncResult *result,
                     gpointer      user_data)
 {
-  g_autoptr(XgAccountDialog) self = user_data;
+  g_autoptr(XgAccountDialog) self = take_weak_ref (user_data);
   g_autoptr(GError) error = NULL;
   guint resend_after = 0, expires_in = 0;
 
   xg_session_request_email_change_finish (XG_SESSION (source), result, &resend_after, &expires_in, &error);
-  if (abandoned (error))
+  if (self == NULL || abandoned (error))
     return;
   set_busy (self, FALSE);
   if (error != NULL)
@@ -366,7 +389,7 @@ on_send_code_clicked (XgAccountDialog *self)
     }
   set_busy (self, TRUE);
   xg_session_request_email_change_async (self->session, email, text_of (self->email_password_row),
-                                         new_cancellable (self), on_email_code_sent, g_object_ref (self));
+                                         new_cancellable (self), on_email_code_sent, weak_ref (self));
 }
 
 static void
@@ -374,13 +397,13 @@ on_email_changed (GObject      *source,
                   GAsyncResult *result,
                   gpointer      user_data)
 {
-  g_autoptr(XgAccountDialog) self = user_data;
+  g_autoptr(XgAccountDialog) self = take_weak_ref (user_data);
   g_autoptr(GError) error = NULL;
   guint attempts_left = 0;
   g_autofree char *message = NULL;
 
   xg_session_confirm_email_change_finish (XG_SESSION (source), result, &attempts_left, &error);
-  if (abandoned (error))
+  if (self == NULL || abandoned (error))
     return;
   set_busy (self, FALSE);
   if (error != NULL)
@@ -412,7 +435,7 @@ on_email_clicked (XgAccountDialog *self)
     }
   set_busy (self, TRUE);
   xg_session_confirm_email_change_async (self->session, self->code_email, code, new_cancellable (self),
-                                         on_email_changed, g_object_ref (self));
+                                         on_email_changed, weak_ref (self));
 }
 
 /* --- Delete account ------------------------------------------------------- */
@@ -434,12 +457,12 @@ on_deleted (GObject      *source,
             GAsyncResult *result,
             gpointer      user_data)
 {
-  g_autoptr(XgAccountDialog) self = user_data;
+  g_autoptr(XgAccountDialog) self = take_weak_ref (user_data);
   g_autoptr(GError) error = NULL;
   guint retry_after = 0;
 
   xg_session_delete_account_finish (XG_SESSION (source), result, &retry_after, &error);
-  if (abandoned (error))
+  if (self == NULL || abandoned (error))
     return;
   set_busy (self, FALSE);
   if (error != NULL)
@@ -468,7 +491,7 @@ on_delete_confirmed (AdwMessageDialog *dialog,
   typed = xg_editable_dup_stripped (GTK_EDITABLE (self->delete_email_row));
   set_busy (self, TRUE);
   xg_session_delete_account_async (self->session, text_of (self->delete_password_row), typed,
-                                   new_cancellable (self), on_deleted, g_object_ref (self));
+                                   new_cancellable (self), on_deleted, weak_ref (self));
 }
 
 static void
@@ -599,6 +622,9 @@ xg_account_dialog_new (XgSession           *session,
                        "destroy-with-parent", TRUE, NULL);
   self->session = g_object_ref (session);
   self->mode = mode;
+  /* Only the task's page: the others would be in the accessible tree. */
+  for (guint i = 0; i < G_N_ELEMENTS (pages); i++)
+    gtk_widget_set_visible (gtk_stack_get_child_by_name (self->stack, pages[i]), i == mode);
   gtk_stack_set_visible_child_name (self->stack, pages[mode]);
   title = mode == XG_ACCOUNT_DIALOG_PASSWORD ? _("Change Password")
           : mode == XG_ACCOUNT_DIALOG_EMAIL ? _("Change Email")

@@ -216,8 +216,11 @@ test_forgot_password (Fixture       *fixture,
 
   /* The right code: back to the login form, the address filled in. */
   xg_app_test_set_text (RESET_CHILD (app, "code_row"), code);
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (error_label)));
   xg_app_test_click (RESET_CHILD (app, "reset_button"));
-  XG_APP_TEST_WAIT_FOR (g_strcmp0 (gtk_stack_get_visible_child_name (LOGIN_CHILD (app, "stack")), "login") == 0);
+  XG_APP_TEST_WAIT_FOR (g_strcmp0 (gtk_stack_get_visible_child_name (LOGIN_CHILD (app, "stack")), "login") == 0
+                        || gtk_widget_get_visible (GTK_WIDGET (error_label)));
+  g_assert_cmpstr (gtk_label_get_text (error_label), ==, "");
   g_assert_true (xg_app_test_toast_shows (LOGIN_CHILD (app, "toast_overlay"), "Log in with the new password"));
   g_assert_cmpstr (gtk_editable_get_text (LOGIN_CHILD (app, "email_row")), ==, email);
   g_assert_false (gtk_widget_get_visible (LOGIN_CHILD (app, "back_button")));
@@ -269,7 +272,7 @@ test_change_password (Fixture       *fixture,
   g_autofree char *other_token = NULL;
   g_autofree char *old_token = NULL;
   g_autoptr(XgSession) other = NULL;
-  g_autoptr(XgAccountDialog) dialog = NULL;
+  XgAccountDialog *dialog = NULL;
   XgProfileWindow *window;
   XgSession *session;
   GtkLabel *error_label;
@@ -286,7 +289,8 @@ test_change_password (Fixture       *fixture,
   session = log_in_through_ui (fixture->app, email, PASSWORD);
   old_token = g_strdup (xg_session_get_resume_token (session));
   window = open_profile (fixture->app);
-  dialog = g_object_ref (open_account_dialog (window, "change_password_row"));
+  dialog = open_account_dialog (window, "change_password_row");
+  g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *) &dialog);
   g_assert_cmpstr (gtk_stack_get_visible_child_name (DIALOG_CHILD (dialog, "stack")), ==, "password");
   check_accessible_alone (GTK_WINDOW (dialog), "the change password dialog");
 
@@ -309,7 +313,7 @@ test_change_password (Fixture       *fixture,
   xg_app_test_set_text (DIALOG_CHILD (dialog, "new_password_row"), NEW_PASSWORD);
   xg_app_test_set_text (DIALOG_CHILD (dialog, "confirm_row"), NEW_PASSWORD);
   xg_app_test_click (DIALOG_CHILD (dialog, "password_button"));
-  XG_APP_TEST_WAIT_FOR (!gtk_widget_get_visible (GTK_WIDGET (dialog)));
+  XG_APP_TEST_WAIT_FOR (dialog == NULL);
   g_assert_true (xg_app_test_toast_shows (xg_app_test_child (window, XG_TYPE_PROFILE_WINDOW, "toast_overlay"),
                                           "Other devices were logged out"));
 
@@ -325,6 +329,7 @@ test_change_password (Fixture       *fixture,
   xg_app_test_login (other, email, NEW_PASSWORD);
   XG_APP_TEST_WAIT_FOR (xg_application_get_login_window (fixture->app) != NULL);
   log_in_through_ui (fixture->app, email, NEW_PASSWORD);
+  XG_APP_TEST_WAIT_FOR (xg_session_get_account_id (other) == 0);
   {
     g_autoptr(GAsyncResult) result = NULL;
     g_autoptr(GError) error = NULL;
@@ -338,7 +343,7 @@ test_change_password (Fixture       *fixture,
     code = xg_app_test_server_read_code (fixture->server, email);
     xg_session_reset_password_async (other, email, code, PASSWORD, NULL, xg_app_test_store_result, &result);
     XG_APP_TEST_WAIT_FOR (result != NULL);
-    g_assert_true (xg_session_reset_password_finish (other, result, NULL, NULL, &error));
+    xg_session_reset_password_finish (other, result, NULL, NULL, &error);
     g_assert_no_error (error);
 
     XG_APP_TEST_WAIT_FOR (xg_application_get_main_window (fixture->app) == NULL
@@ -360,7 +365,7 @@ test_change_email (Fixture       *fixture,
   g_autofree char *new_email = xg_app_test_email ("moved");
   g_autofree char *code = NULL;
   g_autofree char *wrong = NULL;
-  g_autoptr(XgAccountDialog) dialog = NULL;
+  XgAccountDialog *dialog = NULL;
   XgProfileWindow *window;
   XgSession *session;
   GtkLabel *error_label;
@@ -371,7 +376,8 @@ test_change_email (Fixture       *fixture,
   fixture->app = xg_app_test_start_app ("test-change-email", fixture->server);
   session = log_in_through_ui (fixture->app, email, PASSWORD);
   window = open_profile (fixture->app);
-  dialog = g_object_ref (open_account_dialog (window, "change_email_row"));
+  dialog = open_account_dialog (window, "change_email_row");
+  g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *) &dialog);
   g_assert_cmpstr (gtk_stack_get_visible_child_name (DIALOG_CHILD (dialog, "stack")), ==, "email");
   g_assert_false (gtk_widget_get_sensitive (DIALOG_CHILD (dialog, "email_button")));
   check_accessible_alone (GTK_WINDOW (dialog), "the change email dialog");
@@ -400,7 +406,7 @@ test_change_email (Fixture       *fixture,
 
   xg_app_test_set_text (DIALOG_CHILD (dialog, "code_row"), code);
   xg_app_test_click (DIALOG_CHILD (dialog, "email_button"));
-  XG_APP_TEST_WAIT_FOR (!gtk_widget_get_visible (GTK_WIDGET (dialog)));
+  XG_APP_TEST_WAIT_FOR (dialog == NULL);
   g_assert_cmpstr (xg_session_get_email (session), ==, new_email);
   XG_APP_TEST_WAIT_FOR (g_strcmp0 (gtk_label_get_text (xg_app_test_child (window, XG_TYPE_PROFILE_WINDOW, "email_label")),
                                    new_email) == 0);
@@ -429,7 +435,7 @@ test_delete_account (Fixture       *fixture,
   g_autofree char *db = NULL;
   g_autoptr(XgSession) friend_ = NULL;
   g_autoptr(XgSession) me = NULL;
-  g_autoptr(XgAccountDialog) dialog = NULL;
+  XgAccountDialog *dialog = NULL;
   XgProfileWindow *window;
   XgSession *session;
   GtkWindow *confirm;
@@ -442,6 +448,9 @@ test_delete_account (Fixture       *fixture,
   friend_ = xg_app_test_session_new (fixture->server);
   xg_app_test_login (me, email, PASSWORD);
   xg_app_test_login (friend_, friend_email, PASSWORD);
+  /* Both lists read from their caches first (an answer applied before
+   * that trips xg_manager_set_loaded(): see the report of issue 10). */
+  XG_APP_TEST_WAIT_FOR (xg_session_get_synced (me) && xg_session_get_synced (friend_));
   xg_app_test_befriend (friend_, me, email, "hi");
   contacts = G_LIST_MODEL (xg_session_get_contacts (friend_));
   XG_APP_TEST_WAIT_FOR (g_list_model_get_n_items (contacts) == 1);
@@ -460,7 +469,8 @@ test_delete_account (Fixture       *fixture,
   g_assert_true (g_file_test (db, G_FILE_TEST_EXISTS));
 
   window = open_profile (fixture->app);
-  dialog = g_object_ref (open_account_dialog (window, "delete_account_row"));
+  dialog = open_account_dialog (window, "delete_account_row");
+  g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *) &dialog);
   g_assert_cmpstr (gtk_stack_get_visible_child_name (DIALOG_CHILD (dialog, "stack")), ==, "delete");
   check_accessible_alone (GTK_WINDOW (dialog), "the delete account dialog");
 
@@ -475,7 +485,7 @@ test_delete_account (Fixture       *fixture,
   xg_app_test_click (DIALOG_CHILD (dialog, "delete_button"));
   XG_APP_TEST_WAIT_FOR ((confirm = xg_app_test_find_window (ADW_TYPE_MESSAGE_DIALOG, GTK_WINDOW (dialog))) != NULL);
   g_assert_nonnull (strstr (adw_message_dialog_get_body (ADW_MESSAGE_DIALOG (confirm)), "cannot be undone"));
-  adw_message_dialog_response (ADW_MESSAGE_DIALOG (confirm), "delete");
+  xg_app_test_click (xg_app_test_find_widget (confirm, GTK_TYPE_BUTTON, "Delete Account"));
   XG_APP_TEST_WAIT_FOR (gtk_widget_get_visible (DIALOG_CHILD (dialog, "delete_error")));
   g_assert_cmpstr (gtk_label_get_text (DIALOG_CHILD (dialog, "delete_error")), ==, "The password is wrong.");
   g_assert_cmpuint (xg_session_get_account_id (session), ==, id);
@@ -485,14 +495,14 @@ test_delete_account (Fixture       *fixture,
   XG_APP_TEST_WAIT_FOR (xg_app_test_find_window (ADW_TYPE_MESSAGE_DIALOG, GTK_WINDOW (dialog)) == NULL);
   xg_app_test_click (DIALOG_CHILD (dialog, "delete_button"));
   XG_APP_TEST_WAIT_FOR ((confirm = xg_app_test_find_window (ADW_TYPE_MESSAGE_DIALOG, GTK_WINDOW (dialog))) != NULL);
-  adw_message_dialog_response (ADW_MESSAGE_DIALOG (confirm), "cancel");
+  xg_app_test_click (xg_app_test_find_widget (confirm, GTK_TYPE_BUTTON, "Cancel"));
   xg_app_test_round_trip (friend_);
   g_assert_cmpuint (g_list_model_get_n_items (contacts), ==, 1);
 
   XG_APP_TEST_WAIT_FOR (xg_app_test_find_window (ADW_TYPE_MESSAGE_DIALOG, GTK_WINDOW (dialog)) == NULL);
   xg_app_test_click (DIALOG_CHILD (dialog, "delete_button"));
   XG_APP_TEST_WAIT_FOR ((confirm = xg_app_test_find_window (ADW_TYPE_MESSAGE_DIALOG, GTK_WINDOW (dialog))) != NULL);
-  adw_message_dialog_response (ADW_MESSAGE_DIALOG (confirm), "delete");
+  xg_app_test_click (xg_app_test_find_widget (confirm, GTK_TYPE_BUTTON, "Delete Account"));
 
   /* The login window, empty, says so; the friend lost the contact. */
   XG_APP_TEST_WAIT_FOR (xg_application_get_login_window (fixture->app) != NULL
