@@ -727,10 +727,10 @@ email_changed_account_read (GObject      *source,
   /* The old address hears of it, in case it was not its owner's doing. */
   body = g_strdup_printf ("The address of your Xinge account %" G_GUINT64_FORMAT " was changed to %s. "
                           "This address no longer logs in to it.\n"
-                          "If you did not do this, reset the password with the new address's owner's "
-                          "help or contact the server's operator.\n\n"
+                          "If you did not do this, someone else may know your password: "
+                          "contact the server's operator.\n\n"
                           "您的信鸽账号 %" G_GUINT64_FORMAT " 的邮箱已更换为 %s，此邮箱不能再登录该账号。"
-                          "如果不是您本人操作，请联系服务器管理员。\n",
+                          "如果不是您本人操作，您的密码可能已被他人知晓，请联系服务器管理员。\n",
                           req->account_id, masked, req->account_id, masked);
   mail (g_steal_pointer (&req), old_email, "Xinge: your account's address was changed / 信鸽账号邮箱已更换",
         g_steal_pointer (&body), notice_mailed);
