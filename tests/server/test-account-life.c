@@ -8,7 +8,10 @@
  */
 #include "config.h"
 
+#include <signal.h>
 #include <string.h>
+
+#include <sqlite3.h>
 
 #include "xg-test-harness.h"
 
@@ -742,6 +745,55 @@ test_delete (void)
   g_assert_cmpuint (again, >, oli_id);
 }
 
+/* --- An existing database ----------------------------------------------- */
+
+/* A database from before the account life (user_version 2) is migrated:
+ * a registration code that was waiting in register_codes still works. */
+static void
+test_migration (void)
+{
+  g_autoptr(XgTestServer) server = xg_test_server_start (NULL);
+  g_autoptr(XgTestClient) client = xg_test_client_connect (server);
+  g_autofree char *path = g_build_filename (server->data_dir, "xinge.db", NULL);
+  g_autofree char *code = NULL;
+  g_autoptr(XgProtoFrame) sent = NULL;
+  g_autoptr(XgProtoFrame) ok = NULL;
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+
+  sent = xg_test_client_request (client, XG_PACKET_REGISTER_CODE_REQUEST,
+                                 xg_proto_register_code_request_new ("olga@example.com"), XG_PACKET_CODE_SENT);
+  code = xg_test_server_read_code (server, "olga@example.com");
+  g_clear_pointer (&client, xg_test_client_free);
+  g_assert_cmpint (xg_test_server_kill (server, SIGTERM), ==, 0);
+
+  /* Back to schema 2: the code where 001 kept it, 003's indexes gone. */
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "CREATE TABLE register_codes (email TEXT PRIMARY KEY, code_hash BLOB NOT NULL, "
+                                     "expires_at INTEGER NOT NULL, attempts_left INTEGER NOT NULL, "
+                                     "last_sent_at INTEGER NOT NULL, window_start INTEGER NOT NULL, "
+                                     "window_count INTEGER NOT NULL) WITHOUT ROWID; "
+                                     "INSERT INTO register_codes SELECT email, code_hash, expires_at, attempts_left, "
+                                     "last_sent_at, window_start, window_count FROM codes; "
+                                     "DROP TABLE codes; DROP INDEX friendships_by_friend; "
+                                     "DROP INDEX friend_requests_by_target; PRAGMA user_version = 2;",
+                                 NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+
+  xg_test_server_restart (server);
+  client = xg_test_client_connect (server);
+  ok = xg_test_client_request (client, XG_PACKET_REGISTER,
+                               xg_proto_register_new ("olga@example.com", "Olga", PASSWORD, code),
+                               XG_PACKET_REGISTER_OK);
+
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "PRAGMA user_version", -1, &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  g_assert_cmpint (sqlite3_column_int (stmt, 0), ==, 3);
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -758,6 +810,7 @@ main (int argc, char **argv)
   g_test_add_func ("/server/email-change", test_email_change);
   g_test_add_func ("/server/email-change/taken-meanwhile", test_email_change_taken_meanwhile);
   g_test_add_func ("/server/delete", test_delete);
+  g_test_add_func ("/server/migration/codes", test_migration);
 
   return g_test_run ();
 }
