@@ -65,7 +65,7 @@ export XG_SERVER_BINARY="$root/$builddir/server/xinge-server"
 export GSETTINGS_SCHEMA_DIR="$root/$builddir/data"
 export XG_LOCALEDIR="$tmp/locale"
 # Tall enough for the whole profile window.
-export XG_XVFB_SCREEN=1280x1100x24
+export XG_XVFB_SCREEN=1280x1400x24
 # "Remember me" is on, as for a new user: give it a real (private) keyring.
 export XG_TEST_KEYRING=1
 

@@ -388,7 +388,7 @@ main (int   argc,
     g_autoptr(GDateTime) birthday = g_date_time_new_local (1998, 5, 20, 0, 0, 0);
     gtk_calendar_select_day (xg_app_test_child (window, XG_TYPE_PROFILE_WINDOW, "birthday_calendar"), birthday);
   }
-  gtk_window_set_default_size (window, 560, 1000);
+  gtk_window_set_default_size (window, 560, 1300);
   xg_app_test_click (xg_app_test_child (window, XG_TYPE_PROFILE_WINDOW, "save_button"));
   XG_APP_TEST_WAIT_FOR (xg_profile_window_dup_changes (XG_PROFILE_WINDOW (window)) == NULL
                         && !gtk_widget_get_visible (xg_app_test_child (window, XG_TYPE_PROFILE_WINDOW, "save_spinner")));
