@@ -1,4 +1,4 @@
--- 003: codes for every purpose; accounts can be deleted
+-- 004: codes for every purpose; accounts can be deleted
 --
 -- SPDX-License-Identifier: GPL-3.0-or-later
 --
