@@ -39,7 +39,7 @@ on_terminate (gpointer user_data)
 {
   XgServer *server = user_data;
 
-  g_message ("Shutting down: logging everyone out");
+  g_message ("Shutting down: clients are told to reconnect later");
   xg_server_shutdown_async (server, shutdown_done, NULL);
   return G_SOURCE_REMOVE;
 }
@@ -97,7 +97,8 @@ main (int   argc,
   g_option_context_set_summary (context,
                                 "Serves Xinge clients over TLS: accounts, registration with emailed "
                                 "codes, login, sessions, profiles and friends.\n"
-                                "SIGTERM or SIGINT logs everyone out (FORCED_LOGOUT) and exits 0.");
+                                "SIGTERM or SIGINT sends every client FORCED_LOGOUT (SERVER_SHUTDOWN; they "
+                                "reconnect and resume by themselves once it is back) and exits 0.");
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {

@@ -43,6 +43,7 @@ xg_server_connection_unref (XgServerConnection *conn)
   g_clear_pointer (&conn->decoder, xg_proto_decoder_free);
   g_clear_pointer (&conn->token_hash, g_bytes_unref);
   g_clear_pointer (&conn->found, g_array_unref);
+  g_clear_pointer (&conn->page_ends, g_array_unref);
   g_clear_object (&conn->handshake_cancellable);
   g_clear_object (&conn->stream);
   g_clear_object (&conn->socket);
@@ -244,11 +245,12 @@ read_resumed (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-/* Stops reading from a client whose answers pile up, and starts again
- * once it has taken most of them: over send-queue-pause bytes the
- * connection is no longer watched for input, below half of it it is
- * again. The gap keeps a client that hovers at the mark from flipping it
- * on every packet. Pushes from others are queued all the same. */
+/* Stops reading from a client whose answers pile up, or whose messages
+ * wait for the store, and starts again once most of them are gone: over
+ * send-queue-pause bytes queued (or XG_SERVER_SENDS_IN_FLIGHT_MAX in the
+ * store) the connection is no longer watched for input, below half of it
+ * it is again. The gap keeps a client that hovers at the mark from
+ * flipping it on every packet. Pushes from others are queued all the same. */
 static void
 update_reading (XgServerConnection *conn)
 {
@@ -257,9 +259,11 @@ update_reading (XgServerConnection *conn)
 
   if (conn->state >= XG_CONNECTION_CLOSING)
     return;
-  if (!conn->reading_paused && conn->outgoing_bytes > config->send_queue_pause)
+  if (!conn->reading_paused && (conn->outgoing_bytes > config->send_queue_pause ||
+                                conn->sends_in_flight > XG_SERVER_SENDS_IN_FLIGHT_MAX))
     pause = TRUE;
-  else if (conn->reading_paused && conn->outgoing_bytes < config->send_queue_pause / 2)
+  else if (conn->reading_paused && conn->outgoing_bytes < config->send_queue_pause / 2 &&
+           conn->sends_in_flight <= XG_SERVER_SENDS_IN_FLIGHT_MAX / 2)
     pause = FALSE;
   else
     return;
@@ -405,6 +409,9 @@ xg_server_connection_begin_session (XgServerConnection *conn,
   xg_server_router_set_online (conn->server->router, conn, account_id);
   conn->account_id = account_id;
   conn->token_hash = g_bytes_ref (token_hash);
+  conn->session_serial++;
+  conn->delivery = XG_DELIVERY_WAITING;
+  conn->page_reading = FALSE;
 }
 
 /* Logout, forced logout or close: the connection is anonymous again. */
@@ -416,6 +423,27 @@ xg_server_connection_end_session (XgServerConnection *conn)
   conn->account_id = 0;
   g_clear_pointer (&conn->token_hash, g_bytes_unref);
   g_clear_pointer (&conn->found, g_array_unref);
+  g_clear_pointer (&conn->page_ends, g_array_unref);
+  conn->delivery = XG_DELIVERY_WAITING;
+}
+
+/* A CHAT_SEND of @bytes went to the store / came back from it. */
+void
+xg_server_connection_hold_send (XgServerConnection *conn,
+                                gsize               bytes)
+{
+  conn->sends_in_flight += bytes;
+  update_reading (conn);
+}
+
+void
+xg_server_connection_release_send (XgServerConnection *conn,
+                                   gsize               bytes)
+{
+  g_return_if_fail (conn->sends_in_flight >= bytes);
+
+  conn->sends_in_flight -= bytes;
+  update_reading (conn);
 }
 
 /* An account this session found with EMAIL_LOOKUP, and may therefore see
@@ -647,6 +675,7 @@ xg_server_handlers_new (void)
     xg_server_accounts_get_handlers,
     xg_server_account_life_get_handlers,
     xg_server_friends_get_handlers,
+    xg_server_chat_get_handlers,
   };
   GHashTable *table = g_hash_table_new (NULL, NULL);
 

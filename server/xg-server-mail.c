@@ -26,9 +26,13 @@
  * a real mail server through libcurl, over smtp:// (optionally requiring
  * STARTTLS) or smtps://.
  *
- * Either way the message is RFC 5322 + MIME: a UTF-8 text/plain body in
- * base64 with CRLF line endings and an RFC 2047 encoded Subject, so Chinese
- * and English both arrive intact.
+ * Either way the message is RFC 5322 + MIME: a UTF-8 text/plain body with
+ * CRLF line endings and an RFC 2047 encoded Subject, so Chinese and English
+ * both arrive intact. In the outbox the body is 8bit, UTF-8 text that reads
+ * as it is in a terminal or an editor (quoted-printable should a line be
+ * longer than the 998 bytes 8bit allows). Over SMTP it is quoted-printable:
+ * 7-bit, so no server has to offer 8BITMIME (libcurl does not ask for it),
+ * and still legible where it is ASCII.
  *
  * The work runs on a GTask worker thread; the callback runs on the thread
  * default main context of the caller. Any number of sends may be in flight.
@@ -46,8 +50,12 @@
  * under the 76 characters RFC 2047 allows on a line. */
 #define ENCODED_WORD_BYTES 39
 
-/* Base64 body lines, as RFC 2045 asks (at most 76 characters). */
+/* Quoted-printable lines, as RFC 2045 asks (at most 76 characters, the
+ * soft break's "=" included). */
 #define BODY_LINE_LENGTH 76
+
+/* The longest line an 8bit body may have, CRLF not counted (RFC 5322 §2.1.1). */
+#define BODY_8BIT_LINE_MAX 998
 
 /* Network limits for one SMTP session, in seconds. */
 #define SMTP_CONNECT_TIMEOUT  20
@@ -380,14 +388,11 @@ format_date (GDateTime *now)
                           zone);
 }
 
-/* The body in canonical form (CRLF line ends), base64, in 76-column lines. */
-static void
-append_body (GString    *out,
-             const char *text)
+/* @text in canonical form: CRLF line ends. */
+static GString *
+canonical_text (const char *text)
 {
   GString *canonical = g_string_sized_new (strlen (text) * 2 + 2);
-  char *b64;
-  gsize len;
 
   for (const char *p = text; *p != '\0'; p++)
     {
@@ -398,19 +403,101 @@ append_body (GString    *out,
       else
         g_string_append_c (canonical, *p);
     }
+  return canonical;
+}
 
-  b64 = g_base64_encode ((const guchar *) canonical->str, canonical->len);
-  len = strlen (b64);
-  for (gsize i = 0; i < len; i += BODY_LINE_LENGTH)
+/* Whether every line of @canonical fits into an 8bit body. */
+static gboolean
+fits_8bit (const GString *canonical)
+{
+  gsize line = 0;
+
+  for (gsize i = 0; i < canonical->len; i++)
     {
-      g_string_append_len (out, b64 + i, MIN (BODY_LINE_LENGTH, len - i));
-      g_string_append (out, "\r\n");
+      if (canonical->str[i] == '\r')
+        line = 0;
+      else if (canonical->str[i] != '\n' && ++line > BODY_8BIT_LINE_MAX)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* Appends @canonical quoted-printable (RFC 2045 §6.7): printable ASCII but
+ * "=" as it is, every other byte as =XX, white space before a line end
+ * encoded, soft line breaks keeping lines within BODY_LINE_LENGTH. */
+static void
+append_quoted_printable (GString       *out,
+                         const GString *canonical)
+{
+  static const char hex[] = "0123456789ABCDEF";
+  gsize column = 0;
+
+  for (gsize i = 0; i < canonical->len; i++)
+    {
+      guchar c = (guchar) canonical->str[i];
+      gboolean line_end = i + 1 >= canonical->len || canonical->str[i + 1] == '\r';
+      char encoded[4];
+      gsize width;
+
+      if (c == '\r' && i + 1 < canonical->len && canonical->str[i + 1] == '\n')
+        {
+          g_string_append (out, "\r\n");
+          column = 0;
+          i++;
+          continue;
+        }
+
+      if ((c >= 33 && c <= 126 && c != '=') || ((c == ' ' || c == '\t') && !line_end))
+        {
+          encoded[0] = (char) c;
+          width = 1;
+        }
+      else
+        {
+          encoded[0] = '=';
+          encoded[1] = hex[c >> 4];
+          encoded[2] = hex[c & 0xf];
+          width = 3;
+        }
+
+      /* Room for this and a soft break's "=" (none needed at a line end). */
+      if (column + width > BODY_LINE_LENGTH - (line_end ? 0 : 1))
+        {
+          g_string_append (out, "=\r\n");
+          column = 0;
+        }
+      g_string_append_len (out, encoded, width);
+      column += width;
+    }
+  if (column > 0)
+    g_string_append (out, "\r\n");
+}
+
+/* The Content-Transfer-Encoding header, the blank line, and the body:
+ * 8bit when @eight_bit and every line fits, else quoted-printable. */
+static void
+append_body (GString    *out,
+             const char *text,
+             gboolean    eight_bit)
+{
+  GString *canonical = canonical_text (text);
+
+  if (eight_bit && fits_8bit (canonical))
+    {
+      g_string_append (out, "Content-Transfer-Encoding: 8bit\r\n\r\n");
+      g_string_append_len (out, canonical->str, canonical->len);
+      if (canonical->len < 2 || !g_str_has_suffix (canonical->str, "\r\n"))
+        g_string_append (out, "\r\n");
+    }
+  else
+    {
+      g_string_append (out, "Content-Transfer-Encoding: quoted-printable\r\n\r\n");
+      append_quoted_printable (out, canonical);
     }
 
-  /* Both hold the text, and with it a verification code. */
+  /* It holds the text, and with it a verification code. */
   explicit_bzero (canonical->str, canonical->len);
   g_string_free (canonical, TRUE);
-  free_secret (&b64);
 }
 
 static char *
@@ -425,7 +512,7 @@ build_message (XgServerMailer *self,
   g_autofree char *uuid = g_uuid_string_random ();
   /* Sized so that it never grows: no stray copies of the code in freed memory. */
   GString *out = g_string_sized_new (1024 + strlen (self->from_header) + strlen (to) +
-                                     strlen (subject) * 2 + strlen (text_body) * 3);
+                                     strlen (subject) * 2 + strlen (text_body) * 4);
 
   g_string_append_printf (out, "Date: %s\r\n", date);
   g_string_append_printf (out, "From: %s\r\n", self->from_header);
@@ -436,10 +523,8 @@ build_message (XgServerMailer *self,
   g_string_append_printf (out, "Message-ID: <%s@%s>\r\n", uuid, self->from_domain);
   g_string_append (out,
                    "MIME-Version: 1.0\r\n"
-                   "Content-Type: text/plain; charset=UTF-8\r\n"
-                   "Content-Transfer-Encoding: base64\r\n"
-                   "\r\n");
-  append_body (out, text_body);
+                   "Content-Type: text/plain; charset=UTF-8\r\n");
+  append_body (out, text_body, self->kind == MAILER_OUTBOX);
 
   *len = out->len;
   return g_string_free (out, FALSE);
@@ -930,7 +1015,9 @@ xg_server_mailer_send_async (XgServerMailer      *self,
       return;
     }
 
-  if (!address_is_valid (to))
+  /* The address rule accounts follow (a dot in the domain, …), and
+   * ASCII, as SMTP without SMTPUTF8 needs. */
+  if (!address_is_valid (to) || !xg_proto_email_is_valid (to))
     {
       g_autofree char *masked = xg_proto_mask_email (to);
 

@@ -29,6 +29,15 @@ G_BEGIN_DECLS
  * first. The hourly lookup limit keeps this from mattering much. */
 #define XG_SERVER_LOOKUPS_REMEMBERED 32
 
+/* Payload bytes of a connection's CHAT_SENDs the store may hold before the
+ * connection is no longer read (each send counts its payload and 1 KiB). */
+#define XG_SERVER_SENDS_IN_FLIGHT_MAX (16 * 1024 * 1024)
+
+/* A page of pending messages (docs/PROTOCOL.md 7.3): at most this many,
+ * and no more payload bytes than this unless a message alone is larger. */
+#define XG_SERVER_PAGE_MESSAGES 256
+#define XG_SERVER_PAGE_BYTES    (1024 * 1024)
+
 /* Seconds between two runs of the friend request expiry. */
 #define XG_SERVER_EXPIRY_INTERVAL 60
 
@@ -39,6 +48,13 @@ typedef enum {
   XG_CONNECTION_CLOSING,       /* flushing its last packets */
   XG_CONNECTION_CLOSED,
 } XgConnectionState;
+
+/* How a session's messages reach it (xg-server-chat.c). */
+typedef enum {
+  XG_DELIVERY_WAITING,         /* the backlog is being read: new messages wait in the store */
+  XG_DELIVERY_PAGING,          /* a backlog page is out; the next follows its acknowledgement */
+  XG_DELIVERY_LIVE,            /* caught up: each new message goes out after its commit */
+} XgDeliveryState;
 
 typedef struct _XgServerConnection XgServerConnection;
 typedef struct _XgServerRouter XgServerRouter;
@@ -113,6 +129,12 @@ struct _XgServerConnection
   GBytes               *token_hash;  /* this session's resume token */
   gboolean              login_pending;
   GArray               *found;       /* guint64 ids this session found with EMAIL_LOOKUP; NULL for none */
+
+  guint                 session_serial;  /* counts logins on this connection */
+  XgDeliveryState       delivery;
+  GArray               *page_ends;   /* PAGING: XgServerReceipt (peer, last seq of the page) not yet acknowledged */
+  gboolean              page_reading;/* a page is being read from the store */
+  gsize                 sends_in_flight; /* see XG_SERVER_SENDS_IN_FLIGHT_MAX */
 };
 
 XgServerConnection *xg_server_connection_ref    (XgServerConnection *conn);
@@ -149,6 +171,10 @@ void     xg_server_connection_remember_found   (XgServerConnection *conn,
                                                 guint64             account_id);
 gboolean xg_server_connection_has_found        (XgServerConnection *conn,
                                                 guint64             account_id);
+void     xg_server_connection_hold_send        (XgServerConnection *conn,
+                                                gsize               bytes);
+void     xg_server_connection_release_send     (XgServerConnection *conn,
+                                                gsize               bytes);
 
 /* xg-server.c, for connections */
 void     xg_server_watch_connection            (XgServer           *server,
@@ -188,6 +214,11 @@ void                        xg_server_issue_code_async          (XgServer       
 const XgServerHandlerEntry *xg_server_friends_get_handlers  (guint *n_handlers);
 void                        xg_server_friends_sync          (XgServerConnection *conn);
 void                        xg_server_friends_expire        (XgServer           *server);
+
+/* xg-server-chat.c: one-to-one messages, their acknowledgements, the
+ * backlog at login and history */
+const XgServerHandlerEntry *xg_server_chat_get_handlers     (guint *n_handlers);
+void                        xg_server_chat_sync             (XgServerConnection *conn);
 
 /* xg-server-connection.c: the domains' tables merged, built once */
 GHashTable *xg_server_handlers_new (void);

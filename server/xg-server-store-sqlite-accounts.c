@@ -554,6 +554,22 @@ sqlite_delete_account (XgServerStoreAccounts    *store,
   if (!xg_server_store_sqlite_step_done (self, stmt, error))
     return FALSE;
 
+  /* Its one-to-one conversations (kind 0, between a < b), with their
+   * messages and cursors (ON DELETE CASCADE from conversations). */
+  stmt = xg_server_store_sqlite_statement (self, "DELETE FROM conversations WHERE kind = 0 AND (a = ? OR b = ?)", error);
+  if (stmt == NULL)
+    return FALSE;
+  xg_server_store_sqlite_bind_id (stmt, 1, account_id);
+  xg_server_store_sqlite_bind_id (stmt, 2, account_id);
+  if (!xg_server_store_sqlite_step_done (self, stmt, error))
+    return FALSE;
+  stmt = xg_server_store_sqlite_statement (self, "DELETE FROM cursors WHERE account_id = ?", error);
+  if (stmt == NULL)
+    return FALSE;
+  xg_server_store_sqlite_bind_id (stmt, 1, account_id);
+  if (!xg_server_store_sqlite_step_done (self, stmt, error))
+    return FALSE;
+
   /* Tokens, friendships and friend requests go with it (ON DELETE CASCADE). */
   stmt = xg_server_store_sqlite_statement (self, "DELETE FROM accounts WHERE id = ?", error);
   if (stmt == NULL)

@@ -4,7 +4,7 @@
  *
  * xg-server-store-sqlite.c opens the database and runs transactions and
  * migrations; each domain's statements live in a file of their own
- * (-sqlite-accounts.c, -sqlite-social.c) around the helpers declared here.
+ * (-sqlite-accounts.c, -sqlite-social.c, -sqlite-messages.c) around the helpers declared here.
  * Everything here runs on the store's worker thread, except opening.
  */
 #pragma once
@@ -14,6 +14,7 @@
 #include "xg-server-store-sqlite.h"
 #include "xg-server-store-accounts.h"
 #include "xg-server-store-social.h"
+#include "xg-server-store-messages.h"
 
 G_BEGIN_DECLS
 
@@ -68,5 +69,6 @@ XgServerAccount *xg_server_store_sqlite_account_by_id    (XgServerStoreSqlite  *
 
 void xg_server_store_sqlite_accounts_init (XgServerStoreAccountsInterface *iface);
 void xg_server_store_sqlite_social_init   (XgServerStoreSocialInterface   *iface);
+void xg_server_store_sqlite_messages_init (XgServerStoreMessagesInterface *iface);
 
 G_END_DECLS

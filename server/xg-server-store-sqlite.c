@@ -9,7 +9,7 @@
  *
  * This file has what every domain shares: opening, the integrity check,
  * migrations, transactions, the statement cache and the bind helpers. The
- * domains' statements are in xg-server-store-sqlite-{accounts,social}.c.
+ * domains' statements are in xg-server-store-sqlite-{accounts,social,messages}.c.
  */
 #define G_LOG_DOMAIN "xg-server-store"
 
@@ -25,7 +25,9 @@ G_DEFINE_FINAL_TYPE_WITH_CODE (XgServerStoreSqlite, xg_server_store_sqlite, XG_T
                                G_IMPLEMENT_INTERFACE (XG_TYPE_SERVER_STORE_ACCOUNTS,
                                                       xg_server_store_sqlite_accounts_init)
                                G_IMPLEMENT_INTERFACE (XG_TYPE_SERVER_STORE_SOCIAL,
-                                                      xg_server_store_sqlite_social_init))
+                                                      xg_server_store_sqlite_social_init)
+                               G_IMPLEMENT_INTERFACE (XG_TYPE_SERVER_STORE_MESSAGES,
+                                                      xg_server_store_sqlite_messages_init))
 
 /* Where the numbered migrations live (sql/NNN-name.sql, compiled in). */
 #define MIGRATIONS_PATH "/io/github/xinge/Server/sql"

@@ -12,7 +12,8 @@
  * The operations themselves are grouped by domain, one GInterface each,
  * which a backend implements with synchronous methods that only ever run
  * on the worker thread: xg-server-store-accounts.h (accounts, codes,
- * registration, tokens, profiles) and xg-server-store-social.h (friends).
+ * registration, tokens, profiles), xg-server-store-social.h (friends) and
+ * xg-server-store-messages.h (conversations, messages, cursors).
  * Each domain header also has the public _async/_finish wrappers that build
  * the closures.
  */

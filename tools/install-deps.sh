@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Install every Debian package Xinge needs to build, test, run and package.
+# Install every Debian package Xinge needs to build, test, run and package, and
+# generate the locales the app is translated into and tested in (zh_CN.UTF-8).
 #
 # Instant and offline when everything is already there: it asks dpkg what is
 # installed and only calls apt-get (update once, then install) for what is missing.
@@ -61,14 +62,67 @@ if ! command -v dpkg-query >/dev/null 2>&1; then
 	exit 1
 fi
 
+# The locales the UI tests and screenshots run in, and the one a Chinese user
+# runs tools/run.sh in: without it setlocale () falls back to C and the app
+# shows English whatever LANG says.
+locales=(zh_CN.UTF-8)
+
+missing_locales() {
+	local available l
+	available=$(locale -a 2>/dev/null | sed 's/\.utf-\{0,1\}8$/.UTF-8/I' || true)
+	for l in "${locales[@]}"; do
+		if ! grep -qixF -- "$l" <<<"$available"; then
+			echo "$l"
+		fi
+	done
+}
+
+run_as_root() {
+	if [ "$(id -u)" -eq 0 ]; then
+		"$@"
+	elif command -v sudo >/dev/null 2>&1; then
+		sudo "$@"
+	else
+		echo "install-deps: not root and sudo is not installed; as root run: $*" >&2
+		return 1
+	fi
+}
+
+ensure_locales() {
+	local missing l
+	mapfile -t missing < <(missing_locales)
+	if [ "${#missing[@]}" -eq 0 ]; then
+		return 0
+	fi
+	echo "install-deps: missing locale(s): ${missing[*]}"
+	if $check_only; then
+		return 1
+	fi
+	for l in "${missing[@]}"; do
+		run_as_root sed -i "s/^# *\(${l//./\\.} UTF-8\)/\1/" /etc/locale.gen
+		if ! grep -q "^${l//./\\.} UTF-8" /etc/locale.gen; then
+			echo "$l UTF-8" | run_as_root tee -a /etc/locale.gen >/dev/null
+		fi
+	done
+	run_as_root locale-gen
+	mapfile -t missing < <(missing_locales)
+	if [ "${#missing[@]}" -ne 0 ]; then
+		echo "install-deps: still missing after locale-gen: ${missing[*]}" >&2
+		return 1
+	fi
+	echo "install-deps: generated ${locales[*]}"
+}
+
 mapfile -t missing < <(missing_packages)
 if [ "${#missing[@]}" -eq 0 ]; then
 	echo "install-deps: all ${#packages[@]} packages are installed"
-	exit 0
+	ensure_locales
+	exit
 fi
 
 echo "install-deps: missing ${#missing[@]} package(s): ${missing[*]}"
 if $check_only; then
+	ensure_locales || true
 	exit 1
 fi
 
@@ -96,3 +150,4 @@ if [ "${#still_missing[@]}" -ne 0 ]; then
 	exit 1
 fi
 echo "install-deps: installed ${missing[*]}"
+ensure_locales

@@ -83,8 +83,9 @@ banner() {
 	echo "Xinge server on $listen"
 	echo "  data:   $data_dir/"
 	echo "  outbox: $data_dir/outbox/"
-	echo "Verification codes: each registration mail is written as a file to the outbox"
-	echo "above; the server's log names the file (never the code itself)."
+	echo "Verification codes: each mail is written as a plain text file to the outbox"
+	echo "above (open it in any editor, or cat it); the server's log names the file"
+	echo "(never the code itself)."
 	echo
 }
 
@@ -113,10 +114,15 @@ else
 	banner
 	sed -n 's/^certificate sha256: /  certificate SHA-256: /p' "$log"
 	echo "  log:    $log"
+	# Each new mail's file, as the server logs it (until the server stops).
+	tail -n 0 -F --pid="$server_pid" "$log" 2>/dev/null |
+		sed -un 's/^.*Mail for \(.*\) written to \(.*\)$/== run.sh: mail for \1: \2/p' &
 fi
 
-# The app runs from the build tree: its settings schema is there too.
+# The app runs from the build tree: its settings schema and its translations
+# (po/LANG/LC_MESSAGES/xinge.mo) are there too, as `meson devenv` has them.
 export GSETTINGS_SCHEMA_DIR="$root/$builddir/data"
+export XG_LOCALEDIR="$root/$builddir/po"
 app_args=("--server=$listen")
 [ -n "$profile" ] && app_args+=("--profile=$profile")
 echo "== run.sh: $app ${app_args[*]}"

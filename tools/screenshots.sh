@@ -29,41 +29,20 @@ esac
 outdir=$(realpath -m "${1:-data/screenshots}")
 builddir=${XG_BUILDDIR:-_build}
 
+# Also generates the zh_CN.UTF-8 locale CJK text needs (with fonts-noto-cjk).
+bash "$root/tools/install-deps.sh"
+
 echo "== screenshots.sh: build $builddir"
 if [ ! -f "$builddir/meson-private/coredata.dat" ]; then
 	meson setup "$builddir"
 fi
 meson compile -C "$builddir"
 
-# CJK text needs the zh_CN.UTF-8 locale (and fonts-noto-cjk).
-if ! locale -a 2>/dev/null | grep -qiE '^zh_CN\.utf-?8$'; then
-	echo "== screenshots.sh: generate the zh_CN.UTF-8 locale"
-	sudo=()
-	if [ "$(id -u)" -ne 0 ]; then
-		sudo=(sudo)
-	fi
-	"${sudo[@]}" sed -i 's/^# *\(zh_CN\.UTF-8 UTF-8\)/\1/' /etc/locale.gen
-	if ! grep -q '^zh_CN.UTF-8 UTF-8' /etc/locale.gen; then
-		echo 'zh_CN.UTF-8 UTF-8' | "${sudo[@]}" tee -a /etc/locale.gen >/dev/null
-	fi
-	"${sudo[@]}" locale-gen
-fi
-
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
-# The translations as built, in the layout bindtextdomain () expects.
-for mo in "$builddir"/po/*/LC_MESSAGES/xinge.mo; do
-	[ -e "$mo" ] || continue
-	lang=$(basename "$(dirname "$(dirname "$mo")")")
-	mkdir -p "$tmp/locale/$lang/LC_MESSAGES"
-	cp "$mo" "$tmp/locale/$lang/LC_MESSAGES/"
-done
-
 mkdir -p "$outdir"
 export XG_SERVER_BINARY="$root/$builddir/server/xinge-server"
 export GSETTINGS_SCHEMA_DIR="$root/$builddir/data"
-export XG_LOCALEDIR="$tmp/locale"
+# The translations as built (po/LANG/LC_MESSAGES/xinge.mo), as tools/run.sh has them.
+export XG_LOCALEDIR="$root/$builddir/po"
 # Tall enough for the whole profile window.
 export XG_XVFB_SCREEN=1280x1400x24
 # "Remember me" is on, as for a new user: give it a real (private) keyring.

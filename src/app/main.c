@@ -17,9 +17,15 @@ main (int   argc,
       char *argv[])
 {
   g_autoptr(XgApplication) app = NULL;
+  const char *localedir = g_getenv ("XG_LOCALEDIR");
 
   setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  /* XG_LOCALEDIR: the catalogs compiled in a build tree, for an app run
+   * from there (tools/run.sh and `meson devenv` set it); installed, the
+   * ones under the prefix. */
+  if (localedir == NULL || localedir[0] == '\0')
+    localedir = LOCALEDIR;
+  bindtextdomain (GETTEXT_PACKAGE, localedir);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 

@@ -13,7 +13,8 @@
  * the address that was looked up, whatever the entry says by then.
  *
  * Nothing waits forever: a call needs a live login to start, and one the
- * server does not answer within XG_ADD_FRIEND_TIMEOUT_S says so. Once the
+ * server does not answer in time says so (the session bounds every call,
+ * XgSession:request-timeout). Once the
  * request is sent the window emits XgAddFriendWindow::sent and closes; the
  * main window tells the user with a toast.
  */
@@ -53,7 +54,6 @@ struct _XgAddFriendWindow
   GSignalGroup     *contacts_signals;
   GSignalGroup     *requests_signals;
   GCancellable     *cancellable;      /* the call in flight */
-  guint             timeout_id;
   XgProfile        *found;            /* who has the address, once found */
   char             *found_email;      /* the address as it was found */
   gboolean          finding;
@@ -122,30 +122,7 @@ set_sending (XgAddFriendWindow *self,
 static void
 end_call (XgAddFriendWindow *self)
 {
-  g_clear_handle_id (&self->timeout_id, g_source_remove);
   g_clear_object (&self->cancellable);
-}
-
-static gboolean
-on_call_timeout (gpointer user_data)
-{
-  XgAddFriendWindow *self = user_data;
-  const char *text = _("The server did not answer in time. Try again.");
-
-  self->timeout_id = 0;
-  g_cancellable_cancel (self->cancellable);
-  g_clear_object (&self->cancellable);
-  if (self->finding)
-    {
-      set_finding (self, FALSE);
-      xg_set_inline_message (self->find_error, text);
-    }
-  if (self->sending)
-    {
-      set_sending (self, FALSE);
-      xg_set_inline_message (self->send_error, text);
-    }
-  return G_SOURCE_REMOVE;
 }
 
 static GCancellable *
@@ -154,7 +131,6 @@ begin_call (XgAddFriendWindow *self)
   g_cancellable_cancel (self->cancellable);
   end_call (self);
   self->cancellable = g_cancellable_new ();
-  self->timeout_id = g_timeout_add_seconds (XG_ADD_FRIEND_TIMEOUT_S, on_call_timeout, self);
   return self->cancellable;
 }
 
@@ -703,9 +679,13 @@ xg_add_friend_window_init (XgAddFriendWindow *self)
 XgAddFriendWindow *
 xg_add_friend_window_new (XgSession *session)
 {
+  XgAddFriendWindow *self;
+
   g_return_val_if_fail (XG_IS_SESSION (session), NULL);
 
-  return g_object_new (XG_TYPE_ADD_FRIEND_WINDOW,
+  self = g_object_new (XG_TYPE_ADD_FRIEND_WINDOW,
                        "session", session,
                        NULL);
+  xg_follow_account_title (GTK_WINDOW (self), _("Add Friend"), session);
+  return self;
 }

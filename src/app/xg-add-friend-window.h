@@ -10,9 +10,6 @@
 
 G_BEGIN_DECLS
 
-/* How long a lookup or a request may take before the window gives up on it. */
-#define XG_ADD_FRIEND_TIMEOUT_S 20
-
 #define XG_TYPE_ADD_FRIEND_WINDOW (xg_add_friend_window_get_type ())
 G_DECLARE_FINAL_TYPE (XgAddFriendWindow, xg_add_friend_window, XG, ADD_FRIEND_WINDOW, AdwWindow)
 

@@ -10,6 +10,7 @@
 
 #include "xg-app-util.h"
 #include "xg-friend-requests.h"
+#include "xg-profile.h"
 #include "xg-session.h"
 
 static void
@@ -115,6 +116,459 @@ xg_label_preferences_group (AdwPreferencesGroup *group,
 }
 
 void
+xg_set_shown (GtkWidget *widget,
+              gboolean   shown)
+{
+  g_return_if_fail (GTK_IS_WIDGET (widget));
+
+  gtk_widget_set_visible (widget, shown);
+  gtk_accessible_update_state (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_STATE_HIDDEN, !shown, -1);
+}
+
+/* --- Names the toolkit leaves out ------------------------------------------ */
+
+/* "登录(_L)" → "登录", "_Log In" → "Log In", "a__b" → "a_b": a label with
+ * its access key, as a screen reader should say it. */
+static char *
+strip_mnemonic (const char *text)
+{
+  GString *out = g_string_new (NULL);
+
+  for (const char *p = text; *p != '\0'; p++)
+    {
+      /* "(_X)", with the space before it, if any. */
+      if (p[0] == '(' && p[1] == '_' && p[2] != '\0' && p[2] != '_')
+        {
+          const char *end = g_utf8_next_char (p + 2);
+
+          if (*end == ')')
+            {
+              while (out->len > 0 && out->str[out->len - 1] == ' ')
+                g_string_truncate (out, out->len - 1);
+              p = end;
+              continue;
+            }
+        }
+      if (p[0] == '_')
+        {
+          if (p[1] == '_')
+            {
+              g_string_append_c (out, '_');
+              p++;
+            }
+          continue;
+        }
+      g_string_append_c (out, *p);
+    }
+  return g_string_free (out, FALSE);
+}
+
+/* Whether @widget has a label of its own, or another widget naming it
+ * (GTK 4.8 has no getter for either but its test API). */
+static gboolean
+has_accessible_name (GtkWidget *widget)
+{
+  g_autofree char *not_empty = NULL;
+
+  if (gtk_test_accessible_has_relation (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_RELATION_LABELLED_BY))
+    return TRUE;
+  if (!gtk_test_accessible_has_property (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_PROPERTY_LABEL))
+    return FALSE;
+  /* An empty label is no name: GTK then names the widget after its child. */
+  not_empty = gtk_test_accessible_check_property (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_PROPERTY_LABEL, "");
+  return not_empty != NULL;
+}
+
+static void
+set_accessible_name (GtkWidget  *widget,
+                     const char *name)
+{
+  gtk_accessible_update_property (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_PROPERTY_LABEL, name, -1);
+}
+
+/* The first label under @widget, @widget itself included. */
+static GtkLabel *
+find_label (GtkWidget *widget)
+{
+  if (GTK_IS_LABEL (widget))
+    return GTK_LABEL (widget);
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkLabel *label = find_label (child);
+
+      if (label != NULL)
+        return label;
+    }
+  return NULL;
+}
+
+/* A control whose label has an access key is named by the label without
+ * it, kept in step when the label changes: GTK 4.8 keeps the parentheses
+ * of "登录(_L)" and, once the label changed, the underscores too. */
+static void
+name_without_mnemonic (GtkWidget  *named,
+                       const char *text)
+{
+  g_autofree char *name = strip_mnemonic (text);
+
+  /* GTK 4.8 would read the label it is labelled by after the name. */
+  gtk_accessible_reset_relation (GTK_ACCESSIBLE (named), GTK_ACCESSIBLE_RELATION_LABELLED_BY);
+  set_accessible_name (named, name);
+}
+
+static void
+on_mnemonic_label_changed (GObject    *source,
+                           GParamSpec *pspec,
+                           GtkWidget  *named)
+{
+  g_autofree char *text = NULL;
+
+  g_object_get (source, pspec->name, &text, NULL);
+  name_without_mnemonic (named, text != NULL ? text : "");
+}
+
+static void
+on_item_label_changed (GtkLabel  *label,
+                       GParamSpec *pspec,
+                       GtkWidget *item)
+{
+  set_accessible_name (item, gtk_label_get_text (label));
+}
+
+static void
+follow_mnemonic (GtkWidget  *named,
+                 GObject    *source,
+                 const char *property)
+{
+  g_autofree char *signal = g_strdup_printf ("notify::%s", property);
+  g_autofree char *text = NULL;
+
+  if (g_object_get_data (G_OBJECT (named), "xg-mnemonic-followed") != NULL)
+    return;
+  g_object_set_data (G_OBJECT (named), "xg-mnemonic-followed", GINT_TO_POINTER (1));
+  g_signal_connect_object (source, signal, G_CALLBACK (on_mnemonic_label_changed), named, 0);
+  g_object_get (source, property, &text, NULL);
+  name_without_mnemonic (named, text != NULL ? text : "");
+}
+
+/* What a control without a name of its own is about: the row, group, page
+ * or window it is in. */
+static const char *
+context_name (GtkWidget  *widget,
+              const char *outer)
+{
+  const char *title = NULL;
+
+  if (ADW_IS_PREFERENCES_ROW (widget))
+    title = adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget));
+  else if (ADW_IS_PREFERENCES_GROUP (widget))
+    title = adw_preferences_group_get_title (ADW_PREFERENCES_GROUP (widget));
+  else if (ADW_IS_PREFERENCES_PAGE (widget))
+    title = adw_preferences_page_get_title (ADW_PREFERENCES_PAGE (widget));
+  else if (GTK_IS_WINDOW (widget))
+    title = gtk_window_get_title (GTK_WINDOW (widget));
+  else if (GTK_IS_STACK (gtk_widget_get_parent (widget)))
+    title = gtk_stack_page_get_title (gtk_stack_get_page (GTK_STACK (gtk_widget_get_parent (widget)), widget));
+  return title != NULL && title[0] != '\0' ? title : outer;
+}
+
+/* A button that is only a magnifier (the Keyboard Shortcuts window's). */
+static gboolean
+is_search_button (GtkWidget *button)
+{
+  GtkWidget *child = gtk_widget_get_first_child (button);
+
+  return GTK_IS_IMAGE (child) &&
+         g_strcmp0 (gtk_image_get_icon_name (GTK_IMAGE (child)), "edit-find-symbolic") == 0;
+}
+
+static void
+name_tree (GtkWidget  *widget,
+           const char *outer)
+{
+  g_autofree char *context = NULL;
+  GtkWidget *parent = gtk_widget_get_parent (widget);
+
+  context = strip_mnemonic (context_name (widget, outer ? outer : ""));
+
+  if (GTK_IS_BUTTON (widget))
+    {
+      GtkLabel *label = find_label (widget);
+
+      if (label != NULL && gtk_label_get_use_underline (label))
+        follow_mnemonic (widget, G_OBJECT (label), "label");
+      else if (label != NULL && !has_accessible_name (widget) && gtk_label_get_text (label)[0] != '\0')
+        {
+          /* A label put in by hand (the About window's version) is not
+           * what GTK 4.8 names the button by: "GtkButton". */
+          set_accessible_name (widget, gtk_label_get_text (label));
+          g_signal_connect_object (label, "notify::label", G_CALLBACK (on_item_label_changed), widget, 0);
+        }
+      else if (label == NULL)
+        {
+          const char *tooltip = gtk_widget_get_tooltip_text (widget);
+
+          /* An icon alone: its tooltip says what it does (libadwaita's
+           * own back buttons reach AT-SPI as "GtkImage" otherwise). */
+          if (tooltip != NULL && tooltip[0] != '\0')
+            {
+              gtk_accessible_reset_relation (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_RELATION_LABELLED_BY);
+              set_accessible_name (widget, tooltip);
+            }
+          else if (is_search_button (widget))
+            {
+              gtk_accessible_reset_relation (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_RELATION_LABELLED_BY);
+              set_accessible_name (widget, _("Search"));
+            }
+          else if (!has_accessible_name (widget))
+            set_accessible_name (widget, context);
+        }
+    }
+  else if (GTK_IS_MENU_BUTTON (widget) && !has_accessible_name (widget))
+    {
+      const char *tooltip = gtk_widget_get_tooltip_text (widget);
+      GtkLabel *label = find_label (widget);
+      const char *name = tooltip != NULL && tooltip[0] != '\0' ? tooltip
+                         : label != NULL && gtk_label_get_text (label)[0] != '\0' ? gtk_label_get_text (label)
+                         : context;
+
+      set_accessible_name (widget, name);
+      /* GTK 4.8 shows its inner toggle button too, with its own name. */
+      if (gtk_widget_get_first_child (widget) != NULL)
+        set_accessible_name (gtk_widget_get_first_child (widget), name);
+    }
+  else if (g_str_equal (G_OBJECT_TYPE_NAME (widget), "GtkModelButton"))
+    follow_mnemonic (widget, G_OBJECT (widget), "text");
+  else if (ADW_IS_PREFERENCES_ROW (widget) && adw_preferences_row_get_use_underline (ADW_PREFERENCES_ROW (widget)))
+    follow_mnemonic (widget, G_OBJECT (widget), "title");
+  else if ((GTK_IS_LIST_BOX (widget) || GTK_IS_LIST_VIEW (widget) || GTK_IS_TEXT_VIEW (widget)) &&
+           !gtk_test_accessible_has_property (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_PROPERTY_LABEL))
+    {
+      /* libadwaita labels some by an empty title: named by what they are in. */
+      gtk_accessible_reset_relation (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_RELATION_LABELLED_BY);
+      set_accessible_name (widget, context);
+    }
+  else if (GTK_IS_SEARCH_ENTRY (widget) && !has_accessible_name (widget))
+    {
+      g_autofree char *placeholder = NULL;
+
+      g_object_get (widget, "placeholder-text", &placeholder, NULL);
+      /* Translators: the accessible name of a search field */
+      set_accessible_name (widget, placeholder != NULL && placeholder[0] != '\0' ? placeholder : _("Search"));
+    }
+  else if (ADW_IS_AVATAR (widget) && !has_accessible_name (widget))
+    {
+      const char *text = adw_avatar_get_text (ADW_AVATAR (widget));
+
+      set_accessible_name (widget, text != NULL && text[0] != '\0' ? text : context);
+      hide_images (widget, context);
+    }
+  else if (GTK_IS_IMAGE (widget) && !GTK_IS_BUTTON (parent) && !has_accessible_name (widget))
+    {
+      /* Decoration (an expander's arrow, a page's icon): hidden, and
+       * named for when GTK 4.8 shows it all the same. */
+      gtk_accessible_update_state (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_STATE_HIDDEN, TRUE, -1);
+      set_accessible_name (widget, context);
+    }
+  else if (GTK_IS_LIST_VIEW (parent) && !has_accessible_name (widget))
+    {
+      /* An item of a list (a drop-down's choices): named by its text. */
+      GtkLabel *label = find_label (widget);
+
+      if (label != NULL)
+        {
+          set_accessible_name (widget, gtk_label_get_text (label));
+          g_signal_connect_object (label, "notify::label", G_CALLBACK (on_item_label_changed), widget, 0);
+        }
+    }
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    name_tree (child, context);
+}
+
+static void
+on_window_mapped (GtkWidget *window)
+{
+  name_tree (window, NULL);
+}
+
+/* What the nearest titled row, group, page or window around @widget is. */
+static char *
+ancestor_context (GtkWidget *widget)
+{
+  for (GtkWidget *w = gtk_widget_get_parent (widget); w != NULL; w = gtk_widget_get_parent (w))
+    {
+      const char *name = context_name (w, NULL);
+
+      if (name != NULL)
+        return g_strdup (name);
+    }
+  return g_strdup ("");
+}
+
+/* Rows, list items and popovers come and go after their window was
+ * shown: each is named as it is mapped. */
+static gboolean
+on_widget_mapped (GSignalInvocationHint *hint,
+                  guint                  n_params,
+                  const GValue          *params,
+                  gpointer               data)
+{
+  GtkWidget *widget = g_value_get_object (&params[0]);
+  GtkWidget *parent = gtk_widget_get_parent (widget);
+
+  if (GTK_IS_LIST_BOX_ROW (widget) || GTK_IS_POPOVER (widget) || GTK_IS_LIST_VIEW (parent))
+    {
+      g_autofree char *context = ancestor_context (widget);
+
+      name_tree (widget, context);
+    }
+  return TRUE;
+}
+
+static void
+watch_window (GtkWindow *window)
+{
+  if (g_object_get_data (G_OBJECT (window), "xg-accessible-watched") != NULL)
+    return;
+  g_object_set_data (G_OBJECT (window), "xg-accessible-watched", GINT_TO_POINTER (1));
+  g_signal_connect (window, "map", G_CALLBACK (on_window_mapped), NULL);
+  if (gtk_widget_get_mapped (GTK_WIDGET (window)))
+    on_window_mapped (GTK_WIDGET (window));
+}
+
+static void
+on_toplevels_changed (GListModel *toplevels,
+                      guint       position,
+                      guint       removed,
+                      guint       added)
+{
+  for (guint i = position; i < position + added; i++)
+    {
+      g_autoptr(GtkWindow) window = g_list_model_get_item (toplevels, i);
+
+      watch_window (window);
+    }
+}
+
+void
+xg_accessible_watch_windows (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();   /* transfer none */
+  static gboolean watching;
+
+  if (watching)
+    return;
+  watching = TRUE;
+  /* The class is made (and its signals with it) by the first widget. */
+  g_type_class_unref (g_type_class_ref (GTK_TYPE_WIDGET));
+  g_signal_add_emission_hook (g_signal_lookup ("map", GTK_TYPE_WIDGET), 0, on_widget_mapped, NULL, NULL);
+  g_signal_connect (toplevels, "items-changed", G_CALLBACK (on_toplevels_changed), NULL);
+  on_toplevels_changed (toplevels, 0, 0, g_list_model_get_n_items (toplevels));
+}
+
+/* --- Window titles -------------------------------------------------------- */
+
+typedef struct
+{
+  char         *what;
+  XgSession    *session;
+  GSignalGroup *profile_signals;
+} AccountTitle;
+
+static void
+account_title_free (gpointer data)
+{
+  AccountTitle *title = data;
+
+  g_free (title->what);
+  g_clear_object (&title->profile_signals);
+  g_clear_object (&title->session);
+  g_free (title);
+}
+
+static void
+update_account_title (GtkWindow *window)
+{
+  AccountTitle *title = g_object_get_data (G_OBJECT (window), "xg-account-title");
+  XgProfile *profile = xg_session_get_profile (title->session);
+  const char *name = profile != NULL ? xg_profile_get_nickname (profile) : NULL;
+  g_autofree char *text = NULL;
+
+  if (name == NULL || name[0] == '\0')
+    name = xg_session_get_email (title->session);
+  if (name == NULL || name[0] == '\0')
+    text = g_strdup (title->what != NULL ? title->what : _("Xinge"));
+  else if (title->what == NULL)
+    /* Translators: the main window's title: the account's nickname (or
+     * email), then the app's name */
+    text = g_strdup_printf (_("%s — Xinge"), name);
+  else
+    /* Translators: a window's title: what it shows ("Profile"), then the
+     * account's nickname (or email) */
+    text = g_strdup_printf (C_("window title", "%1$s — %2$s"), title->what, name);
+  gtk_window_set_title (window, text);
+}
+
+static void
+on_account_title_profile (GtkWindow *window)
+{
+  AccountTitle *title = g_object_get_data (G_OBJECT (window), "xg-account-title");
+
+  g_signal_group_set_target (title->profile_signals, xg_session_get_profile (title->session));
+  update_account_title (window);
+}
+
+void
+xg_follow_account_title (GtkWindow  *window,
+                         const char *what,
+                         XgSession  *session)
+{
+  AccountTitle *title;
+
+  g_return_if_fail (GTK_IS_WINDOW (window));
+  g_return_if_fail (XG_IS_SESSION (session));
+  g_return_if_fail (g_object_get_data (G_OBJECT (window), "xg-account-title") == NULL);
+
+  title = g_new0 (AccountTitle, 1);
+  title->what = g_strdup (what);
+  title->session = g_object_ref (session);
+  title->profile_signals = g_signal_group_new (XG_TYPE_PROFILE);
+  g_object_set_data_full (G_OBJECT (window), "xg-account-title", title, account_title_free);
+  g_signal_group_connect_object (title->profile_signals, "notify::nickname",
+                                 G_CALLBACK (update_account_title), window, G_CONNECT_SWAPPED);
+  g_signal_connect_object (session, "notify::profile",
+                           G_CALLBACK (on_account_title_profile), window, G_CONNECT_SWAPPED);
+  on_account_title_profile (window);
+}
+
+/* --- Revealers ------------------------------------------------------------- */
+
+static void
+update_revealed (GtkRevealer *revealer)
+{
+  GtkWidget *child = gtk_revealer_get_child (revealer);
+  gboolean shown = gtk_revealer_get_reveal_child (revealer) || gtk_revealer_get_child_revealed (revealer);
+
+  if (child != NULL)
+    gtk_accessible_update_state (GTK_ACCESSIBLE (child), GTK_ACCESSIBLE_STATE_HIDDEN, !shown, -1);
+}
+
+void
+xg_hide_unrevealed (GtkRevealer *revealer)
+{
+  g_return_if_fail (GTK_IS_REVEALER (revealer));
+
+  g_signal_connect (revealer, "notify::reveal-child", G_CALLBACK (update_revealed), NULL);
+  g_signal_connect (revealer, "notify::child-revealed", G_CALLBACK (update_revealed), NULL);
+  update_revealed (revealer);
+}
+
+void
 xg_set_inline_message (GtkLabel   *label,
                        const char *text)
 {
@@ -201,6 +655,10 @@ xg_session_error_text (const GError *error,
       return g_strdup (_("You are not logged in."));
     case XG_SESSION_ERROR_DISCONNECTED:
       return g_strdup (_("The connection to the server was lost. Try again."));
+    case XG_SESSION_ERROR_OFFLINE:
+      return g_strdup (xg_offline_text ());
+    case XG_SESSION_ERROR_TIMED_OUT:
+      return g_strdup (_("The server did not answer in time. Try again."));
     case XG_SESSION_ERROR_PROTOCOL:
     default:
       return g_strdup_printf (_("The server sent an unexpected answer: %s"), error->message);

@@ -23,6 +23,29 @@ void   xg_label_avatar        (AdwAvatar     *avatar,
 void   xg_label_preferences_group (AdwPreferencesGroup *group,
                                    const char          *label);
 
+/* Titles @window after the account of @session, "Alice — Xinge", or with
+ * @what (e.g. "Profile") "Profile — Alice", so that two profiles' windows
+ * can be told apart; the nickname (the email before it is known) is kept
+ * up to date for as long as the window lives. */
+void   xg_follow_account_title (GtkWindow    *window,
+                                const char   *what,
+                                XgSession    *session);
+/* Keeps @revealer's child out of the accessibility tree while it is not
+ * revealed (GTK 4.8 shows it to screen readers all the same). */
+void   xg_hide_unrevealed     (GtkRevealer   *revealer);
+
+/* Shows or hides @widget, for screen readers too (GTK 4.8 leaves a widget
+ * that was shown once in the accessibility tree when it is hidden). */
+void   xg_set_shown           (GtkWidget     *widget,
+                               gboolean       shown);
+
+/* From now on, every window the app shows has its controls named for
+ * screen readers where the toolkit leaves them unnamed or calls them by
+ * a class name ("GtkListBox", "GtkImage" in libadwaita's own rows and
+ * windows), and names without the "(_X)" access key of a translation
+ * ("登录(_L)" is read "登录"). Called once, at startup. */
+void   xg_accessible_watch_windows (void);
+
 /* Shows @text in an inline error label (hides it for NULL or ""), and
  * keeps its accessible label in step so screen readers read it. */
 void   xg_set_inline_message  (GtkLabel      *label,

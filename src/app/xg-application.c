@@ -253,7 +253,7 @@ show_identity_changed (XgApplication *self,
   gtk_box_append (GTK_BOX (box), fingerprint_row (_("Trusted fingerprint"), pinned));
   gtk_box_append (GTK_BOX (box), fingerprint_row (_("Presented fingerprint"), presented));
   adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), box);
-  adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", _("Close"));
+  adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", _("_OK"));
   adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "close");
   adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "close");
   gtk_window_set_modal (GTK_WINDOW (dialog), TRUE);
@@ -534,7 +534,7 @@ on_forced_logout (XgSession     *session,
   xg_login_window_show_error (XG_LOGIN_WINDOW (self->login_window), text);
 
   dialog = adw_message_dialog_new (self->login_window, _("You Were Logged Out"), text);
-  adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", _("Close"));
+  adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", _("_OK"));
   adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "close");
   adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "close");
   gtk_window_set_modal (GTK_WINDOW (dialog), TRUE);
@@ -661,9 +661,10 @@ about_activated (GSimpleAction *action,
                  gpointer       user_data)
 {
   XgApplication *self = user_data;
-  const char *developers[] = { "The Xinge contributors", NULL };
+  const char *developers[] = { NULL, NULL };
   GtkWidget *about;
 
+  developers[0] = _("The Xinge contributors");
   about = g_object_new (ADW_TYPE_ABOUT_WINDOW,
                         "transient-for", gtk_application_get_active_window (GTK_APPLICATION (self)),
                         "application-name", _("Xinge"),
@@ -788,6 +789,7 @@ xg_application_startup (GApplication *app)
   g_autofree char *device = NULL;
 
   G_APPLICATION_CLASS (xg_application_parent_class)->startup (app);
+  xg_accessible_watch_windows ();
 
   g_action_map_add_action_entries (G_ACTION_MAP (self), app_actions, G_N_ELEMENTS (app_actions), self);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", quit_accels);

@@ -55,8 +55,6 @@ struct _XgFriendPage
   GCancellable  *remark_cancellable; /* the remark being saved */
   GCancellable  *remove_cancellable; /* the removal under way */
   char          *loaded_remark;      /* what the remark row last took from the contact */
-  guint          remark_timeout_id;
-  guint          remove_timeout_id;
   gboolean       saving_remark;
   gboolean       removing;
   GtkWindow     *remove_dialog;      /* weak */
@@ -211,7 +209,6 @@ set_saving_remark (XgFriendPage *self,
   if (!saving)
     {
       /* An answer that comes after this is not waited for any more. */
-      g_clear_handle_id (&self->remark_timeout_id, g_source_remove);
       g_cancellable_cancel (self->remark_cancellable);
       g_clear_object (&self->remark_cancellable);
     }
@@ -238,17 +235,6 @@ on_remark_changed (XgFriendPage *self)
 
   if (!self->saving_remark)
     xg_set_inline_message (self->remark_error, problem);
-}
-
-static gboolean
-on_remark_timeout (gpointer user_data)
-{
-  XgFriendPage *self = user_data;
-
-  self->remark_timeout_id = 0;
-  set_saving_remark (self, FALSE);
-  xg_set_inline_message (self->remark_error, _("The server did not answer in time. Try again."));
-  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -307,7 +293,6 @@ on_remark_apply (XgFriendPage *self)
   xg_set_inline_message (self->remark_error, NULL);
   set_saving_remark (self, TRUE);
   self->remark_cancellable = g_cancellable_new ();
-  self->remark_timeout_id = g_timeout_add_seconds (XG_FRIEND_PAGE_TIMEOUT_S, on_remark_timeout, self);
   xg_contacts_set_remark_async (contacts, self->contact, remark, self->remark_cancellable,
                                 on_remark_set, g_object_ref (self));
 }
@@ -322,21 +307,9 @@ set_removing (XgFriendPage *self,
   gtk_widget_set_sensitive (GTK_WIDGET (self->remove_button), !removing);
   if (!removing)
     {
-      g_clear_handle_id (&self->remove_timeout_id, g_source_remove);
       g_cancellable_cancel (self->remove_cancellable);
       g_clear_object (&self->remove_cancellable);
     }
-}
-
-static gboolean
-on_remove_timeout (gpointer user_data)
-{
-  XgFriendPage *self = user_data;
-
-  self->remove_timeout_id = 0;
-  set_removing (self, FALSE);
-  xg_set_inline_message (self->remove_error, _("The server did not answer in time. Try again."));
-  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -382,7 +355,6 @@ on_remove_response (AdwMessageDialog *dialog,
   xg_set_inline_message (self->remove_error, NULL);
   set_removing (self, TRUE);
   self->remove_cancellable = g_cancellable_new ();
-  self->remove_timeout_id = g_timeout_add_seconds (XG_FRIEND_PAGE_TIMEOUT_S, on_remove_timeout, self);
   xg_contacts_remove_async (contacts, contact, self->remove_cancellable, on_removed, g_object_ref (self));
 }
 
@@ -497,8 +469,6 @@ xg_friend_page_dispose (GObject *object)
   self->disposed = TRUE;
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
-  g_clear_handle_id (&self->remark_timeout_id, g_source_remove);
-  g_clear_handle_id (&self->remove_timeout_id, g_source_remove);
   g_cancellable_cancel (self->remark_cancellable);
   g_clear_object (&self->remark_cancellable);
   g_cancellable_cancel (self->remove_cancellable);

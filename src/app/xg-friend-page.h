@@ -10,9 +10,6 @@
 
 G_BEGIN_DECLS
 
-/* How long a remark or a removal may take before the page gives up on it. */
-#define XG_FRIEND_PAGE_TIMEOUT_S 20
-
 #define XG_TYPE_FRIEND_PAGE (xg_friend_page_get_type ())
 G_DECLARE_FINAL_TYPE (XgFriendPage, xg_friend_page, XG, FRIEND_PAGE, AdwBin)
 

@@ -33,6 +33,8 @@ struct _XgLoginWindow
   AdwActionRow         *remember_row;
   GtkSwitch            *remember_switch;
   AdwExpanderRow       *advanced_row;
+  AdwPreferencesGroup  *login_group;
+  AdwPreferencesGroup  *advanced_group;
   AdwEntryRow          *server_row;
   GtkLabel             *error_label;
   GtkButton            *login_button;
@@ -186,6 +188,27 @@ xg_login_window_show_error (XgLoginWindow *self,
   xg_set_inline_message (self->error_label, message);
 }
 
+/* The first field to fill in: the email, or the password when the email
+ * is there already. */
+static void
+focus_first_field (XgLoginWindow *self)
+{
+  const char *email = gtk_editable_get_text (GTK_EDITABLE (self->email_row));
+
+  if (g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "login") != 0 || self->busy)
+    return;
+  gtk_widget_grab_focus (GTK_WIDGET (email[0] == '\0' ? self->email_row : self->password_row));
+}
+
+/* Shown, the window would focus its first focusable widget, the menu
+ * button; the form is what a person wants to type into. */
+static void
+xg_login_window_show (GtkWidget *widget)
+{
+  GTK_WIDGET_CLASS (xg_login_window_parent_class)->show (widget);
+  focus_first_field (XG_LOGIN_WINDOW (widget));
+}
+
 void
 xg_login_window_add_toast (XgLoginWindow *self,
                            const char    *message)
@@ -202,6 +225,8 @@ xg_login_window_set_email (XgLoginWindow *self,
   g_return_if_fail (XG_IS_LOGIN_WINDOW (self));
 
   gtk_editable_set_text (GTK_EDITABLE (self->email_row), email ? email : "");
+  if (gtk_widget_get_mapped (GTK_WIDGET (self)))
+    focus_first_field (self);
 }
 
 /* --- Logging in ----------------------------------------------------------- */
@@ -272,6 +297,14 @@ on_login_clicked (XgLoginWindow *self)
     {
       xg_set_inline_message (self->error_label, _("Enter your email address and password."));
       gtk_widget_grab_focus (GTK_WIDGET (email[0] == '\0' ? self->email_row : self->password_row));
+      return;
+    }
+  /* The rule the server applies (xg-proto-limits.c): say so now rather
+   * than send an address no account can have. */
+  if (!xg_proto_email_is_valid (email))
+    {
+      xg_set_inline_message (self->error_label, _("Enter a valid email address, like name@example.com."));
+      gtk_widget_grab_focus (GTK_WIDGET (self->email_row));
       return;
     }
 
@@ -804,6 +837,7 @@ xg_login_window_class_init (XgLoginWindowClass *klass)
   object_class->finalize = xg_login_window_finalize;
   object_class->get_property = xg_login_window_get_property;
   object_class->set_property = xg_login_window_set_property;
+  widget_class->show = xg_login_window_show;
 
   /**
    * XgLoginWindow:session:
@@ -827,6 +861,8 @@ xg_login_window_class_init (XgLoginWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, XgLoginWindow, remember_row);
   gtk_widget_class_bind_template_child (widget_class, XgLoginWindow, remember_switch);
   gtk_widget_class_bind_template_child (widget_class, XgLoginWindow, advanced_row);
+  gtk_widget_class_bind_template_child (widget_class, XgLoginWindow, login_group);
+  gtk_widget_class_bind_template_child (widget_class, XgLoginWindow, advanced_group);
   gtk_widget_class_bind_template_child (widget_class, XgLoginWindow, server_row);
   gtk_widget_class_bind_template_child (widget_class, XgLoginWindow, error_label);
   gtk_widget_class_bind_template_child (widget_class, XgLoginWindow, login_button);
@@ -876,6 +912,10 @@ xg_login_window_init (XgLoginWindow *self)
     for (guint i = 0; i < G_N_ELEMENTS (rows); i++)
       xg_label_entry_row (rows[i]);
   }
+
+  /* The login form's groups have no title to name their lists after. */
+  xg_label_preferences_group (self->login_group, _("Your Account"));
+  xg_label_preferences_group (self->advanced_group, _("Advanced"));
 
   gtk_window_set_default_widget (GTK_WINDOW (self), GTK_WIDGET (self->login_button));
   update_send_code_button (self);

@@ -380,7 +380,7 @@ update_sidebar (XgMainWindow *self)
   /* Nothing to search: no search entry (unless it holds a search). */
   if (n_contacts == 0 && !searching && gtk_widget_has_focus (GTK_WIDGET (gtk_editable_get_delegate (GTK_EDITABLE (self->search_entry)))))
     gtk_window_set_focus (GTK_WINDOW (self), NULL);
-  gtk_widget_set_visible (GTK_WIDGET (self->search_entry), n_contacts > 0 || searching);
+  xg_set_shown (GTK_WIDGET (self->search_entry), n_contacts > 0 || searching);
 }
 
 /* The friend shown may have left the list (either side ended it), or be
@@ -638,6 +638,8 @@ xg_main_window_constructed (GObject *object)
   g_signal_connect_object (self->session, "notify::profile",
                            G_CALLBACK (on_profile_changed), self, G_CONNECT_SWAPPED);
   on_profile_changed (self);
+  xg_follow_account_title (GTK_WINDOW (self), NULL, self->session);
+  xg_hide_unrevealed (self->banner_revealer);
 
   g_signal_connect_object (self->leaflet, "notify::visible-child",
                            G_CALLBACK (on_leaflet_child_changed), self, G_CONNECT_SWAPPED);

@@ -4,7 +4,9 @@
  *
  * The form follows the session's XgProfile: a field the user has not
  * touched takes every new value the server sends; "Save" sends only the
- * fields that differ and then shows what the server echoed back.
+ * fields that differ and then shows what the server echoed back. Saved
+ * while the session is reconnecting, the changes wait for it, visibly,
+ * within the session's request timeout; past it the form says so.
  */
 #define G_LOG_DOMAIN "Xinge"
 
@@ -378,6 +380,7 @@ on_saved (GObject      *source,
 
   /* Show what the server keeps, not what was sent. */
   set_saving (self, FALSE);
+  xg_set_inline_message (self->profile_error, NULL);
   g_clear_pointer (&self->new_avatar, g_bytes_unref);
   self->avatar_removed = FALSE;
   load_from_profile (self, TRUE);
@@ -407,6 +410,11 @@ on_save_clicked (XgProfileWindow *self)
     return;
 
   set_saving (self, TRUE);
+  /* Offline, the session holds the changes until it is back, for a while
+   * (XgSession:request-timeout): the user sees that it waits, and why. */
+  xg_set_inline_message (self->profile_error,
+                         xg_session_is_online (self->session)
+                         ? NULL : _("Not connected right now. The changes will be saved when the connection is back."));
   xg_session_update_profile_async (self->session, changes, self->cancellable,
                                    on_saved, g_object_ref (self));
 }
@@ -859,9 +867,13 @@ xg_profile_window_init (XgProfileWindow *self)
 XgProfileWindow *
 xg_profile_window_new (XgSession *session)
 {
+  XgProfileWindow *self;
+
   g_return_val_if_fail (XG_IS_SESSION (session), NULL);
 
-  return g_object_new (XG_TYPE_PROFILE_WINDOW,
+  self = g_object_new (XG_TYPE_PROFILE_WINDOW,
                        "session", session,
                        NULL);
+  xg_follow_account_title (GTK_WINDOW (self), _("Profile"), session);
+  return self;
 }

@@ -6,9 +6,9 @@
  * GtkFilterListModel: the requests waiting for this account's answer, with
  * Accept and Decline, and the ones it sent, waiting for someone else's.
  * Declining asks for an optional reason in an AdwMessageDialog. Answers
- * that fail say why above the lists; one the server does not answer in
- * XG_REQUESTS_PAGE_TIMEOUT_S gives up. What went well shows as a toast in
- * the window's AdwToastOverlay.
+ * that fail say why above the lists, a server that does not answer in
+ * time too (the session bounds every call, XgSession:request-timeout).
+ * What went well shows as a toast in the window's AdwToastOverlay.
  *
  * The page, not the row, knows which requests wait for an answer: a list
  * box rebuilds a row whenever the model says its item changed, and the
@@ -118,7 +118,6 @@ typedef struct {
   XgRequestsPage  *page;
   XgFriendRequest *request;
   char            *nickname;
-  guint            timeout_id;
 } Answer;
 
 static gboolean
@@ -135,7 +134,6 @@ answer_end (Answer *answer)
 {
   XgRequestRow *row;
 
-  g_clear_handle_id (&answer->timeout_id, g_source_remove);
   if (!waits_for (answer))
     return;
   g_hash_table_remove (answer->page->answers, answer->request);
@@ -153,19 +151,6 @@ answer_free (Answer *answer)
   g_free (answer);
 }
 
-static gboolean
-on_answer_timeout (gpointer user_data)
-{
-  Answer *answer = user_data;
-
-  answer->timeout_id = 0;
-  if (answer->page->disposed || !waits_for (answer))
-    return G_SOURCE_REMOVE;
-  answer_end (answer);
-  show_error (answer->page, _("The server did not answer in time. Try again."));
-  return G_SOURCE_REMOVE;
-}
-
 static Answer *
 answer_new (XgRequestsPage  *self,
             XgFriendRequest *request)
@@ -176,7 +161,6 @@ answer_new (XgRequestsPage  *self,
   answer->page = g_object_ref (self);
   answer->request = g_object_ref (request);
   answer->nickname = g_strdup (xg_friend_request_get_nickname (request));
-  answer->timeout_id = g_timeout_add_seconds (XG_REQUESTS_PAGE_TIMEOUT_S, on_answer_timeout, answer);
   g_hash_table_insert (self->answers, answer->request, answer);
   if (row != NULL)
     xg_request_row_set_busy (row, TRUE);
@@ -184,8 +168,8 @@ answer_new (XgRequestsPage  *self,
   return answer;
 }
 
-/* Every answer in flight is given up: it no longer counts down, and its
- * call completes cancelled. The page waits for none of them now. */
+/* Every answer in flight is given up: its call completes cancelled. The
+ * page waits for none of them now. */
 static void
 give_up_answers (XgRequestsPage *self)
 {
@@ -196,10 +180,7 @@ give_up_answers (XgRequestsPage *self)
   g_clear_object (&self->cancellable);
   g_hash_table_iter_init (&iter, self->answers);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &answer))
-    {
-      g_clear_handle_id (&answer->timeout_id, g_source_remove);
-      g_hash_table_iter_remove (&iter);
-    }
+    g_hash_table_iter_remove (&iter);
   if (!self->disposed)
     self->cancellable = g_cancellable_new ();
 }

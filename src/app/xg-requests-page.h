@@ -10,9 +10,6 @@
 
 G_BEGIN_DECLS
 
-/* How long an answer may take before the page gives up on it. */
-#define XG_REQUESTS_PAGE_TIMEOUT_S 20
-
 #define XG_TYPE_REQUESTS_PAGE (xg_requests_page_get_type ())
 G_DECLARE_FINAL_TYPE (XgRequestsPage, xg_requests_page, XG, REQUESTS_PAGE, AdwBin)
 

@@ -4,8 +4,8 @@
  *
  * $XDG_DATA_HOME/xinge/<app profile>/accounts/<id>.db (see xg-paths.h),
  * owned by the logged-in XgSession: the account's profile, its contacts
- * and friend requests (xg-account-db-contacts.c); messages and the outbox
- * come next, each in a file of its own around xg-account-db-private.h.
+ * and friend requests (xg-account-db-contacts.c); its conversations,
+ * messages and outbox (xg-account-db-messages.c).
  * An XgDb: opened on its own thread, every call async, and
  * synchronous=FULL, because the client acknowledges from it.
  */
@@ -111,5 +111,143 @@ void         xg_account_db_save_requests_async      (XgAccountDb          *self,
 gboolean     xg_account_db_save_requests_finish     (XgAccountDb          *self,
                                                      GAsyncResult         *result,
                                                      GError              **error);
+
+/* --- Conversations and messages (xg-account-db-messages.c) --- */
+
+typedef enum {
+  XG_STORED_SENDING = 0,   /* in the outbox */
+  XG_STORED_SENT    = 1,   /* has its seq: sent by this account, or received */
+  XG_STORED_FAILED  = 2,   /* in the outbox, refused by the server */
+} XgStoredState;
+
+typedef struct {
+  gint64         id;             /* local, in the order written */
+  guint64        peer_id;
+  guint64        seq;            /* 0 while in the outbox */
+  guint64        client_msg_id;
+  guint64        sender_id;
+  guint32        msg_type;
+  GBytes        *payload;
+  gint64         time;           /* µs: the server's, or when written while in the outbox */
+  XgStoredState  state;
+  char          *error;          /* XG_STORED_FAILED: why */
+} XgStoredMessage;
+
+XgStoredMessage *xg_stored_message_new  (guint64          peer_id,
+                                         guint64          seq,
+                                         guint64          client_msg_id,
+                                         guint64          sender_id,
+                                         guint32          msg_type,
+                                         GBytes          *payload,
+                                         gint64           time);
+XgStoredMessage *xg_stored_message_copy (const XgStoredMessage *message);
+void             xg_stored_message_free (XgStoredMessage *message);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (XgStoredMessage, xg_stored_message_free)
+
+typedef struct {
+  guint64          peer_id;
+  guint64          base;           /* the lowest seq this device has, 0 for none */
+  guint64          received;       /* every seq from base up to this is here */
+  guint64          gap_before;     /* > 0: messages from received + 1 up to this (excluded) are missing */
+  guint64          peer_received;  /* the peer has committed up to this */
+  guint64          read;           /* the user has seen the peer's messages up to this */
+  guint            unread;         /* the peer's messages above read */
+  gint64           activity;       /* µs */
+  XgStoredMessage *last;           /* the newest message, or NULL */
+  GPtrArray       *added;          /* store_incoming: the XgStoredMessages it really added, in seq order */
+} XgStoredConversation;
+
+void xg_stored_conversation_free (XgStoredConversation *conversation);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (XgStoredConversation, xg_stored_conversation_free)
+
+/* Finish: a GPtrArray of XgStoredConversation, newest activity first. */
+void         xg_account_db_load_conversations_async  (XgAccountDb          *self,
+                                                      guint64               account_id,
+                                                      GCancellable         *cancellable,
+                                                      GAsyncReadyCallback   callback,
+                                                      gpointer              user_data);
+GPtrArray   *xg_account_db_load_conversations_finish (XgAccountDb          *self,
+                                                      GAsyncResult         *result,
+                                                      GError              **error);
+
+/* Writes an outgoing message to the outbox (state sending, no seq); on
+ * disk before it is first sent. Finish: its local id. */
+void         xg_account_db_add_outgoing_async        (XgAccountDb          *self,
+                                                      const XgStoredMessage *message,
+                                                      GCancellable         *cancellable,
+                                                      GAsyncReadyCallback   callback,
+                                                      gpointer              user_data);
+gint64       xg_account_db_add_outgoing_finish       (XgAccountDb          *self,
+                                                      GAsyncResult         *result,
+                                                      GError              **error);
+
+/* Finish: a GPtrArray of XgStoredMessage in the outbox (sending and
+ * failed), in the order written. */
+void         xg_account_db_load_outbox_async         (XgAccountDb          *self,
+                                                      GCancellable         *cancellable,
+                                                      GAsyncReadyCallback   callback,
+                                                      gpointer              user_data);
+GPtrArray   *xg_account_db_load_outbox_finish        (XgAccountDb          *self,
+                                                      GAsyncResult         *result,
+                                                      GError              **error);
+
+/* What became of an outgoing message: MSG_SENT_ACK gave it @seq and @time
+ * (state sent), or the server refused it (@seq 0, @error set: failed), or
+ * a retry puts it back (@seq 0, @error NULL: sending). Finish: the
+ * conversation after it (transfer full), or NULL if there is no such
+ * message. */
+void         xg_account_db_update_outgoing_async     (XgAccountDb          *self,
+                                                      guint64               account_id,
+                                                      guint64               client_msg_id,
+                                                      guint64               seq,
+                                                      gint64                time,
+                                                      const char           *error,
+                                                      GCancellable         *cancellable,
+                                                      GAsyncReadyCallback   callback,
+                                                      gpointer              user_data);
+XgStoredConversation *xg_account_db_update_outgoing_finish (XgAccountDb    *self,
+                                                      GAsyncResult         *result,
+                                                      GError              **error);
+
+/* Stores delivered (or fetched) messages in one transaction, each (peer,
+ * seq) once. Finish: a GPtrArray of XgStoredConversation, one per
+ * conversation the batch touched, with what it added. */
+void         xg_account_db_store_incoming_async      (XgAccountDb          *self,
+                                                      guint64               account_id,
+                                                      GPtrArray            *messages,
+                                                      GCancellable         *cancellable,
+                                                      GAsyncReadyCallback   callback,
+                                                      gpointer              user_data);
+GPtrArray   *xg_account_db_store_incoming_finish     (XgAccountDb          *self,
+                                                      GAsyncResult         *result,
+                                                      GError              **error);
+
+/* MSG_DELIVERED (@peer_received) or the user reading (@read); 0 leaves a
+ * value as it is, and neither ever goes back. */
+void         xg_account_db_update_conversation_async (XgAccountDb          *self,
+                                                      guint64               peer_id,
+                                                      guint64               peer_received,
+                                                      guint64               read,
+                                                      GCancellable         *cancellable,
+                                                      GAsyncReadyCallback   callback,
+                                                      gpointer              user_data);
+gboolean     xg_account_db_update_conversation_finish (XgAccountDb         *self,
+                                                      GAsyncResult         *result,
+                                                      GError              **error);
+
+/* A page of one conversation, in order (by seq, then the outbox as
+ * written): the @limit messages with a seq below @before_seq, or with
+ * @before_seq 0 the newest @limit and the outbox after them. Finish: a
+ * GPtrArray of XgStoredMessage. */
+void         xg_account_db_load_messages_async       (XgAccountDb          *self,
+                                                      guint64               peer_id,
+                                                      guint64               before_seq,
+                                                      guint                 limit,
+                                                      GCancellable         *cancellable,
+                                                      GAsyncReadyCallback   callback,
+                                                      gpointer              user_data);
+GPtrArray   *xg_account_db_load_messages_finish      (XgAccountDb          *self,
+                                                      GAsyncResult         *result,
+                                                      GError              **error);
 
 G_END_DECLS

@@ -288,6 +288,26 @@ xg_link_request_async (XgLink              *self,
   xg_link_open (self);
 }
 
+gboolean
+xg_link_send (XgLink   *self,
+              guint16   type,
+              GVariant *body)
+{
+  g_autoptr(GVariant) owned = g_variant_ref_sink (body);
+  g_autoptr(GError) error = NULL;
+
+  g_return_val_if_fail (XG_IS_LINK (self), FALSE);
+
+  if (self->state != XG_LINK_READY)
+    return FALSE;
+  if (send_frame (self, type, owned, &error) == 0)
+    {
+      g_warning ("A %s cannot be sent: %s", xg_proto_packet_info (type)->name, error->message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /**
  * xg_link_request_finish:
  *

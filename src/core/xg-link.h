@@ -88,5 +88,11 @@ void          xg_link_request_async      (XgLink               *self,
 XgProtoFrame *xg_link_request_finish     (XgLink               *self,
                                           GAsyncResult         *result,
                                           GError              **error);
+/* Sends a packet that nothing answers (MSG_RECEIVED_ACK) on the current
+ * connection; FALSE, sending nothing, when there is none ready.
+ * @body: (transfer floating) */
+gboolean      xg_link_send               (XgLink               *self,
+                                          guint16               type,
+                                          GVariant             *body);
 
 G_END_DECLS

@@ -132,7 +132,8 @@ xg_saved_login_forget (XgSavedLogin *self)
 
 /* Another device has the account now, or nobody may use it, or the token
  * was refused: the saved token must not bring this device back by
- * itself. A lost heartbeat or a server shutdown keeps it. */
+ * itself. A lost heartbeat or a server shutdown would keep it (the
+ * session reconnects by itself then, without a forced logout). */
 static void
 on_forced_logout (XgSession    *session,
                   guint         reason,

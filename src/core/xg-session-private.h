@@ -22,6 +22,12 @@ G_BEGIN_DECLS
  * translated). The answer is handed over however the caller's own call
  * ends: a manager applies it even if the user cancelled meanwhile.
  *
+ * A request with @needs_login is bounded by XgSession:request-timeout,
+ * counted from now: it fails with XG_SESSION_ERROR_OFFLINE if the login
+ * is not back by then (nothing was sent), with XG_SESSION_ERROR_TIMED_OUT
+ * if the server has not answered. An answer that comes after that is
+ * applied as a push of its type would be.
+ *
  * A request in flight does not keep the session alive (its callback gets
  * no source object): when the owner drops the session, it closes, and
  * the request fails with XG_SESSION_ERROR_DISCONNECTED.
@@ -35,6 +41,11 @@ void          xg_session_request_async  (XgSession           *self,
 XgProtoFrame *xg_session_request_finish (GAsyncResult        *result,
                                          GError             **error);
 
+/* Sends a packet that nothing answers, if the session is logged in now;
+ * FALSE (nothing sent) otherwise. @body: (transfer floating) */
+gboolean      xg_session_send           (XgSession           *self,
+                                         guint16              type,
+                                         GVariant            *body);
 /* Applies a packet as if it had been pushed: for answers that mean what
  * the other side is pushed (FRIEND_REQUEST_ACCEPTED answers FRIEND_ACCEPT). */
 void          xg_session_apply_push     (XgSession           *self,

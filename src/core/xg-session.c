@@ -11,7 +11,9 @@
  * After a login the session keeps it: the link reconnects by itself, and
  * each time it is up again the session logs in with its resume token
  * before anything else goes out. Only the server can end a kept login
- * (FORCED_LOGOUT, a refused token), or the user (logout, disconnect).
+ * (FORCED_LOGOUT because the account logged in elsewhere or was
+ * disabled, a refused token), or the user (logout, disconnect); a server
+ * that shuts down (a restart) or lost our heartbeat only drops the link.
  *
  * Once it has an account (at LOGIN_OK, or at once when resuming a saved
  * login) the session opens the account's database and creates its
@@ -27,6 +29,7 @@
 #include <glib/gstdio.h>
 
 #include "xg-contacts-private.h"
+#include "xg-conversations-private.h"
 #include "xg-friend-requests-private.h"
 #include "xg-link.h"
 #include "xg-proto.h"
@@ -50,10 +53,18 @@ typedef struct {
   XgProfile *profile;
 } CallResult;
 
-/* A request held until the login is back. */
+/* A request of the session's: held until the login is back (in
+ * `waiting`, which owns it), then sent (the link's callback owns it).
+ * One that needs the login is bounded by the request timeout from the
+ * moment it is made. */
 typedef struct {
   guint16   type;
   GVariant *body;
+  GWeakRef  session;
+  guint     timeout_id;
+  guint     limit;      /* ms, as the timeout was set */
+  gboolean  sent;       /* handed to the link */
+  gboolean  done;       /* completed: answered, failed or timed out */
 } Held;
 
 struct _XgSession
@@ -66,6 +77,7 @@ struct _XgSession
   XgAccountDb     *account_db;       /* the logged-in account's own database */
 
   XgSessionState   state;
+  guint            request_timeout;   /* ms; 0: none */
   guint64          account_id;
   char            *email;
   GBytes          *token;
@@ -74,6 +86,7 @@ struct _XgSession
 
   XgContacts      *contacts;         /* the managers, while there is an account */
   XgFriendRequests *requests;
+  XgConversations  *conversations;
 
   gboolean         logged_in;        /* the server knows this link as the account's session */
   gboolean         login_pending;    /* a LOGIN or TOKEN_LOGIN in flight */
@@ -97,7 +110,9 @@ enum {
   PROP_FINGERPRINT,
   PROP_CONTACTS,
   PROP_FRIEND_REQUESTS,
+  PROP_CONVERSATIONS,
   PROP_SYNCED,
+  PROP_REQUEST_TIMEOUT,
   N_PROPS
 };
 
@@ -120,8 +135,24 @@ static void close_account_db (XgSession *self);
 static void
 held_free (Held *held)
 {
+  g_clear_handle_id (&held->timeout_id, g_source_remove);
   g_clear_pointer (&held->body, g_variant_unref);
+  g_weak_ref_clear (&held->session);
   g_free (held);
+}
+
+/* Marks a request of the session's completed; FALSE if it was already
+ * (it timed out, and this is its late answer). */
+static gboolean
+held_complete (GTask *task)
+{
+  Held *held = g_task_get_task_data (task);
+
+  if (held->done)
+    return FALSE;
+  held->done = TRUE;
+  g_clear_handle_id (&held->timeout_id, g_source_remove);
+  return TRUE;
 }
 
 static void
@@ -202,7 +233,10 @@ fail_waiting (XgSession    *self,
   GTask *task;
 
   while ((task = g_queue_pop_head (&self->waiting)) != NULL)
-    fail_task (task, g_error_copy (error));
+    {
+      held_complete (task);
+      fail_task (task, g_error_copy (error));
+    }
 }
 
 /* Synced: the server said SYNC_DONE, and the managers have applied it
@@ -212,7 +246,8 @@ update_synced (XgSession *self)
 {
   gboolean synced = self->sync_done &&
                     self->contacts != NULL && xg_contacts_get_loaded (self->contacts) &&
-                    self->requests != NULL && xg_friend_requests_get_loaded (self->requests);
+                    self->requests != NULL && xg_friend_requests_get_loaded (self->requests) &&
+                    self->conversations != NULL && xg_conversations_get_loaded (self->conversations);
 
   if (self->synced == synced)
     return;
@@ -246,6 +281,13 @@ drop_managers (XgSession *self)
       xg_friend_requests_detach (self->requests);
       g_clear_object (&self->requests);
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FRIEND_REQUESTS]);
+    }
+  if (self->conversations != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->conversations, self);
+      xg_conversations_detach (self->conversations);
+      g_clear_object (&self->conversations);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONVERSATIONS]);
     }
 }
 
@@ -364,9 +406,12 @@ take_account (XgSession  *self,
   self->contacts = xg_contacts_new (self, self->account_db);
   self->requests = xg_friend_requests_new (self, self->account_db);
   g_signal_connect_swapped (self->contacts, "notify::loaded", G_CALLBACK (update_synced), self);
+  self->conversations = xg_conversations_new (self, self->account_db);
   g_signal_connect_swapped (self->requests, "notify::loaded", G_CALLBACK (update_synced), self);
+  g_signal_connect_swapped (self->conversations, "notify::loaded", G_CALLBACK (update_synced), self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONTACTS]);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FRIEND_REQUESTS]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONVERSATIONS]);
 }
 
 /* --- Requests --------------------------------------------------------------- */
@@ -403,6 +448,22 @@ on_link_answer (GObject      *source,
   g_autoptr(GError) error = NULL;
   XgProtoFrame *answer = xg_link_request_finish (XG_LINK (source), result, &error);
 
+  if (!held_complete (task))
+    {
+      Held *held = g_task_get_task_data (task);
+      g_autoptr(XgSession) self = g_weak_ref_get (&held->session);
+
+      /* The call timed out, but the server did it: what the answer says
+       * is applied as a push would be (answers that only ever answer are
+       * dropped; the next login's sync brings their news). */
+      if (self != NULL && answer != NULL && answer->type != XG_PACKET_ERROR)
+        {
+          g_debug ("Applying the late answer %s", xg_proto_packet_info (answer->type)->name);
+          xg_session_apply_push (self, answer);
+        }
+      g_clear_pointer (&answer, xg_proto_frame_free);
+      return;
+    }
   if (answer == NULL)
     g_task_return_error (task, g_steal_pointer (&error));
   else if (answer->type == XG_PACKET_ERROR)
@@ -420,8 +481,49 @@ send_held (XgSession *self,
 {
   Held *held = g_task_get_task_data (task);
 
+  held->sent = TRUE;
   /* The link takes its own reference (ref_sink of a value that is not floating). */
   xg_link_request_async (self->link, held->type, held->body, on_link_answer, task);
+}
+
+/* A call that needs the login waited too long: for the login to come
+ * back (OFFLINE), or for the server's answer (TIMED_OUT). */
+static gboolean
+on_request_timeout (gpointer user_data)
+{
+  GTask *task = user_data;
+  Held *held = g_task_get_task_data (task);
+  g_autoptr(XgSession) self = g_weak_ref_get (&held->session);
+  guint seconds = (held->limit + 999) / 1000;
+
+  held->timeout_id = 0;
+  held->done = TRUE;
+  if (!held->sent)
+    {
+      /* Still held: the queue's reference is ours to drop. */
+      if (self != NULL)
+        g_queue_remove (&self->waiting, task);
+      fail_task (task, g_error_new (XG_SESSION_ERROR, XG_SESSION_ERROR_OFFLINE,
+                                    "Not connected: the login did not come back within %u s",
+                                    seconds));
+    }
+  else
+    /* The link's callback holds the task until the answer, if any, comes. */
+    g_task_return_new_error (task, XG_SESSION_ERROR, XG_SESSION_ERROR_TIMED_OUT,
+                             "The server did not answer within %u s", seconds);
+  return G_SOURCE_REMOVE;
+}
+
+gboolean
+xg_session_send (XgSession *self,
+                 guint16    type,
+                 GVariant  *body)
+{
+  g_autoptr(GVariant) owned = g_variant_ref_sink (body);
+
+  g_return_val_if_fail (XG_IS_SESSION (self), FALSE);
+
+  return self->logged_in && xg_link_send (self->link, type, owned);
 }
 
 void
@@ -440,20 +542,32 @@ xg_session_request_async (XgSession           *self,
   held = g_new0 (Held, 1);
   held->type = type;
   held->body = g_variant_ref_sink (body);
+  g_weak_ref_init (&held->session, self);
   task = g_task_new (NULL, NULL, callback, user_data);
   g_task_set_source_tag (task, xg_session_request_async);
   g_task_set_task_data (task, held, (GDestroyNotify) held_free);
 
+  if (needs_login && !self->logged_in && !self->keep_session)
+    {
+      held->done = TRUE;
+      fail_task (task, g_error_new_literal (XG_SESSION_ERROR, XG_SESSION_ERROR_NOT_LOGGED_IN,
+                                            "Not logged in"));
+      return;
+    }
+  /* The account's calls are bounded; the login's own requests are the
+   * link's to bound (it gives up on a silent server). */
+  if (needs_login && self->request_timeout > 0)
+    {
+      held->limit = self->request_timeout;
+      held->timeout_id = g_timeout_add (held->limit, on_request_timeout, task);
+    }
   if (!needs_login || self->logged_in)
     send_held (self, task);
-  else if (self->keep_session)
+  else
     {
       g_queue_push_tail (&self->waiting, task);
       xg_link_open (self->link);
     }
-  else
-    fail_task (task, g_error_new_literal (XG_SESSION_ERROR, XG_SESSION_ERROR_NOT_LOGGED_IN,
-                                          "Not logged in"));
 }
 
 /**
@@ -505,21 +619,6 @@ push_profile (XgSession *self,
   store_profile (self);
 }
 
-/* The window speaks XgSessionEndReason, never the protocol's codes. */
-static XgSessionEndReason
-end_reason (guint32 forced_logout)
-{
-  switch (forced_logout)
-    {
-    case XG_PROTO_FORCED_LOGOUT_HEARTBEAT_LOST: return XG_SESSION_ENDED_HEARTBEAT_LOST;
-    case XG_PROTO_FORCED_LOGOUT_LOGGED_IN_ELSEWHERE: return XG_SESSION_ENDED_ELSEWHERE;
-    case XG_PROTO_FORCED_LOGOUT_ACCOUNT_DISABLED: return XG_SESSION_ENDED_ACCOUNT_DISABLED;
-    case XG_PROTO_FORCED_LOGOUT_SERVER_SHUTDOWN: return XG_SESSION_ENDED_SERVER_SHUTDOWN;
-    case XG_PROTO_FORCED_LOGOUT_PASSWORD_CHANGED: return XG_SESSION_ENDED_PASSWORD_CHANGED;
-    default: return XG_SESSION_ENDED_HEARTBEAT_LOST;   /* a newer reason: the link is gone */
-    }
-}
-
 /* The session is over, not by the user's hand: it stays closed. */
 static void
 end_session (XgSession          *self,
@@ -544,8 +643,39 @@ push_forced_logout (XgSession *self,
   const char *message;
 
   xg_proto_forced_logout_get (body, &reason, &message);
-  g_debug ("Forced logout: %s", message);
-  end_session (self, end_reason (reason), message);
+  g_debug ("Forced logout (reason %u): %s", reason, message);
+  switch (reason)
+    {
+    /* The account is someone else's now, or nobody's: the session ends
+     * (the window speaks XgSessionEndReason, never the protocol's codes). */
+    case XG_PROTO_FORCED_LOGOUT_LOGGED_IN_ELSEWHERE:
+      end_session (self, XG_SESSION_ENDED_ELSEWHERE, message);
+      break;
+    case XG_PROTO_FORCED_LOGOUT_ACCOUNT_DISABLED:
+      end_session (self, XG_SESSION_ENDED_ACCOUNT_DISABLED, message);
+      break;
+    /* Every token of the account was revoked (docs/PROTOCOL.md 3.8). */
+    case XG_PROTO_FORCED_LOGOUT_PASSWORD_CHANGED:
+      end_session (self, XG_SESSION_ENDED_PASSWORD_CHANGED, message);
+      break;
+    /* The server is going away (a restart), or it heard nothing from us:
+     * the token is still good. This is a lost link, not a logout: the
+     * session reconnects with backoff and logs in with its token, and a
+     * newer reason is treated the same way, the token deciding. */
+    case XG_PROTO_FORCED_LOGOUT_SERVER_SHUTDOWN:
+    case XG_PROTO_FORCED_LOGOUT_HEARTBEAT_LOST:
+    default:
+      {
+        g_autofree char *why = g_strdup_printf ("the server closed the session: %s", message);
+
+        set_logged_in (self, FALSE);
+        if (self->keep_session && self->token != NULL)
+          xg_link_drop (self->link, why);
+        else
+          end_session (self, XG_SESSION_ENDED_EXPIRED, message);
+      }
+      break;
+    }
 }
 
 static void
@@ -632,14 +762,30 @@ push_request_timeout (XgSession *self,
     xg_friend_requests_apply_timeout (self->requests, body);
 }
 
-/* Groups and chat: servers of this version answer their requests with
- * NOT_IMPLEMENTED and never push them; the chat and groups managers will
- * take these rows. */
+static void
+push_chat_deliver (XgSession *self,
+                   GVariant  *body)
+{
+  if (self->conversations != NULL)
+    xg_conversations_apply_deliver (self->conversations, body);
+}
+
+static void
+push_msg_delivered (XgSession *self,
+                    GVariant  *body)
+{
+  if (self->conversations != NULL)
+    xg_conversations_apply_delivered (self->conversations, body);
+}
+
+/* Groups: servers of this version answer their requests with
+ * NOT_IMPLEMENTED and never push them; the groups manager will take
+ * these rows. */
 static void
 push_not_in_this_version (XgSession *self,
                           GVariant  *body)
 {
-  g_debug ("Ignoring a %s push: groups and chat are not in this version",
+  g_debug ("Ignoring a %s push: groups are not in this version",
            g_variant_get_type_string (body));
 }
 
@@ -704,11 +850,13 @@ static const struct {
   { XG_PACKET_GROUP_JOIN_APPROVED,   XG_SESSION_PUSH_HANDLED,     push_not_in_this_version },
   { XG_PACKET_GROUP_JOIN_REJECTED,   XG_SESSION_PUSH_HANDLED,     push_not_in_this_version },
   { XG_PACKET_GROUP_JOIN_TIMEOUT,    XG_SESSION_PUSH_HANDLED,     push_not_in_this_version },
-  { XG_PACKET_CHAT_DELIVER,          XG_SESSION_PUSH_HANDLED,     push_not_in_this_version },
+  { XG_PACKET_CHAT_DELIVER,          XG_SESSION_PUSH_HANDLED,     push_chat_deliver },
   { XG_PACKET_GROUP_DELIVER,         XG_SESSION_PUSH_HANDLED,     push_not_in_this_version },
   { XG_PACKET_OFFLINE_GROUP_DELIVER, XG_SESSION_PUSH_HANDLED,     push_not_in_this_version },
-  { XG_PACKET_OFFLINE_CHAT_DELIVER,  XG_SESSION_PUSH_HANDLED,     push_not_in_this_version },
+  { XG_PACKET_OFFLINE_CHAT_DELIVER,  XG_SESSION_PUSH_HANDLED,     push_chat_deliver },
   { XG_PACKET_MSG_SENT_ACK,          XG_SESSION_PUSH_ANSWER_ONLY, NULL },
+  { XG_PACKET_CHAT_HISTORY,          XG_SESSION_PUSH_ANSWER_ONLY, NULL },
+  { XG_PACKET_MSG_DELIVERED,         XG_SESSION_PUSH_HANDLED,     push_msg_delivered },
 };
 
 XgSessionPushKind
@@ -872,9 +1020,10 @@ adopt_login (XgSession          *self,
   set_logged_in (self, TRUE);
   g_object_thaw_notify (G_OBJECT (self));
 
-  /* What waited for the login goes out now, in order. */
+  /* What waited for the login goes out now, in order; then the outbox. */
   while ((task = g_queue_pop_head (&self->waiting)) != NULL)
     send_held (self, task);
+  xg_conversations_logged_in (self->conversations);
 }
 
 /* Reads a LOGIN or TOKEN_LOGIN answer (or the error that came instead):
@@ -1948,6 +2097,19 @@ xg_session_get_friend_requests (XgSession *self)
   return self->requests;
 }
 
+/**
+ * xg_session_get_conversations:
+ *
+ * Returns: (transfer none) (nullable): the account's one-to-one chats, or
+ *   %NULL without an account
+ */
+XgConversations *
+xg_session_get_conversations (XgSession *self)
+{
+  g_return_val_if_fail (XG_IS_SESSION (self), NULL);
+  return self->conversations;
+}
+
 gboolean
 xg_session_get_synced (XgSession *self)
 {
@@ -1974,6 +2136,27 @@ xg_session_disconnect (XgSession *self)
   if (self->contacts != NULL)
     xg_contacts_set_all_offline (self->contacts);
   fail_waiting (self, error);
+}
+
+/* Milliseconds a call that needs the login may take (see
+ * XgSession:request-timeout); it applies to calls made from now on. */
+void
+xg_session_set_request_timeout (XgSession *self,
+                                guint      milliseconds)
+{
+  g_return_if_fail (XG_IS_SESSION (self));
+
+  if (self->request_timeout == milliseconds)
+    return;
+  self->request_timeout = milliseconds;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REQUEST_TIMEOUT]);
+}
+
+guint
+xg_session_get_request_timeout (XgSession *self)
+{
+  g_return_val_if_fail (XG_IS_SESSION (self), 0);
+  return self->request_timeout;
 }
 
 void
@@ -2168,7 +2351,9 @@ xg_session_get_property (GObject    *object,
     case PROP_FINGERPRINT: g_value_set_string (value, xg_session_get_fingerprint (self)); break;
     case PROP_CONTACTS: g_value_set_object (value, self->contacts); break;
     case PROP_FRIEND_REQUESTS: g_value_set_object (value, self->requests); break;
+    case PROP_CONVERSATIONS: g_value_set_object (value, self->conversations); break;
     case PROP_SYNCED: g_value_set_boolean (value, self->synced); break;
+    case PROP_REQUEST_TIMEOUT: g_value_set_uint (value, self->request_timeout); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -2190,6 +2375,7 @@ xg_session_set_property (GObject      *object,
         xg_session_set_server (self, g_value_get_string (value));
       break;
     case PROP_DEVICE_DB: self->device_db = g_value_dup_object (value); break;
+    case PROP_REQUEST_TIMEOUT: xg_session_set_request_timeout (self, g_value_get_uint (value)); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -2232,9 +2418,23 @@ xg_session_class_init (XgSessionClass *klass)
   properties[PROP_FRIEND_REQUESTS] =
     g_param_spec_object ("friend-requests", NULL, NULL, XG_TYPE_FRIEND_REQUESTS,
                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_CONVERSATIONS] =
+    g_param_spec_object ("conversations", NULL, NULL, XG_TYPE_CONVERSATIONS,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   properties[PROP_SYNCED] =
     g_param_spec_boolean ("synced", NULL, NULL, FALSE,
                           G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /**
+   * XgSession:request-timeout:
+   *
+   * How long, in milliseconds, a call that needs the login may take, from
+   * the moment it is made: waiting for a lost login to come back, then
+   * for the server's answer. Past it the call fails with
+   * %XG_SESSION_ERROR_OFFLINE or %XG_SESSION_ERROR_TIMED_OUT. 0: no limit.
+   */
+  properties[PROP_REQUEST_TIMEOUT] =
+    g_param_spec_uint ("request-timeout", NULL, NULL, 0, G_MAXUINT, XG_SESSION_REQUEST_TIMEOUT_MS,
+                       G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /**
@@ -2295,6 +2495,7 @@ static void
 xg_session_init (XgSession *self)
 {
   g_queue_init (&self->waiting);
+  self->request_timeout = XG_SESSION_REQUEST_TIMEOUT_MS;
 }
 
 /**

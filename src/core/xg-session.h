@@ -15,6 +15,7 @@
 #include <gio/gio.h>
 
 #include "xg-contacts.h"
+#include "xg-conversations.h"
 #include "xg-device-db.h"
 #include "xg-friend-requests.h"
 #include "xg-profile.h"
@@ -35,14 +36,17 @@ GType xg_session_state_get_type (void);
  * XgSessionEndReason:
  * @XG_SESSION_ENDED_EXPIRED: a saved session could not be resumed (its token
  *   expired or was revoked)
- * @XG_SESSION_ENDED_HEARTBEAT_LOST: the server heard nothing from us in time
+ * @XG_SESSION_ENDED_HEARTBEAT_LOST: not emitted: when the server heard
+ *   nothing from us in time, the session reconnects and resumes by itself
  * @XG_SESSION_ENDED_ELSEWHERE: the account logged in on another connection
  * @XG_SESSION_ENDED_ACCOUNT_DISABLED: the account was disabled
- * @XG_SESSION_ENDED_SERVER_SHUTDOWN: the server is shutting down
+ * @XG_SESSION_ENDED_SERVER_SHUTDOWN: not emitted: a server that shuts down
+ *   (a restart) costs no session; it reconnects and resumes by itself
  * @XG_SESSION_ENDED_PASSWORD_CHANGED: the password was reset or changed
  *   elsewhere; the saved token no longer works
  *
- * Why XgSession::forced-logout ended the session.
+ * Why XgSession::forced-logout ended the session. Only ELSEWHERE,
+ * ACCOUNT_DISABLED, PASSWORD_CHANGED and EXPIRED end one today.
  */
 typedef enum {
   XG_SESSION_ENDED_EXPIRED,
@@ -79,6 +83,10 @@ GQuark xg_session_error_quark (void);
  * @XG_SESSION_ERROR_LIMIT_REACHED: a limit of the server (friends, waiting
  *   requests) is reached
  * @XG_SESSION_ERROR_PERMISSION_DENIED: the account may not do this
+ * @XG_SESSION_ERROR_OFFLINE: the session was getting its login back, and
+ *   it did not come back within the request timeout; nothing was sent
+ * @XG_SESSION_ERROR_TIMED_OUT: the request went out, but the server did
+ *   not answer within the request timeout (what it did may still show)
  */
 typedef enum {
   XG_SESSION_ERROR_UNREACHABLE,
@@ -100,7 +108,14 @@ typedef enum {
   XG_SESSION_ERROR_ALREADY_FRIENDS,
   XG_SESSION_ERROR_LIMIT_REACHED,
   XG_SESSION_ERROR_PERMISSION_DENIED,
+  XG_SESSION_ERROR_OFFLINE,
+  XG_SESSION_ERROR_TIMED_OUT,
 } XgSessionError;
+
+/* How long a call that needs the login may take by default, in ms, from
+ * the moment it is made until its answer (XgSession:request-timeout). A
+ * server restart is usually over well within it. */
+#define XG_SESSION_REQUEST_TIMEOUT_MS 15000
 
 #define XG_TYPE_SESSION (xg_session_get_type ())
 G_DECLARE_FINAL_TYPE (XgSession, xg_session, XG, SESSION, GObject)
@@ -111,16 +126,21 @@ G_DECLARE_FINAL_TYPE (XgSession, xg_session, XG, SESSION, GObject)
  * 0 when logged out), profile (XgProfile or NULL), reconnecting (gboolean:
  * the link dropped and the session is trying to get it back),
  * fingerprint (string: the SHA-256 of the server certificate in use),
- * contacts (XgContacts) and friend-requests (XgFriendRequests): the
+ * contacts (XgContacts), friend-requests (XgFriendRequests) and
+ * conversations (XgConversations): the
  * account's managers, from the moment the session has an account until it
  * ends (NULL otherwise), synced (gboolean: everything the server had
  * waiting for this login has arrived and the managers show it; FALSE
- * again when the link drops).
+ * again when the link drops), request-timeout (guint, ms: how long a call
+ * that needs the login may wait for it and for its answer; default
+ * XG_SESSION_REQUEST_TIMEOUT_MS).
  *
  * Signals:
  *   forced-logout (guint reason, const char *message): the session ended
  *     without the user asking (an XgSessionEndReason); it is closed and will
- *     not reconnect; the app returns to its login screen.
+ *     not reconnect; the app returns to its login screen. A server that
+ *     shuts down or restarts does not end it: the session keeps its token
+ *     and its managers, shows reconnecting, and logs in again by itself.
  *   identity-changed (const char *pinned, const char *presented): the server
  *     presented a different certificate than the pinned one.
  *   server-error (guint code, const char *message): an ERROR that answered
@@ -144,6 +164,9 @@ const char    *xg_session_get_fingerprint        (XgSession            *self);
 const char    *xg_session_get_email              (XgSession            *self);
 /* base64 of the current resume token, for the keyring; NULL when logged out. */
 const char    *xg_session_get_resume_token       (XgSession            *self);
+void           xg_session_set_request_timeout    (XgSession            *self,
+                                                  guint                 milliseconds);
+guint          xg_session_get_request_timeout    (XgSession            *self);
 /* Seconds between heartbeats; the default until WELCOME says otherwise. */
 void           xg_session_set_heartbeat_interval (XgSession            *self,
                                                   guint                 seconds);
@@ -321,6 +344,7 @@ gboolean       xg_session_flush_finish           (XgSession            *self,
 
 XgContacts       *xg_session_get_contacts        (XgSession            *self);
 XgFriendRequests *xg_session_get_friend_requests (XgSession            *self);
+XgConversations  *xg_session_get_conversations   (XgSession            *self);
 gboolean          xg_session_get_synced          (XgSession            *self);
 
 /* Closes the connection without logging out (the token stays valid). */

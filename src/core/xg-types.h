@@ -12,13 +12,17 @@
 G_BEGIN_DECLS
 
 typedef struct _XgAccountDb       XgAccountDb;
+typedef struct _XgChatMessages    XgChatMessages;
 typedef struct _XgContact         XgContact;
 typedef struct _XgContacts        XgContacts;
+typedef struct _XgConversation    XgConversation;
+typedef struct _XgConversations   XgConversations;
 typedef struct _XgDb              XgDb;
 typedef struct _XgDeviceDb        XgDeviceDb;
 typedef struct _XgFriendRequest   XgFriendRequest;
 typedef struct _XgFriendRequests  XgFriendRequests;
 typedef struct _XgLink            XgLink;
+typedef struct _XgMessage         XgMessage;
 typedef struct _XgProfile         XgProfile;
 typedef struct _XgSavedLogin      XgSavedLogin;
 typedef struct _XgSession         XgSession;

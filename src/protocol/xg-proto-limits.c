@@ -8,6 +8,7 @@
 
 #include <string.h>
 
+#include "xg-proto.h"
 #include "xg-proto-limits.h"
 
 /**
@@ -231,6 +232,216 @@ xg_proto_profile_field_is_valid (const char *key,
   if (g_str_equal (key, "region"))
     return xg_proto_text_is_valid (text, XG_PROTO_MAX_REGION_CHARS);
   return FALSE;
+}
+
+/* --- Message payloads (docs/PROTOCOL.md "Message payloads") ----------- */
+
+/**
+ * xg_proto_max_payload:
+ * @max_frame_size: the connection's, from WELCOME (0 for the default)
+ *
+ * The largest payload a message may have on a connection: 8 MiB, or less
+ * when the frame limit would not leave room for a delivery packet's other
+ * fields.
+ */
+gsize
+xg_proto_max_payload (guint32 max_frame_size)
+{
+  if (max_frame_size == 0)
+    max_frame_size = XG_PROTO_DEFAULT_MAX_FRAME;
+  if (max_frame_size <= XG_PROTO_MESSAGE_ROOM)
+    return 0;
+  return MIN ((gsize) XG_PROTO_MAX_PAYLOAD_BYTES, (gsize) max_frame_size - XG_PROTO_MESSAGE_ROOM);
+}
+
+static gboolean
+mime_type_is_valid (const char *mime_type,
+                    const char *required_prefix)
+{
+  gsize len = strlen (mime_type);
+  const char *slash = strchr (mime_type, '/');
+
+  if (len == 0 || len > XG_PROTO_MAX_MIME_TYPE_BYTES || slash == NULL || slash == mime_type ||
+      slash[1] == '\0' || strchr (slash + 1, '/') != NULL)
+    return FALSE;
+  if (required_prefix != NULL && !g_str_has_prefix (mime_type, required_prefix))
+    return FALSE;
+  for (const char *p = mime_type; *p; p++)
+    if (!g_ascii_isgraph (*p))
+      return FALSE;
+  return TRUE;
+}
+
+/* A name to save a file under: one path component, no control characters. */
+static gboolean
+file_name_is_valid (const char *name)
+{
+  gsize len = strlen (name);
+
+  if (len == 0 || len > XG_PROTO_MAX_FILE_NAME_BYTES || strchr (name, '/') != NULL ||
+      strchr (name, '\\') != NULL || g_str_equal (name, ".") || g_str_equal (name, ".."))
+    return FALSE;
+  for (const char *p = name; *p; p = g_utf8_next_char (p))
+    if (g_unichar_iscntrl (g_utf8_get_char (p)))
+      return FALSE;
+  return TRUE;
+}
+
+/* The GVariant of a structured payload, if it is exactly of @type and in
+ * normal form (strings then are valid UTF-8). */
+static GVariant *
+payload_variant (const guint8 *data,
+                 gsize         len,
+                 const char   *type)
+{
+  g_autoptr(GBytes) bytes = g_bytes_new (data, len);
+  g_autoptr(GVariant) value = g_variant_new_from_bytes (G_VARIANT_TYPE (type), bytes, FALSE);
+
+  if (!g_variant_is_normal_form (value))
+    return NULL;
+  return g_steal_pointer (&value);
+}
+
+/**
+ * xg_proto_payload_is_valid:
+ * @msg_type: an XgProtoMessageType, or any other number
+ * @max_payload: xg_proto_max_payload() of the connection
+ *
+ * Whether a message's payload keeps the rules of its type: TEXT is
+ * non-empty UTF-8 of at most 64 KiB; IMAGE is `(say)` with an image/ mime
+ * type and at least one byte; FILE is `(ssay)` with a plain file name and a
+ * mime type. A type this version does not know is opaque and valid at any
+ * size up to @max_payload: it is stored and delivered, never dropped.
+ */
+gboolean
+xg_proto_payload_is_valid (guint32       msg_type,
+                           const guint8 *data,
+                           gsize         len,
+                           gsize         max_payload)
+{
+  g_autoptr(GVariant) value = NULL;
+  g_autoptr(GVariant) bytes = NULL;
+  const char *name, *mime_type;
+
+  if (len > max_payload)
+    return FALSE;
+
+  switch (msg_type)
+    {
+    case XG_PROTO_MESSAGE_TEXT:
+      return len > 0 && len <= XG_PROTO_MAX_TEXT_BYTES && g_utf8_validate_len ((const char *) data, len, NULL);
+
+    case XG_PROTO_MESSAGE_IMAGE:
+      value = payload_variant (data, len, "(say)");
+      if (value == NULL)
+        return FALSE;
+      g_variant_get (value, "(&s@ay)", &mime_type, &bytes);
+      return mime_type_is_valid (mime_type, "image/") && g_variant_get_size (bytes) > 0;
+
+    case XG_PROTO_MESSAGE_FILE:
+      value = payload_variant (data, len, "(ssay)");
+      if (value == NULL)
+        return FALSE;
+      g_variant_get (value, "(&s&s@ay)", &name, &mime_type, NULL);
+      return file_name_is_valid (name) && mime_type_is_valid (mime_type, NULL);
+
+    default:
+      return TRUE;
+    }
+}
+
+static GBytes *
+serialize (GVariant *value)
+{
+  g_autoptr(GVariant) owned = g_variant_ref_sink (value);
+
+  return g_variant_get_data_as_bytes (owned);
+}
+
+/**
+ * xg_proto_image_payload_new:
+ *
+ * Returns: (transfer full): the IMAGE payload `(say)` of @image
+ */
+GBytes *
+xg_proto_image_payload_new (const char *mime_type,
+                            GBytes     *image)
+{
+  return serialize (g_variant_new ("(s@ay)", mime_type,
+                                   g_variant_new_from_bytes (G_VARIANT_TYPE_BYTESTRING, image, TRUE)));
+}
+
+/**
+ * xg_proto_file_payload_new:
+ *
+ * Returns: (transfer full): the FILE payload `(ssay)` of @data
+ */
+GBytes *
+xg_proto_file_payload_new (const char *name,
+                           const char *mime_type,
+                           GBytes     *data)
+{
+  return serialize (g_variant_new ("(ss@ay)", name, mime_type,
+                                   g_variant_new_from_bytes (G_VARIANT_TYPE_BYTESTRING, data, TRUE)));
+}
+
+/**
+ * xg_proto_image_payload_parse:
+ * @payload: an IMAGE payload
+ * @mime_type: (out) (transfer full)
+ * @image: (out) (transfer full): the image's bytes
+ *
+ * Returns: %FALSE, setting nothing, when @payload breaks the IMAGE rules
+ */
+gboolean
+xg_proto_image_payload_parse (GBytes  *payload,
+                              char   **mime_type,
+                              GBytes **image)
+{
+  gsize len;
+  const guint8 *data = g_bytes_get_data (payload, &len);
+  g_autoptr(GVariant) value = NULL;
+  g_autoptr(GVariant) bytes = NULL;
+  const char *mime;
+
+  if (!xg_proto_payload_is_valid (XG_PROTO_MESSAGE_IMAGE, data, len, G_MAXSIZE))
+    return FALSE;
+  value = g_variant_new_from_bytes (G_VARIANT_TYPE ("(say)"), payload, TRUE);
+  g_variant_get (value, "(&s@ay)", &mime, &bytes);
+  *mime_type = g_strdup (mime);
+  *image = g_variant_get_data_as_bytes (bytes);
+  return TRUE;
+}
+
+/**
+ * xg_proto_file_payload_parse:
+ * @payload: a FILE payload
+ * @name: (out) (transfer full)
+ * @mime_type: (out) (transfer full)
+ * @data: (out) (transfer full): the file's bytes
+ *
+ * Returns: %FALSE, setting nothing, when @payload breaks the FILE rules
+ */
+gboolean
+xg_proto_file_payload_parse (GBytes  *payload,
+                             char   **name,
+                             char   **mime_type,
+                             GBytes **data)
+{
+  gsize len;
+  const guint8 *raw = g_bytes_get_data (payload, &len);
+  g_autoptr(GVariant) value = NULL;
+  g_autoptr(GVariant) bytes = NULL;
+  const char *n, *mime;
+
+  if (!xg_proto_payload_is_valid (XG_PROTO_MESSAGE_FILE, raw, len, G_MAXSIZE))
+    return FALSE;
+  value = g_variant_new_from_bytes (G_VARIANT_TYPE ("(ssay)"), payload, TRUE);
+  g_variant_get (value, "(&s&s@ay)", &n, &mime, &bytes);
+  *name = g_strdup (n);
+  *mime_type = g_strdup (mime);
+  *data = g_variant_get_data_as_bytes (bytes);
+  return TRUE;
 }
 
 /**

@@ -26,6 +26,15 @@ G_BEGIN_DECLS
 #define XG_PROTO_MAX_GREETING_CHARS  128
 #define XG_PROTO_MAX_REASON_CHARS    128
 
+/* Message payloads (docs/PROTOCOL.md "Message payloads"). */
+#define XG_PROTO_MAX_TEXT_BYTES      (64 * 1024)
+#define XG_PROTO_MAX_PAYLOAD_BYTES   (8 * 1024 * 1024)
+#define XG_PROTO_MAX_FILE_NAME_BYTES 255
+#define XG_PROTO_MAX_MIME_TYPE_BYTES 127
+/* What a delivery packet carries besides the payload, rounded up: a
+ * payload of at most max_frame_size minus this always fits. */
+#define XG_PROTO_MESSAGE_ROOM        (2 * 1024)
+
 char     *xg_proto_email_normalize        (const char   *email);
 gboolean  xg_proto_email_is_valid         (const char   *email);
 gboolean  xg_proto_nickname_is_valid      (const char   *nickname);
@@ -42,6 +51,24 @@ gboolean  xg_proto_avatar_is_valid        (const guint8 *data,
                                            gsize         len);
 gboolean  xg_proto_profile_field_is_valid (const char   *key,
                                            GVariant     *value);
+
+gsize     xg_proto_max_payload            (guint32       max_frame_size);
+gboolean  xg_proto_payload_is_valid       (guint32       msg_type,
+                                           const guint8 *data,
+                                           gsize         len,
+                                           gsize         max_payload);
+GBytes   *xg_proto_image_payload_new      (const char   *mime_type,
+                                           GBytes       *image);
+GBytes   *xg_proto_file_payload_new       (const char   *name,
+                                           const char   *mime_type,
+                                           GBytes       *data);
+gboolean  xg_proto_image_payload_parse    (GBytes       *payload,
+                                           char        **mime_type,
+                                           GBytes      **image);
+gboolean  xg_proto_file_payload_parse     (GBytes       *payload,
+                                           char        **name,
+                                           char        **mime_type,
+                                           GBytes      **data);
 
 char     *xg_proto_mask_email             (const char   *email);
 

@@ -15,7 +15,7 @@ G_BEGIN_DECLS
 
 #define XG_PROTO_VERSION             1
 #define XG_PROTO_HEADER_SIZE         16
-#define XG_PROTO_DEFAULT_MAX_FRAME   (8u * 1024 * 1024)
+#define XG_PROTO_DEFAULT_MAX_FRAME   ((8u * 1024 + 64) * 1024) /* 8 MiB of payload and room for the fields */
 
 typedef enum {
   XG_PROTO_CLIENT_TO_SERVER,

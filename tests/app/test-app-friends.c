@@ -26,6 +26,7 @@
 #include "xg-login-window.h"
 #include "xg-main-window.h"
 #include "xg-paths.h"
+#include "xg-profile-window.h"
 #include "xg-proto-limits.h"
 #include "xg-request-row.h"
 #include "xg-requests-page.h"
@@ -346,10 +347,11 @@ test_befriend (Fixture       *fixture,
   XG_APP_TEST_WAIT_FOR (g_strcmp0 (sidebar_page (fixture->a), "empty") == 0);
   XG_APP_TEST_WAIT_FOR (g_strcmp0 (sidebar_page (fixture->b), "empty") == 0);
   g_assert_nonnull (strstr (adw_status_page_get_description (MAIN_CHILD (fixture->a, "empty_page")),
-                            "choose Add Friend"));
+                            "by their email address"));
   g_assert_true (gtk_widget_get_mapped (MAIN_CHILD (fixture->a, "empty_add_button")));
   g_assert_false (gtk_widget_get_visible (MAIN_CHILD (fixture->a, "requests_list")));
   g_assert_false (gtk_widget_get_visible (MAIN_CHILD (fixture->a, "search_entry")));
+  gtk_test_accessible_assert_state (MAIN_CHILD (fixture->a, "search_entry"), GTK_ACCESSIBLE_STATE_HIDDEN, TRUE);
   g_assert_cmpstr (content_page (fixture->a), ==, "empty");
 
   /* A: Add Friend from the header, B's address, Enter: who it is. */
@@ -780,6 +782,7 @@ test_filter (Fixture       *fixture,
   xg_app_test_set_remark (session, xg_session_get_account_id (sessions->pdata[0]), "Boss");
   XG_APP_TEST_WAIT_FOR (rows_are (fixture->a, "Boss|Online;Han Meimei|Online;李雷|Online"));
   g_assert_true (gtk_widget_get_visible (GTK_WIDGET (search)));
+  gtk_test_accessible_assert_state (search, GTK_ACCESSIBLE_STATE_HIDDEN, FALSE);
 
   /* A friend goes offline: the dot follows. */
   xg_session_disconnect (sessions->pdata[2]);
@@ -1008,10 +1011,10 @@ test_in_flight (Fixture       *fixture,
   xg_session_logout_async (side, NULL, NULL, NULL);
   g_assert_null (xg_session_get_friend_requests (side));
 
-  /* Past the pages' timeout, the server still stopped: nothing shows
-   * (the timeout of the page that went would touch what it no longer
-   * has). */
-  g_timeout_add_seconds (XG_REQUESTS_PAGE_TIMEOUT_S + 1, timer_fired, &waited);
+  /* Past the session's request timeout, the server still stopped:
+   * nothing shows (the timed-out answers of the page that went would
+   * touch what it no longer has). */
+  g_timeout_add (XG_SESSION_REQUEST_TIMEOUT_MS + 1000, timer_fired, &waited);
   XG_APP_TEST_WAIT_FOR (waited);
   xg_app_test_server_signal (fixture->server, SIGCONT);
 
@@ -1261,6 +1264,140 @@ test_accessible (Fixture       *fixture,
   xg_session_disconnect (c);
 }
 
+/* --- 8. A server restart -------------------------------------------------------------- */
+
+static void
+count_forced_logout (XgSession  *session,
+                     guint       reason,
+                     const char *message,
+                     gpointer    user_data)
+{
+  (*(guint *) user_data)++;
+}
+
+static gboolean
+banner_shown (XgApplication *app)
+{
+  GtkRevealer *revealer = MAIN_CHILD (app, "banner_revealer");
+
+  return main_window_shown (app)
+         && gtk_revealer_get_reveal_child (revealer) && gtk_revealer_get_child_revealed (revealer)
+         && xg_app_test_find_widget (revealer, GTK_TYPE_LABEL, "Connection lost, reconnecting") != NULL;
+}
+
+/* Neither the login window, nor the "You Were Logged Out" dialog. */
+static void
+assert_still_logged_in (XgApplication *app)
+{
+  g_assert_nonnull (xg_application_get_main_window (app));
+  g_assert_null (xg_application_get_login_window (app));
+  g_assert_null (xg_application_get_alert_dialog (app));
+}
+
+static gboolean
+is_back (XgApplication *app)
+{
+  XgSession *session = session_of (app);
+
+  return main_window_shown (app)
+         && xg_session_get_state (session) == XG_SESSION_LOGGED_IN && xg_session_get_synced (session)
+         && !gtk_revealer_get_reveal_child (MAIN_CHILD (app, "banner_revealer"))
+         && !gtk_revealer_get_child_revealed (MAIN_CHILD (app, "banner_revealer"));
+}
+
+#define PROFILE_CHILD(window, name) xg_app_test_child (window, XG_TYPE_PROFILE_WINDOW, name)
+
+/* A graceful restart (SIGTERM, then the same port and data) while two
+ * apps are logged in: both show the reconnecting banner, never the
+ * logged-out dialog or the password form, and both are back by
+ * themselves. A Save made meanwhile waits, visibly, and goes through
+ * when the server is back; one with a short limit fails in bounded time. */
+static void
+test_server_restart (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  g_autofree char *a_email = xg_app_test_email ("restart-a");
+  g_autofree char *b_email = xg_app_test_email ("restart-b");
+  XgSession *a, *b;
+  XgProfileWindow *a_profile, *b_profile;
+  GtkLabel *a_error, *b_error;
+  guint forced = 0;
+  gint64 started, restarted;
+
+  xg_app_test_register (fixture->server, a_email, "Restart A", PASSWORD);
+  xg_app_test_register (fixture->server, b_email, "Restart B", PASSWORD);
+  fixture->a = start_logged_in ("restart-a", fixture->server, a_email);
+  fixture->b = start_logged_in ("restart-b", fixture->server, b_email);
+  a = session_of (fixture->a);
+  b = session_of (fixture->b);
+  xg_app_test_befriend (a, b, b_email, NULL);
+  XG_APP_TEST_WAIT_FOR (rows_are (fixture->a, "Restart B|Online"));
+  XG_APP_TEST_WAIT_FOR (rows_are (fixture->b, "Restart A|Online"));
+  g_assert_false (gtk_revealer_get_reveal_child (MAIN_CHILD (fixture->a, "banner_revealer")));
+  g_signal_connect (a, "forced-logout", G_CALLBACK (count_forced_logout), &forced);
+  g_signal_connect (b, "forced-logout", G_CALLBACK (count_forced_logout), &forced);
+
+  /* The server says SERVER_SHUTDOWN to both and exits cleanly. */
+  g_assert_cmpint (xg_app_test_server_terminate (fixture->server), ==, 0);
+  XG_APP_TEST_WAIT_FOR (banner_shown (fixture->a) && banner_shown (fixture->b));
+  XG_APP_TEST_WAIT_FOR (rows_are (fixture->a, "Restart B|Offline"));
+  assert_still_logged_in (fixture->a);
+  assert_still_logged_in (fixture->b);
+  g_assert_cmpuint (forced, ==, 0);
+
+  /* A saves a profile change while the server is down: it waits, and
+   * says why. */
+  a_profile = XG_PROFILE_WINDOW (xg_main_window_show_profile (MAIN (fixture->a)));
+  a_error = PROFILE_CHILD (a_profile, "profile_error");
+  xg_app_test_set_text (PROFILE_CHILD (a_profile, "signature_row"), "Back after the restart");
+  xg_app_test_click (PROFILE_CHILD (a_profile, "save_button"));
+  g_assert_true (gtk_widget_get_visible (PROFILE_CHILD (a_profile, "save_spinner")));
+  g_assert_true (xg_app_test_label_shows (a_error, "will be saved when the connection is back"));
+
+  /* B does the same with a short limit: the spinner stops and the form
+   * says it is not connected, in bounded time. */
+  xg_session_set_request_timeout (b, 1500);
+  b_profile = XG_PROFILE_WINDOW (xg_main_window_show_profile (MAIN (fixture->b)));
+  b_error = PROFILE_CHILD (b_profile, "profile_error");
+  xg_app_test_set_text (PROFILE_CHILD (b_profile, "signature_row"), "Never saved");
+  started = g_get_monotonic_time ();
+  xg_app_test_click (PROFILE_CHILD (b_profile, "save_button"));
+  XG_APP_TEST_WAIT_FOR (!gtk_widget_get_visible (PROFILE_CHILD (b_profile, "save_spinner")));
+  g_assert_cmpint (g_get_monotonic_time () - started, <, 5 * G_USEC_PER_SEC);
+  g_assert_true (xg_app_test_label_shows (b_error, "not connected to the server"));
+  g_assert_true (gtk_widget_get_sensitive (PROFILE_CHILD (b_profile, "save_button")));
+  xg_session_set_request_timeout (b, XG_SESSION_REQUEST_TIMEOUT_MS);
+
+  /* Back on the same port: both apps come back without a password. */
+  xg_app_test_server_restart (fixture->server);
+  restarted = g_get_monotonic_time ();
+  XG_APP_TEST_WAIT_FOR (is_back (fixture->a) && is_back (fixture->b));
+  g_test_message ("Both apps back %.1f s after the server",
+                  (g_get_monotonic_time () - restarted) / (double) G_USEC_PER_SEC);
+  assert_still_logged_in (fixture->a);
+  assert_still_logged_in (fixture->b);
+  g_assert_cmpuint (forced, ==, 0);
+  XG_APP_TEST_WAIT_FOR (rows_are (fixture->a, "Restart B|Online"));
+  XG_APP_TEST_WAIT_FOR (rows_are (fixture->b, "Restart A|Online"));
+
+  /* A's Save went through once the session was back. */
+  XG_APP_TEST_WAIT_FOR (!gtk_widget_get_visible (PROFILE_CHILD (a_profile, "save_spinner")));
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (a_error)));
+  g_assert_cmpstr (xg_profile_get_signature (xg_session_get_profile (a)), ==, "Back after the restart");
+  g_assert_true (xg_app_test_toast_shows (PROFILE_CHILD (a_profile, "toast_overlay"), "Profile saved"));
+
+  /* And B's works again. */
+  xg_app_test_click (PROFILE_CHILD (b_profile, "save_button"));
+  XG_APP_TEST_WAIT_FOR (g_strcmp0 (xg_profile_get_signature (xg_session_get_profile (b)), "Never saved") == 0
+                        && !gtk_widget_get_visible (PROFILE_CHILD (b_profile, "save_spinner")));
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (b_error)));
+
+  gtk_window_destroy (GTK_WINDOW (a_profile));
+  gtk_window_destroy (GTK_WINDOW (b_profile));
+  g_signal_handlers_disconnect_by_data (a, &forced);
+  g_signal_handlers_disconnect_by_data (b, &forced);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1279,6 +1416,7 @@ main (int   argc,
   ADD ("/app/friends/in-flight", test_in_flight, NULL);
   ADD ("/app/friends/offline-start", test_offline_start, NULL);
   ADD ("/app/friends/accessible", test_accessible, NULL);
+  ADD ("/app/friends/server-restart", test_server_restart, NULL);
   g_test_add_func ("/app-subprocess/friends/offline-start/first", offline_start_first);
   g_test_add_func ("/app-subprocess/friends/offline-start/second", offline_start_second);
 #undef ADD

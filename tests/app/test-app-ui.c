@@ -95,6 +95,12 @@ test_login_success (Fixture       *fixture,
   g_settings_set_int (settings, "window-width", 1000);
   g_settings_set_int (settings, "window-height", 700);
 
+  /* The window opens with the email field focused. */
+  XG_APP_TEST_WAIT_FOR (gtk_widget_get_mapped (GTK_WIDGET (xg_application_get_login_window (fixture->app))));
+  g_test_message ("focus: %s", G_OBJECT_TYPE_NAME (gtk_root_get_focus (GTK_ROOT (xg_application_get_login_window (fixture->app)))));
+  g_assert_true (gtk_widget_is_ancestor (gtk_root_get_focus (GTK_ROOT (xg_application_get_login_window (fixture->app))),
+                                         LOGIN_CHILD (fixture->app, "email_row")));
+
   log_in_through_ui (fixture->app, email, PASSWORD);
   XG_APP_TEST_WAIT_FOR (main_window_shown (fixture->app));
 
@@ -114,6 +120,12 @@ test_login_success (Fixture       *fixture,
                    ==, "Li Lei");
   g_assert_false (gtk_revealer_get_reveal_child (xg_app_test_child (main_window, XG_TYPE_MAIN_WINDOW,
                                                                     "banner_revealer")));
+  /* Nor is the banner there for a screen reader. */
+  gtk_test_accessible_assert_state (gtk_revealer_get_child (xg_app_test_child (main_window, XG_TYPE_MAIN_WINDOW,
+                                                                               "banner_revealer")),
+                                    GTK_ACCESSIBLE_STATE_HIDDEN, TRUE);
+  /* The window says whose it is. */
+  g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (main_window)), ==, "Li Lei — Xinge");
 
   /* Log out: back to the login window; the window's size is kept. */
   gtk_window_set_default_size (GTK_WINDOW (main_window), 950, 650);
@@ -227,6 +239,9 @@ test_profile (Fixture       *fixture,
   g_assert_cmpstr (shown_fingerprint, ==, fixture->server->fingerprint);
   g_assert_cmpstr (gtk_editable_get_text (xg_app_test_child (window, XG_TYPE_PROFILE_WINDOW, "nickname_row")), ==, "Zhao Liu");
   g_assert_null (xg_profile_window_dup_changes (window));
+  /* Both windows say whose they are. */
+  g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (main_window)), ==, "Zhao Liu — Xinge");
+  g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (window)), ==, "Profile — Zhao Liu");
   g_assert_false (gtk_widget_get_sensitive (xg_app_test_child (window, XG_TYPE_PROFILE_WINDOW, "save_button")));
 
   /* A nickname the server would refuse is caught in the window. */
@@ -256,6 +271,9 @@ test_profile (Fixture       *fixture,
   /* The header follows the new nickname. */
   XG_APP_TEST_WAIT_FOR (g_strcmp0 (gtk_label_get_text (xg_app_test_child (main_window, XG_TYPE_MAIN_WINDOW,
                                                                           "nickname_label")), "赵六") == 0);
+  /* And so do the titles. */
+  g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (main_window)), ==, "赵六 — Xinge");
+  g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (window)), ==, "Profile — 赵六");
 
   /* One field: one key. */
   xg_app_test_click (xg_app_test_child (window, XG_TYPE_PROFILE_WINDOW, "birthday_clear_button"));
@@ -324,6 +342,17 @@ test_wrong_password (Fixture       *fixture,
   xg_app_test_register (fixture->server, email, "Han Meimei", PASSWORD);
   fixture->app = xg_app_test_start_app ("test-wrong-password", fixture->server);
   error_label = LOGIN_CHILD (fixture->app, "error_label");
+
+  /* An address no account can have (no dot in the domain, the rule the
+   * server applies) is refused at once, and the email field has the focus. */
+  xg_app_test_set_text (LOGIN_CHILD (fixture->app, "email_row"), "alice@example");
+  xg_app_test_set_text (LOGIN_CHILD (fixture->app, "password_row"), PASSWORD);
+  xg_app_test_click (LOGIN_CHILD (fixture->app, "login_button"));
+  g_assert_true (xg_app_test_label_shows (error_label, "Enter a valid email address"));
+  g_assert_false (gtk_widget_get_visible (LOGIN_CHILD (fixture->app, "login_spinner")));
+  g_assert_true (gtk_widget_is_ancestor (gtk_root_get_focus (GTK_ROOT (xg_application_get_login_window (fixture->app))),
+                                         LOGIN_CHILD (fixture->app, "email_row")));
+  g_assert_true (gtk_widget_get_sensitive (LOGIN_CHILD (fixture->app, "login_button")));
 
   log_in_through_ui (fixture->app, email, "not the password");
   XG_APP_TEST_WAIT_FOR (gtk_widget_get_visible (GTK_WIDGET (error_label)));

@@ -43,12 +43,36 @@ xg_app_test_server_start_with_config (const char *config)
   return start_server ("127.0.0.1:0", config);
 }
 
+static void spawn_server (XgAppTestServer *server, const char *listen);
+
 static XgAppTestServer *
 start_server (const char *listen,
               const char *config)
 {
   XgAppTestServer *server = g_new0 (XgAppTestServer, 1);
-  g_autofree char *config_path = NULL;
+  g_autoptr(GError) error = NULL;
+
+  server->data_dir = g_dir_make_tmp ("xinge-app-test-XXXXXX", &error);
+  g_assert_no_error (error);
+  server->outbox = g_build_filename (server->data_dir, "outbox", NULL);
+  server->clock_file = g_build_filename (server->data_dir, "test-clock", NULL);
+  if (config != NULL)
+    {
+      g_autofree char *config_path = g_build_filename (server->data_dir, "test.conf", NULL);
+
+      g_assert_true (g_file_set_contents (config_path, config, -1, &error));
+      g_assert_no_error (error);
+    }
+  spawn_server (server, listen);
+  return server;
+}
+
+/* Runs the server on its data dir (and its test.conf, if it has one). */
+static void
+spawn_server (XgAppTestServer *server,
+              const char      *listen)
+{
+  g_autofree char *config_path = g_build_filename (server->data_dir, "test.conf", NULL);
   g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
   g_autoptr(GDataInputStream) lines = NULL;
   g_autoptr(GError) error = NULL;
@@ -57,17 +81,10 @@ start_server (const char *listen,
   if (binary == NULL)
     g_error ("XG_SERVER_BINARY is not set: run this through meson test");
 
-  server->data_dir = g_dir_make_tmp ("xinge-app-test-XXXXXX", &error);
-  g_assert_no_error (error);
-  server->outbox = g_build_filename (server->data_dir, "outbox", NULL);
-  server->clock_file = g_build_filename (server->data_dir, "test-clock", NULL);
-
   g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
   g_subprocess_launcher_setenv (launcher, "XG_SERVER_TEST_CLOCK", server->clock_file, TRUE);
-  if (config != NULL)
+  if (g_file_test (config_path, G_FILE_TEST_EXISTS))
     {
-      config_path = g_build_filename (server->data_dir, "test.conf", NULL);
-      g_assert_true (g_file_set_contents (config_path, config, -1, &error));
       server->process = g_subprocess_launcher_spawn (launcher, &error, binary,
                                                      "--data-dir", server->data_dir,
                                                      "--listen", listen,
@@ -100,7 +117,31 @@ start_server (const char *listen,
           break;
         }
     }
-  return server;
+}
+
+int
+xg_app_test_server_terminate (XgAppTestServer *server)
+{
+  int status;
+
+  g_assert_nonnull (server->process);
+  xg_app_test_server_signal (server, SIGTERM);
+  g_subprocess_wait (server->process, NULL, NULL);
+  g_assert_true (g_subprocess_get_if_exited (server->process));
+  status = g_subprocess_get_exit_status (server->process);
+  g_clear_object (&server->process);
+  return status;
+}
+
+void
+xg_app_test_server_restart (XgAppTestServer *server)
+{
+  g_autofree char *listen = g_steal_pointer (&server->address);
+
+  g_assert_null (server->process);
+  g_clear_pointer (&server->fingerprint, g_free);
+  spawn_server (server, listen);
+  g_assert_cmpstr (server->address, ==, listen);
 }
 
 void
@@ -206,7 +247,6 @@ last_mail (XgAppTestServer *server,
     {
       g_autofree char *path = g_build_filename (server->outbox, names->pdata[i - 1], NULL);
       g_autofree char *text = NULL;
-      g_autofree guchar *decoded = NULL;
       const char *body;
       gsize len;
 
@@ -214,9 +254,10 @@ last_mail (XgAppTestServer *server,
         continue;
       body = strstr (text, "\r\n\r\n");
       g_assert_nonnull (body);
-      g_assert_nonnull (strstr (text, "Content-Transfer-Encoding: base64"));
-      decoded = g_base64_decode (body + 4, &len);
-      return g_strndup ((const char *) decoded, len);
+      /* The outbox keeps text as it is (8bit). */
+      g_assert_nonnull (strstr (text, "Content-Transfer-Encoding: 8bit\r\n"));
+      len = strlen (body + 4);
+      return g_strndup (body + 4, len);
     }
   return NULL;
 }
@@ -812,10 +853,10 @@ xg_app_test_notifications_count (XgAppTestNotifications *self,
 
 /* --- Accessibility ------------------------------------------------------------------- */
 
-void
-xg_app_test_check_accessible (const char *what)
+int
+xg_app_test_run_accessible_check (const char  *script,
+                                  char       **report)
 {
-  const char *script = g_getenv ("XG_CHECK_ACCESSIBLE");
   g_autoptr(GSubprocess) checker = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *pid = g_strdup_printf ("%d", (int) getpid ());
@@ -823,12 +864,6 @@ xg_app_test_check_accessible (const char *what)
   g_autofree char *err = NULL;
   g_autoptr(GAsyncResult) result = NULL;
 
-  if (script == NULL)
-    {
-      g_test_skip ("XG_CHECK_ACCESSIBLE is not set (run the test through meson test): "
-                   "the accessibility is not checked");
-      return;
-    }
   /* Let the tree settle, then walk it from outside while the loop runs. */
   xg_app_test_settle (300);
   checker = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error,
@@ -838,16 +873,34 @@ xg_app_test_check_accessible (const char *what)
   XG_APP_TEST_WAIT_FOR (result != NULL);
   g_subprocess_communicate_utf8_finish (checker, result, &out, &err, &error);
   g_assert_no_error (error);
-  g_test_message ("accessibility of %s:\n%s%s", what, out ? out : "", err ? err : "");
+  *report = g_strconcat (out ? out : "", err ? err : "", NULL);
+  return g_subprocess_get_exit_status (checker);
+}
+
+void
+xg_app_test_check_accessible (const char *what)
+{
+  const char *script = g_getenv ("XG_CHECK_ACCESSIBLE");
+  g_autofree char *report = NULL;
+  int status;
+
+  if (script == NULL)
+    {
+      g_test_skip ("XG_CHECK_ACCESSIBLE is not set (run the test through meson test): "
+                   "the accessibility is not checked");
+      return;
+    }
+  status = xg_app_test_run_accessible_check (script, &report);
+  g_test_message ("accessibility of %s:\n%s", what, report);
   /* 77: the checker cannot run here (no Atspi). Not a pass: a skip. */
-  if (g_subprocess_get_exit_status (checker) == 77)
+  if (status == 77)
     {
       g_autofree char *reason = g_strdup_printf ("the accessibility of %s is not checked: %s",
-                                                 what, err && err[0] ? g_strstrip (err) : "no reason given");
+                                                 what, report[0] ? g_strstrip (report) : "no reason given");
 
       g_test_skip (reason);
       return;
     }
-  if (g_subprocess_get_exit_status (checker) != 0)
-    g_error ("accessibility of %s:\n%s%s", what, out ? out : "", err ? err : "");
+  if (status != 0)
+    g_error ("accessibility of %s:\n%s", what, report);
 }

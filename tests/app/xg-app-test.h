@@ -41,6 +41,10 @@ void             xg_app_test_server_signal    (XgAppTestServer *server,
 /* Sends @signal_number and waits for the exit. */
 void             xg_app_test_server_kill      (XgAppTestServer *server,
                                                int              signal_number);
+/* SIGTERM (a graceful shutdown), and waits: returns the exit status. */
+int              xg_app_test_server_terminate (XgAppTestServer *server);
+/* Starts a server that was stopped again, on its address and data dir. */
+void             xg_app_test_server_restart   (XgAppTestServer *server);
 void             xg_app_test_server_free      (XgAppTestServer *server);
 /* The six-digit code of the newest mail to @email (waits for it). */
 char            *xg_app_test_server_read_code (XgAppTestServer *server,
@@ -174,6 +178,11 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (XgAppTestNotifications, xg_app_test_notifications
  * Without the checker (XG_CHECK_ACCESSIBLE unset, or Atspi missing) the
  * test is marked skipped, with the reason. */
 void             xg_app_test_check_accessible (const char      *what);
+/* Runs the checker @script on this process's windows; returns its exit
+ * status (0: all named, 1: failures, 77: it cannot run here) and its
+ * output in @report. */
+int              xg_app_test_run_accessible_check (const char  *script,
+                                                   char       **report);
 
 /* Renders @window as it is on screen into a PNG file. */
 void             xg_app_test_save_png         (GtkWidget       *window,

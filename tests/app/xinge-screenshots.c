@@ -19,6 +19,7 @@
 #include "config.h"
 
 #include <locale.h>
+#include <stdlib.h>
 #include <signal.h>
 #include <string.h>
 
@@ -38,6 +39,10 @@
 
 static const char *outdir;
 static const char *suffix;
+/* XG_CHECK_ACCESSIBLE: the accessibility checker, run on every window as
+ * it is shot (the app-accessible-* tests); the windows that fail it. */
+static const char *checker;
+static GString *a11y_failures;
 
 static void
 shoot (gpointer    window,
@@ -47,6 +52,22 @@ shoot (gpointer    window,
   g_autofree char *path = g_build_filename (outdir, file, NULL);
 
   xg_app_test_save_png (GTK_WIDGET (window), path);
+
+  if (checker != NULL)
+    {
+      g_autofree char *report = NULL;
+      int status = xg_app_test_run_accessible_check (checker, &report);
+
+      g_print ("== accessibility of %s (%s): %s\n%s", name, suffix,
+               status == 0 ? "ok" : "FAILED", report);
+      if (status == 77)
+        {
+          g_printerr ("The accessibility cannot be checked here: %s\n", report);
+          exit (77);
+        }
+      if (status != 0)
+        g_string_append_printf (a11y_failures, " %s", name);
+    }
 
   /* XG_SCREENSHOTS_HOLD_MS: time for an accessibility check to walk the
    * window from outside (pyatspi) while it is shown. */
@@ -223,12 +244,15 @@ main (int   argc,
     }
   outdir = argv[1];
   suffix = argv[2];
+  checker = g_getenv ("XG_CHECK_ACCESSIBLE");
+  a11y_failures = g_string_new (NULL);
   g_mkdir_with_parents (outdir, 0755);
 
   /* Requests that arrive while the window is not looked at become
    * notifications: something on the bus has to take them. */
   notifications = xg_app_test_notifications_start ();
-  server = xg_app_test_server_start_on (pick_listen_address ());
+  /* Checking runs in parallel with other tests: any free port will do. */
+  server = xg_app_test_server_start_on (checker != NULL ? "127.0.0.1:0" : pick_listen_address ());
   first_email = g_strdup ("li.lei@example.com");
   new_email = g_strdup ("han.meimei@example.com");
   xg_app_test_register (server, first_email, is_chinese () ? "李雷" : "Li Lei", PASSWORD);
@@ -471,5 +495,10 @@ main (int   argc,
   xg_session_disconnect (zhang_wei);
   xg_session_disconnect (chen_jing);
   xg_app_test_stop_app (app);
+  if (a11y_failures->len > 0)
+    {
+      g_printerr ("Controls without a proper accessible name in:%s\n", a11y_failures->str);
+      return 1;
+    }
   return 0;
 }

@@ -583,12 +583,14 @@ test_migrations_once (Fixture       *fixture,
   cache = XG_DB (open_account (fixture->account_path, &error));
   g_assert_no_error (error);
   g_clear_object (&cache);
-  /* The account database has two: the profile, then contacts and requests. */
-  g_assert_cmpuint (migrations, ==, 3);
-  g_assert_cmpint (db_int (fixture->account_path, "PRAGMA user_version"), ==, 2);
+  /* The account database has three: the profile; contacts and requests;
+   * conversations and messages. */
+  g_assert_cmpuint (migrations, ==, 4);
+  g_assert_cmpint (db_int (fixture->account_path, "PRAGMA user_version"), ==, 3);
   g_assert_cmpint (db_int (fixture->account_path,
                            "SELECT count(*) FROM sqlite_schema WHERE type = 'table' "
-                           "AND name IN ('profile', 'contacts', 'contact_info', 'friend_requests')"), ==, 4);
+                           "AND name IN ('profile', 'contacts', 'contact_info', 'friend_requests', "
+                           "'messages', 'conversations')"), ==, 6);
 
   g_log_remove_handler ("xg-core", handler);
 }
@@ -613,7 +615,7 @@ test_too_new (Fixture       *fixture,
   /* The file is left as it was. */
   g_assert_cmpint (db_int (fixture->device_path, "PRAGMA user_version"), ==, 99);
 
-  db_exec (fixture->account_path, "PRAGMA user_version = 3; PRAGMA application_id = 1483161955");
+  db_exec (fixture->account_path, "PRAGMA user_version = 99; PRAGMA application_id = 1483161955");
   cache = XG_DB (open_account (fixture->account_path, &error));
   g_assert_error (error, XG_DB_ERROR, XG_DB_ERROR_TOO_NEW);
   g_assert_null (cache);

@@ -15,169 +15,8 @@
 #include <glib/gstdio.h>
 #include <sqlite3.h>
 
-#include "xg-session.h"
-#include "xg-test-harness.h"
+#include "xg-core-test.h"
 
-#define PASSWORD "correct horse battery"
-#define WAIT_MS  15000
-
-/* --- Fixture ------------------------------------------------------------------- */
-
-typedef struct {
-  XgDeviceDb *device;
-  char       *dir;
-  XgSession  *session;
-  guint64     id;
-  char       *email;
-} Person;
-
-typedef struct {
-  XgTestServer *server;
-  Person        alice;
-  Person        bob;
-} Fixture;
-
-static void
-rm_rf (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR))
-        rm_rf (child);
-      else
-        g_unlink (child);
-    }
-  g_rmdir (path);
-}
-
-static void
-person_init (Person       *p,
-             XgTestServer *server,
-             const char   *email,
-             const char   *nickname)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree char *path = NULL;
-
-  p->dir = g_dir_make_tmp ("xinge-friends-XXXXXX", &error);
-  g_assert_no_error (error);
-  path = g_build_filename (p->dir, "device.db", NULL);
-  p->device = xg_device_db_new (path);
-  p->email = g_strdup (email);
-  p->id = xg_test_register (server, email, nickname, PASSWORD);
-}
-
-static void
-person_clear (Person *p)
-{
-  g_clear_object (&p->session);
-  if (p->device != NULL)
-    xg_db_close (XG_DB (p->device));
-  g_clear_object (&p->device);
-  rm_rf (p->dir);
-  g_free (p->dir);
-  g_free (p->email);
-}
-
-static void
-fixture_setup (Fixture       *f,
-               gconstpointer  config)
-{
-  f->server = xg_test_server_start (config);
-  person_init (&f->alice, f->server, "alice@example.com", "Alice");
-  person_init (&f->bob, f->server, "bob@example.com", "Bob");
-}
-
-static void
-fixture_teardown (Fixture       *f,
-                  gconstpointer  config)
-{
-  person_clear (&f->alice);
-  person_clear (&f->bob);
-  xg_test_server_free (f->server);
-}
-
-/* --- Waiting ------------------------------------------------------------------- */
-
-static gboolean
-wake (gpointer user_data)
-{
-  return G_SOURCE_CONTINUE;
-}
-
-/* Spins the main loop until @check says yes, or fails the test. */
-#define WAIT_UNTIL(check)                                                          \
-  G_STMT_START {                                                                   \
-    gint64 deadline_ = g_get_monotonic_time () + WAIT_MS * 1000;                   \
-    guint ticker_ = g_timeout_add (20, wake, NULL);                                \
-    while (!(check) && g_get_monotonic_time () < deadline_)                        \
-      g_main_context_iteration (NULL, TRUE);                                       \
-    g_source_remove (ticker_);                                                     \
-    if (!(check))                                                                  \
-      g_error ("Timed out waiting for %s", #check);                                \
-  } G_STMT_END
-
-typedef struct {
-  gboolean  done;
-  gboolean  ok;
-  gboolean  flag;
-  GError   *error;
-  GObject  *object;
-} Outcome;
-
-static void
-outcome_clear (Outcome *o)
-{
-  g_clear_error (&o->error);
-  g_clear_object (&o->object);
-  memset (o, 0, sizeof *o);
-}
-
-static void
-login_done (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  Outcome *o = user_data;
-
-  o->ok = xg_session_login_finish (XG_SESSION (source), result, NULL, &o->error);
-  o->done = TRUE;
-}
-
-/* Logs @p in on a new session and waits until everything the server had
- * waiting has arrived. */
-static void
-log_in (Fixture *f,
-        Person  *p)
-{
-  Outcome o = { 0 };
-
-  g_clear_object (&p->session);
-  p->session = xg_session_new (f->server->address, p->device);
-  xg_session_login_async (p->session, p->email, PASSWORD, NULL, login_done, &o);
-  WAIT_UNTIL (o.done);
-  g_assert_no_error (o.error);
-  g_assert_true (o.ok);
-  WAIT_UNTIL (xg_session_get_synced (p->session));
-  g_assert_nonnull (xg_session_get_contacts (p->session));
-  WAIT_UNTIL (xg_contacts_get_loaded (xg_session_get_contacts (p->session)) &&
-              xg_friend_requests_get_loaded (xg_session_get_friend_requests (p->session)));
-}
-
-static XgContacts *
-contacts_of (Person *p)
-{
-  return xg_session_get_contacts (p->session);
-}
-
-static XgFriendRequests *
-requests_of (Person *p)
-{
-  return xg_session_get_friend_requests (p->session);
-}
 
 /* --- Recording what models say --------------------------------------------------- */
 
@@ -258,39 +97,6 @@ recorder_clear (Recorder *r)
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Recorder, recorder_clear)
 
-/* --- Calls ----------------------------------------------------------------------- */
-
-static void
-find_done (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  Outcome *o = user_data;
-
-  o->object = G_OBJECT (xg_friend_requests_find_finish (XG_FRIEND_REQUESTS (source), result, &o->error));
-  o->ok = o->object != NULL;
-  o->done = TRUE;
-}
-
-static void
-send_done (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  Outcome *o = user_data;
-
-  o->ok = xg_friend_requests_send_finish (XG_FRIEND_REQUESTS (source), result, &o->flag, &o->error);
-  o->done = TRUE;
-}
-
-static void
-answer_done (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  Outcome *o = user_data;
-
-  if (g_task_get_source_tag (G_TASK (result)) == xg_friend_requests_accept_async)
-    o->ok = xg_friend_requests_accept_finish (XG_FRIEND_REQUESTS (source), result, &o->error);
-  else
-    o->ok = xg_friend_requests_decline_finish (XG_FRIEND_REQUESTS (source), result, &o->error);
-  o->done = TRUE;
-}
-
 static void
 contacts_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -306,75 +112,6 @@ contacts_done (GObject *source, GAsyncResult *result, gpointer user_data)
   o->done = TRUE;
 }
 
-/* @from finds @to by address: the profile to show before asking. */
-static XgProfile *
-find (Person     *from,
-      const char *email,
-      GError    **error)
-{
-  Outcome o = { 0 };
-  XgProfile *profile;
-
-  xg_friend_requests_find_async (requests_of (from), email, NULL, find_done, &o);
-  WAIT_UNTIL (o.done);
-  if (o.error != NULL)
-    {
-      g_propagate_error (error, g_steal_pointer (&o.error));
-      return NULL;
-    }
-  profile = XG_PROFILE (g_steal_pointer (&o.object));
-  return profile;
-}
-
-/* Returns whether they became friends at once (crossed requests). */
-static gboolean
-send_request (Person     *from,
-              XgProfile  *to,
-              const char *greeting,
-              GError    **error)
-{
-  Outcome o = { 0 };
-
-  xg_friend_requests_send_async (requests_of (from), to, greeting, NULL, send_done, &o);
-  WAIT_UNTIL (o.done);
-  if (o.error != NULL)
-    g_propagate_error (error, g_steal_pointer (&o.error));
-  return o.flag;
-}
-
-static gboolean
-answer (Person          *who,
-        XgFriendRequest *request,
-        gboolean         accept,
-        const char      *reason,
-        GError         **error)
-{
-  Outcome o = { 0 };
-
-  if (accept)
-    xg_friend_requests_accept_async (requests_of (who), request, NULL, answer_done, &o);
-  else
-    xg_friend_requests_decline_async (requests_of (who), request, reason, NULL, answer_done, &o);
-  WAIT_UNTIL (o.done);
-  if (o.error != NULL)
-    g_propagate_error (error, g_steal_pointer (&o.error));
-  return o.ok;
-}
-
-/* Alice asks Bob, Bob accepts: the way most tests start. */
-static void
-befriend (Fixture *f)
-{
-  g_autoptr(XgProfile) bob = find (&f->alice, f->bob.email, NULL);
-  XgFriendRequest *request;
-
-  g_assert_nonnull (bob);
-  send_request (&f->alice, bob, "Hi Bob, it's Alice", NULL);
-  WAIT_UNTIL ((request = xg_friend_requests_lookup (requests_of (&f->bob), FALSE, f->alice.id)) != NULL);
-  g_assert_true (answer (&f->bob, request, TRUE, NULL, NULL));
-  WAIT_UNTIL (xg_contacts_lookup (contacts_of (&f->alice), f->bob.id) != NULL);
-  g_assert_nonnull (xg_contacts_lookup (contacts_of (&f->bob), f->alice.id));
-}
 
 /* --- Tests ------------------------------------------------------------------------ */
 
@@ -825,6 +562,143 @@ test_cache_with_server_down (Fixture *f, gconstpointer data)
 }
 
 static void
+signal_server (XgTestServer *server,
+               int           signal_number)
+{
+  const char *pid = g_subprocess_get_identifier (server->process);
+
+  g_assert_nonnull (pid);
+  g_assert_cmpint (kill ((pid_t) g_ascii_strtoll (pid, NULL, 10), signal_number), ==, 0);
+}
+
+static void
+count_forced_logout (XgSession  *session,
+                     guint       reason,
+                     const char *message,
+                     gpointer    user_data)
+{
+  (*(guint *) user_data)++;
+}
+
+static void
+profile_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Outcome *o = user_data;
+
+  o->ok = xg_session_update_profile_finish (XG_SESSION (source), result, &o->error);
+  o->done = TRUE;
+}
+
+static GVariant *
+signature_change (const char *signature)
+{
+  GVariantBuilder builder;
+
+  g_variant_builder_init (&builder, G_VARIANT_TYPE_VARDICT);
+  g_variant_builder_add (&builder, "{sv}", "signature", g_variant_new_string (signature));
+  return g_variant_ref_sink (g_variant_builder_end (&builder));
+}
+
+/* A graceful restart (SIGTERM: FORCED_LOGOUT(SERVER_SHUTDOWN), exit 0,
+ * then the same port and data) costs nobody their session: both come
+ * back with their tokens, with the same managers. Calls made while the
+ * server is down fail in bounded time, or complete once it is back. */
+static void
+test_server_restart (Fixture *f, gconstpointer data)
+{
+  g_autofree char *alice_token = NULL;
+  g_autofree char *bob_token = NULL;
+  g_autoptr(GVariant) late = signature_change ("said late");
+  g_autoptr(GVariant) waited = signature_change ("said while down");
+  XgContacts *alice_contacts, *bob_contacts;
+  XgContact *bob, *alice;
+  guint forced = 0;
+  gint64 started, restarted;
+  Outcome o = { 0 }, w = { 0 };
+
+  log_in (f, &f->alice);
+  log_in (f, &f->bob);
+  befriend (f);
+  alice_contacts = contacts_of (&f->alice);
+  bob_contacts = contacts_of (&f->bob);
+  bob = xg_contacts_lookup (alice_contacts, f->bob.id);
+  alice = xg_contacts_lookup (bob_contacts, f->alice.id);
+  WAIT_UNTIL (xg_contact_get_online (bob) && xg_contact_get_online (alice));
+  alice_token = g_strdup (xg_session_get_resume_token (f->alice.session));
+  bob_token = g_strdup (xg_session_get_resume_token (f->bob.session));
+  g_signal_connect (f->alice.session, "forced-logout", G_CALLBACK (count_forced_logout), &forced);
+  g_signal_connect (f->bob.session, "forced-logout", G_CALLBACK (count_forced_logout), &forced);
+
+  /* The server says SERVER_SHUTDOWN to both, and exits cleanly. */
+  g_assert_cmpint (xg_test_server_kill (f->server, SIGTERM), ==, 0);
+  WAIT_UNTIL (xg_session_get_reconnecting (f->alice.session) &&
+              xg_session_get_reconnecting (f->bob.session));
+  g_assert_cmpuint (forced, ==, 0);
+  g_assert_cmpuint (xg_session_get_account_id (f->alice.session), ==, f->alice.id);
+  g_assert_cmpstr (xg_session_get_resume_token (f->alice.session), ==, alice_token);
+  g_assert_true (contacts_of (&f->alice) == alice_contacts);
+  g_assert_true (xg_contacts_lookup (alice_contacts, f->bob.id) == bob);
+  g_assert_nonnull (xg_session_get_profile (f->alice.session));
+  g_assert_false (xg_contact_get_online (bob));
+
+  /* A call made now, with a short limit, fails in bounded time, saying
+   * the session is offline; nothing changed. */
+  xg_session_set_request_timeout (f->alice.session, 1000);
+  started = g_get_monotonic_time ();
+  xg_contacts_set_remark_async (alice_contacts, bob, "Never sent", NULL, contacts_done, &o);
+  WAIT_UNTIL (o.done);
+  g_assert_error (o.error, XG_SESSION_ERROR, XG_SESSION_ERROR_OFFLINE);
+  g_assert_cmpint (g_get_monotonic_time () - started, >=, 900 * 1000);
+  g_assert_cmpint (g_get_monotonic_time () - started, <, 3 * G_USEC_PER_SEC);
+  g_assert_cmpstr (xg_contact_get_remark (bob), ==, "");
+  outcome_clear (&o);
+
+  /* One made with the default limit waits for the server to come back. */
+  g_assert_cmpuint (xg_session_get_request_timeout (f->bob.session), ==, XG_SESSION_REQUEST_TIMEOUT_MS);
+  xg_session_update_profile_async (f->bob.session, waited, NULL, profile_done, &w);
+
+  /* Back on the same port and data: both log in again by themselves
+   * (connection refused until then: the backoff keeps trying). */
+  xg_test_server_restart (f->server);
+  restarted = g_get_monotonic_time ();
+  WAIT_UNTIL (xg_session_get_state (f->alice.session) == XG_SESSION_LOGGED_IN &&
+              xg_session_get_state (f->bob.session) == XG_SESSION_LOGGED_IN &&
+              xg_session_get_synced (f->alice.session) && xg_session_get_synced (f->bob.session));
+  g_test_message ("Both sessions back %.1f s after the server", (g_get_monotonic_time () - restarted) / 1e6);
+  g_assert_cmpuint (forced, ==, 0);
+  g_assert_false (xg_session_get_reconnecting (f->alice.session));
+  g_assert_cmpuint (xg_session_get_account_id (f->bob.session), ==, f->bob.id);
+  g_assert_true (contacts_of (&f->alice) == alice_contacts);
+  g_assert_true (contacts_of (&f->bob) == bob_contacts);
+  g_assert_true (xg_contacts_lookup (alice_contacts, f->bob.id) == bob);
+  WAIT_UNTIL (xg_contact_get_online (bob) && xg_contact_get_online (alice));
+
+  WAIT_UNTIL (w.done);
+  g_assert_no_error (w.error);
+  g_assert_cmpstr (xg_profile_get_signature (xg_session_get_profile (f->bob.session)), ==, "said while down");
+  outcome_clear (&w);
+
+  /* A server that takes a call and then says nothing: it fails in bounded
+   * time; its answer, once it comes, is applied all the same. */
+  xg_session_set_request_timeout (f->alice.session, 1000);
+  signal_server (f->server, SIGSTOP);
+  started = g_get_monotonic_time ();
+  xg_session_update_profile_async (f->alice.session, late, NULL, profile_done, &o);
+  WAIT_UNTIL (o.done);
+  g_assert_error (o.error, XG_SESSION_ERROR, XG_SESSION_ERROR_TIMED_OUT);
+  g_assert_cmpint (g_get_monotonic_time () - started, <, 3 * G_USEC_PER_SEC);
+  outcome_clear (&o);
+  g_assert_cmpstr (xg_profile_get_signature (xg_session_get_profile (f->alice.session)), !=, "said late");
+  signal_server (f->server, SIGCONT);
+  WAIT_UNTIL (g_strcmp0 (xg_profile_get_signature (xg_session_get_profile (f->alice.session)), "said late") == 0);
+  g_assert_cmpint (xg_session_get_state (f->alice.session), ==, XG_SESSION_LOGGED_IN);
+  g_assert_cmpuint (forced, ==, 0);
+
+  g_signal_handlers_disconnect_by_data (f->alice.session, &forced);
+  g_signal_handlers_disconnect_by_data (f->bob.session, &forced);
+}
+
+static void
 flush_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   Outcome *o = user_data;
@@ -912,5 +786,6 @@ main (int argc, char **argv)
   ADD ("/core/friends/expired-while-offline", test_expired_while_offline);
   ADD ("/core/friends/cache-with-server-down", test_cache_with_server_down);
   ADD ("/core/friends/flush", test_flush);
+  ADD ("/core/friends/server-restart", test_server_restart);
   return g_test_run ();
 }

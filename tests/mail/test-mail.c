@@ -234,6 +234,7 @@ mail_parse (const char *raw)
   g_auto(GStrv) body_lines = NULL;
   g_autofree char *current = NULL;
   g_autofree guchar *body = NULL;
+  const char *encoding;
   gsize body_len;
 
   mail->headers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
@@ -287,15 +288,53 @@ mail_parse (const char *raw)
       current = g_strdup (line);
     }
 
+  encoding = g_hash_table_lookup (mail->headers, "content-transfer-encoding");
+  g_assert_nonnull (encoding);
   body_lines = g_strsplit (split + 4, "\r\n", -1);
-  for (guint i = 0; body_lines[i] != NULL; i++)
+  if (g_str_equal (encoding, "8bit"))
     {
-      g_assert_cmpuint (strlen (body_lines[i]), <=, 76);
-      for (const char *p = body_lines[i]; *p != '\0'; p++)
-        g_assert_true (g_ascii_isalnum (*p) || *p == '+' || *p == '/' || *p == '=');
+      /* UTF-8 text as it is: lines of at most 998 bytes, no NUL. */
+      for (guint i = 0; body_lines[i] != NULL; i++)
+        g_assert_cmpuint (strlen (body_lines[i]), <=, 998);
+      body = (guchar *) g_strdup (split + 4);
+      body_len = strlen (split + 4);
     }
+  else
+    {
+      GByteArray *decoded = g_byte_array_new ();
 
-  body = g_base64_decode (split + 4, &body_len);
+      g_assert_cmpstr (encoding, ==, "quoted-printable");
+      for (guint i = 0; body_lines[i] != NULL; i++)
+        {
+          const char *line = body_lines[i];
+          gsize len = strlen (line);
+          gboolean soft = len > 0 && line[len - 1] == '=';
+
+          /* 7-bit, printable, within 76 columns, no white space at the end. */
+          g_assert_cmpuint (len, <=, 76);
+          g_assert_true (len == 0 || (line[len - 1] != ' ' && line[len - 1] != '\t'));
+          for (gsize j = 0; j < len - (soft ? 1 : 0); j++)
+            {
+              if (line[j] == '=')
+                {
+                  g_assert_true (g_ascii_isxdigit (line[j + 1]) && g_ascii_isxdigit (line[j + 2]));
+                  g_assert_true (!g_ascii_islower (line[j + 1]) && !g_ascii_islower (line[j + 2]));
+                  g_byte_array_append (decoded, (guint8[]) { (guint8) (g_ascii_xdigit_value (line[j + 1]) * 16 +
+                                                                       g_ascii_xdigit_value (line[j + 2])) }, 1);
+                  j += 2;
+                }
+              else
+                {
+                  g_assert_true ((line[j] >= 33 && line[j] <= 126) || line[j] == ' ' || line[j] == '\t');
+                  g_byte_array_append (decoded, (const guint8 *) &line[j], 1);
+                }
+            }
+          if (!soft && body_lines[i + 1] != NULL)
+            g_byte_array_append (decoded, (const guint8 *) "\r\n", 2);
+        }
+      body_len = decoded->len;
+      body = g_byte_array_free (decoded, FALSE);
+    }
   g_assert_true (g_utf8_validate ((const char *) body, body_len, NULL));
   mail->body = g_strndup ((const char *) body, body_len);
 
@@ -305,6 +344,7 @@ mail_parse (const char *raw)
 /* Checks everything about a message as delivered; returns its Message-ID. */
 static char *
 check_mail (const char *raw,
+            const char *encoding,
             const char *from,
             const char *to,
             const char *subject,
@@ -322,7 +362,8 @@ check_mail (const char *raw,
   g_assert_cmpstr (g_hash_table_lookup (mail->headers, "mime-version"), ==, "1.0");
   g_assert_cmpstr (g_hash_table_lookup (mail->headers, "content-type"), ==,
                    "text/plain; charset=UTF-8");
-  g_assert_cmpstr (g_hash_table_lookup (mail->headers, "content-transfer-encoding"), ==, "base64");
+  /* The outbox is read by people (8bit), SMTP carries 7-bit (quoted-printable). */
+  g_assert_cmpstr (g_hash_table_lookup (mail->headers, "content-transfer-encoding"), ==, encoding);
 
   date = g_hash_table_lookup (mail->headers, "date");
   g_assert_nonnull (date);
@@ -401,7 +442,10 @@ test_outbox_send (void)
       g_assert_cmpint (st.st_mode & 0777, ==, 0600);
 
       raw = read_file (outbox, g_ptr_array_index (names, names->len - 1));
-      id = check_mail (raw, "Xinge <noreply@localhost>", mails[i].to, mails[i].subject, mails[i].body);
+      id = check_mail (raw, "8bit", "Xinge <noreply@localhost>", mails[i].to, mails[i].subject, mails[i].body);
+      /* The text reads as it is: `cat` shows the code. */
+      g_assert_nonnull (strstr (raw, i == 0 ? "您的信鸽验证码是 482915，十分钟内有效。\r\n"
+                                            : "your Xinge verification code is 731046.\r\n"));
       if (i == 0)
         id1 = id;
       else
@@ -417,6 +461,25 @@ test_outbox_send (void)
     }
 
   g_assert_cmpstr (id1, !=, id2);
+
+  /* A line too long for 8bit (998 bytes at most) goes quoted-printable. */
+  {
+    g_autoptr(GString) long_body = g_string_new ("Code 482915 below.\n");
+    g_autofree char *raw = NULL;
+    g_autofree char *id = NULL;
+
+    for (guint i = 0; i < 120; i++)
+      g_string_append (long_body, "信鸽 pigeon = ");
+    g_string_append (long_body, "\nend \n");
+    g_assert_true (send_and_wait (mailer, "carol@example.com", EN_SUBJECT, long_body->str, NULL, &error));
+    g_assert_no_error (error);
+    g_clear_pointer (&names, g_ptr_array_unref);
+    names = list_dir (outbox);
+    g_assert_cmpuint (names->len, ==, 3);
+    raw = read_file (outbox, g_ptr_array_index (names, 2));
+    id = check_mail (raw, "quoted-printable", "Xinge <noreply@localhost>", "carol@example.com",
+                     EN_SUBJECT, long_body->str);
+  }
 
   /* The subject really was spread over several encoded words. */
   {
@@ -443,6 +506,7 @@ test_outbox_invalid (void)
     "no-at-sign",
     "@example.com",
     "alice@",
+    "alice@example",    /* no dot in the domain: not an address accounts may have */
     "alice@exa mple.com",
     "用户@example.com",
     "",
@@ -725,7 +789,7 @@ check_sink_message (Sink       *sink,
   g_assert_cmpstr (py_login, ==, login != NULL ? login : "");
 
   raw = sink_read (sink, name, "raw.eml");
-  message_id = check_mail (raw, from_header, to, subject, body);
+  message_id = check_mail (raw, "quoted-printable", from_header, to, subject, body);
   g_assert_nonnull (message_id);
 }
 

@@ -931,13 +931,14 @@ static const FatalCase fatal_cases[] = {
   { "reserved-low-byte", 0, XG_PACKET_LOGIN, 12, 7, 0x80, XG_PROTO_ERROR_BAD_HEADER },
   { "unknown-type-0", 0, 0x0000, 12, -1, 0, XG_PROTO_ERROR_UNKNOWN_TYPE },
   { "unknown-type-4", 0, 0x0004, 12, -1, 0, XG_PROTO_ERROR_UNKNOWN_TYPE },
-  { "unknown-type-0508", 0, 0x0508, 12, -1, 0, XG_PROTO_ERROR_UNKNOWN_TYPE },
+  { "unknown-type-05ff", 0, 0x05ff, 12, -1, 0, XG_PROTO_ERROR_UNKNOWN_TYPE },
   { "unknown-type-ffff", 0, 0xffff, 12, -1, 0, XG_PROTO_ERROR_UNKNOWN_TYPE },
   { "length-ffffffff", 0, XG_PACKET_LOGIN, 0xffffffffu, -1, 0, XG_PROTO_ERROR_TOO_LARGE },
   { "length-ffffffff-big-type", 0, XG_PACKET_CHAT_SEND, 0xffffffffu, -1, 0, XG_PROTO_ERROR_TOO_LARGE },
   { "over-type-max", 0, XG_PACKET_HEARTBEAT, 1025, -1, 0, XG_PROTO_ERROR_TOO_LARGE },
   { "over-type-max-4k", 0, XG_PACKET_LOGIN, 4097, -1, 0, XG_PROTO_ERROR_TOO_LARGE },
-  { "over-default-max", 0, XG_PACKET_CHAT_SEND, BIG_MAX + 1, -1, 0, XG_PROTO_ERROR_TOO_LARGE },
+  { "over-type-max-8m", 0, XG_PACKET_CHAT_SEND, 8193 * 1024 + 1, -1, 0, XG_PROTO_ERROR_TOO_LARGE },
+  { "over-default-max", 0, XG_PACKET_CHAT_HISTORY, BIG_MAX + 1, -1, 0, XG_PROTO_ERROR_TOO_LARGE },
   { "over-decoder-max", 1024, XG_PACKET_PROFILE, 1025, -1, 0, XG_PROTO_ERROR_TOO_LARGE },
   { "over-decoder-max-big", 1024, XG_PACKET_CHAT_SEND, 0x01000000, -1, 0, XG_PROTO_ERROR_TOO_LARGE },
 };
@@ -1020,7 +1021,7 @@ typedef struct {
 static const LimitCase limit_cases[] = {
   { "type-max", 0, XG_PACKET_HEARTBEAT, 1024 },
   { "type-max-4k", 0, XG_PACKET_LOGIN, 4096 },
-  { "default-max", 0, XG_PACKET_CHAT_SEND, BIG_MAX },
+  { "type-max-8m", 0, XG_PACKET_CHAT_SEND, 8193 * 1024 },
   { "decoder-max", 1024, XG_PACKET_PROFILE, 1024 },
   { "decoder-max-over-type-max", 1 << 20, XG_PACKET_LOGIN, 4096 },
 };

@@ -6,6 +6,7 @@
 
 #include <string.h>
 
+#include "xg-proto.h"
 #include "xg-proto-limits.h"
 
 static void
@@ -177,6 +178,56 @@ test_mask_email (void)
     }
 }
 
+/* Message payloads: each type's rules, and the size limit that follows
+ * the connection's frame size. */
+static void
+test_payloads (void)
+{
+  g_autoptr(GBytes) pixels = g_bytes_new ("\x89PNG", 4);
+  g_autoptr(GBytes) image = xg_proto_image_payload_new ("image/png", pixels);
+  g_autoptr(GBytes) svg = xg_proto_image_payload_new ("text/plain", pixels);
+  g_autoptr(GBytes) file = xg_proto_file_payload_new ("report.pdf", "application/pdf", pixels);
+  g_autoptr(GBytes) nothing = g_bytes_new (NULL, 0);
+  g_autoptr(GBytes) empty_file = xg_proto_file_payload_new ("empty", "application/octet-stream", nothing);
+  const char *bad_names[] = { "", ".", "..", "a/b", "a\\b", "tab\there" };
+  g_autofree char *text = g_strnfill (XG_PROTO_MAX_TEXT_BYTES, 'x');
+  gsize max = xg_proto_max_payload (0);
+  gsize len;
+  const guint8 *data;
+
+#define VALID(type, bytes) \
+  (data = g_bytes_get_data ((bytes), &len), xg_proto_payload_is_valid ((type), data, len, max))
+
+  g_assert_cmpuint (max, ==, XG_PROTO_MAX_PAYLOAD_BYTES);
+  g_assert_cmpuint (xg_proto_max_payload (64 * 1024), ==, 64 * 1024 - XG_PROTO_MESSAGE_ROOM);
+  g_assert_cmpuint (xg_proto_max_payload (1024), ==, 0);
+
+  g_assert_true (xg_proto_payload_is_valid (XG_PROTO_MESSAGE_TEXT, (const guint8 *) "你好", strlen ("你好"), max));
+  g_assert_true (xg_proto_payload_is_valid (XG_PROTO_MESSAGE_TEXT, (const guint8 *) text, strlen (text), max));
+  g_assert_false (xg_proto_payload_is_valid (XG_PROTO_MESSAGE_TEXT, (const guint8 *) text, strlen (text), 100));
+  g_assert_false (xg_proto_payload_is_valid (XG_PROTO_MESSAGE_TEXT, (const guint8 *) "", 0, max));
+  g_assert_false (xg_proto_payload_is_valid (XG_PROTO_MESSAGE_TEXT, (const guint8 *) "a\0b", 3, max));
+  g_assert_false (xg_proto_payload_is_valid (XG_PROTO_MESSAGE_TEXT, (const guint8 *) "\xc3", 1, max));
+
+  g_assert_true (VALID (XG_PROTO_MESSAGE_IMAGE, image));
+  g_assert_false (VALID (XG_PROTO_MESSAGE_IMAGE, svg));
+  g_assert_false (VALID (XG_PROTO_MESSAGE_FILE, image));
+  g_assert_true (VALID (XG_PROTO_MESSAGE_FILE, file));
+  g_assert_true (VALID (XG_PROTO_MESSAGE_FILE, empty_file));
+  for (guint i = 0; i < G_N_ELEMENTS (bad_names); i++)
+    {
+      g_autoptr(GBytes) bad = xg_proto_file_payload_new (bad_names[i], "text/plain", pixels);
+
+      g_assert_false (VALID (XG_PROTO_MESSAGE_FILE, bad));
+    }
+
+  /* Unknown types are opaque: anything up to the limit. */
+  g_assert_true (xg_proto_payload_is_valid (42, (const guint8 *) "", 0, max));
+  g_assert_true (xg_proto_payload_is_valid (42, (const guint8 *) "\xff", 1, max));
+  g_assert_false (xg_proto_payload_is_valid (42, (const guint8 *) "\xff\xff", 2, 1));
+#undef VALID
+}
+
 int
 main (int argc, char **argv)
 {
@@ -187,5 +238,6 @@ main (int argc, char **argv)
   g_test_add_func ("/limits/password-and-code", test_password_and_code);
   g_test_add_func ("/limits/profile-fields", test_profile_fields);
   g_test_add_func ("/limits/mask-email", test_mask_email);
+  g_test_add_func ("/limits/payloads", test_payloads);
   return g_test_run ();
 }

@@ -277,6 +277,12 @@ xg_test_packet_new (guint16           type,
       return xg_proto_msg_sent_ack_new (a[0].t, a[1].t, a[2].x);
     case XG_PACKET_MSG_RECEIVED_ACK:
       return xg_proto_msg_received_ack_new (a[0].v);
+    case XG_PACKET_CHAT_HISTORY_REQUEST:
+      return xg_proto_chat_history_request_new (a[0].y, a[1].t, a[2].t, a[3].t, a[4].u);
+    case XG_PACKET_CHAT_HISTORY:
+      return xg_proto_chat_history_new (a[0].y, a[1].t, a[2].v, a[3].b);
+    case XG_PACKET_MSG_DELIVERED:
+      return xg_proto_msg_delivered_new (a[0].v);
     default:
       return NULL;
     }
@@ -525,6 +531,15 @@ xg_test_packet_get (guint16     type,
       return TRUE;
     case XG_PACKET_MSG_RECEIVED_ACK:
       xg_proto_msg_received_ack_get (body, &o[0].v);
+      return TRUE;
+    case XG_PACKET_CHAT_HISTORY_REQUEST:
+      xg_proto_chat_history_request_get (body, &o[0].y, &o[1].t, &o[2].t, &o[3].t, &o[4].u);
+      return TRUE;
+    case XG_PACKET_CHAT_HISTORY:
+      xg_proto_chat_history_get (body, &o[0].y, &o[1].t, &o[2].v, &o[3].b);
+      return TRUE;
+    case XG_PACKET_MSG_DELIVERED:
+      xg_proto_msg_delivered_get (body, &o[0].v);
       return TRUE;
     default:
       return FALSE;

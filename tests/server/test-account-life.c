@@ -662,8 +662,23 @@ test_delete (void)
   xg_test_login (ned, "ned@example.com", PASSWORD, NULL);
   xg_test_login (oli, "oli@example.com", PASSWORD, NULL);
 
-  /* Mia is Leo's friend; Ned asked Leo; Leo asked Oli. */
+  /* Mia is Leo's friend (and has a message from him waiting); Ned asked
+   * Leo; Leo asked Oli. */
   befriend (leo, leo_id, mia, mia_id);
+  {
+    g_autoptr(GBytes) text = g_bytes_new_static ("hello", 5);
+    g_autoptr(XgProtoFrame) acked = xg_test_client_request (leo, XG_PACKET_CHAT_SEND,
+                                                            xg_proto_chat_send_new (42, leo_id, mia_id,
+                                                                                    XG_PROTO_MESSAGE_TEXT, text),
+                                                            XG_PACKET_MSG_SENT_ACK);
+    g_autoptr(XgProtoFrame) history = xg_test_client_request (mia, XG_PACKET_CHAT_HISTORY_REQUEST,
+                                                              xg_proto_chat_history_request_new (0, leo_id, 0, 0, 10),
+                                                              XG_PACKET_CHAT_HISTORY);
+    g_autoptr(GVariant) messages = NULL;
+
+    xg_proto_chat_history_get (history->body, NULL, NULL, &messages, NULL);
+    g_assert_cmpuint (g_variant_n_children (messages), ==, 1);
+  }
   {
     g_autoptr(XgProtoFrame) sent = xg_test_client_request (ned, XG_PACKET_FRIEND_REQUEST,
                                                            xg_proto_friend_request_new (ned_id, leo_id, ""),
@@ -706,6 +721,17 @@ test_delete (void)
   g_assert_cmpuint (target, ==, oli_id);
   g_assert_cmpuint (requester, ==, leo_id);
 
+  /* The conversation went with it, the message Mia never took too. */
+  {
+    g_autoptr(XgProtoFrame) history = xg_test_client_request (mia, XG_PACKET_CHAT_HISTORY_REQUEST,
+                                                              xg_proto_chat_history_request_new (0, leo_id, 0, 0, 10),
+                                                              XG_PACKET_CHAT_HISTORY);
+    g_autoptr(GVariant) messages = NULL;
+
+    xg_proto_chat_history_get (history->body, NULL, NULL, &messages, NULL);
+    g_assert_cmpuint (g_variant_n_children (messages), ==, 0);
+  }
+
   /* The connection is anonymous; the token and the password are gone. */
   anonymous = xg_test_client_request (leo, XG_PACKET_USER_INFO_REQUEST, xg_proto_user_info_request_new (mia_id),
                                       XG_PACKET_ERROR);
@@ -747,7 +773,7 @@ test_delete (void)
 
 /* --- An existing database ----------------------------------------------- */
 
-/* A database from before the account life (user_version 2) is migrated:
+/* A database from before the account life (user_version 3) is migrated:
  * a registration code that was waiting in register_codes still works. */
 static void
 test_migration (void)
@@ -767,7 +793,7 @@ test_migration (void)
   g_clear_pointer (&client, xg_test_client_free);
   g_assert_cmpint (xg_test_server_kill (server, SIGTERM), ==, 0);
 
-  /* Back to schema 2: the code where 001 kept it, 003's indexes gone. */
+  /* Back to schema 3: the code where 001 kept it, 004's indexes gone. */
   g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
   g_assert_cmpint (sqlite3_exec (db, "CREATE TABLE register_codes (email TEXT PRIMARY KEY, code_hash BLOB NOT NULL, "
                                      "expires_at INTEGER NOT NULL, attempts_left INTEGER NOT NULL, "
@@ -776,7 +802,7 @@ test_migration (void)
                                      "INSERT INTO register_codes SELECT email, code_hash, expires_at, attempts_left, "
                                      "last_sent_at, window_start, window_count FROM codes; "
                                      "DROP TABLE codes; DROP INDEX friendships_by_friend; "
-                                     "DROP INDEX friend_requests_by_target; PRAGMA user_version = 2;",
+                                     "DROP INDEX friend_requests_by_target; PRAGMA user_version = 3;",
                                  NULL, NULL, NULL), ==, SQLITE_OK);
   sqlite3_close (db);
 
@@ -789,7 +815,7 @@ test_migration (void)
   g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
   g_assert_cmpint (sqlite3_prepare_v2 (db, "PRAGMA user_version", -1, &stmt, NULL), ==, SQLITE_OK);
   g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
-  g_assert_cmpint (sqlite3_column_int (stmt, 0), ==, 3);
+  g_assert_cmpint (sqlite3_column_int (stmt, 0), ==, 4);
   sqlite3_finalize (stmt);
   sqlite3_close (db);
 }

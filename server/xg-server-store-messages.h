@@ -1,0 +1,173 @@
+/* xg-server-store-messages.h: the messages domain of the store
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Conversations, their messages and each member's cursor (docs/PROTOCOL.md
+ * 7, sql/003-messages.sql). A backend implements XgServerStoreMessages;
+ * its methods run only on the store's worker thread, inside a savepoint,
+ * so that a message is answered MSG_SENT_ACK only once the batch that
+ * stored it has committed, and many messages share one commit. Callers use
+ * the _async/_finish wrappers below.
+ *
+ * Version 1 has one-to-one conversations only (kind 0); groups will add
+ * kind 1 beside them on the same tables.
+ */
+#pragma once
+
+#include "xg-server-store.h"
+
+G_BEGIN_DECLS
+
+/* One stored message, as the delivery and history packets carry it. */
+typedef struct {
+  guint64  seq;
+  guint64  client_msg_id;
+  guint64  sender_id;
+  guint64  receiver_id;   /* one-to-one: the other member */
+  guint32  msg_type;
+  GBytes  *payload;
+  gint64   server_time;   /* microseconds */
+} XgServerMessage;
+
+void xg_server_message_free (XgServerMessage *message);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (XgServerMessage, xg_server_message_free)
+
+typedef enum {
+  XG_SERVER_SEND_STORED,       /* new: stored with the next sequence */
+  XG_SERVER_SEND_DUPLICATE,    /* a retry: what was stored the first time */
+  XG_SERVER_SEND_NOT_FRIENDS,  /* nothing stored */
+  XG_SERVER_SEND_ID_REUSED,    /* the sender used this id in another conversation: nothing stored */
+} XgServerSendStatus;
+
+/* What CHAT_SEND became. */
+typedef struct {
+  XgServerSendStatus  status;
+  guint64             seq;
+  gint64              server_time;
+} XgServerSent;
+
+/* A member's cursor moved: the other member may learn it (MSG_DELIVERED). */
+typedef struct {
+  guint64  peer_id;       /* the conversation's other member */
+  guint64  received;      /* the cursor now */
+  gboolean peer_covered;  /* it passed at least one of the peer's messages */
+} XgServerReceipt;
+
+/* A page of messages: pending ones at login, or history. */
+typedef struct {
+  GPtrArray *messages;    /* XgServerMessage, by conversation, then by sequence */
+  gboolean   more;        /* more than fitted the page */
+  GArray    *receipts;    /* login only: XgServerReceipt for each conversation the account wrote in */
+} XgServerMessagePage;
+
+void xg_server_message_page_free (XgServerMessagePage *page);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (XgServerMessagePage, xg_server_message_page_free)
+
+/* How much one page may hold: at most @max_messages, and no more bytes of
+ * payload than @max_bytes once it has one message (a message alone may be
+ * larger). */
+typedef struct {
+  guint  max_messages;
+  gsize  max_bytes;
+} XgServerPageLimits;
+
+#define XG_TYPE_SERVER_STORE_MESSAGES (xg_server_store_messages_get_type ())
+G_DECLARE_INTERFACE (XgServerStoreMessages, xg_server_store_messages, XG, SERVER_STORE_MESSAGES, XgServerStore)
+
+struct _XgServerStoreMessagesInterface
+{
+  GTypeInterface g_iface;
+
+  /* Dedupe, friendship check, next sequence, store; in that order. */
+  gboolean (*send)     (XgServerStoreMessages     *self,
+                        guint64                    sender_id,
+                        guint64                    receiver_id,
+                        guint64                    client_msg_id,
+                        guint32                    msg_type,
+                        GBytes                    *payload,
+                        gint64                     now_us,
+                        XgServerSent              *sent,
+                        GError                   **error);
+  /* Moves @account_id's cursor in its conversation with each (peer, seq)
+   * of @acks (XgServerReceipt, only peer_id and received set) forward, never
+   * back and never past the conversation's last sequence; fills in
+   * what became of each. An unknown conversation is skipped. */
+  gboolean (*receive)  (XgServerStoreMessages     *self,
+                        guint64                    account_id,
+                        GArray                    *acks,
+                        GError                   **error);
+  /* What is above @account_id's cursors and not its own. */
+  gboolean (*pending)  (XgServerStoreMessages     *self,
+                        guint64                    account_id,
+                        const XgServerPageLimits  *limits,
+                        XgServerMessagePage       *page,
+                        GError                   **error);
+  /* Where the peer's cursor is in each conversation @account_id has
+   * written in. */
+  gboolean (*receipts) (XgServerStoreMessages     *self,
+                        guint64                    account_id,
+                        GArray                    *receipts,
+                        GError                   **error);
+  /* Messages of @account_id's conversation with @peer_id strictly between
+   * @after and @before (0: unbounded): the oldest of the range when
+   * @after > 0, else the newest; in increasing order either way. Sets
+   * *found to FALSE if there is no such conversation. */
+  gboolean (*history)  (XgServerStoreMessages     *self,
+                        guint64                    account_id,
+                        guint64                    peer_id,
+                        guint64                    after,
+                        guint64                    before,
+                        const XgServerPageLimits  *limits,
+                        XgServerMessagePage       *page,
+                        GError                   **error);
+};
+
+void                 xg_server_store_chat_send_async      (XgServerStore             *self,
+                                                           guint64                    sender_id,
+                                                           guint64                    receiver_id,
+                                                           guint64                    client_msg_id,
+                                                           guint32                    msg_type,
+                                                           GBytes                    *payload,
+                                                           gint64                     now_us,
+                                                           GAsyncReadyCallback        callback,
+                                                           gpointer                   user_data);
+gboolean             xg_server_store_chat_send_finish     (XgServerStore             *self,
+                                                           GAsyncResult              *result,
+                                                           XgServerSent              *sent,
+                                                           GError                   **error);
+
+/* @acks: (element-type XgServerReceipt) (transfer full) */
+void                 xg_server_store_chat_receive_async   (XgServerStore             *self,
+                                                           guint64                    account_id,
+                                                           GArray                    *acks,
+                                                           GAsyncReadyCallback        callback,
+                                                           gpointer                   user_data);
+/* Returns: (element-type XgServerReceipt) (transfer full): @acks, filled in */
+GArray              *xg_server_store_chat_receive_finish  (XgServerStore             *self,
+                                                           GAsyncResult              *result,
+                                                           GError                   **error);
+
+/* The first page of pending messages, with the receipts when @with_receipts. */
+void                 xg_server_store_chat_pending_async   (XgServerStore             *self,
+                                                           guint64                    account_id,
+                                                           const XgServerPageLimits  *limits,
+                                                           gboolean                   with_receipts,
+                                                           GAsyncReadyCallback        callback,
+                                                           gpointer                   user_data);
+XgServerMessagePage *xg_server_store_chat_pending_finish  (XgServerStore             *self,
+                                                           GAsyncResult              *result,
+                                                           GError                   **error);
+
+void                 xg_server_store_chat_history_async   (XgServerStore             *self,
+                                                           guint64                    account_id,
+                                                           guint64                    peer_id,
+                                                           guint64                    after,
+                                                           guint64                    before,
+                                                           const XgServerPageLimits  *limits,
+                                                           GAsyncReadyCallback        callback,
+                                                           gpointer                   user_data);
+XgServerMessagePage *xg_server_store_chat_history_finish  (XgServerStore             *self,
+                                                           GAsyncResult              *result,
+                                                           GError                   **error);
+
+G_END_DECLS

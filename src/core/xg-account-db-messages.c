@@ -1,0 +1,847 @@
+/* xg-account-db-messages.c: conversations, their messages and the outbox
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Schema: sql/account/003-messages.sql. What the client acknowledges is
+ * what these jobs committed (docs/PROTOCOL.md 7.3), so a batch of
+ * deliveries is one job: one transaction, one fsync. Each job that changes
+ * a conversation answers with the conversation as it is after the change,
+ * so the managers never read a row twice.
+ */
+#define G_LOG_DOMAIN "xg-core"
+
+#include "config.h"
+
+#include "xg-account-db.h"
+
+#define MESSAGE_COLUMNS "id, peer_id, seq, client_msg_id, sender_id, msg_type, payload, time, state, error"
+
+/* Messages read per step while walking a conversation's sequence. */
+#define WALK_STEP 256
+
+XgStoredMessage *
+xg_stored_message_new (guint64  peer_id,
+                       guint64  seq,
+                       guint64  client_msg_id,
+                       guint64  sender_id,
+                       guint32  msg_type,
+                       GBytes  *payload,
+                       gint64   time)
+{
+  XgStoredMessage *message = g_new0 (XgStoredMessage, 1);
+
+  message->peer_id = peer_id;
+  message->seq = seq;
+  message->client_msg_id = client_msg_id;
+  message->sender_id = sender_id;
+  message->msg_type = msg_type;
+  message->payload = payload ? g_bytes_ref (payload) : g_bytes_new (NULL, 0);
+  message->time = time;
+  message->state = seq ? XG_STORED_SENT : XG_STORED_SENDING;
+  message->error = g_strdup ("");
+  return message;
+}
+
+XgStoredMessage *
+xg_stored_message_copy (const XgStoredMessage *message)
+{
+  XgStoredMessage *copy = g_memdup2 (message, sizeof *message);
+
+  copy->payload = g_bytes_ref (message->payload);
+  copy->error = g_strdup (message->error);
+  return copy;
+}
+
+void
+xg_stored_message_free (XgStoredMessage *message)
+{
+  if (message == NULL)
+    return;
+  g_clear_pointer (&message->payload, g_bytes_unref);
+  g_free (message->error);
+  g_free (message);
+}
+
+void
+xg_stored_conversation_free (XgStoredConversation *conversation)
+{
+  if (conversation == NULL)
+    return;
+  g_clear_pointer (&conversation->last, xg_stored_message_free);
+  g_clear_pointer (&conversation->added, g_ptr_array_unref);
+  g_free (conversation);
+}
+
+static XgStoredMessage *
+message_from_row (sqlite3_stmt *stmt)
+{
+  XgStoredMessage *message = g_new0 (XgStoredMessage, 1);
+
+  message->id = sqlite3_column_int64 (stmt, 0);
+  message->peer_id = (guint64) sqlite3_column_int64 (stmt, 1);
+  message->seq = (guint64) sqlite3_column_int64 (stmt, 2);   /* NULL reads as 0 */
+  message->client_msg_id = (guint64) sqlite3_column_int64 (stmt, 3);
+  message->sender_id = (guint64) sqlite3_column_int64 (stmt, 4);
+  message->msg_type = (guint32) sqlite3_column_int64 (stmt, 5);
+  message->payload = g_bytes_new (sqlite3_column_blob (stmt, 6), (gsize) sqlite3_column_bytes (stmt, 6));
+  message->time = sqlite3_column_int64 (stmt, 7);
+  message->state = (XgStoredState) sqlite3_column_int (stmt, 8);
+  message->error = g_strdup ((const char *) sqlite3_column_text (stmt, 9));
+  return message;
+}
+
+/* Appends the rows of @stmt to @into; resets it. */
+static gboolean
+read_messages (XgDb          *db,
+               sqlite3_stmt  *stmt,
+               GPtrArray     *into,
+               GError       **error)
+{
+  gboolean has_row;
+
+  while (xg_db_step_row (db, stmt, &has_row, error))
+    {
+      if (!has_row)
+        {
+          sqlite3_reset (stmt);
+          return TRUE;
+        }
+      g_ptr_array_add (into, message_from_row (stmt));
+    }
+  return FALSE;
+}
+
+static GPtrArray *
+message_array (void)
+{
+  return g_ptr_array_new_with_free_func ((GDestroyNotify) xg_stored_message_free);
+}
+
+/* --- Conversations -------------------------------------------------------- */
+
+/* The conversation's row, its newest message and its unread count. NULL
+ * in *out (and TRUE) when there is no row. */
+static gboolean
+read_conversation (XgDb                  *db,
+                   guint64                account_id,
+                   guint64                peer_id,
+                   XgStoredConversation **out,
+                   GError               **error)
+{
+  g_autoptr(XgStoredConversation) conversation = NULL;
+  g_autoptr(GPtrArray) last = message_array ();
+  sqlite3_stmt *stmt;
+  gboolean has_row;
+
+  *out = NULL;
+  stmt = xg_db_statement (db, "SELECT base, received, peer_received, read, activity FROM conversations "
+                              "WHERE peer_id = ?", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, (sqlite3_int64) peer_id);
+  if (!xg_db_step_row (db, stmt, &has_row, error))
+    return FALSE;
+  if (!has_row)
+    {
+      sqlite3_reset (stmt);
+      return TRUE;
+    }
+  conversation = g_new0 (XgStoredConversation, 1);
+  conversation->peer_id = peer_id;
+  conversation->base = (guint64) sqlite3_column_int64 (stmt, 0);
+  conversation->received = (guint64) sqlite3_column_int64 (stmt, 1);
+  conversation->peer_received = (guint64) sqlite3_column_int64 (stmt, 2);
+  conversation->read = (guint64) sqlite3_column_int64 (stmt, 3);
+  conversation->activity = sqlite3_column_int64 (stmt, 4);
+  sqlite3_reset (stmt);
+
+  /* The outbox comes after everything with a seq; each query is one
+   * index lookup, however long the conversation. */
+  stmt = xg_db_statement (db, "SELECT " MESSAGE_COLUMNS " FROM messages "
+                              "WHERE state <> 1 AND peer_id = ? ORDER BY id DESC LIMIT 1", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, (sqlite3_int64) peer_id);
+  if (!read_messages (db, stmt, last, error))
+    return FALSE;
+  if (last->len == 0)
+    {
+      stmt = xg_db_statement (db, "SELECT " MESSAGE_COLUMNS " FROM messages "
+                                  "WHERE peer_id = ? AND seq IS NOT NULL ORDER BY seq DESC LIMIT 1", error);
+      if (stmt == NULL)
+        return FALSE;
+      sqlite3_bind_int64 (stmt, 1, (sqlite3_int64) peer_id);
+      if (!read_messages (db, stmt, last, error))
+        return FALSE;
+    }
+  if (last->len > 0)
+    conversation->last = g_ptr_array_steal_index (last, 0);
+
+  stmt = xg_db_statement (db, "SELECT count(*) FROM messages WHERE peer_id = ?1 AND sender_id = ?1 AND seq > ?2",
+                          error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, (sqlite3_int64) peer_id);
+  sqlite3_bind_int64 (stmt, 2, (sqlite3_int64) conversation->read);
+  if (!xg_db_step_row (db, stmt, &has_row, error))
+    return FALSE;
+  conversation->unread = has_row ? (guint) sqlite3_column_int64 (stmt, 0) : 0;
+  sqlite3_reset (stmt);
+
+  *out = g_steal_pointer (&conversation);
+  return TRUE;
+}
+
+static gboolean
+ensure_conversation (XgDb     *db,
+                     guint64   peer_id,
+                     GError  **error)
+{
+  sqlite3_stmt *stmt = xg_db_statement (db, "INSERT OR IGNORE INTO conversations (peer_id) VALUES (?)", error);
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, (sqlite3_int64) peer_id);
+  return xg_db_step_done (db, stmt, error);
+}
+
+/* Moves base down and received up over the seqs that are here now, then
+ * stores them with the newest activity. */
+static gboolean
+walk_sequence (XgDb      *db,
+               guint64    peer_id,
+               gint64     activity,
+               GError   **error)
+{
+  sqlite3_stmt *stmt;
+  gboolean has_row;
+  guint64 base, received, lowest;
+
+  stmt = xg_db_statement (db, "SELECT base, received, (SELECT min(seq) FROM messages WHERE peer_id = ?1) "
+                              "FROM conversations WHERE peer_id = ?1", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, (sqlite3_int64) peer_id);
+  if (!xg_db_step_row (db, stmt, &has_row, error))
+    return FALSE;
+  g_return_val_if_fail (has_row, FALSE);
+  base = (guint64) sqlite3_column_int64 (stmt, 0);
+  received = (guint64) sqlite3_column_int64 (stmt, 1);
+  lowest = (guint64) sqlite3_column_int64 (stmt, 2);
+  sqlite3_reset (stmt);
+
+  /* The first message on this device starts its history: what is below
+   * it is older history, fetched when someone scrolls, not a gap. A
+   * contiguous page of older history moves the start down. */
+  if (lowest == 0)
+    return TRUE;
+  if (base == 0)
+    {
+      base = lowest;
+      received = lowest - 1;
+    }
+  else if (lowest < base)
+    {
+      guint64 expected = base - 1;
+
+      stmt = xg_db_statement (db, "SELECT seq FROM messages WHERE peer_id = ? AND seq < ? ORDER BY seq DESC", error);
+      if (stmt == NULL)
+        return FALSE;
+      sqlite3_bind_int64 (stmt, 1, (sqlite3_int64) peer_id);
+      sqlite3_bind_int64 (stmt, 2, (sqlite3_int64) base);
+      while (xg_db_step_row (db, stmt, &has_row, error) && has_row &&
+             (guint64) sqlite3_column_int64 (stmt, 0) == expected)
+        base = expected--;
+      sqlite3_reset (stmt);
+    }
+
+  /* Up from received, while each next seq is here. */
+  for (gboolean more = TRUE; more;)
+    {
+      guint n = 0;
+
+      stmt = xg_db_statement (db, "SELECT seq FROM messages WHERE peer_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+                              error);
+      if (stmt == NULL)
+        return FALSE;
+      sqlite3_bind_int64 (stmt, 1, (sqlite3_int64) peer_id);
+      sqlite3_bind_int64 (stmt, 2, (sqlite3_int64) received);
+      sqlite3_bind_int (stmt, 3, WALK_STEP);
+      more = FALSE;
+      while (xg_db_step_row (db, stmt, &has_row, error) && has_row)
+        {
+          if ((guint64) sqlite3_column_int64 (stmt, 0) != received + 1)
+            break;
+          received++;
+          if (++n == WALK_STEP)
+            more = TRUE;
+        }
+      sqlite3_reset (stmt);
+    }
+
+  stmt = xg_db_statement (db, "UPDATE conversations SET base = ?, received = ?, activity = max(activity, ?) "
+                              "WHERE peer_id = ?", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, (sqlite3_int64) base);
+  sqlite3_bind_int64 (stmt, 2, (sqlite3_int64) received);
+  sqlite3_bind_int64 (stmt, 3, activity);
+  sqlite3_bind_int64 (stmt, 4, (sqlite3_int64) peer_id);
+  return xg_db_step_done (db, stmt, error);
+}
+
+/* The first seq above received that is here, if any: the end of a gap. */
+static gboolean
+find_gap (XgDb                  *db,
+          XgStoredConversation  *conversation,
+          GError               **error)
+{
+  sqlite3_stmt *stmt = xg_db_statement (db, "SELECT min(seq) FROM messages WHERE peer_id = ? AND seq > ?", error);
+  gboolean has_row;
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, (sqlite3_int64) conversation->peer_id);
+  sqlite3_bind_int64 (stmt, 2, (sqlite3_int64) conversation->received);
+  if (!xg_db_step_row (db, stmt, &has_row, error))
+    return FALSE;
+  conversation->gap_before = has_row ? (guint64) sqlite3_column_int64 (stmt, 0) : 0;
+  sqlite3_reset (stmt);
+  return TRUE;
+}
+
+/* The conversation after a change, with its gap. */
+static gboolean
+read_changed (XgDb                  *db,
+              guint64                account_id,
+              guint64                peer_id,
+              XgStoredConversation **out,
+              GError               **error)
+{
+  return read_conversation (db, account_id, peer_id, out, error) &&
+         (*out == NULL || find_gap (db, *out, error));
+}
+
+typedef struct {
+  guint64               account_id;
+  guint64               peer_id;
+  guint64               client_msg_id;
+  guint64               seq;
+  guint64               before_seq;
+  guint64               peer_received;
+  guint64               read;
+  gint64                time;
+  guint                 limit;
+  char                 *error_text;
+  XgStoredMessage      *message;
+  gint64                id;
+  GPtrArray            *items;          /* in: messages; out: messages or conversations */
+  XgStoredConversation *conversation;
+} MessagesJob;
+
+static void
+messages_job_free (MessagesJob *job)
+{
+  g_free (job->error_text);
+  g_clear_pointer (&job->message, xg_stored_message_free);
+  g_clear_pointer (&job->items, g_ptr_array_unref);
+  g_clear_pointer (&job->conversation, xg_stored_conversation_free);
+  g_free (job);
+}
+
+static MessagesJob *
+messages_job_new (void)
+{
+  return g_new0 (MessagesJob, 1);
+}
+
+static gboolean
+run_load_conversations (XgDb     *db,
+                        gpointer  data,
+                        GError  **error)
+{
+  MessagesJob *job = data;
+  g_autoptr(GArray) peers = g_array_new (FALSE, FALSE, sizeof (guint64));
+  sqlite3_stmt *stmt = xg_db_statement (db, "SELECT peer_id FROM conversations ORDER BY activity DESC, peer_id",
+                                        error);
+  gboolean has_row;
+
+  if (stmt == NULL)
+    return FALSE;
+  while (xg_db_step_row (db, stmt, &has_row, error) && has_row)
+    {
+      guint64 peer = (guint64) sqlite3_column_int64 (stmt, 0);
+
+      g_array_append_val (peers, peer);
+    }
+  sqlite3_reset (stmt);
+
+  job->items = g_ptr_array_new_with_free_func ((GDestroyNotify) xg_stored_conversation_free);
+  for (guint i = 0; i < peers->len; i++)
+    {
+      XgStoredConversation *conversation;
+
+      if (!read_conversation (db, job->account_id, g_array_index (peers, guint64, i), &conversation, error))
+        return FALSE;
+      if (conversation != NULL)
+        g_ptr_array_add (job->items, conversation);
+    }
+  return TRUE;
+}
+
+void
+xg_account_db_load_conversations_async (XgAccountDb         *self,
+                                        guint64              account_id,
+                                        GCancellable        *cancellable,
+                                        GAsyncReadyCallback  callback,
+                                        gpointer             user_data)
+{
+  MessagesJob *job = messages_job_new ();
+
+  g_return_if_fail (XG_IS_ACCOUNT_DB (self));
+
+  job->account_id = account_id;
+  xg_db_run_async (XG_DB (self), run_load_conversations, job, (GDestroyNotify) messages_job_free,
+                   cancellable, xg_account_db_load_conversations_async, callback, user_data);
+}
+
+/**
+ * xg_account_db_load_conversations_finish:
+ *
+ * Returns: (transfer full) (element-type XgStoredConversation)
+ */
+GPtrArray *
+xg_account_db_load_conversations_finish (XgAccountDb   *self,
+                                         GAsyncResult  *result,
+                                         GError       **error)
+{
+  MessagesJob *job = xg_db_run_finish (XG_DB (self), result, xg_account_db_load_conversations_async, error);
+
+  return job ? g_steal_pointer (&job->items) : NULL;
+}
+
+/* --- The outbox ----------------------------------------------------------- */
+
+static gboolean
+run_add_outgoing (XgDb     *db,
+                  gpointer  data,
+                  GError  **error)
+{
+  MessagesJob *job = data;
+  XgStoredMessage *m = job->message;
+  sqlite3_stmt *stmt;
+
+  if (!ensure_conversation (db, m->peer_id, error))
+    return FALSE;
+  stmt = xg_db_statement (db, "INSERT INTO messages (peer_id, client_msg_id, sender_id, msg_type, payload, time, state) "
+                              "VALUES (?, ?, ?, ?, ?, ?, 0)", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, (sqlite3_int64) m->peer_id);
+  sqlite3_bind_int64 (stmt, 2, (sqlite3_int64) m->client_msg_id);
+  sqlite3_bind_int64 (stmt, 3, (sqlite3_int64) m->sender_id);
+  sqlite3_bind_int64 (stmt, 4, m->msg_type);
+  sqlite3_bind_blob64 (stmt, 5, g_bytes_get_data (m->payload, NULL), g_bytes_get_size (m->payload), SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 6, m->time);
+  if (!xg_db_step_done (db, stmt, error))
+    return FALSE;
+  job->id = sqlite3_last_insert_rowid (sqlite3_db_handle (stmt));
+
+  stmt = xg_db_statement (db, "UPDATE conversations SET activity = max(activity, ?) WHERE peer_id = ?", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, m->time);
+  sqlite3_bind_int64 (stmt, 2, (sqlite3_int64) m->peer_id);
+  return xg_db_step_done (db, stmt, error);
+}
+
+void
+xg_account_db_add_outgoing_async (XgAccountDb           *self,
+                                  const XgStoredMessage *message,
+                                  GCancellable          *cancellable,
+                                  GAsyncReadyCallback    callback,
+                                  gpointer               user_data)
+{
+  MessagesJob *job = messages_job_new ();
+
+  g_return_if_fail (XG_IS_ACCOUNT_DB (self));
+
+  job->message = xg_stored_message_copy (message);
+  xg_db_run_async (XG_DB (self), run_add_outgoing, job, (GDestroyNotify) messages_job_free,
+                   cancellable, xg_account_db_add_outgoing_async, callback, user_data);
+}
+
+/* Returns: the message's local id, or 0 with @error set */
+gint64
+xg_account_db_add_outgoing_finish (XgAccountDb   *self,
+                                   GAsyncResult  *result,
+                                   GError       **error)
+{
+  MessagesJob *job = xg_db_run_finish (XG_DB (self), result, xg_account_db_add_outgoing_async, error);
+
+  return job ? job->id : 0;
+}
+
+static gboolean
+run_load_outbox (XgDb     *db,
+                 gpointer  data,
+                 GError  **error)
+{
+  MessagesJob *job = data;
+  sqlite3_stmt *stmt = xg_db_statement (db, "SELECT " MESSAGE_COLUMNS " FROM messages WHERE state <> 1 ORDER BY id",
+                                        error);
+
+  job->items = message_array ();
+  return stmt != NULL && read_messages (db, stmt, job->items, error);
+}
+
+void
+xg_account_db_load_outbox_async (XgAccountDb         *self,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  g_return_if_fail (XG_IS_ACCOUNT_DB (self));
+
+  xg_db_run_async (XG_DB (self), run_load_outbox, messages_job_new (), (GDestroyNotify) messages_job_free,
+                   cancellable, xg_account_db_load_outbox_async, callback, user_data);
+}
+
+/**
+ * xg_account_db_load_outbox_finish:
+ *
+ * Returns: (transfer full) (element-type XgStoredMessage)
+ */
+GPtrArray *
+xg_account_db_load_outbox_finish (XgAccountDb   *self,
+                                  GAsyncResult  *result,
+                                  GError       **error)
+{
+  MessagesJob *job = xg_db_run_finish (XG_DB (self), result, xg_account_db_load_outbox_async, error);
+
+  return job ? g_steal_pointer (&job->items) : NULL;
+}
+
+static gboolean
+run_update_outgoing (XgDb     *db,
+                     gpointer  data,
+                     GError  **error)
+{
+  MessagesJob *job = data;
+  sqlite3_stmt *stmt;
+  gboolean has_row;
+
+  stmt = xg_db_statement (db, "SELECT peer_id FROM messages WHERE sender_id = ? AND client_msg_id = ?", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, (sqlite3_int64) job->account_id);
+  sqlite3_bind_int64 (stmt, 2, (sqlite3_int64) job->client_msg_id);
+  if (!xg_db_step_row (db, stmt, &has_row, error))
+    return FALSE;
+  job->peer_id = has_row ? (guint64) sqlite3_column_int64 (stmt, 0) : 0;
+  sqlite3_reset (stmt);
+  if (!has_row)
+    return TRUE;
+
+  if (job->seq > 0)
+    stmt = xg_db_statement (db, "UPDATE messages SET seq = ?, time = ?, state = 1, error = '' "
+                                "WHERE sender_id = ? AND client_msg_id = ?", error);
+  else
+    stmt = xg_db_statement (db, "UPDATE messages SET state = ?, error = ? "
+                                "WHERE sender_id = ? AND client_msg_id = ? AND state <> 1", error);
+  if (stmt == NULL)
+    return FALSE;
+  if (job->seq > 0)
+    {
+      sqlite3_bind_int64 (stmt, 1, (sqlite3_int64) job->seq);
+      sqlite3_bind_int64 (stmt, 2, job->time);
+    }
+  else
+    {
+      sqlite3_bind_int (stmt, 1, job->error_text ? XG_STORED_FAILED : XG_STORED_SENDING);
+      sqlite3_bind_text (stmt, 2, job->error_text ? job->error_text : "", -1, SQLITE_STATIC);
+    }
+  sqlite3_bind_int64 (stmt, 3, (sqlite3_int64) job->account_id);
+  sqlite3_bind_int64 (stmt, 4, (sqlite3_int64) job->client_msg_id);
+  if (!xg_db_step_done (db, stmt, error))
+    return FALSE;
+
+  if (job->seq > 0 && !walk_sequence (db, job->peer_id, job->time, error))
+    return FALSE;
+  return read_changed (db, job->account_id, job->peer_id, &job->conversation, error);
+}
+
+void
+xg_account_db_update_outgoing_async (XgAccountDb         *self,
+                                     guint64              account_id,
+                                     guint64              client_msg_id,
+                                     guint64              seq,
+                                     gint64               time,
+                                     const char          *error,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data)
+{
+  MessagesJob *job = messages_job_new ();
+
+  g_return_if_fail (XG_IS_ACCOUNT_DB (self));
+
+  job->account_id = account_id;
+  job->client_msg_id = client_msg_id;
+  job->seq = seq;
+  job->time = time;
+  job->error_text = g_strdup (error);
+  xg_db_run_async (XG_DB (self), run_update_outgoing, job, (GDestroyNotify) messages_job_free,
+                   cancellable, xg_account_db_update_outgoing_async, callback, user_data);
+}
+
+/**
+ * xg_account_db_update_outgoing_finish:
+ *
+ * Returns: (transfer full) (nullable): the conversation after the change;
+ *   %NULL, with @error unset, when the message is not in the database
+ */
+XgStoredConversation *
+xg_account_db_update_outgoing_finish (XgAccountDb   *self,
+                                      GAsyncResult  *result,
+                                      GError       **error)
+{
+  MessagesJob *job = xg_db_run_finish (XG_DB (self), result, xg_account_db_update_outgoing_async, error);
+
+  return job ? g_steal_pointer (&job->conversation) : NULL;
+}
+
+/* --- Incoming ------------------------------------------------------------- */
+
+static int
+compare_by_conversation (gconstpointer a,
+                         gconstpointer b)
+{
+  const XgStoredMessage *x = *(XgStoredMessage **) a, *y = *(XgStoredMessage **) b;
+
+  if (x->peer_id != y->peer_id)
+    return x->peer_id < y->peer_id ? -1 : 1;
+  return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static gboolean
+run_store_incoming (XgDb     *db,
+                    gpointer  data,
+                    GError  **error)
+{
+  MessagesJob *job = data;
+  g_autoptr(GPtrArray) conversations = g_ptr_array_new_with_free_func ((GDestroyNotify) xg_stored_conversation_free);
+  g_autoptr(GPtrArray) added = NULL;
+  sqlite3_stmt *stmt;
+  gint64 activity = 0;
+
+  g_ptr_array_sort (job->items, compare_by_conversation);
+  for (guint i = 0; i < job->items->len; i++)
+    {
+      XgStoredMessage *m = job->items->pdata[i];
+      gboolean last_of_conversation = i + 1 == job->items->len ||
+                                      ((XgStoredMessage *) job->items->pdata[i + 1])->peer_id != m->peer_id;
+
+      if (added == NULL)
+        {
+          if (!ensure_conversation (db, m->peer_id, error))
+            return FALSE;
+          added = message_array ();
+        }
+
+      /* A (peer, seq) already here is the same message delivered again. */
+      stmt = xg_db_statement (db, "INSERT OR IGNORE INTO messages (peer_id, seq, client_msg_id, sender_id, "
+                                  "msg_type, payload, time, state) VALUES (?, ?, ?, ?, ?, ?, ?, 1)", error);
+      if (stmt == NULL)
+        return FALSE;
+      sqlite3_bind_int64 (stmt, 1, (sqlite3_int64) m->peer_id);
+      sqlite3_bind_int64 (stmt, 2, (sqlite3_int64) m->seq);
+      sqlite3_bind_int64 (stmt, 3, (sqlite3_int64) m->client_msg_id);
+      sqlite3_bind_int64 (stmt, 4, (sqlite3_int64) m->sender_id);
+      sqlite3_bind_int64 (stmt, 5, m->msg_type);
+      sqlite3_bind_blob64 (stmt, 6, g_bytes_get_data (m->payload, NULL), g_bytes_get_size (m->payload),
+                           SQLITE_STATIC);
+      sqlite3_bind_int64 (stmt, 7, m->time);
+      if (!xg_db_step_done (db, stmt, error))
+        return FALSE;
+      if (xg_db_changes (db) > 0)
+        {
+          m->id = sqlite3_last_insert_rowid (sqlite3_db_handle (stmt));
+          m->state = XG_STORED_SENT;
+          g_ptr_array_add (added, xg_stored_message_copy (m));
+          activity = MAX (activity, m->time);
+        }
+
+      if (last_of_conversation)
+        {
+          XgStoredConversation *conversation;
+
+          if (!walk_sequence (db, m->peer_id, activity, error) ||
+              !read_changed (db, job->account_id, m->peer_id, &conversation, error))
+            return FALSE;
+          conversation->added = g_steal_pointer (&added);
+          g_ptr_array_add (conversations, conversation);
+          activity = 0;
+        }
+    }
+  g_ptr_array_unref (job->items);
+  job->items = g_steal_pointer (&conversations);
+  return TRUE;
+}
+
+/**
+ * xg_account_db_store_incoming_async:
+ * @messages: (element-type XgStoredMessage): with their seq; copied
+ */
+void
+xg_account_db_store_incoming_async (XgAccountDb         *self,
+                                    guint64              account_id,
+                                    GPtrArray           *messages,
+                                    GCancellable        *cancellable,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
+{
+  MessagesJob *job = messages_job_new ();
+
+  g_return_if_fail (XG_IS_ACCOUNT_DB (self));
+
+  job->account_id = account_id;
+  job->items = message_array ();
+  for (guint i = 0; i < messages->len; i++)
+    g_ptr_array_add (job->items, xg_stored_message_copy (messages->pdata[i]));
+  xg_db_run_async (XG_DB (self), run_store_incoming, job, (GDestroyNotify) messages_job_free,
+                   cancellable, xg_account_db_store_incoming_async, callback, user_data);
+}
+
+/**
+ * xg_account_db_store_incoming_finish:
+ *
+ * Returns: (transfer full) (element-type XgStoredConversation): every
+ *   conversation the batch touched, as it is now, with what was added
+ */
+GPtrArray *
+xg_account_db_store_incoming_finish (XgAccountDb   *self,
+                                     GAsyncResult  *result,
+                                     GError       **error)
+{
+  MessagesJob *job = xg_db_run_finish (XG_DB (self), result, xg_account_db_store_incoming_async, error);
+
+  return job ? g_steal_pointer (&job->items) : NULL;
+}
+
+/* --- Receipts, reading, pages ---------------------------------------------- */
+
+static gboolean
+run_update_conversation (XgDb     *db,
+                         gpointer  data,
+                         GError  **error)
+{
+  MessagesJob *job = data;
+  sqlite3_stmt *stmt;
+
+  if (!ensure_conversation (db, job->peer_id, error))
+    return FALSE;
+  stmt = xg_db_statement (db, "UPDATE conversations SET peer_received = max(peer_received, ?), "
+                              "read = max(read, ?) WHERE peer_id = ?", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, (sqlite3_int64) job->peer_received);
+  sqlite3_bind_int64 (stmt, 2, (sqlite3_int64) job->read);
+  sqlite3_bind_int64 (stmt, 3, (sqlite3_int64) job->peer_id);
+  return xg_db_step_done (db, stmt, error);
+}
+
+void
+xg_account_db_update_conversation_async (XgAccountDb         *self,
+                                         guint64              peer_id,
+                                         guint64              peer_received,
+                                         guint64              read,
+                                         GCancellable        *cancellable,
+                                         GAsyncReadyCallback  callback,
+                                         gpointer             user_data)
+{
+  MessagesJob *job = messages_job_new ();
+
+  g_return_if_fail (XG_IS_ACCOUNT_DB (self));
+
+  job->peer_id = peer_id;
+  job->peer_received = peer_received;
+  job->read = read;
+  xg_db_run_async (XG_DB (self), run_update_conversation, job, (GDestroyNotify) messages_job_free,
+                   cancellable, xg_account_db_update_conversation_async, callback, user_data);
+}
+
+gboolean
+xg_account_db_update_conversation_finish (XgAccountDb   *self,
+                                          GAsyncResult  *result,
+                                          GError       **error)
+{
+  return xg_db_run_finish (XG_DB (self), result, xg_account_db_update_conversation_async, error) != NULL;
+}
+
+static gboolean
+run_load_messages (XgDb     *db,
+                   gpointer  data,
+                   GError  **error)
+{
+  MessagesJob *job = data;
+  g_autoptr(GPtrArray) newest_first = message_array ();
+  sqlite3_stmt *stmt;
+
+  job->items = message_array ();
+  stmt = xg_db_statement (db, "SELECT " MESSAGE_COLUMNS " FROM messages WHERE peer_id = ? AND seq < ? "
+                              "ORDER BY seq DESC LIMIT ?", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, (sqlite3_int64) job->peer_id);
+  sqlite3_bind_int64 (stmt, 2, job->before_seq ? (sqlite3_int64) job->before_seq : G_MAXINT64);
+  sqlite3_bind_int (stmt, 3, (int) job->limit);
+  if (!read_messages (db, stmt, newest_first, error))
+    return FALSE;
+  for (guint i = newest_first->len; i > 0; i--)
+    g_ptr_array_add (job->items, g_ptr_array_steal_index (newest_first, i - 1));
+
+  if (job->before_seq != 0)
+    return TRUE;
+  stmt = xg_db_statement (db, "SELECT " MESSAGE_COLUMNS " FROM messages WHERE peer_id = ? AND seq IS NULL "
+                              "ORDER BY id", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, (sqlite3_int64) job->peer_id);
+  return read_messages (db, stmt, job->items, error);
+}
+
+void
+xg_account_db_load_messages_async (XgAccountDb         *self,
+                                   guint64              peer_id,
+                                   guint64              before_seq,
+                                   guint                limit,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  MessagesJob *job = messages_job_new ();
+
+  g_return_if_fail (XG_IS_ACCOUNT_DB (self));
+
+  job->peer_id = peer_id;
+  job->before_seq = before_seq;
+  job->limit = limit;
+  xg_db_run_async (XG_DB (self), run_load_messages, job, (GDestroyNotify) messages_job_free,
+                   cancellable, xg_account_db_load_messages_async, callback, user_data);
+}
+
+/**
+ * xg_account_db_load_messages_finish:
+ *
+ * Returns: (transfer full) (element-type XgStoredMessage): in order
+ */
+GPtrArray *
+xg_account_db_load_messages_finish (XgAccountDb   *self,
+                                    GAsyncResult  *result,
+                                    GError       **error)
+{
+  MessagesJob *job = xg_db_run_finish (XG_DB (self), result, xg_account_db_load_messages_async, error);
+
+  return job ? g_steal_pointer (&job->items) : NULL;
+}

@@ -1,0 +1,938 @@
+/* xg-conversations.c: the account's one-to-one chats, and their delivery
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * docs/PROTOCOL.md 7 from the client's side:
+ *
+ *  - Sending: a message is written to the outbox (the account database)
+ *    with 64 random bits as its client id, and only then sent. The outbox
+ *    is sent again after every login; MSG_SENT_ACK gives the message its
+ *    sequence number, a refusal moves it to "failed", and a retry reuses
+ *    its id, so the server stores it once however often it goes out.
+ *  - Receiving: deliveries are gathered while the main loop is busy and
+ *    stored in one transaction (each (conversation, seq) once); only after
+ *    that commit is MSG_RECEIVED_ACK sent, for what the database now holds
+ *    without a gap. A gap (a sequence number above one that is missing) is
+ *    fetched with the history request, never skipped.
+ *  - Receipts: MSG_DELIVERED moves own messages to "delivered".
+ */
+#define G_LOG_DOMAIN "xg-core"
+
+#include "config.h"
+
+#include <errno.h>
+#include <sys/random.h>
+
+#include "xg-conversations-private.h"
+#include "xg-manager.h"
+#include "xg-proto-limits.h"
+#include "xg-session-private.h"
+
+/* A gap is fetched this many messages at a time. */
+#define GAP_PAGE 200
+
+/* A send the server did not answer is tried again this long after. */
+#define RESEND_DELAY_S 5
+
+struct _XgConversations
+{
+  XgManager     parent_instance;
+
+  GHashTable   *by_peer;        /* peer id → XgConversation, listed or not */
+  GHashTable   *in_flight;      /* client ids (guint64 *) whose CHAT_SEND has no answer yet */
+  GPtrArray    *incoming;       /* XgStoredMessage gathered for the next store */
+  gboolean      storing;        /* a store job is out */
+  guint         store_idle;
+  GHashTable   *acked;          /* peer id → guint64 seq acknowledged on this login */
+  GHashTable   *fetching;       /* peer ids whose gap is being fetched */
+  guint         resend_id;
+  guint         unread;
+  GCancellable *cancellable;
+};
+
+G_DEFINE_FINAL_TYPE (XgConversations, xg_conversations, XG_TYPE_MANAGER)
+
+enum {
+  PROP_0,
+  PROP_UNREAD,
+  N_PROPS
+};
+
+static GParamSpec *props[N_PROPS];
+
+static XgSession *
+session_of (XgConversations *self)
+{
+  return xg_manager_get_session (XG_MANAGER (self));
+}
+
+XgAccountDb *
+xg_conversations_get_db (XgConversations *self)
+{
+  return xg_manager_get_db (XG_MANAGER (self));
+}
+
+guint64
+xg_conversations_get_account_id (XgConversations *self)
+{
+  XgSession *session = session_of (self);
+
+  return session ? xg_session_get_account_id (session) : 0;
+}
+
+static guint64 *
+id_key (guint64 id)
+{
+  return g_memdup2 (&id, sizeof id);
+}
+
+/* A job cancelled because the account went: nothing to say. */
+static gboolean
+is_cancelled (const GError *error)
+{
+  return g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+}
+
+/* --- The list ---------------------------------------------------------- */
+
+static void
+update_unread (XgConversations *self)
+{
+  GPtrArray *items = xg_manager_get_items (XG_MANAGER (self));
+  guint unread = 0;
+
+  for (guint i = 0; i < items->len; i++)
+    unread += xg_conversation_get_unread (items->pdata[i]);
+  if (unread == self->unread)
+    return;
+  self->unread = unread;
+  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_UNREAD]);
+}
+
+static void
+on_activity (XgConversation  *conversation,
+             GParamSpec      *pspec,
+             XgConversations *self)
+{
+  GPtrArray *items = xg_manager_get_items (XG_MANAGER (self));
+
+  /* A conversation is listed once it has something to show. */
+  if (!g_ptr_array_find (items, conversation, NULL))
+    {
+      xg_manager_insert (XG_MANAGER (self), conversation);
+      update_unread (self);
+    }
+  else
+    xg_manager_reposition (XG_MANAGER (self), conversation);
+}
+
+XgConversation *
+xg_conversations_get (XgConversations *self,
+                      guint64          peer_id)
+{
+  XgConversation *conversation;
+
+  g_return_val_if_fail (XG_IS_CONVERSATIONS (self), NULL);
+
+  conversation = g_hash_table_lookup (self->by_peer, &peer_id);
+  if (conversation == NULL)
+    {
+      conversation = xg_conversation_new (self, peer_id);
+      g_hash_table_insert (self->by_peer, id_key (peer_id), conversation);
+      g_signal_connect_object (conversation, "notify::activity", G_CALLBACK (on_activity), self, 0);
+      g_signal_connect_object (conversation, "notify::unread", G_CALLBACK (update_unread), self,
+                               G_CONNECT_SWAPPED);
+    }
+  return conversation;
+}
+
+/* Applies what a job says of a conversation, and the messages it added. */
+static void
+apply_stored (XgConversations            *self,
+              const XgStoredConversation *stored)
+{
+  XgConversation *conversation = xg_conversations_get (self, stored->peer_id);
+  guint64 account_id = xg_conversations_get_account_id (self);
+  g_autoptr(GPtrArray) added = g_ptr_array_new_with_free_func (g_object_unref);
+
+  if (stored->added != NULL)
+    for (guint i = 0; i < stored->added->len; i++)
+      g_ptr_array_add (added, xg_message_new_from_stored (stored->added->pdata[i], account_id));
+  xg_conversation_apply_stored (conversation, stored, added);
+}
+
+/* --- Acknowledging ------------------------------------------------------ */
+
+static void fetch_gap (XgConversations *self, const XgStoredConversation *stored);
+
+/* MSG_RECEIVED_ACK for every conversation whose stored run went past what
+ * this login acknowledged: sent only after the commit that stored it. */
+static void
+acknowledge (XgConversations *self,
+             GPtrArray       *conversations)
+{
+  XgSession *session = session_of (self);
+  GVariantBuilder builder;
+  guint n = 0;
+
+  if (session == NULL || xg_session_get_state (session) != XG_SESSION_LOGGED_IN)
+    return;
+
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a(ytt)"));
+  for (guint i = 0; i < conversations->len; i++)
+    {
+      XgStoredConversation *stored = conversations->pdata[i];
+      guint64 *acked = g_hash_table_lookup (self->acked, &stored->peer_id);
+
+      if (stored->received == 0 || (acked != NULL && *acked >= stored->received))
+        continue;
+      g_variant_builder_add (&builder, "(ytt)", 0, stored->peer_id, stored->received);
+      g_hash_table_insert (self->acked, id_key (stored->peer_id), id_key (stored->received));
+      n++;
+    }
+  if (n == 0)
+    {
+      g_variant_builder_clear (&builder);
+      return;
+    }
+  /* Lost with the link, it is sent again after the next login. */
+  if (!xg_session_send (session, XG_PACKET_MSG_RECEIVED_ACK,
+                        xg_proto_msg_received_ack_new (g_variant_builder_end (&builder))))
+    g_hash_table_remove_all (self->acked);
+}
+
+/* --- Receiving ------------------------------------------------------------ */
+
+static void store_incoming (XgConversations *self);
+
+static void
+incoming_stored (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(XgConversations) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) conversations = xg_account_db_store_incoming_finish (XG_ACCOUNT_DB (source), result, &error);
+
+  self->storing = FALSE;
+  if (xg_manager_get_session (XG_MANAGER (self)) == NULL)
+    return;
+  if (conversations == NULL)
+    {
+      /* Not acknowledged, so the server sends them again at the next
+       * login; nothing is lost. */
+      if (!is_cancelled (error))
+        g_warning ("Storing messages: %s", error->message);
+    }
+  else
+    {
+      for (guint i = 0; i < conversations->len; i++)
+        apply_stored (self, conversations->pdata[i]);
+      acknowledge (self, conversations);
+      for (guint i = 0; i < conversations->len; i++)
+        fetch_gap (self, conversations->pdata[i]);
+    }
+  if (self->incoming->len > 0)
+    store_incoming (self);
+}
+
+static void
+store_incoming (XgConversations *self)
+{
+  g_autoptr(GPtrArray) batch = NULL;
+
+  if (self->storing || self->incoming->len == 0)
+    return;
+  batch = g_steal_pointer (&self->incoming);
+  self->incoming = g_ptr_array_new_with_free_func ((GDestroyNotify) xg_stored_message_free);
+  self->storing = TRUE;
+  xg_account_db_store_incoming_async (xg_conversations_get_db (self), xg_conversations_get_account_id (self),
+                                      batch, self->cancellable, incoming_stored, g_object_ref (self));
+}
+
+static gboolean
+store_soon_cb (gpointer user_data)
+{
+  XgConversations *self = user_data;
+
+  self->store_idle = 0;
+  store_incoming (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* Deliveries that arrive in one burst share one transaction. */
+static void
+gather (XgConversations *self,
+        XgStoredMessage *message)
+{
+  g_ptr_array_add (self->incoming, message);
+  if (self->store_idle == 0 && !self->storing)
+    self->store_idle = g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, store_soon_cb, self, NULL);
+}
+
+static void
+apply_deliver_now (XgManager *manager,
+                   GVariant  *body)
+{
+  XgConversations *self = XG_CONVERSATIONS (manager);
+  guint64 account_id = xg_conversations_get_account_id (self);
+  guint64 seq, client_msg_id, sender_id, receiver_id;
+  guint32 msg_type;
+  g_autoptr(GBytes) payload = NULL;
+  gint64 time;
+
+  /* CHAT_DELIVER and OFFLINE_CHAT_DELIVER have the same fields. */
+  xg_proto_chat_deliver_get (body, &seq, &client_msg_id, &sender_id, &receiver_id, &msg_type, &payload, &time);
+  if (seq == 0 || (sender_id != account_id && receiver_id != account_id))
+    {
+      g_warning ("Ignoring a delivery of seq %" G_GUINT64_FORMAT " between %" G_GUINT64_FORMAT
+                 " and %" G_GUINT64_FORMAT, seq, sender_id, receiver_id);
+      return;
+    }
+  gather (self, xg_stored_message_new (sender_id == account_id ? receiver_id : sender_id, seq, client_msg_id,
+                                       sender_id, msg_type, payload, time));
+}
+
+void
+xg_conversations_apply_deliver (XgConversations *self,
+                                GVariant        *deliver)
+{
+  if (!xg_manager_defer (XG_MANAGER (self), apply_deliver_now, deliver))
+    apply_deliver_now (XG_MANAGER (self), deliver);
+}
+
+/* --- Gaps and history --------------------------------------------------- */
+
+typedef struct {
+  XgConversations *self;
+  guint64          peer_id;
+  GTask           *task;       /* history for a model; NULL for a gap */
+} HistoryRequest;
+
+static void
+history_request_free (HistoryRequest *req)
+{
+  g_clear_object (&req->self);
+  g_clear_object (&req->task);
+  g_free (req);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (HistoryRequest, history_request_free)
+
+static void
+history_stored (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(HistoryRequest) req = user_data;
+  XgConversations *self = req->self;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) conversations = xg_account_db_store_incoming_finish (XG_ACCOUNT_DB (source), result, &error);
+  gssize n = 0;
+
+  g_hash_table_remove (self->fetching, &req->peer_id);
+  if (conversations == NULL)
+    {
+      if (req->task != NULL)
+        g_task_return_error (req->task, g_steal_pointer (&error));
+      else if (!is_cancelled (error))
+        g_warning ("Storing history: %s", error->message);
+      return;
+    }
+  for (guint i = 0; i < conversations->len; i++)
+    {
+      XgStoredConversation *stored = conversations->pdata[i];
+
+      n += stored->added ? stored->added->len : 0;
+      apply_stored (self, stored);
+    }
+  if (xg_manager_get_session (XG_MANAGER (self)) != NULL)
+    {
+      acknowledge (self, conversations);
+      for (guint i = 0; i < conversations->len; i++)
+        fetch_gap (self, conversations->pdata[i]);
+    }
+  if (req->task != NULL)
+    g_task_return_int (req->task, n);
+}
+
+static void
+history_answered (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(HistoryRequest) req = user_data;
+  XgConversations *self = req->self;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(XgProtoFrame) answer = xg_session_request_finish (result, &error);
+  g_autoptr(GPtrArray) messages = NULL;
+  g_autoptr(GVariant) entries = NULL;
+  guint64 account_id = xg_conversations_get_account_id (self);
+  GVariantIter iter;
+  guint8 kind;
+  guint64 peer_id, seq, client_msg_id, sender_id;
+  guint32 msg_type;
+  GVariant *payload;
+  gint64 time;
+  gboolean more;
+
+  if (answer == NULL || account_id == 0)
+    {
+      g_hash_table_remove (self->fetching, &req->peer_id);
+      if (req->task != NULL)
+        g_task_return_error (req->task, error ? g_steal_pointer (&error)
+                                               : g_error_new_literal (XG_SESSION_ERROR, XG_SESSION_ERROR_NOT_LOGGED_IN,
+                                                                      "The account is gone"));
+      return;
+    }
+
+  xg_proto_chat_history_get (answer->body, &kind, &peer_id, &entries, &more);
+  messages = g_ptr_array_new_with_free_func ((GDestroyNotify) xg_stored_message_free);
+  g_variant_iter_init (&iter, entries);
+  while (g_variant_iter_next (&iter, "(tttu@ayx)", &seq, &client_msg_id, &sender_id, &msg_type, &payload, &time))
+    {
+      g_autoptr(GBytes) bytes = g_variant_get_data_as_bytes (payload);
+
+      g_variant_unref (payload);
+      if (sender_id != account_id && sender_id != req->peer_id)
+        continue;
+      g_ptr_array_add (messages, xg_stored_message_new (req->peer_id, seq, client_msg_id, sender_id, msg_type,
+                                                        bytes, time));
+    }
+  if (messages->len == 0)
+    {
+      g_hash_table_remove (self->fetching, &req->peer_id);
+      if (req->task != NULL)
+        g_task_return_int (req->task, 0);
+      return;
+    }
+  xg_account_db_store_incoming_async (xg_conversations_get_db (self), account_id, messages, self->cancellable,
+                                      history_stored, g_steal_pointer (&req));
+}
+
+static void
+request_history (XgConversations *self,
+                 guint64          peer_id,
+                 guint64          after,
+                 guint64          before,
+                 guint            limit,
+                 GTask           *task)
+{
+  HistoryRequest *req = g_new0 (HistoryRequest, 1);
+
+  req->self = g_object_ref (self);
+  req->peer_id = peer_id;
+  req->task = task;
+  g_hash_table_add (self->fetching, id_key (peer_id));
+  xg_session_request_async (session_of (self), XG_PACKET_CHAT_HISTORY_REQUEST,
+                            xg_proto_chat_history_request_new (0, peer_id, after, before, limit),
+                            TRUE, history_answered, req);
+}
+
+static void
+fetch_gap (XgConversations            *self,
+           const XgStoredConversation *stored)
+{
+  if (stored->gap_before == 0 || g_hash_table_contains (self->fetching, &stored->peer_id))
+    return;
+  g_debug ("Conversation with %" G_GUINT64_FORMAT ": fetching %" G_GUINT64_FORMAT "..%" G_GUINT64_FORMAT,
+           stored->peer_id, stored->received + 1, stored->gap_before - 1);
+  request_history (self, stored->peer_id, stored->received, stored->gap_before, GAP_PAGE, NULL);
+}
+
+void
+xg_conversations_fetch_history_async (XgConversations     *self,
+                                      guint64              peer_id,
+                                      guint64              before_seq,
+                                      GCancellable        *cancellable,
+                                      GAsyncReadyCallback  callback,
+                                      gpointer             user_data)
+{
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, xg_conversations_fetch_history_async);
+  if (!xg_manager_check_attached (XG_MANAGER (self), task))
+    {
+      g_object_unref (task);
+      return;
+    }
+  request_history (self, peer_id, 0, before_seq, XG_CHAT_PAGE, task);
+}
+
+gssize
+xg_conversations_fetch_history_finish (XgConversations  *self,
+                                       GAsyncResult     *result,
+                                       GError          **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), -1);
+  return g_task_propagate_int (G_TASK (result), error);
+}
+
+/* --- Receipts ---------------------------------------------------------------- */
+
+static void
+apply_delivered_now (XgManager *manager,
+                     GVariant  *body)
+{
+  XgConversations *self = XG_CONVERSATIONS (manager);
+  g_autoptr(GVariant) entries = NULL;
+  GVariantIter iter;
+  guint8 kind;
+  guint64 peer_id, seq;
+
+  xg_proto_msg_delivered_get (body, &entries);
+  g_variant_iter_init (&iter, entries);
+  while (g_variant_iter_next (&iter, "(ytt)", &kind, &peer_id, &seq))
+    {
+      if (kind != 0)
+        continue;
+      xg_conversation_set_peer_received (xg_conversations_get (self, peer_id), seq);
+      xg_account_db_update_conversation_async (xg_conversations_get_db (self), peer_id, seq, 0,
+                                               NULL, NULL, NULL);
+    }
+}
+
+void
+xg_conversations_apply_delivered (XgConversations *self,
+                                  GVariant        *delivered)
+{
+  if (!xg_manager_defer (XG_MANAGER (self), apply_delivered_now, delivered))
+    apply_delivered_now (XG_MANAGER (self), delivered);
+}
+
+/* --- Sending ------------------------------------------------------------------ */
+
+typedef struct {
+  XgConversations *self;
+  guint64          client_msg_id;
+  guint64          peer_id;
+} SendRequest;
+
+static void
+send_request_free (SendRequest *req)
+{
+  g_clear_object (&req->self);
+  g_free (req);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SendRequest, send_request_free)
+
+static void schedule_resend (XgConversations *self);
+
+static void
+outgoing_updated (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(XgConversations) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(XgStoredConversation) stored = xg_account_db_update_outgoing_finish (XG_ACCOUNT_DB (source), result,
+                                                                                 &error);
+  g_autoptr(GPtrArray) one = NULL;
+
+  if (stored == NULL)
+    {
+      if (error != NULL && !is_cancelled (error))
+        g_warning ("Recording what became of a message: %s", error->message);
+      return;
+    }
+  if (xg_manager_get_session (XG_MANAGER (self)) == NULL)
+    return;
+  apply_stored (self, stored);
+  /* Its own message may close a run: acknowledge it with the rest. */
+  one = g_ptr_array_new ();
+  g_ptr_array_add (one, stored);
+  acknowledge (self, one);
+  fetch_gap (self, stored);
+}
+
+/* Whether a failed send should simply go again later: the server did not
+ * refuse it, the link or the server just did not take it now. */
+static gboolean
+is_transient (const GError *error)
+{
+  return !g_error_matches (error, XG_SESSION_ERROR, XG_SESSION_ERROR_PERMISSION_DENIED) &&
+         !g_error_matches (error, XG_SESSION_ERROR, XG_SESSION_ERROR_INVALID_INPUT) &&
+         !g_error_matches (error, XG_SESSION_ERROR, XG_SESSION_ERROR_NOT_FOUND);
+}
+
+static void
+sent (GObject      *source,
+      GAsyncResult *result,
+      gpointer      user_data)
+{
+  g_autoptr(SendRequest) req = user_data;
+  XgConversations *self = req->self;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(XgProtoFrame) answer = xg_session_request_finish (result, &error);
+  XgConversation *conversation = xg_conversations_get (self, req->peer_id);
+  guint64 client_msg_id, seq;
+  gint64 time;
+
+  g_hash_table_remove (self->in_flight, &req->client_msg_id);
+  if (xg_manager_get_session (XG_MANAGER (self)) == NULL)
+    return;
+
+  if (answer == NULL)
+    {
+      if (is_transient (error))
+        {
+          /* Still in the outbox: it goes again after the next login, or
+           * soon if the server merely did not answer. */
+          g_debug ("Message %" G_GINT64_MODIFIER "x not sent yet: %s", req->client_msg_id, error->message);
+          if (g_error_matches (error, XG_SESSION_ERROR, XG_SESSION_ERROR_TIMED_OUT) ||
+              g_error_matches (error, XG_SESSION_ERROR, XG_SESSION_ERROR_BUSY) ||
+              g_error_matches (error, XG_SESSION_ERROR, XG_SESSION_ERROR_PROTOCOL))
+            schedule_resend (self);
+          return;
+        }
+      {
+        g_autofree char *code = g_strdup_printf ("%d", error->code);
+
+        xg_conversation_update_outgoing (conversation, req->client_msg_id, 0, 0, XG_MESSAGE_FAILED,
+                                         (guint) error->code);
+        xg_account_db_update_outgoing_async (xg_conversations_get_db (self), xg_conversations_get_account_id (self),
+                                             req->client_msg_id, 0, 0, code, NULL, NULL, NULL);
+      }
+      return;
+    }
+
+  xg_proto_msg_sent_ack_get (answer->body, &client_msg_id, &seq, &time);
+  if (client_msg_id != req->client_msg_id || seq == 0)
+    {
+      g_warning ("MSG_SENT_ACK for the wrong message; it stays in the outbox");
+      return;
+    }
+  /* Shown as sent once it is recorded as sent: the record also brings
+   * the conversation as it is now. */
+  xg_conversation_update_outgoing (conversation, client_msg_id, seq, time, XG_MESSAGE_SENT, 0);
+  xg_account_db_update_outgoing_async (xg_conversations_get_db (self), xg_conversations_get_account_id (self),
+                                       client_msg_id, seq, time, NULL, self->cancellable, outgoing_updated,
+                                       g_object_ref (self));
+}
+
+static void
+send_now (XgConversations       *self,
+          const XgStoredMessage *message)
+{
+  XgSession *session = session_of (self);
+  SendRequest *req;
+
+  if (session == NULL || g_hash_table_contains (self->in_flight, &message->client_msg_id))
+    return;
+  req = g_new0 (SendRequest, 1);
+  req->self = g_object_ref (self);
+  req->client_msg_id = message->client_msg_id;
+  req->peer_id = message->peer_id;
+  g_hash_table_add (self->in_flight, id_key (message->client_msg_id));
+  xg_session_request_async (session, XG_PACKET_CHAT_SEND,
+                            xg_proto_chat_send_new (message->client_msg_id, message->sender_id, message->peer_id,
+                                                    message->msg_type, message->payload),
+                            TRUE, sent, req);
+}
+
+typedef struct {
+  XgConversations *self;
+  XgStoredMessage *message;
+} Writing;
+
+static void
+written (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  Writing *writing = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (xg_account_db_add_outgoing_finish (XG_ACCOUNT_DB (source), result, &error) == 0)
+    {
+      /* Not in the outbox, so never sent: show it failed. */
+      g_warning ("Writing a message to the outbox: %s", error->message);
+      xg_conversation_update_outgoing (xg_conversations_get (writing->self, writing->message->peer_id),
+                                       writing->message->client_msg_id, 0, writing->message->time,
+                                       XG_MESSAGE_FAILED, XG_SESSION_ERROR_PROTOCOL);
+    }
+  else
+    send_now (writing->self, writing->message);
+
+  g_object_unref (writing->self);
+  xg_stored_message_free (writing->message);
+  g_free (writing);
+}
+
+static guint64
+random_id (void)
+{
+  guint64 id = 0;
+
+  /* 64 bits from the kernel's CSPRNG (docs/PROTOCOL.md 7.1), not a
+   * counter; 0 is not an id. */
+  while (id == 0)
+    if (getrandom (&id, sizeof id, 0) != sizeof id)
+      g_error ("getrandom: %s", g_strerror (errno));
+  return id;
+}
+
+XgMessage *
+xg_conversations_send (XgConversations  *self,
+                       XgConversation   *conversation,
+                       guint32           msg_type,
+                       GBytes           *payload,
+                       GError          **error)
+{
+  XgSession *session = session_of (self);
+  g_autoptr(XgStoredMessage) stored = NULL;
+  Writing *writing;
+  XgMessage *message;
+  gsize len;
+  const guint8 *data = g_bytes_get_data (payload, &len);
+
+  if (session == NULL)
+    {
+      g_set_error_literal (error, XG_SESSION_ERROR, XG_SESSION_ERROR_NOT_LOGGED_IN, "The account is gone");
+      return NULL;
+    }
+  if (!xg_proto_payload_is_valid (msg_type, data, len, xg_proto_max_payload (0)))
+    {
+      g_set_error_literal (error, XG_SESSION_ERROR, XG_SESSION_ERROR_INVALID_INPUT,
+                           "The message breaks the rules of its type");
+      return NULL;
+    }
+
+  stored = xg_stored_message_new (xg_conversation_get_peer_id (conversation), 0, random_id (),
+                                  xg_session_get_account_id (session), msg_type, payload, g_get_real_time ());
+  message = xg_message_new_from_stored (stored, stored->sender_id);
+  xg_conversation_add_outgoing (conversation, message);
+
+  writing = g_new0 (Writing, 1);
+  writing->self = g_object_ref (self);
+  writing->message = g_steal_pointer (&stored);
+  xg_account_db_add_outgoing_async (xg_conversations_get_db (self), writing->message, NULL, written, writing);
+  return message;
+}
+
+void
+xg_conversations_retry (XgConversations *self,
+                        XgMessage       *message)
+{
+  g_autoptr(XgStoredMessage) stored = NULL;
+
+  if (!xg_message_get_outgoing (message) || xg_message_get_state (message) != XG_MESSAGE_FAILED ||
+      session_of (self) == NULL)
+    return;
+  stored = xg_stored_message_new (xg_message_get_peer_id (message), 0, xg_message_get_client_msg_id (message),
+                                  xg_message_get_sender_id (message), xg_message_get_msg_type (message),
+                                  xg_message_get_payload (message), xg_message_get_time (message));
+  xg_conversation_update_outgoing (xg_conversations_get (self, stored->peer_id), stored->client_msg_id, 0,
+                                   stored->time, XG_MESSAGE_SENDING, 0);
+  /* Back to sending on disk first, so a crash now still sends it. */
+  xg_account_db_update_outgoing_async (xg_conversations_get_db (self), stored->sender_id, stored->client_msg_id,
+                                       0, 0, NULL, NULL, NULL, NULL);
+  send_now (self, stored);
+}
+
+static void
+outbox_loaded (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(XgConversations) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) outbox = xg_account_db_load_outbox_finish (XG_ACCOUNT_DB (source), result, &error);
+
+  if (outbox == NULL)
+    {
+      if (!is_cancelled (error))
+        g_warning ("Reading the outbox: %s", error->message);
+      return;
+    }
+  for (guint i = 0; i < outbox->len; i++)
+    {
+      XgStoredMessage *message = outbox->pdata[i];
+
+      if (message->state == XG_STORED_SENDING)
+        send_now (self, message);
+    }
+}
+
+/* Everything still sending goes (again); the server keeps each once. */
+static void
+send_outbox (XgConversations *self)
+{
+  xg_account_db_load_outbox_async (xg_conversations_get_db (self), self->cancellable, outbox_loaded,
+                                   g_object_ref (self));
+}
+
+static gboolean
+resend_cb (gpointer user_data)
+{
+  XgConversations *self = user_data;
+
+  self->resend_id = 0;
+  if (session_of (self) != NULL && xg_session_get_state (session_of (self)) == XG_SESSION_LOGGED_IN)
+    send_outbox (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_resend (XgConversations *self)
+{
+  if (self->resend_id == 0)
+    self->resend_id = g_timeout_add_seconds (RESEND_DELAY_S, resend_cb, self);
+}
+
+void
+xg_conversations_logged_in (XgConversations *self)
+{
+  /* A new login starts with the server's cursor: acknowledge again. */
+  g_hash_table_remove_all (self->acked);
+  send_outbox (self);
+}
+
+/* --- Reading ----------------------------------------------------------------- */
+
+void
+xg_conversations_mark_read (XgConversations *self,
+                            XgConversation  *conversation)
+{
+  XgMessage *last = xg_conversation_get_last_message (conversation);
+  guint64 seq = last ? xg_message_get_seq (last) : 0;
+
+  update_unread (self);
+  if (seq > 0)
+    xg_account_db_update_conversation_async (xg_conversations_get_db (self),
+                                             xg_conversation_get_peer_id (conversation), 0, seq, NULL, NULL, NULL);
+}
+
+/* --- Life ---------------------------------------------------------------------- */
+
+static void
+conversations_loaded (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  g_autoptr(XgConversations) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) stored = xg_account_db_load_conversations_finish (XG_ACCOUNT_DB (source), result, &error);
+  g_autoptr(GPtrArray) kept = g_ptr_array_new ();
+
+  if (xg_manager_get_session (XG_MANAGER (self)) == NULL)
+    return;
+  if (stored == NULL && !is_cancelled (error))
+    g_warning ("Reading the conversations: %s", error->message);
+  else
+    for (guint i = 0; i < stored->len; i++)
+      {
+        XgStoredConversation *conversation = stored->pdata[i];
+        XgConversation *item = xg_conversations_get (self, conversation->peer_id);
+
+        /* Listed at once below, not one by one. */
+        g_signal_handlers_block_by_func (item, on_activity, self);
+        apply_stored (self, conversation);
+        g_signal_handlers_unblock_by_func (item, on_activity, self);
+        if (xg_conversation_get_last_message (item) != NULL)
+          g_ptr_array_add (kept, item);
+      }
+  xg_manager_set_loaded (XG_MANAGER (self), kept);
+  update_unread (self);
+}
+
+XgConversations *
+xg_conversations_new (XgSession   *session,
+                      XgAccountDb *db)
+{
+  XgConversations *self = g_object_new (XG_TYPE_CONVERSATIONS, NULL);
+
+  xg_manager_attach (XG_MANAGER (self), session, db);
+  xg_account_db_load_conversations_async (db, xg_session_get_account_id (session), self->cancellable,
+                                          conversations_loaded, g_object_ref (self));
+  return self;
+}
+
+void
+xg_conversations_detach (XgConversations *self)
+{
+  xg_manager_detach (XG_MANAGER (self));
+}
+
+static void
+xg_conversations_detach_impl (XgManager *manager)
+{
+  XgConversations *self = XG_CONVERSATIONS (manager);
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_handle_id (&self->store_idle, g_source_remove);
+  g_clear_handle_id (&self->resend_id, g_source_remove);
+  XG_MANAGER_CLASS (xg_conversations_parent_class)->detach (manager);
+}
+
+gboolean
+xg_conversations_get_loaded (XgConversations *self)
+{
+  return xg_manager_get_loaded (XG_MANAGER (self));
+}
+
+guint
+xg_conversations_get_unread (XgConversations *self)
+{
+  return self->unread;
+}
+
+static void
+xg_conversations_finalize (GObject *object)
+{
+  XgConversations *self = XG_CONVERSATIONS (object);
+
+  g_clear_handle_id (&self->store_idle, g_source_remove);
+  g_clear_handle_id (&self->resend_id, g_source_remove);
+  g_hash_table_unref (self->by_peer);
+  g_hash_table_unref (self->in_flight);
+  g_hash_table_unref (self->acked);
+  g_hash_table_unref (self->fetching);
+  g_ptr_array_unref (self->incoming);
+  g_clear_object (&self->cancellable);
+  G_OBJECT_CLASS (xg_conversations_parent_class)->finalize (object);
+}
+
+static void
+xg_conversations_get_property (GObject    *object,
+                               guint       prop_id,
+                               GValue     *value,
+                               GParamSpec *pspec)
+{
+  XgConversations *self = XG_CONVERSATIONS (object);
+
+  switch (prop_id)
+    {
+    case PROP_UNREAD: g_value_set_uint (value, self->unread); break;
+    default:          G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+xg_conversations_class_init (XgConversationsClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  XgManagerClass *manager_class = XG_MANAGER_CLASS (klass);
+
+  object_class->finalize = xg_conversations_finalize;
+  object_class->get_property = xg_conversations_get_property;
+  manager_class->item_type = XG_TYPE_CONVERSATION;
+  manager_class->compare = xg_conversation_compare;
+  manager_class->detach = xg_conversations_detach_impl;
+
+  props[PROP_UNREAD] = g_param_spec_uint ("unread", NULL, NULL, 0, G_MAXUINT, 0,
+                                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, props);
+}
+
+static void
+xg_conversations_init (XgConversations *self)
+{
+  self->by_peer = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_object_unref);
+  self->in_flight = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  self->acked = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
+  self->fetching = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  self->incoming = g_ptr_array_new_with_free_func ((GDestroyNotify) xg_stored_message_free);
+  self->cancellable = g_cancellable_new ();
+}

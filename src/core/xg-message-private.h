@@ -1,0 +1,24 @@
+/* xg-message-private.h: how the core makes and moves XgMessages
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include "xg-account-db.h"
+#include "xg-message.h"
+
+G_BEGIN_DECLS
+
+XgMessage *xg_message_new_from_stored (const XgStoredMessage *stored,
+                                       guint64                account_id);
+/* Moves what may move, notifying what changed. */
+void       xg_message_update          (XgMessage             *self,
+                                       guint64                seq,
+                                       gint64                 time,
+                                       XgMessageState         state,
+                                       guint                  failure);
+gint64     xg_message_get_local_id    (XgMessage             *self);
+GBytes    *xg_message_get_payload     (XgMessage             *self);
+guint32    xg_message_get_msg_type    (XgMessage             *self);
+
+G_END_DECLS

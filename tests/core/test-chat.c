@@ -1,0 +1,366 @@
+/* test-chat.c: XgConversations against the real server
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Two friends, each with their own device folder, chat through the real
+ * xinge-server over TLS (docs/PROTOCOL.md 7): a message goes sending →
+ * sent → delivered; one written while the server is down goes out when it
+ * is back; what came is in the account database for the next start, is
+ * shown once however often it arrives, and a gap or a wiped profile is
+ * filled from the server's history.
+ */
+#include "config.h"
+
+#include <signal.h>
+#include <string.h>
+
+#include <glib/gstdio.h>
+#include <sqlite3.h>
+
+#include "xg-core-test.h"
+
+static XgConversations *
+conversations_of (Person *p)
+{
+  return xg_session_get_conversations (p->session);
+}
+
+static XgConversation *
+conversation_with (Person *p,
+                   Person *peer)
+{
+  return xg_conversations_get (conversations_of (p), peer->id);
+}
+
+static XgMessage *
+say (Person     *from,
+     Person     *to,
+     const char *text)
+{
+  g_autoptr(GError) error = NULL;
+  XgMessage *message = xg_conversation_send_text (conversation_with (from, to), text, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (message);
+  g_assert_true (xg_message_get_outgoing (message));
+  return message;
+}
+
+/* The texts of @model, one line each. */
+static char *
+texts_of (GListModel *model)
+{
+  GString *out = g_string_new (NULL);
+
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr(XgMessage) message = g_list_model_get_item (model, i);
+
+      g_string_append_printf (out, "%" G_GUINT64_FORMAT ":%s\n", xg_message_get_seq (message),
+                              xg_message_get_text (message) ? xg_message_get_text (message) : "?");
+    }
+  return g_string_free (out, FALSE);
+}
+
+/* The model has @n items and is done reading its first page. */
+static gboolean
+model_has (XgChatMessages *messages,
+           guint           n)
+{
+  if (g_test_verbose ())
+    g_test_message ("model: %u items%s", g_list_model_get_n_items (G_LIST_MODEL (messages)),
+                    xg_chat_messages_get_loading (messages) ? ", loading" : "");
+  return !xg_chat_messages_get_loading (messages) && g_list_model_get_n_items (G_LIST_MODEL (messages)) == n;
+}
+
+static void
+befriend_both (Fixture *f)
+{
+  log_in (f, &f->alice);
+  log_in (f, &f->bob);
+  befriend (f);
+}
+
+/* --- Tests ---------------------------------------------------------------------- */
+
+/* One message each way: states, models, receipts, unread. */
+static void
+test_exchange (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autoptr(XgMessage) hello = NULL;
+  g_autoptr(XgMessage) reply = NULL;
+  g_autoptr(XgChatMessages) alice_sees = NULL;
+  g_autoptr(XgChatMessages) bob_sees = NULL;
+  g_autofree char *texts = NULL;
+  XgConversation *at_bob;
+
+  befriend_both (f);
+  alice_sees = xg_conversation_get_messages (conversation_with (&f->alice, &f->bob));
+  WAIT_UNTIL (!xg_chat_messages_get_loading (alice_sees));
+
+  hello = say (&f->alice, &f->bob, "Hello, Bob");
+  g_assert_cmpint (xg_message_get_state (hello), ==, XG_MESSAGE_SENDING);
+  /* Shown at once, before the server answers. */
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (alice_sees)), ==, 1);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (conversations_of (&f->alice))), ==, 1);
+
+  WAIT_UNTIL (xg_message_get_state (hello) != XG_MESSAGE_SENDING);
+  g_assert_cmpuint (xg_message_get_seq (hello), ==, 1);
+
+  /* Bob's client stores it, acknowledges it, and Alice hears he has it. */
+  WAIT_UNTIL (g_list_model_get_n_items (G_LIST_MODEL (conversations_of (&f->bob))) == 1);
+  at_bob = conversation_with (&f->bob, &f->alice);
+  g_assert_cmpuint (xg_conversation_get_unread (at_bob), ==, 1);
+  g_assert_cmpuint (xg_conversations_get_unread (conversations_of (&f->bob)), ==, 1);
+  g_assert_cmpstr (xg_message_get_text (xg_conversation_get_last_message (at_bob)), ==, "Hello, Bob");
+  g_assert_false (xg_message_get_outgoing (xg_conversation_get_last_message (at_bob)));
+  WAIT_UNTIL (xg_message_get_state (hello) == XG_MESSAGE_DELIVERED);
+
+  bob_sees = xg_conversation_get_messages (at_bob);
+  WAIT_UNTIL (model_has (bob_sees, 1));
+  xg_conversation_mark_read (at_bob);
+  g_assert_cmpuint (xg_conversations_get_unread (conversations_of (&f->bob)), ==, 0);
+
+  reply = say (&f->bob, &f->alice, "Hi Alice 你好");
+  WAIT_UNTIL (model_has (alice_sees, 2));
+  WAIT_UNTIL (xg_message_get_state (reply) == XG_MESSAGE_DELIVERED);
+  g_assert_cmpuint (xg_message_get_seq (reply), ==, 2);
+  texts = texts_of (G_LIST_MODEL (alice_sees));
+  g_assert_cmpstr (texts, ==, "1:Hello, Bob\n2:Hi Alice 你好\n");
+  g_clear_pointer (&texts, g_free);
+  texts = texts_of (G_LIST_MODEL (bob_sees));
+  g_assert_cmpstr (texts, ==, "1:Hello, Bob\n2:Hi Alice 你好\n");
+}
+
+/* Written while the server is down: sending, on disk, and sent when the
+ * server is back, without anyone doing anything. */
+static void
+test_offline_send (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(XgMessage) message = NULL;
+  g_autoptr(XgChatMessages) bob_sees = NULL;
+
+  befriend_both (f);
+  xg_session_set_request_timeout (f->alice.session, 1000);
+  g_assert_cmpint (xg_test_server_kill (f->server, SIGKILL), ==, 128 + SIGKILL);
+  WAIT_UNTIL (xg_session_get_reconnecting (f->alice.session));
+
+  message = say (&f->alice, &f->bob, "sent while you were away");
+  /* Its request gives up; the message stays in the outbox. */
+  g_usleep (1500 * G_USEC_PER_SEC / 1000);
+  for (guint i = 0; i < 50; i++)
+    g_main_context_iteration (NULL, FALSE);
+  g_assert_cmpint (xg_message_get_state (message), ==, XG_MESSAGE_SENDING);
+
+  xg_test_server_restart (f->server);
+  WAIT_UNTIL (xg_message_get_state (message) != XG_MESSAGE_SENDING);
+  g_assert_cmpint (xg_message_get_state (message), >=, XG_MESSAGE_SENT);
+  g_assert_cmpuint (xg_message_get_seq (message), ==, 1);
+
+  WAIT_UNTIL (xg_session_get_synced (f->bob.session));
+  bob_sees = xg_conversation_get_messages (conversation_with (&f->bob, &f->alice));
+  WAIT_UNTIL (model_has (bob_sees, 1));
+  WAIT_UNTIL (xg_message_get_state (message) == XG_MESSAGE_DELIVERED);
+}
+
+/* A new start with the server down shows the chats from the database. */
+static void
+test_cache (Fixture       *f,
+            gconstpointer  data)
+{
+  g_autoptr(XgChatMessages) messages = NULL;
+  g_autofree char *texts = NULL;
+  g_autofree char *token = NULL;
+  XgConversations *conversations;
+
+  befriend_both (f);
+  for (guint i = 1; i <= 3; i++)
+    {
+      g_autofree char *text = g_strdup_printf ("message %u", i);
+      g_autoptr(XgMessage) m = say (&f->alice, &f->bob, text);
+
+      WAIT_UNTIL (xg_message_get_state (m) == XG_MESSAGE_DELIVERED);
+    }
+  token = g_strdup (xg_session_get_resume_token (f->bob.session));
+  g_clear_object (&f->bob.session);
+  g_assert_cmpint (xg_test_server_kill (f->server, SIGKILL), ==, 128 + SIGKILL);
+
+  /* The app starts again, the server is still down. */
+  f->bob.session = xg_session_new (f->server->address, f->bob.device);
+  xg_session_resume (f->bob.session, f->bob.email, f->bob.id, token);
+  WAIT_UNTIL (xg_session_get_conversations (f->bob.session) != NULL &&
+              xg_conversations_get_loaded (xg_session_get_conversations (f->bob.session)));
+  conversations = xg_session_get_conversations (f->bob.session);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (conversations)), ==, 1);
+  g_assert_cmpuint (xg_conversations_get_unread (conversations), ==, 3);
+
+  messages = xg_conversation_get_messages (xg_conversations_get (conversations, f->alice.id));
+  WAIT_UNTIL (model_has (messages, 3));
+  texts = texts_of (G_LIST_MODEL (messages));
+  g_assert_cmpstr (texts, ==, "1:message 1\n2:message 2\n3:message 3\n");
+}
+
+/* A wiped profile: the chat comes back from the server's history, a page
+ * at a time as the user scrolls. */
+static void
+test_history_after_wipe (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autoptr(XgChatMessages) messages = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+  const guint n = 120;
+  guint before;
+
+  befriend_both (f);
+  for (guint i = 1; i <= n; i++)
+    {
+      g_autofree char *text = g_strdup_printf ("m%u", i);
+      g_autoptr(XgMessage) m = say (i % 2 ? &f->alice : &f->bob, i % 2 ? &f->bob : &f->alice, text);
+
+      WAIT_UNTIL (xg_message_get_seq (m) != 0);
+    }
+  WAIT_UNTIL (g_list_model_get_n_items (G_LIST_MODEL (conversations_of (&f->bob))) == 1);
+
+  /* Bob's device is new: nothing of the chat is here. */
+  g_clear_object (&f->bob.session);
+  xg_db_close (XG_DB (f->bob.device));
+  g_clear_object (&f->bob.device);
+  rm_rf (f->bob.dir);
+  g_mkdir_with_parents (f->bob.dir, 0700);
+  path = g_build_filename (f->bob.dir, "device.db", NULL);
+  f->bob.device = xg_device_db_new (path);
+  log_in (f, &f->bob);
+
+  messages = xg_conversation_get_messages (conversation_with (&f->bob, &f->alice));
+  WAIT_UNTIL (!xg_chat_messages_get_loading (messages));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (messages)), ==, 0);
+  g_assert_true (xg_chat_messages_get_has_older (messages));
+
+  /* Each scroll brings a page, newest first, until the start. */
+  while (xg_chat_messages_get_has_older (messages))
+    {
+      before = g_list_model_get_n_items (G_LIST_MODEL (messages));
+      xg_chat_messages_load_older_async (messages, NULL, NULL, NULL);
+      WAIT_UNTIL (!xg_chat_messages_get_loading (messages) &&
+                  (g_list_model_get_n_items (G_LIST_MODEL (messages)) > before ||
+                   !xg_chat_messages_get_has_older (messages)));
+    }
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (messages)), ==, n);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(XgMessage) m = g_list_model_get_item (G_LIST_MODEL (messages), i);
+      g_autofree char *text = g_strdup_printf ("m%u", i + 1);
+
+      g_assert_cmpuint (xg_message_get_seq (m), ==, i + 1);
+      g_assert_cmpstr (xg_message_get_text (m), ==, text);
+      g_assert_cmpint (xg_message_get_outgoing (m), ==, i % 2 == 1);
+    }
+}
+
+/* Alice writes from another device; back on the first one she finds the
+ * conversation with a gap, which is fetched, not skipped. */
+static void
+test_gap (Fixture       *f,
+          gconstpointer  data)
+{
+  g_autoptr(XgChatMessages) messages = NULL;
+  g_autoptr(XgMessage) first = NULL;
+  g_autoptr(XgMessage) reply = NULL;
+  g_autofree char *texts = NULL;
+  g_autofree char *phone_dir = g_dir_make_tmp ("xinge-phone-XXXXXX", NULL);
+  g_autofree char *phone_path = g_build_filename (phone_dir, "device.db", NULL);
+  Person phone = { 0 };
+
+  befriend_both (f);
+  first = say (&f->alice, &f->bob, "from the laptop");
+  WAIT_UNTIL (xg_message_get_state (first) == XG_MESSAGE_DELIVERED);
+
+  /* The same account on a second device (which takes the session). */
+  phone.dir = g_steal_pointer (&phone_dir);
+  phone.device = xg_device_db_new (phone_path);
+  phone.email = g_strdup (f->alice.email);
+  phone.id = f->alice.id;
+  log_in (f, &phone);
+  {
+    g_autoptr(XgMessage) m = say (&phone, &f->bob, "from the phone");
+
+    WAIT_UNTIL (xg_message_get_seq (m) == 2);
+  }
+  reply = say (&f->bob, &f->alice, "got both");
+  WAIT_UNTIL (xg_message_get_seq (reply) == 3);
+  person_clear (&phone);
+
+  /* Back on the laptop: 3 arrives, 2 is missing, and is fetched. */
+  log_in (f, &f->alice);
+  messages = xg_conversation_get_messages (conversation_with (&f->alice, &f->bob));
+  WAIT_UNTIL (model_has (messages, 3));
+  texts = texts_of (G_LIST_MODEL (messages));
+  g_assert_cmpstr (texts, ==, "1:from the laptop\n2:from the phone\n3:got both\n");
+}
+
+/* The same message delivered twice (not acknowledged the first time) is
+ * stored and shown once. */
+static void
+test_shown_once (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autoptr(XgChatMessages) messages = NULL;
+  g_autofree char *path = NULL;
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+
+  befriend_both (f);
+  for (guint i = 1; i <= 5; i++)
+    {
+      g_autofree char *text = g_strdup_printf ("n%u", i);
+      g_autoptr(XgMessage) m = say (&f->alice, &f->bob, text);
+
+      WAIT_UNTIL (xg_message_get_state (m) == XG_MESSAGE_DELIVERED);
+    }
+
+  /* Bob's server-side cursor goes back as if his acknowledgements had
+   * been lost: the server delivers all five again at his next login. */
+  g_clear_object (&f->bob.session);
+  g_assert_cmpint (xg_test_server_kill (f->server, SIGTERM), ==, 0);
+  path = g_build_filename (f->server->data_dir, "xinge.db", NULL);
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "UPDATE cursors SET received = 0 WHERE account_id = ?", -1, &stmt, NULL),
+                   ==, SQLITE_OK);
+  sqlite3_bind_int64 (stmt, 1, (sqlite3_int64) f->bob.id);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_DONE);
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+  xg_test_server_restart (f->server);
+
+  log_in (f, &f->bob);
+  messages = xg_conversation_get_messages (conversation_with (&f->bob, &f->alice));
+  WAIT_UNTIL (model_has (messages, 5));
+  /* Let any second copies arrive and be stored. */
+  for (guint i = 0; i < 100; i++)
+    g_main_context_iteration (NULL, FALSE);
+  g_usleep (300 * 1000);
+  for (guint i = 0; i < 100; i++)
+    g_main_context_iteration (NULL, FALSE);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (messages)), ==, 5);
+  g_assert_cmpuint (xg_conversation_get_unread (conversation_with (&f->bob, &f->alice)), ==, 5);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+#define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+  ADD ("/core/chat/exchange", test_exchange);
+  ADD ("/core/chat/offline-send", test_offline_send);
+  ADD ("/core/chat/cache", test_cache);
+  ADD ("/core/chat/history-after-wipe", test_history_after_wipe);
+  ADD ("/core/chat/gap", test_gap);
+  ADD ("/core/chat/shown-once", test_shown_once);
+#undef ADD
+
+  return g_test_run ();
+}
