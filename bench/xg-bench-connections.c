@@ -27,22 +27,14 @@
 
 #include "config.h"
 
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <gio/gio.h>
-#include <glib/gstdio.h>
-#include <sodium.h>
 
+#include "xg-bench-common.h"
 #include "xg-proto.h"
-#include "xg-server-crypto.h"
-#include "xg-server-store-accounts.h"
-#include "xg-server-store-sqlite.h"
 
 #ifndef XG_BENCH_SERVER_BINARY
 #define XG_BENCH_SERVER_BINARY "xinge-server"
@@ -52,8 +44,6 @@
 #define HEARTBEAT_TIMEOUT   90
 #define IO_TIMEOUT_US       (30 * G_USEC_PER_SEC)
 #define SHUTDOWN_TIMEOUT_S  60
-#define PASSWORD            "bench-password-0123456789"
-#define MAX_REPORTED_ERRORS 10
 
 /* --- Options ------------------------------------------------------------- */
 
@@ -110,21 +100,14 @@ typedef struct {
 } Conn;
 
 typedef struct {
-  char        *data_dir;
-  char        *server_binary;
-  GSubprocess *process;
-  int          pid;
-  GThread     *output_thread;
-  char        *address;           /* "127.0.0.1:PORT" */
-  char        *fingerprint;       /* as the server printed it */
-  GSocketAddress *socket_address;
+  XgBenchServer server;
+  XgBenchPin   pin;
 
   Conn        *held;
   guint        n_held;
   Conn        *password;
   guint        n_password;
 
-  int          full_handshakes;   /* atomic: accept-certificate emissions */
   int          n_open;            /* atomic: connections that got WELCOME */
   int          memory_low;        /* atomic: the memory guard stopped the connecting */
   guint        memory_low_open;   /* connections open then */
@@ -150,10 +133,10 @@ report_error (const char *what,
               Conn       *conn,
               const char *message)
 {
-  if (g_atomic_int_add (&bench.errors_reported, 1) < MAX_REPORTED_ERRORS)
+  if (g_atomic_int_add (&bench.errors_reported, 1) < XG_BENCH_MAX_REPORTED)
     g_printerr ("error: %s (account %" G_GUINT64_FORMAT "): %s\n", what,
                 conn ? conn->account_id : 0, message);
-  else if (g_atomic_int_get (&bench.errors_reported) == MAX_REPORTED_ERRORS + 1)
+  else if (g_atomic_int_get (&bench.errors_reported) == XG_BENCH_MAX_REPORTED + 1)
     g_printerr ("error: more errors follow; not shown\n");
 }
 
@@ -168,102 +151,6 @@ conn_fail (Conn       *conn,
 
 /* --- /proc --------------------------------------------------------------- */
 
-typedef struct {
-  gboolean ok;
-  gdouble  cpu;        /* seconds: utime + stime, all threads */
-  guint64  rss_kib;
-  guint64  hwm_kib;
-  guint    threads;
-  guint    fds;
-} ProcSample;
-
-static guint64
-status_field (const char *status,
-              const char *name)
-{
-  const char *line = strstr (status, name);
-
-  return line ? g_ascii_strtoull (line + strlen (name), NULL, 10) : 0;
-}
-
-static ProcSample
-proc_sample (int pid)
-{
-  ProcSample sample = { 0 };
-  g_autofree char *stat_path = g_strdup_printf ("/proc/%d/stat", pid);
-  g_autofree char *status_path = g_strdup_printf ("/proc/%d/status", pid);
-  g_autofree char *fd_path = g_strdup_printf ("/proc/%d/fd", pid);
-  g_autofree char *stat_text = NULL;
-  g_autofree char *status_text = NULL;
-  g_auto(GStrv) fields = NULL;
-  g_autoptr(GDir) dir = NULL;
-  const char *after_name;
-
-  if (!g_file_get_contents (stat_path, &stat_text, NULL, NULL) ||
-      !g_file_get_contents (status_path, &status_text, NULL, NULL))
-    return sample;
-
-  /* Fields after "(comm)", from field 3 (state): utime is field 14, stime 15. */
-  after_name = strrchr (stat_text, ')');
-  if (after_name == NULL)
-    return sample;
-  fields = g_strsplit (after_name + 2, " ", -1);
-  if (g_strv_length (fields) < 13)
-    return sample;
-  sample.cpu = (gdouble) (g_ascii_strtoull (fields[11], NULL, 10) + g_ascii_strtoull (fields[12], NULL, 10)) /
-               (gdouble) sysconf (_SC_CLK_TCK);
-
-  sample.rss_kib = status_field (status_text, "\nVmRSS:");
-  sample.hwm_kib = status_field (status_text, "\nVmHWM:");
-  sample.threads = (guint) status_field (status_text, "\nThreads:");
-
-  dir = g_dir_open (fd_path, 0, NULL);
-  if (dir != NULL)
-    while (g_dir_read_name (dir) != NULL)
-      sample.fds++;
-
-  sample.ok = TRUE;
-  return sample;
-}
-
-/* CPU seconds the whole host has been busy (neither idle nor waiting for
- * I/O), all CPUs added up: what is left after the server and the benchmark
- * is other processes' load, which the figures should be read against. */
-static gdouble
-host_busy_seconds (void)
-{
-  g_autofree char *text = NULL;
-  g_auto(GStrv) fields = NULL;
-  guint64 busy = 0;
-
-  if (!g_file_get_contents ("/proc/stat", &text, NULL, NULL) || !g_str_has_prefix (text, "cpu "))
-    return 0;
-  /* cpu user nice system idle iowait irq softirq steal …: the busy ones are
-   * user, nice, system, irq and softirq. */
-  fields = g_strsplit_set (text + 4, " \n", 10);
-  for (guint i = 0, k = 0; fields[i] != NULL && k < 7; i++)
-    {
-      if (*fields[i] == '\0')
-        continue;
-      if (k != 3 && k != 4)
-        busy += g_ascii_strtoull (fields[i], NULL, 10);
-      k++;
-    }
-  return (gdouble) busy / (gdouble) sysconf (_SC_CLK_TCK);
-}
-
-static guint64
-mem_available_mib (void)
-{
-  g_autofree char *text = NULL;
-  const char *line;
-
-  if (!g_file_get_contents ("/proc/meminfo", &text, NULL, NULL) ||
-      (line = strstr (text, "MemAvailable:")) == NULL)
-    return G_MAXUINT64;
-  return g_ascii_strtoull (line + strlen ("MemAvailable:"), NULL, 10) / 1024;
-}
-
 /* Opening connections stops, instead of letting the kernel's OOM killer pick
  * a victim on a shared machine, once the host is short of memory. */
 static gboolean
@@ -273,14 +160,14 @@ memory_is_low (void)
 
   if (g_atomic_int_get (&bench.memory_low))
     return TRUE;
-  available = mem_available_mib ();
+  available = xg_bench_mem_available_mib ();
   if (available >= (guint64) opt_min_free_mib)
     return FALSE;
   if (g_atomic_int_compare_and_exchange (&bench.memory_low, FALSE, TRUE))
     {
       bench.memory_low_open = (guint) g_atomic_int_get (&bench.n_open);
       bench.memory_low_available_mib = available;
-      bench.memory_low_server_rss_kib = proc_sample (bench.pid).rss_kib;
+      bench.memory_low_server_rss_kib = xg_bench_proc_sample (bench.server.pid).rss_kib;
       g_printerr ("memory guard: %" G_GUINT64_FORMAT " MiB available (< %d MiB) with %u connections open, "
                   "server RSS %" G_GUINT64_FORMAT " KiB; no more connections are opened\n",
                   available, opt_min_free_mib, bench.memory_low_open, bench.memory_low_server_rss_kib);
@@ -290,358 +177,66 @@ memory_is_low (void)
 
 /* --- Seeding ------------------------------------------------------------- */
 
-typedef struct {
-  guint pending;
-  guint failed;
-} SeedWait;
-
-typedef struct {
-  SeedWait *wait;
-  guint64  *account_id;
-} SeedRegistration;
-
-static void
-seed_done (SeedWait     *wait,
-           gboolean      ok,
-           const char   *what,
-           const GError *error)
-{
-  if (!ok)
-    {
-      if (wait->failed++ < MAX_REPORTED_ERRORS)
-        g_printerr ("seeding: %s failed: %s\n", what, error ? error->message : "refused");
-    }
-  wait->pending--;
-}
-
-static void
-seed_code_issued (GObject      *source,
-                  GAsyncResult *result,
-                  gpointer      user_data)
-{
-  g_autoptr(GError) error = NULL;
-  XgServerCodeStatus status = XG_SERVER_CODE_TOO_MANY;
-  guint retry_after;
-  gboolean ok;
-
-  ok = xg_server_store_issue_code_finish (XG_SERVER_STORE (source), result, &status, &retry_after, &error) &&
-       status == XG_SERVER_CODE_ISSUED;
-  seed_done (user_data, ok, "issuing a code", error);
-}
-
-static void
-seed_registered (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  SeedRegistration *reg = user_data;
-  g_autoptr(GError) error = NULL;
-  XgServerRegisterResult out = { 0 };
-  gboolean ok;
-
-  ok = xg_server_store_register_finish (XG_SERVER_STORE (source), result, &out, &error) &&
-       out.status == XG_SERVER_REGISTER_OK;
-  if (ok)
-    *reg->account_id = out.account_id;
-  seed_done (reg->wait, ok, "registering", error);
-  g_free (reg);
-}
-
-static void
-seed_token_stored (GObject      *source,
-                   GAsyncResult *result,
-                   gpointer      user_data)
-{
-  g_autoptr(GError) error = NULL;
-  gboolean ok = xg_server_store_boolean_finish (XG_SERVER_STORE (source), result, &error);
-
-  seed_done (user_data, ok, "storing a token", error);
-}
-
-static void
-seed_wait (SeedWait *wait)
-{
-  while (wait->pending > 0)
-    g_main_context_iteration (NULL, TRUE);
-}
-
-static char *
-bench_email (guint i)
-{
-  return g_strdup_printf ("bench-%06u@bench.example", i);
-}
-
 /* Creates the held and password accounts, and a token for each held one,
  * through the store API the server itself uses. */
 static gboolean
 seed (gdouble *seconds)
 {
-  g_autofree char *db_path = g_build_filename (bench.data_dir, "xinge.db", NULL);
-  g_autofree char *secret_path = g_build_filename (bench.data_dir, "secret.key", NULL);
   g_autoptr(GError) error = NULL;
-  g_autoptr(XgServerStore) store = NULL;
-  guint8 key[XG_SERVER_SECRET_SIZE];
-  char password_hash[crypto_pwhash_STRBYTES];
+  XgBenchSeeder *seeder;
   gint64 start = g_get_monotonic_time ();
-  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
   guint n_accounts = bench.n_held + bench.n_password;
   g_autofree guint64 *ids = g_new0 (guint64, n_accounts);
-  SeedWait wait = { 0 };
+  g_autofree GBytes **tokens = g_new0 (GBytes *, bench.n_held);
+  gboolean ok;
 
-  if (!xg_server_crypto_init (&error) || !xg_server_load_secret (secret_path, key, &error))
+  seeder = xg_bench_seeder_new (bench.server.data_dir, &error);
+  if (seeder == NULL)
     {
       g_printerr ("seeding: %s\n", error->message);
       return FALSE;
     }
-
-  /* The server's own parameters: Argon2id, 2 passes, 19 MiB. One hash for
-   * all accounts; each LOGIN still verifies it in full. */
-  if (crypto_pwhash_str_alg (password_hash, PASSWORD, strlen (PASSWORD), 2, 19u * 1024 * 1024,
-                             crypto_pwhash_ALG_ARGON2ID13) != 0)
-    {
-      g_printerr ("seeding: cannot compute an Argon2id hash\n");
-      return FALSE;
-    }
-
-  store = xg_server_store_sqlite_open (db_path, &error);
-  if (store == NULL)
-    {
-      g_printerr ("seeding: %s\n", error->message);
-      return FALSE;
-    }
-
-  /* A code, then the registration that uses it: one worker runs the queue
-   * in order, many operations per commit. */
-  for (guint i = 0; i < n_accounts; i++)
-    {
-      g_autofree char *email = bench_email (i);
-      g_autofree char *nickname = g_strdup_printf ("Bench %u", i);
-      char code[7];
-      g_autoptr(GBytes) code_hash = NULL;
-      XgServerCodeRequest request;
-      XgServerRegistration registration;
-      SeedRegistration *reg = g_new0 (SeedRegistration, 1);
-
-      xg_server_random_code (code);
-      code_hash = xg_server_hash_code (key, email, code);
-      request = (XgServerCodeRequest) {
-        .email = email, .code_hash = code_hash, .now = now, .expiry = 600,
-        .attempts = 5, .resend_interval = 60, .per_hour = 5,
-      };
-      registration = (XgServerRegistration) {
-        .email = email, .nickname = nickname, .password_hash = password_hash,
-        .code_hash = code_hash, .now = now,
-      };
-      reg->wait = &wait;
-      reg->account_id = &ids[i];
-      wait.pending += 2;
-      xg_server_store_issue_code_async (store, &request, seed_code_issued, &wait);
-      xg_server_store_register_async (store, &registration, seed_registered, reg);
-    }
-  seed_wait (&wait);
-
-  for (guint i = 0; i < bench.n_held && wait.failed == 0; i++)
-    {
-      Conn *conn = &bench.held[i];
-      g_autoptr(GBytes) token_hash = NULL;
-
-      conn->account_id = ids[i];
-      conn->token = xg_server_new_token ();
-      token_hash = xg_server_hash_token (conn->token);
-      wait.pending++;
-      xg_server_store_put_token_async (store, conn->account_id, token_hash, now,
-                                       now + 30 * 24 * 3600, seed_token_stored, &wait);
-    }
-  seed_wait (&wait);
-
+  ok = xg_bench_seed_accounts (seeder, 0, n_accounts, ids);
+  for (guint i = 0; ok && i < bench.n_held; i++)
+    bench.held[i].account_id = ids[i];
+  ok = ok && xg_bench_seed_tokens (seeder, ids, bench.n_held, tokens);
+  for (guint i = 0; i < bench.n_held; i++)
+    bench.held[i].token = tokens[i];
   for (guint i = 0; i < bench.n_password; i++)
     {
       bench.password[i].account_id = ids[bench.n_held + i];
-      bench.password[i].email = bench_email (bench.n_held + i);
+      bench.password[i].email = xg_bench_email (bench.n_held + i);
     }
-
-  xg_server_store_stop (store);
-  sodium_memzero (key, sizeof key);
+  xg_bench_seeder_free (seeder);
   *seconds = (g_get_monotonic_time () - start) / (gdouble) G_USEC_PER_SEC;
-  return wait.failed == 0;
+  return ok;
 }
 
 /* --- The server ---------------------------------------------------------- */
 
-static void
-die_with_parent (gpointer user_data)
-{
-  prctl (PR_SET_PDEATHSIG, SIGKILL);
-}
-
-/* Passes on what the server prints after its banner (stderr is merged). */
-static gpointer
-forward_output (gpointer data)
-{
-  g_autoptr(GDataInputStream) lines = data;
-
-  for (;;)
-    {
-      g_autofree char *line = g_data_input_stream_read_line_utf8 (lines, NULL, NULL, NULL);
-
-      if (line == NULL)
-        return NULL;
-      g_printerr ("server: %s\n", line);
-    }
-}
-
 static gboolean
 start_server (void)
 {
-  g_autoptr(GSubprocessLauncher) launcher =
-    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_MERGE);
-  g_autoptr(GError) error = NULL;
-  g_autofree char *config_path = g_build_filename (bench.data_dir, "bench.conf", NULL);
   g_autofree char *config_text = NULL;
-  g_autoptr(GDataInputStream) lines = NULL;
-  g_autoptr(GSocketConnectable) connectable = NULL;
-  g_autoptr(GSocketAddressEnumerator) enumerator = NULL;
 
   config_text = g_strdup_printf ("[server]\nmax-connections=%u\n\n"
                                  "[session]\nheartbeat-interval=%d\nheartbeat-timeout=%d\n",
                                  bench.n_held + bench.n_password + 100,
                                  HEARTBEAT_INTERVAL, HEARTBEAT_TIMEOUT);
-  if (!g_file_set_contents (config_path, config_text, -1, &error))
-    {
-      g_printerr ("%s\n", error->message);
-      return FALSE;
-    }
-
-  g_subprocess_launcher_unsetenv (launcher, "G_MESSAGES_DEBUG");
-  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
-  bench.process = g_subprocess_launcher_spawn (launcher, &error, bench.server_binary,
-                                               "--data-dir", bench.data_dir,
-                                               "--listen", "127.0.0.1:0",
-                                               "--config", config_path,
-                                               NULL);
-  if (bench.process == NULL)
-    {
-      g_printerr ("Cannot start %s: %s\n", bench.server_binary, error->message);
-      return FALSE;
-    }
-  bench.pid = (int) g_ascii_strtoll (g_subprocess_get_identifier (bench.process), NULL, 10);
-
-  /* The banner, as the test harness reads it. */
-  lines = g_data_input_stream_new (g_subprocess_get_stdout_pipe (bench.process));
-  while (bench.address == NULL)
-    {
-      g_autofree char *line = g_data_input_stream_read_line_utf8 (lines, NULL, NULL, NULL);
-
-      if (line == NULL)
-        {
-          g_printerr ("xinge-server exited before it listened\n");
-          return FALSE;
-        }
-      if (g_str_has_prefix (line, "certificate sha256: "))
-        bench.fingerprint = g_strdup (line + strlen ("certificate sha256: "));
-      else if (g_str_has_prefix (line, "listening: tls://"))
-        bench.address = g_strdup (line + strlen ("listening: tls://"));
-      else if (g_str_has_prefix (line, "listening: "))
-        {
-          g_printerr ("xinge-server does not speak TLS: %s\n", line);
-          return FALSE;
-        }
-    }
-  if (bench.fingerprint == NULL)
-    {
-      g_printerr ("xinge-server printed no certificate fingerprint\n");
-      return FALSE;
-    }
-
-  connectable = g_network_address_parse (bench.address, 0, &error);
-  if (connectable != NULL)
-    {
-      enumerator = g_socket_connectable_enumerate (connectable);
-      bench.socket_address = g_socket_address_enumerator_next (enumerator, NULL, &error);
-    }
-  if (bench.socket_address == NULL)
-    {
-      g_printerr ("Cannot use the address %s: %s\n", bench.address, error->message);
-      return FALSE;
-    }
-
-  bench.output_thread = g_thread_new ("server-output", forward_output, g_steal_pointer (&lines));
+  if (!xg_bench_server_start (&bench.server, config_text))
+    return FALSE;
+  bench.pin.fingerprint = bench.server.fingerprint;
   return TRUE;
 }
 
-static void
-on_server_exited (GObject      *source,
-                  GAsyncResult *result,
-                  gpointer      user_data)
-{
-  gboolean *done = user_data;
-
-  g_subprocess_wait_finish (G_SUBPROCESS (source), result, NULL);
-  *done = TRUE;
-}
-
-static gboolean
-on_shutdown_timeout (gpointer user_data)
-{
-  gboolean *timed_out = user_data;
-
-  *timed_out = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-/* Sends @signal_number and waits up to @timeout_s for the exit; returns the
- * exit status (128 + signal when killed), or -1 on timeout. */
 static int
 stop_server (int    signal_number,
              guint  timeout_s)
 {
-  gboolean done = FALSE;
-  gboolean timed_out = FALSE;
-  guint timeout_id;
-  int status;
-
-  g_subprocess_send_signal (bench.process, signal_number);
-  g_subprocess_wait_async (bench.process, NULL, on_server_exited, &done);
-  timeout_id = g_timeout_add_seconds (timeout_s, on_shutdown_timeout, &timed_out);
-  while (!done && !timed_out)
-    g_main_context_iteration (NULL, TRUE);
-  if (!timed_out)
-    g_source_remove (timeout_id);
-
-  if (!done)
-    {
-      g_subprocess_force_exit (bench.process);
-      while (!done)
-        g_main_context_iteration (NULL, TRUE);
-      status = -1;
-    }
-  else
-    status = g_subprocess_get_if_exited (bench.process)
-             ? g_subprocess_get_exit_status (bench.process)
-             : 128 + g_subprocess_get_term_sig (bench.process);
-
-  if (bench.output_thread != NULL)
-    g_thread_join (g_steal_pointer (&bench.output_thread));
-  return status;
+  return xg_bench_server_stop (&bench.server, signal_number, timeout_s);
 }
 
 /* --- One connection ------------------------------------------------------ */
-
-static gboolean
-accept_pinned (GTlsConnection       *connection,
-               GTlsCertificate      *peer_cert,
-               GTlsCertificateFlags  errors,
-               gpointer              user_data)
-{
-  g_autoptr(GByteArray) der = NULL;
-  g_autofree char *presented = NULL;
-
-  /* Trust on first use, as the app does: the printed fingerprint is the pin. */
-  g_atomic_int_inc (&bench.full_handshakes);
-  g_object_get (peer_cert, "certificate", &der, NULL);
-  presented = xg_proto_fingerprint (der->data, der->len);
-  return g_str_equal (presented, bench.fingerprint);
-}
 
 static gboolean
 conn_send (Conn      *conn,
@@ -788,26 +383,11 @@ conn_open (Conn           *conn,
   g_autoptr(XgProtoFrame) welcome = NULL;
   guint32 id, version, interval, idle_timeout;
 
-  tcp = g_socket_client_connect (client, G_SOCKET_CONNECTABLE (bench.socket_address), NULL, error);
+  tcp = g_socket_client_connect (client, G_SOCKET_CONNECTABLE (bench.server.socket_address), NULL, error);
   if (tcp == NULL)
     return FALSE;
-  /* Small frames go out at once: with Nagle on, a frame written right after
-   * another waits for the server's delayed ACK (40 ms on Linux), and the
-   * client's latency, not the server, would set the pace. */
-  g_socket_set_option (g_socket_connection_get_socket (tcp), IPPROTO_TCP, TCP_NODELAY, 1, NULL);
-  /* No CA database: the certificate is pinned. With the default one,
-   * glib-networking 2.74 (GnuTLS) parses the whole system CA bundle into
-   * every new connection, ~14 ms of CPU and ~3.7 MiB each, which would
-   * make the client, not the server, the thing measured. */
-  tls = g_initable_new (g_tls_backend_get_client_connection_type (g_tls_backend_get_default ()),
-                        NULL, error,
-                        "base-io-stream", tcp,
-                        "database", NULL,
-                        NULL);
+  tls = xg_bench_tls_connect (tcp, &bench.pin, error);
   if (tls == NULL)
-    return FALSE;
-  g_signal_connect (tls, "accept-certificate", G_CALLBACK (accept_pinned), NULL);
-  if (!g_tls_connection_handshake (G_TLS_CONNECTION (tls), NULL, error))
     return FALSE;
 
   conn->tcp = g_steal_pointer (&tcp);
@@ -1067,7 +647,7 @@ login_send (Worker  *w,
   g_mutex_lock (&conn->lock);
   pending->sent = g_get_monotonic_time ();
   if (w->kind == PHASE_PASSWORD_LOGIN)
-    ok = conn_send (conn, XG_PACKET_LOGIN, xg_proto_login_new (conn->email, PASSWORD, ""),
+    ok = conn_send (conn, XG_PACKET_LOGIN, xg_proto_login_new (conn->email, XG_BENCH_PASSWORD, ""),
                     &pending->request_id, &error);
   else
     ok = conn_send (conn, XG_PACKET_TOKEN_LOGIN, xg_proto_token_login_new (conn->account_id, conn->token),
@@ -1329,15 +909,6 @@ typedef struct {
   GArray     *latencies;    /* ms, sorted */
 } PhaseResult;
 
-static int
-compare_doubles (gconstpointer a,
-                 gconstpointer b)
-{
-  gdouble x = *(const gdouble *) a, y = *(const gdouble *) b;
-
-  return x < y ? -1 : x > y;
-}
-
 static PhaseResult
 run_phase (const char *name,
            PhaseKind   kind,
@@ -1348,10 +919,10 @@ run_phase (const char *name,
   g_autofree Worker *workers = g_new0 (Worker, n_threads);
   g_autofree GThread **threads = g_new0 (GThread *, n_threads);
   PhaseResult result = { .name = name, .count = n };
-  ProcSample server_before = proc_sample (bench.pid);
-  ProcSample self_before = proc_sample (getpid ());
-  ProcSample server_after, self_after;
-  gdouble host_before = host_busy_seconds ();
+  XgBenchProc server_before = xg_bench_proc_sample (bench.server.pid);
+  XgBenchProc self_before = xg_bench_proc_sample (getpid ());
+  XgBenchProc server_after, self_after;
+  gdouble host_before = xg_bench_host_busy_seconds ();
   gint64 start = g_get_monotonic_time ();
 
   result.latencies = g_array_new (FALSE, FALSE, sizeof (gdouble));
@@ -1373,22 +944,13 @@ run_phase (const char *name,
       g_array_unref (workers[t].latencies);
     }
   result.wall = (g_get_monotonic_time () - start) / (gdouble) G_USEC_PER_SEC;
-  server_after = proc_sample (bench.pid);
-  self_after = proc_sample (getpid ());
+  server_after = xg_bench_proc_sample (bench.server.pid);
+  self_after = xg_bench_proc_sample (getpid ());
   result.server_cpu = server_after.ok && server_before.ok ? server_after.cpu - server_before.cpu : 0;
   result.bench_cpu = self_after.cpu - self_before.cpu;
-  result.other_cpu = MAX (0, host_busy_seconds () - host_before - result.server_cpu - result.bench_cpu);
-  g_array_sort (result.latencies, compare_doubles);
+  result.other_cpu = MAX (0, xg_bench_host_busy_seconds () - host_before - result.server_cpu - result.bench_cpu);
+  g_array_sort (result.latencies, xg_bench_compare_doubles);
   return result;
-}
-
-static gdouble
-percentile (GArray  *sorted,
-            gdouble  p)
-{
-  if (sorted == NULL || sorted->len == 0)
-    return 0;
-  return g_array_index (sorted, gdouble, (guint) ((sorted->len - 1) * p + 0.5));
 }
 
 /* --- Output -------------------------------------------------------------- */
@@ -1408,14 +970,14 @@ print_latency (const char *name,
   if (sorted == NULL || sorted->len == 0)
     return;
   g_print ("  %-28s %8u %8.2f %8.2f %8.2f %8.2f\n", name, sorted->len,
-           percentile (sorted, 0.5), percentile (sorted, 0.9), percentile (sorted, 0.99),
+           xg_bench_percentile (sorted, 0.5), xg_bench_percentile (sorted, 0.9), xg_bench_percentile (sorted, 0.99),
            g_array_index (sorted, gdouble, sorted->len - 1));
 }
 
 static void
 print_memory (const char       *name,
-              const ProcSample *s,
-              const ProcSample *baseline,
+              const XgBenchProc *s,
+              const XgBenchProc *baseline,
               guint             n)
 {
   g_print ("  %-30s %10" G_GUINT64_FORMAT " %10" G_GUINT64_FORMAT " %6u %7u",
@@ -1423,47 +985,6 @@ print_memory (const char       *name,
   if (baseline != NULL && n > 0)
     g_print ("   %6.2f KiB/conn", ((gdouble) s->rss_kib - (gdouble) baseline->rss_kib) / n);
   g_print ("\n");
-}
-
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  if (dir != NULL)
-    while ((name = g_dir_read_name (dir)) != NULL)
-      {
-        g_autofree char *child = g_build_filename (path, name, NULL);
-
-        if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-          remove_tree (child);
-        else
-          g_unlink (child);
-      }
-  g_rmdir (path);
-}
-
-/* Each connection is a descriptor here and one in the server. */
-static gboolean
-raise_fd_limit (guint needed)
-{
-  struct rlimit limit;
-
-  if (getrlimit (RLIMIT_NOFILE, &limit) != 0)
-    return FALSE;
-  if (limit.rlim_cur < limit.rlim_max)
-    {
-      limit.rlim_cur = limit.rlim_max;
-      setrlimit (RLIMIT_NOFILE, &limit);
-    }
-  if (getrlimit (RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur < needed)
-    {
-      g_printerr ("Need %u file descriptors, the limit is %lu: lower --connections or raise `ulimit -Hn`\n",
-                  needed, (unsigned long) limit.rlim_cur);
-      return FALSE;
-    }
-  return TRUE;
 }
 
 /* --- Main ---------------------------------------------------------------- */
@@ -1477,7 +998,7 @@ main (int   argc,
   g_autoptr(GDateTime) started = g_date_time_new_now_local ();
   g_autofree char *date = g_date_time_format (started, "%Y-%m-%d %H:%M:%S %z");
   PhaseResult connect, token, password_connect, password, verify, shutdown_check;
-  ProcSample baseline, logged_in, end_of_hold, after_password, hold_start_sample, self_start, self_logged_in;
+  XgBenchProc baseline, logged_in, end_of_hold, after_password, hold_start_sample, self_start, self_logged_in;
   gdouble seed_seconds = 0, hold_wall, hold_server_cpu, hold_bench_cpu, hold_other_cpu, shutdown_seconds;
   guint failures, heartbeats_sent, heartbeats_failed, n_logged_in = 0;
   gint64 hold_start, shutdown_start;
@@ -1504,10 +1025,10 @@ main (int   argc,
 
   bench.n_held = (guint) opt_connections;
   bench.n_password = (guint) opt_password_logins;
-  bench.server_binary = g_strdup (opt_server ? opt_server
+  bench.server.binary = g_strdup (opt_server ? opt_server
                                   : g_getenv ("XG_SERVER_BINARY") ? g_getenv ("XG_SERVER_BINARY")
                                   : XG_BENCH_SERVER_BINARY);
-  if (!raise_fd_limit (bench.n_held + bench.n_password + 64))
+  if (!xg_bench_raise_fd_limit (bench.n_held + bench.n_password + 64))
     return 2;
   if (!g_tls_backend_supports_tls (g_tls_backend_get_default ()))
     {
@@ -1524,8 +1045,8 @@ main (int   argc,
   g_mutex_init (&bench.heartbeat_lock);
   bench.heartbeat_rtts = g_array_new (FALSE, FALSE, sizeof (gdouble));
 
-  bench.data_dir = g_dir_make_tmp ("xg-bench-XXXXXX", &error);
-  if (bench.data_dir == NULL)
+  bench.server.data_dir = g_dir_make_tmp ("xg-bench-XXXXXX", &error);
+  if (bench.server.data_dir == NULL)
     {
       g_printerr ("%s\n", error->message);
       return 1;
@@ -1535,14 +1056,14 @@ main (int   argc,
            "token window %d/thread, password window %d/thread\n",
            bench.n_held, opt_hold, bench.n_password, opt_threads, opt_window, opt_password_window);
   g_print ("date: %s, %u CPUs\n", date, g_get_num_processors ());
-  g_print ("server: %s\ndata: %s\n", bench.server_binary, bench.data_dir);
+  g_print ("server: %s\ndata: %s\n", bench.server.binary, bench.server.data_dir);
 
   /* 1. Accounts and tokens. */
   if (!seed (&seed_seconds))
     {
       g_printerr ("Seeding failed\n");
       if (!opt_keep_data)
-        remove_tree (bench.data_dir);
+        xg_bench_remove_tree (bench.server.data_dir);
       return 1;
     }
   g_print ("seeding: %u accounts (%u with a resume token) through the store in %.2f s\n",
@@ -1551,17 +1072,17 @@ main (int   argc,
   /* 2. The server. */
   if (!start_server ())
     {
-      if (bench.process != NULL)
+      if (bench.server.process != NULL)
         stop_server (SIGKILL, 10);
       if (!opt_keep_data)
-        remove_tree (bench.data_dir);
+        xg_bench_remove_tree (bench.server.data_dir);
       return 1;
     }
   g_print ("server: pid %d, tls://%s, heartbeat %d s, idle timeout %d s\n",
-           bench.pid, bench.address, HEARTBEAT_INTERVAL, HEARTBEAT_TIMEOUT);
+           bench.server.pid, bench.server.address, HEARTBEAT_INTERVAL, HEARTBEAT_TIMEOUT);
   g_usleep (G_USEC_PER_SEC);
-  baseline = proc_sample (bench.pid);
-  self_start = proc_sample (getpid ());
+  baseline = xg_bench_proc_sample (bench.server.pid);
+  self_start = xg_bench_proc_sample (getpid ());
 
   bench.heartbeat_thread = g_thread_new ("xg-bench-heartbeat", heartbeat_main, NULL);
 
@@ -1573,8 +1094,8 @@ main (int   argc,
 
   /* Let the server settle (freed handshake buffers, thread pools idle). */
   g_usleep (2 * G_USEC_PER_SEC);
-  logged_in = proc_sample (bench.pid);
-  self_logged_in = proc_sample (getpid ());
+  logged_in = xg_bench_proc_sample (bench.server.pid);
+  self_logged_in = xg_bench_proc_sample (getpid ());
 
   /* 4. Hold, with heartbeats spread evenly over the interval. */
   g_print ("holding %u for %d s...\n", bench.n_held, opt_hold);
@@ -1583,21 +1104,21 @@ main (int   argc,
   heartbeats_failed = bench.heartbeats_failed;
   g_mutex_unlock (&bench.heartbeat_lock);
   g_atomic_int_set (&bench.heartbeat_spread, TRUE);
-  hold_start_sample = proc_sample (bench.pid);
+  hold_start_sample = xg_bench_proc_sample (bench.server.pid);
   {
-    ProcSample self_hold_start = proc_sample (getpid ());
-    ProcSample self_hold_end;
+    XgBenchProc self_hold_start = xg_bench_proc_sample (getpid ());
+    XgBenchProc self_hold_end;
 
-    gdouble host_hold_start = host_busy_seconds ();
+    gdouble host_hold_start = xg_bench_host_busy_seconds ();
 
     hold_start = g_get_monotonic_time ();
     g_usleep ((gulong) opt_hold * G_USEC_PER_SEC);
     hold_wall = (g_get_monotonic_time () - hold_start) / (gdouble) G_USEC_PER_SEC;
-    end_of_hold = proc_sample (bench.pid);
-    self_hold_end = proc_sample (getpid ());
+    end_of_hold = xg_bench_proc_sample (bench.server.pid);
+    self_hold_end = xg_bench_proc_sample (getpid ());
     hold_server_cpu = end_of_hold.cpu - hold_start_sample.cpu;
     hold_bench_cpu = self_hold_end.cpu - self_hold_start.cpu;
-    hold_other_cpu = MAX (0, host_busy_seconds () - host_hold_start - hold_server_cpu - hold_bench_cpu);
+    hold_other_cpu = MAX (0, xg_bench_host_busy_seconds () - host_hold_start - hold_server_cpu - hold_bench_cpu);
   }
   g_mutex_lock (&bench.heartbeat_lock);
   heartbeats_sent = bench.heartbeats_sent - heartbeats_sent;
@@ -1616,7 +1137,7 @@ main (int   argc,
       password_connect = (PhaseResult) { .name = "TCP + TLS + HELLO (pw set)" };
       password = (PhaseResult) { .name = "LOGIN (password)" };
     }
-  after_password = proc_sample (bench.pid);
+  after_password = xg_bench_proc_sample (bench.server.pid);
 
   /* 6. Every held connection still alive, then SIGTERM. */
   g_atomic_int_set (&bench.heartbeat_stop, TRUE);
@@ -1654,7 +1175,7 @@ main (int   argc,
   print_latency ("TCP + TLS + HELLO", connect.latencies);
   print_latency ("TOKEN_LOGIN", token.latencies);
   print_latency ("LOGIN (password)", password.latencies);
-  g_array_sort (bench.heartbeat_rtts, compare_doubles);
+  g_array_sort (bench.heartbeat_rtts, xg_bench_compare_doubles);
   print_latency ("HEARTBEAT (heartbeat thread)", bench.heartbeat_rtts);
   print_latency ("HEARTBEAT (final check)", verify.latencies);
 
@@ -1682,7 +1203,7 @@ main (int   argc,
            "TLS connects: %.0f/s (%d full handshakes with certificate checks); "
            "both: %.0f/s\n",
            token.wall > 0 ? token.ok / token.wall : 0, opt_window,
-           connect.wall > 0 ? connect.ok / connect.wall : 0, g_atomic_int_get (&bench.full_handshakes),
+           connect.wall > 0 ? connect.ok / connect.wall : 0, g_atomic_int_get (&bench.pin.full_handshakes),
            connect.wall + token.wall > 0 ? token.ok / (connect.wall + token.wall) : 0);
   if (bench.n_password > 0)
     g_print ("password logins: %.1f/s (%u LOGIN_FAIL(BUSY) sent again)\n",
@@ -1733,14 +1254,10 @@ main (int   argc,
   g_array_unref (shutdown_check.latencies);
   g_array_unref (bench.heartbeat_rtts);
   g_mutex_clear (&bench.heartbeat_lock);
-  g_clear_object (&bench.process);
-  g_clear_object (&bench.socket_address);
   if (!opt_keep_data)
-    remove_tree (bench.data_dir);
-  g_free (bench.data_dir);
-  g_free (bench.server_binary);
-  g_free (bench.address);
-  g_free (bench.fingerprint);
+    xg_bench_remove_tree (bench.server.data_dir);
+  g_free (bench.server.data_dir);
+  g_free (bench.server.binary);
 
   g_print ("connections: %u, failures: %u\n", bench.n_held, failures);
   return failures == 0 && ok ? 0 : 1;

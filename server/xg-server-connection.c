@@ -188,17 +188,63 @@ finish_close (XgServerConnection *conn)
 
 static void update_reading (XgServerConnection *conn);
 
+/* Small frames queued together are written together, up to this much:
+ * one TLS record (16 KiB of plaintext at most) and one send() for a burst
+ * of answers instead of one of each per frame. */
+#define FLUSH_JOIN_MAX 16384
+
+/* Replaces the frames at the head of the queue (none of it written yet)
+ * with one GBytes holding as many of them as fit FLUSH_JOIN_MAX. */
+static void
+join_head (XgServerConnection *conn)
+{
+  GByteArray *joined;
+  GList *l;
+  guint n = 0;
+  gsize total = 0;
+
+  for (l = conn->outgoing.head; l != NULL; l = l->next, n++)
+    {
+      gsize size = g_bytes_get_size (l->data);
+
+      if (total + size > FLUSH_JOIN_MAX)
+        break;
+      total += size;
+    }
+  if (n < 2)
+    return;
+
+  joined = g_byte_array_sized_new (total);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(GBytes) frame = g_queue_pop_head (&conn->outgoing);
+      gsize size;
+      const guint8 *data = g_bytes_get_data (frame, &size);
+
+      g_byte_array_append (joined, data, size);
+    }
+  g_queue_push_head (&conn->outgoing, g_byte_array_free_to_bytes (joined));
+}
+
 static void
 flush (XgServerConnection *conn)
 {
   GBytes *head;
 
-  while ((head = g_queue_peek_head (&conn->outgoing)) != NULL)
+  for (;;)
     {
       g_autoptr(GError) error = NULL;
       gsize size;
-      const guint8 *data = g_bytes_get_data (head, &size);
+      const guint8 *data;
       gssize n;
+
+      /* Not after a write that would have blocked (output is watched
+         * then): TLS must be handed the same bytes again. */
+      if (conn->outgoing_offset == 0 && !conn->watching_output)
+        join_head (conn);
+      if ((head = g_queue_peek_head (&conn->outgoing)) == NULL)
+        break;
+      data = g_bytes_get_data (head, &size);
 
       n = g_pollable_output_stream_write_nonblocking (conn->output,
                                                       data + conn->outgoing_offset,
@@ -280,12 +326,26 @@ update_reading (XgServerConnection *conn)
                      (GDestroyNotify) xg_server_connection_unref);
 }
 
+static gboolean
+flush_scheduled (gpointer user_data)
+{
+  XgServerConnection *conn = user_data;
+
+  conn->flush_scheduled = FALSE;
+  /* When output is watched, epoll says when to write. */
+  if (conn->state != XG_CONNECTION_CLOSED && !conn->watching_output)
+    flush (conn);
+  return G_SOURCE_REMOVE;
+}
+
 /**
  * xg_server_connection_send_frame:
  * @frame: an encoded frame; a reference is taken, so one frame can be
  *   queued on many connections
  *
- * Queues a frame and writes as much as the socket takes now. A connection
+ * Queues a frame; it is written on the next turn of the main loop, joined
+ * with the others queued meanwhile (as much as the socket takes then, the
+ * rest when it is writable). A connection
  * whose queue grows past [server] send-queue-max is a slow consumer and is
  * closed: it gets what is stored again at its next login.
  *
@@ -302,10 +362,14 @@ xg_server_connection_send_frame (XgServerConnection *conn,
 
   g_queue_push_tail (&conn->outgoing, g_bytes_ref (frame));
   conn->outgoing_bytes += g_bytes_get_size (frame);
-  if (!conn->watching_output)
-    flush (conn);
-  if (conn->state == XG_CONNECTION_CLOSED)
-    return FALSE;
+  /* Written on the next turn of the main loop, with whatever else this
+   * one queues for the connection (the answers of a whole store batch). */
+  if (!conn->watching_output && !conn->flush_scheduled)
+    {
+      conn->flush_scheduled = TRUE;
+      g_idle_add_full (G_PRIORITY_DEFAULT, flush_scheduled, xg_server_connection_ref (conn),
+                       (GDestroyNotify) xg_server_connection_unref);
+    }
 
   if (conn->outgoing_bytes > config->send_queue_max)
     {

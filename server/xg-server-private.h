@@ -120,6 +120,7 @@ struct _XgServerConnection
   gsize                 outgoing_offset;
   gsize                 outgoing_bytes;  /* queued and not yet written, @outgoing_offset deducted */
   gboolean              watching_output;
+  gboolean              flush_scheduled; /* an idle flush of @outgoing is pending */
   gboolean              reading_paused;  /* over [server] send-queue-pause */
 
   gint64                state_since; /* monotonic µs */

@@ -45,6 +45,7 @@ struct _XgConversations
   guint         store_idle;
   GHashTable   *acked;          /* peer id → guint64 seq acknowledged on this login */
   GHashTable   *fetching;       /* peer ids whose gap is being fetched */
+  GHashTable   *gaps;           /* peer id → XgStoredConversation whose gap waits for own sends */
   guint         resend_id;
   guint         unread;
   GCancellable *cancellable;
@@ -435,6 +436,19 @@ fetch_gap (XgConversations            *self,
 {
   if (stored->gap_before == 0 || g_hash_table_contains (self->fetching, &stored->peer_id))
     return;
+  /* While own messages wait for their MSG_SENT_ACK, a missing number is
+   * most likely one of theirs: look again once they are all recorded. */
+  if (g_hash_table_size (self->in_flight) > 0)
+    {
+      XgStoredConversation *waiting = g_new0 (XgStoredConversation, 1);
+
+      waiting->peer_id = stored->peer_id;
+      waiting->received = stored->received;
+      waiting->gap_before = stored->gap_before;
+      g_hash_table_insert (self->gaps, id_key (stored->peer_id), waiting);
+      return;
+    }
+  g_hash_table_remove (self->gaps, &stored->peer_id);
   g_debug ("Conversation with %" G_GUINT64_FORMAT ": fetching %" G_GUINT64_FORMAT "..%" G_GUINT64_FORMAT,
            stored->peer_id, stored->received + 1, stored->gap_before - 1);
   request_history (self, stored->peer_id, stored->received, stored->gap_before, GAP_PAGE, NULL);
@@ -544,6 +558,27 @@ outgoing_updated (GObject      *source,
   g_ptr_array_add (one, stored);
   acknowledge (self, one);
   fetch_gap (self, stored);
+  if (g_hash_table_size (self->in_flight) == 0 && g_hash_table_size (self->gaps) > 0)
+    {
+      g_autoptr(GArray) waiting = g_array_new (FALSE, TRUE, sizeof (XgStoredConversation));
+      GHashTableIter iter;
+      gpointer value;
+
+      /* Copies of what fetch_gap() reads: it changes the table. */
+      g_hash_table_iter_init (&iter, self->gaps);
+      while (g_hash_table_iter_next (&iter, NULL, &value))
+        {
+          XgStoredConversation gap = { 0, };
+
+          gap.peer_id = ((XgStoredConversation *) value)->peer_id;
+          gap.received = ((XgStoredConversation *) value)->received;
+          gap.gap_before = ((XgStoredConversation *) value)->gap_before;
+          g_array_append_val (waiting, gap);
+          g_hash_table_iter_remove (&iter);
+        }
+      for (guint i = 0; i < waiting->len; i++)
+        fetch_gap (self, &g_array_index (waiting, XgStoredConversation, i));
+    }
 }
 
 /* Whether a failed send should simply go again later: the server did not
@@ -889,6 +924,7 @@ xg_conversations_finalize (GObject *object)
   g_hash_table_unref (self->in_flight);
   g_hash_table_unref (self->acked);
   g_hash_table_unref (self->fetching);
+  g_hash_table_unref (self->gaps);
   g_ptr_array_unref (self->incoming);
   g_clear_object (&self->cancellable);
   G_OBJECT_CLASS (xg_conversations_parent_class)->finalize (object);
@@ -933,6 +969,8 @@ xg_conversations_init (XgConversations *self)
   self->in_flight = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   self->acked = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
   self->fetching = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  self->gaps = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free,
+                                      (GDestroyNotify) xg_stored_conversation_free);
   self->incoming = g_ptr_array_new_with_free_func ((GDestroyNotify) xg_stored_message_free);
   self->cancellable = g_cancellable_new ();
 }

@@ -348,6 +348,244 @@ test_shown_once (Fixture       *f,
   g_assert_cmpuint (xg_conversation_get_unread (conversation_with (&f->bob, &f->alice)), ==, 5);
 }
 
+/* --- Links cut at random ------------------------------------------------------- */
+
+/* A loopback TCP proxy in front of the server that forwards bytes both
+ * ways (TLS passes through it untouched) and, when told, cuts one of the
+ * links it carries: both ends see the connection drop mid-stream. */
+typedef struct {
+  GSocketService *service;
+  char           *address;    /* "127.0.0.1:PORT" */
+  char           *upstream;
+  GPtrArray      *links;      /* Link */
+  guint           cuts;
+} Proxy;
+
+typedef struct {
+  Proxy             *proxy;
+  GSocketConnection *down;    /* the client's side */
+  GSocketConnection *up;      /* the server's side */
+  GCancellable      *cancellable;
+} Link;
+
+/* Closes both ends; the async calls still hold their references. */
+static void
+link_cut (Link *link)
+{
+  g_cancellable_cancel (link->cancellable);
+  g_io_stream_close (G_IO_STREAM (link->down), NULL, NULL);
+  if (link->up != NULL)
+    g_io_stream_close (G_IO_STREAM (link->up), NULL, NULL);
+}
+
+static void
+link_clear (Link *link)
+{
+  g_clear_object (&link->down);
+  g_clear_object (&link->up);
+  g_clear_object (&link->cancellable);
+}
+
+static void
+link_unref (Link *link)
+{
+  g_rc_box_release_full (link, (GDestroyNotify) link_clear);
+}
+
+/* The proxy's list holds one reference, each async call another. */
+static void
+link_drop (Link *link)
+{
+  link_cut (link);
+  link_unref (link);
+}
+
+static void
+spliced (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  Link *link = user_data;
+
+  g_io_stream_splice_finish (result, NULL);
+  /* Either side closed it, or it was cut: it is gone. */
+  if (!g_cancellable_is_cancelled (link->cancellable))
+    g_ptr_array_remove (link->proxy->links, link);
+  link_unref (link);
+}
+
+static void
+upstream_connected (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  Link *link = user_data;
+
+  link->up = g_socket_client_connect_to_host_finish (G_SOCKET_CLIENT (source), result, NULL);
+  if (link->up == NULL || g_cancellable_is_cancelled (link->cancellable))
+    {
+      if (!g_cancellable_is_cancelled (link->cancellable))
+        g_ptr_array_remove (link->proxy->links, link);
+      link_unref (link);
+      return;
+    }
+  g_io_stream_splice_async (G_IO_STREAM (link->down), G_IO_STREAM (link->up), G_IO_STREAM_SPLICE_NONE,
+                            G_PRIORITY_DEFAULT, link->cancellable, spliced, link);
+}
+
+static gboolean
+on_incoming (GSocketService    *service,
+             GSocketConnection *connection,
+             GObject           *source_object,
+             Proxy             *proxy)
+{
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  Link *link = g_rc_box_new0 (Link);
+
+  link->proxy = proxy;
+  link->down = g_object_ref (connection);
+  link->cancellable = g_cancellable_new ();
+  g_ptr_array_add (proxy->links, link);
+  g_socket_client_connect_to_host_async (client, proxy->upstream, 0, link->cancellable, upstream_connected,
+                                         g_rc_box_acquire (link));
+  return TRUE;
+}
+
+static Proxy *
+proxy_new (const char *upstream)
+{
+  Proxy *proxy = g_new0 (Proxy, 1);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+
+  proxy->upstream = g_strdup (upstream);
+  proxy->links = g_ptr_array_new_with_free_func ((GDestroyNotify) link_drop);
+  proxy->service = g_socket_service_new ();
+  g_socket_listener_add_address (G_SOCKET_LISTENER (proxy->service), any, G_SOCKET_TYPE_STREAM,
+                                 G_SOCKET_PROTOCOL_TCP, NULL, &bound, &error);
+  g_assert_no_error (error);
+  proxy->address = g_strdup_printf ("127.0.0.1:%u",
+                                    g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
+  g_signal_connect (proxy->service, "incoming", G_CALLBACK (on_incoming), proxy);
+  g_socket_service_start (proxy->service);
+  return proxy;
+}
+
+/* Cuts one link at random; FALSE if none is up. */
+static gboolean
+proxy_cut (Proxy *proxy)
+{
+  guint i;
+
+  if (proxy->links->len == 0)
+    return FALSE;
+  i = g_test_rand_int_range (0, (gint32) proxy->links->len);
+  g_ptr_array_remove_index_fast (proxy->links, i);
+  proxy->cuts++;
+  return TRUE;
+}
+
+static void
+proxy_free (Proxy *proxy)
+{
+  g_socket_service_stop (proxy->service);
+  g_socket_listener_close (G_SOCKET_LISTENER (proxy->service));
+  g_clear_object (&proxy->service);
+  g_ptr_array_unref (proxy->links);
+  g_free (proxy->address);
+  g_free (proxy->upstream);
+  g_free (proxy);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Proxy, proxy_free)
+
+typedef struct {
+  guint added;
+  guint removed;
+} Changes;
+
+static void
+count_changes (GListModel *model,
+               guint       position,
+               guint       removed,
+               guint       added,
+               Changes    *changes)
+{
+  changes->added += added;
+  changes->removed += removed;
+}
+
+/* Both write while the links between them and the server are cut at
+ * random (XG_TEST_CUTS times, default 15; tools/chat-cut-run.sh runs
+ * 1,000): every message reaches the other side once, in order, and each
+ * side's model shows each message once. */
+static void
+test_link_cuts (Fixture       *f,
+                gconstpointer  data)
+{
+  const char *cuts_env = g_getenv ("XG_TEST_CUTS");
+  guint cuts = cuts_env ? (guint) g_ascii_strtoull (cuts_env, NULL, 10) : 15;
+  g_autoptr(Proxy) proxy = proxy_new (f->server->address);
+  g_autoptr(GPtrArray) sent = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(XgChatMessages) alice_sees = NULL;
+  g_autoptr(XgChatMessages) bob_sees = NULL;
+  Changes alice_changes = { 0 }, bob_changes = { 0 };
+  gint64 next_cut, started = g_get_monotonic_time ();
+
+  log_in_at (f, &f->alice, proxy->address);
+  log_in_at (f, &f->bob, proxy->address);
+  befriend (f);
+  alice_sees = xg_conversation_get_messages (conversation_with (&f->alice, &f->bob));
+  bob_sees = xg_conversation_get_messages (conversation_with (&f->bob, &f->alice));
+  WAIT_UNTIL (!xg_chat_messages_get_loading (alice_sees) && !xg_chat_messages_get_loading (bob_sees));
+  g_signal_connect (alice_sees, "items-changed", G_CALLBACK (count_changes), &alice_changes);
+  g_signal_connect (bob_sees, "items-changed", G_CALLBACK (count_changes), &bob_changes);
+
+  next_cut = g_get_monotonic_time () + g_test_rand_int_range (100, 1500) * 1000;
+  while (proxy->cuts < cuts)
+    {
+      g_autofree char *text = g_strdup_printf ("message %u", sent->len + 1);
+      gboolean from_alice = g_test_rand_bit ();
+      gint64 pause = g_get_monotonic_time () + g_test_rand_int_range (5, 40) * 1000;
+
+      g_ptr_array_add (sent, say (from_alice ? &f->alice : &f->bob, from_alice ? &f->bob : &f->alice, text));
+      while (g_get_monotonic_time () < pause)
+        g_main_context_iteration (NULL, FALSE);
+      if (g_get_monotonic_time () >= next_cut && proxy_cut (proxy))
+        next_cut = g_get_monotonic_time () + g_test_rand_int_range (100, 1500) * 1000;
+    }
+
+  /* Calm: everything goes out and comes in. */
+  for (guint i = 0; i < sent->len; i++)
+    WAIT_UNTIL (xg_message_get_state (sent->pdata[i]) == XG_MESSAGE_DELIVERED);
+  WAIT_UNTIL (g_list_model_get_n_items (G_LIST_MODEL (alice_sees)) >= sent->len &&
+              g_list_model_get_n_items (G_LIST_MODEL (bob_sees)) >= sent->len);
+
+  /* One gapless sequence, each message once on both sides. */
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (alice_sees)), ==, sent->len);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (bob_sees)), ==, sent->len);
+  for (guint i = 0; i < sent->len; i++)
+    {
+      g_autoptr(XgMessage) a = g_list_model_get_item (G_LIST_MODEL (alice_sees), i);
+      g_autoptr(XgMessage) b = g_list_model_get_item (G_LIST_MODEL (bob_sees), i);
+
+      g_assert_cmpuint (xg_message_get_seq (a), ==, i + 1);
+      g_assert_cmpuint (xg_message_get_seq (b), ==, i + 1);
+      g_assert_cmpuint (xg_message_get_client_msg_id (a), ==, xg_message_get_client_msg_id (b));
+      g_assert_cmpstr (xg_message_get_text (a), ==, xg_message_get_text (b));
+    }
+  /* Nothing was shown and taken back: every change but the messages'
+   * arrivals only moved an own message to the place its seq gave it. */
+  g_assert_cmpuint (alice_changes.added - alice_changes.removed, ==, sent->len);
+  g_assert_cmpuint (bob_changes.added - bob_changes.removed, ==, sent->len);
+  g_test_message ("%u links cut, %u messages, %.1f s", proxy->cuts, sent->len,
+                  (g_get_monotonic_time () - started) / 1e6);
+  g_signal_handlers_disconnect_by_data (alice_sees, &alice_changes);
+  g_signal_handlers_disconnect_by_data (bob_sees, &bob_changes);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -360,6 +598,7 @@ main (int argc, char **argv)
   ADD ("/core/chat/history-after-wipe", test_history_after_wipe);
   ADD ("/core/chat/gap", test_gap);
   ADD ("/core/chat/shown-once", test_shown_once);
+  ADD ("/core/chat/link-cuts", test_link_cuts);
 #undef ADD
 
   return g_test_run ();

@@ -108,10 +108,19 @@ void
 log_in (Fixture *f,
         Person  *p)
 {
+  log_in_at (f, p, f->server->address);
+}
+
+/* The same through another address (a proxy in front of the server). */
+void
+log_in_at (Fixture    *f,
+           Person     *p,
+           const char *address)
+{
   Outcome o = { 0 };
 
   g_clear_object (&p->session);
-  p->session = xg_session_new (f->server->address, p->device);
+  p->session = xg_session_new (address, p->device);
   xg_session_login_async (p->session, p->email, PASSWORD, NULL, login_done, &o);
   WAIT_UNTIL (o.done);
   g_assert_no_error (o.error);

@@ -61,6 +61,7 @@ void fixture_teardown (Fixture *f, gconstpointer config);
 void outcome_clear (Outcome *o);
 void login_done (GObject *source, GAsyncResult *result, gpointer user_data);  /* Outcome */
 void log_in (Fixture *f, Person *p);
+void log_in_at (Fixture *f, Person *p, const char *address);
 XgContacts *contacts_of (Person *p);
 XgFriendRequests *requests_of (Person *p);
 XgProfile *find (Person *from, const char *email, GError **error);

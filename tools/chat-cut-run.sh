@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The long link-cutting run of one-to-one chat (docs/BENCHMARKS.md): two
+# client cores chat through a loopback TCP proxy that cuts their links to
+# the server at random, CUTS times (default 1000); every message must end
+# up on both sides exactly once, in one gapless sequence, and no model may
+# show a message twice. The default test suite runs it with 15 cuts.
+#
+# Usage: tools/chat-cut-run.sh [CUTS] [BUILDDIR]
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cuts=${1:-1000}
+build=${2:-$root/_build}
+
+if [ ! -x "$build/tests/core/test-chat" ]; then
+	meson setup "$build" "$root" >/dev/null
+fi
+ninja -C "$build" tests/core/test-chat server/xinge-server >/dev/null
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+start=$(date +%s)
+status=0
+XG_TEST_CUTS=$cuts XG_SERVER_BINARY="$build/server/xinge-server" \
+	"$build/tests/core/test-chat" -p /core/chat/link-cuts >"$log" 2>&1 || status=$?
+grep -E '^(ok|not ok|Bail out|# .*links cut)' "$log" || tail -20 "$log"
+echo "chat-cut-run: $cuts cuts in $(($(date +%s) - start)) s, exit status $status"
+exit "$status"
