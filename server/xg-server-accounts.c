@@ -547,8 +547,6 @@ code_request_account_found (GObject      *source,
   g_autoptr(GError) error = NULL;
   XgServer *server = req->conn->server;
   XgServerConfig *config = server->config;
-  g_autoptr(GBytes) code_hash = NULL;
-  XgServerCodeRequest request;
   char code[7];
 
   req->account = xg_server_store_account_finish (XG_SERVER_STORE (source), result, &error);
@@ -566,21 +564,10 @@ code_request_account_found (GObject      *source,
 
   /* In privacy mode a taken address goes the same way, limits included,
    * but its code is never told to anyone. */
-  xg_server_random_code (code);
-  req->code = g_strdup (code);
-  code_hash = xg_server_hash_code (server->secret, req->email, code);
+  Request *owned = g_steal_pointer (&req);
+  xg_server_issue_code_async (server, XG_SERVER_CODE_REGISTER, owned->email, 0, code, code_issued, owned);
+  owned->code = g_strdup (code);
   sodium_memzero (code, sizeof code);
-
-  request = (XgServerCodeRequest) {
-    .email = req->email,
-    .code_hash = code_hash,
-    .now = now_seconds (server),
-    .expiry = config->code_expiry,
-    .attempts = config->code_attempts,
-    .resend_interval = config->code_resend_interval,
-    .per_hour = config->codes_per_email_per_hour,
-  };
-  xg_server_store_issue_code_async (server->store, &request, code_issued, g_steal_pointer (&req));
 }
 
 static void

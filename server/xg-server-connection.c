@@ -737,6 +737,7 @@ xg_server_handlers_new (void)
 {
   const XgServerHandlerEntry *(*domains[]) (guint *) = {
     xg_server_accounts_get_handlers,
+    xg_server_account_life_get_handlers,
     xg_server_friends_get_handlers,
     xg_server_chat_get_handlers,
   };

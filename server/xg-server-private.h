@@ -199,6 +199,17 @@ typedef struct {
 /* xg-server-accounts.c: heartbeat, login, token login, logout, registration, profile */
 const XgServerHandlerEntry *xg_server_accounts_get_handlers (guint *n_handlers);
 
+/* xg-server-account-life.c: password reset and change, address change,
+ * account deletion; and issuing a code of any kind, for registration too */
+const XgServerHandlerEntry *xg_server_account_life_get_handlers (guint *n_handlers);
+void                        xg_server_issue_code_async          (XgServer            *server,
+                                                                 int                  purpose,
+                                                                 const char          *email,
+                                                                 guint64              account_id,
+                                                                 char                 code[7],
+                                                                 GAsyncReadyCallback  callback,
+                                                                 gpointer             user_data);
+
 /* xg-server-friends.c: lookups, user info, requests, the friend list, the
  * login sync and the request timeouts */
 const XgServerHandlerEntry *xg_server_friends_get_handlers  (guint *n_handlers);

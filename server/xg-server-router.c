@@ -205,6 +205,29 @@ xg_server_router_get_n_online (XgServerRouter *self)
 }
 
 /**
+ * xg_server_router_force_out:
+ * @except: (nullable): a connection to leave alone
+ *
+ * Ends the account's session with FORCED_LOGOUT(@reason), unless it is on
+ * @except; for a change that was committed and that the session must not
+ * outlive (its token revoked). Returns whether a session was ended.
+ */
+gboolean
+xg_server_router_force_out (XgServerRouter     *self,
+                            guint64             account_id,
+                            XgServerConnection *except,
+                            XgProtoForcedLogout reason,
+                            const char         *message)
+{
+  XgServerConnection *conn = xg_server_router_lookup (self, account_id);
+
+  if (conn == NULL || conn == except)
+    return FALSE;
+  xg_server_connection_forced_logout (conn, reason, message);
+  return TRUE;
+}
+
+/**
  * xg_server_router_announce:
  * @conn: the connection whose login sync just finished
  * @friend_ids: the account's friends, as the sync read them

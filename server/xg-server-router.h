@@ -23,6 +23,11 @@ XgServerConnection *xg_server_router_lookup          (XgServerRouter     *self,
 gboolean            xg_server_router_is_present      (XgServerRouter     *self,
                                                       guint64             account_id);
 guint               xg_server_router_get_n_online    (XgServerRouter     *self);
+gboolean            xg_server_router_force_out       (XgServerRouter     *self,
+                                                      guint64             account_id,
+                                                      XgServerConnection *except,
+                                                      XgProtoForcedLogout reason,
+                                                      const char         *message);
 
 gboolean            xg_server_router_announce        (XgServerRouter     *self,
                                                       XgServerConnection *conn,

@@ -10,6 +10,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include "xg-server-store-accounts.h"
 
 G_DEFINE_INTERFACE (XgServerStoreAccounts, xg_server_store_accounts, XG_TYPE_SERVER_STORE)
@@ -170,6 +172,8 @@ typedef struct {
   guint                   attempts;
   guint                   resend_interval;
   guint                   per_hour;
+  XgServerCodePurpose     purpose;
+  guint64                 account_id;
 
   XgServerCodeStatus      code_status;
   guint                   retry_after;
@@ -198,6 +202,8 @@ run_issue_code (XgServerStore *store, gpointer data, GError **error)
     .attempts = op->attempts,
     .resend_interval = op->resend_interval,
     .per_hour = op->per_hour,
+    .purpose = op->purpose,
+    .account_id = op->account_id,
   };
 
   return IFACE (store)->issue_code (ACCOUNTS (store), &request, &op->code_status,
@@ -221,6 +227,8 @@ xg_server_store_issue_code_async (XgServerStore              *self,
   op->attempts = request->attempts;
   op->resend_interval = request->resend_interval;
   op->per_hour = request->per_hour;
+  op->purpose = request->purpose;
+  op->account_id = request->account_id;
   xg_server_store_queue (self, run_issue_code, op, (GDestroyNotify) code_op_free,
                          xg_server_store_issue_code_async, callback, user_data);
 }
@@ -296,12 +304,14 @@ typedef struct {
   GBytes   *token_hash;
   gint64    now;
   gint64    expires_at;
+  char     *password_hash;  /* change_password only */
   gboolean  valid;      /* the result */
 } TokenOp;
 
 static void
 token_op_free (TokenOp *op)
 {
+  g_free (op->password_hash);
   g_clear_pointer (&op->token_hash, g_bytes_unref);
   g_free (op);
 }
@@ -397,4 +407,191 @@ xg_server_store_boolean_finish (XgServerStore  *self,
   TokenOp *op = xg_server_store_finish_op (self, result, xg_server_store_boolean_finish, error);
 
   return op != NULL && op->valid;
+}
+
+/* --- Account life -------------------------------------------------------- */
+
+void
+xg_server_account_deletion_clear (XgServerAccountDeletion *deletion)
+{
+  g_clear_pointer (&deletion->friends, g_array_unref);
+  g_clear_pointer (&deletion->requesters, g_array_unref);
+  g_clear_pointer (&deletion->targets, g_array_unref);
+}
+
+typedef struct {
+  guint64                  account_id;
+  char                    *email;
+  char                    *password_hash;
+  GBytes                  *code_hash;
+  GBytes                  *token_hash;
+  gint64                   now;
+  gint64                   expires_at;
+
+  XgServerRegisterResult   result;
+  char                    *old_email;
+  gboolean                 done;
+  XgServerAccountDeletion  deletion;
+} LifeOp;
+
+static void
+life_op_free (LifeOp *op)
+{
+  g_free (op->email);
+  g_free (op->password_hash);
+  g_clear_pointer (&op->code_hash, g_bytes_unref);
+  g_clear_pointer (&op->token_hash, g_bytes_unref);
+  g_free (op->old_email);
+  xg_server_account_deletion_clear (&op->deletion);
+  g_free (op);
+}
+
+static gboolean
+run_reset_password (XgServerStore *store, gpointer data, GError **error)
+{
+  LifeOp *op = data;
+  XgServerPasswordReset reset = {
+    .email = op->email,
+    .code_hash = op->code_hash,
+    .password_hash = op->password_hash,
+    .now = op->now,
+  };
+
+  return IFACE (store)->reset_password (ACCOUNTS (store), &reset, &op->result, error);
+}
+
+void
+xg_server_store_reset_password_async (XgServerStore                *self,
+                                      const XgServerPasswordReset  *reset,
+                                      GAsyncReadyCallback           callback,
+                                      gpointer                      user_data)
+{
+  LifeOp *op = g_new0 (LifeOp, 1);
+
+  g_return_if_fail (XG_IS_SERVER_STORE_ACCOUNTS (self));
+
+  op->email = g_strdup (reset->email);
+  op->code_hash = g_bytes_ref (reset->code_hash);
+  op->password_hash = g_strdup (reset->password_hash);
+  op->now = reset->now;
+  xg_server_store_queue (self, run_reset_password, op, (GDestroyNotify) life_op_free,
+                         xg_server_store_code_result_finish, callback, user_data);
+}
+
+static gboolean
+run_change_email (XgServerStore *store, gpointer data, GError **error)
+{
+  LifeOp *op = data;
+
+  return IFACE (store)->change_email (ACCOUNTS (store), op->account_id, op->email, op->code_hash,
+                                      op->now, &op->result, &op->old_email, error);
+}
+
+void
+xg_server_store_change_email_async (XgServerStore       *self,
+                                    guint64              account_id,
+                                    const char          *new_email,
+                                    GBytes              *code_hash,
+                                    gint64               now,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
+{
+  LifeOp *op = g_new0 (LifeOp, 1);
+
+  g_return_if_fail (XG_IS_SERVER_STORE_ACCOUNTS (self));
+
+  op->account_id = account_id;
+  op->email = g_strdup (new_email);
+  op->code_hash = g_bytes_ref (code_hash);
+  op->now = now;
+  xg_server_store_queue (self, run_change_email, op, (GDestroyNotify) life_op_free,
+                         xg_server_store_code_result_finish, callback, user_data);
+}
+
+gboolean
+xg_server_store_code_result_finish (XgServerStore           *self,
+                                    GAsyncResult            *result,
+                                    XgServerRegisterResult  *out,
+                                    char                   **old_email,
+                                    GError                 **error)
+{
+  LifeOp *op = xg_server_store_finish_op (self, result, xg_server_store_code_result_finish, error);
+
+  if (op == NULL)
+    return FALSE;
+  *out = op->result;
+  if (old_email != NULL)
+    *old_email = g_steal_pointer (&op->old_email);
+  return TRUE;
+}
+
+static gboolean
+run_change_password (XgServerStore *store, gpointer data, GError **error)
+{
+  TokenOp *op = data;
+
+  op->valid = IFACE (store)->change_password (ACCOUNTS (store), op->account_id, op->password_hash,
+                                              op->token_hash, op->now, op->expires_at, error);
+  return op->valid;
+}
+
+void
+xg_server_store_change_password_async (XgServerStore       *self,
+                                       guint64              account_id,
+                                       const char          *password_hash,
+                                       GBytes              *token_hash,
+                                       gint64               now,
+                                       gint64               expires_at,
+                                       GAsyncReadyCallback  callback,
+                                       gpointer             user_data)
+{
+  TokenOp *op = g_new0 (TokenOp, 1);
+
+  g_return_if_fail (XG_IS_SERVER_STORE_ACCOUNTS (self));
+
+  op->account_id = account_id;
+  op->password_hash = g_strdup (password_hash);
+  op->token_hash = g_bytes_ref (token_hash);
+  op->now = now;
+  op->expires_at = expires_at;
+  xg_server_store_queue (self, run_change_password, op, (GDestroyNotify) token_op_free,
+                         xg_server_store_boolean_finish, callback, user_data);
+}
+
+static gboolean
+run_delete_account (XgServerStore *store, gpointer data, GError **error)
+{
+  LifeOp *op = data;
+
+  return IFACE (store)->delete_account (ACCOUNTS (store), op->account_id, &op->deletion, error);
+}
+
+void
+xg_server_store_delete_account_async (XgServerStore       *self,
+                                      guint64              account_id,
+                                      GAsyncReadyCallback  callback,
+                                      gpointer             user_data)
+{
+  LifeOp *op = g_new0 (LifeOp, 1);
+
+  g_return_if_fail (XG_IS_SERVER_STORE_ACCOUNTS (self));
+
+  op->account_id = account_id;
+  xg_server_store_queue (self, run_delete_account, op, (GDestroyNotify) life_op_free,
+                         xg_server_store_delete_account_async, callback, user_data);
+}
+
+gboolean
+xg_server_store_delete_account_finish (XgServerStore            *self,
+                                       GAsyncResult             *result,
+                                       XgServerAccountDeletion  *out,
+                                       GError                  **error)
+{
+  LifeOp *op = xg_server_store_finish_op (self, result, xg_server_store_delete_account_async, error);
+
+  if (op == NULL)
+    return FALSE;
+  *out = op->deletion;
+  memset (&op->deletion, 0, sizeof op->deletion);
+  return TRUE;
 }

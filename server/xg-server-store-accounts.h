@@ -25,6 +25,13 @@ typedef struct {
 void             xg_server_account_free (XgServerAccount *account);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (XgServerAccount, xg_server_account_free)
 
+/* What a code is for; each kind has its own row per address. */
+typedef enum {
+  XG_SERVER_CODE_REGISTER       = 0,
+  XG_SERVER_CODE_PASSWORD_RESET = 1,
+  XG_SERVER_CODE_EMAIL_CHANGE   = 2,
+} XgServerCodePurpose;
+
 typedef struct {
   const char *email;
   GBytes     *code_hash;
@@ -33,6 +40,8 @@ typedef struct {
   guint       attempts;
   guint       resend_interval;  /* seconds */
   guint       per_hour;
+  XgServerCodePurpose purpose;  /* 0, registration, unless set */
+  guint64     account_id;       /* EMAIL_CHANGE: the account that asks */
 } XgServerCodeRequest;
 
 typedef enum {
@@ -62,6 +71,25 @@ typedef struct {
   guint64                account_id;
   guint                  attempts_left;
 } XgServerRegisterResult;
+
+/* PASSWORD_RESET: the code for @email and the new password's hash; the
+ * result is an XgServerRegisterResult (EMAIL_TAKEN unused, NO_CODE also
+ * when the address has no account). */
+typedef struct {
+  const char *email;
+  GBytes     *code_hash;
+  const char *password_hash;
+  gint64      now;
+} XgServerPasswordReset;
+
+/* What ACCOUNT_DELETE took away, for the pushes after the commit. */
+typedef struct {
+  GArray *friends;      /* guint64: the deleted account's friends */
+  GArray *requesters;   /* guint64: whose pending requests to it were dropped */
+  GArray *targets;      /* guint64: to whom its pending requests were dropped */
+} XgServerAccountDeletion;
+
+void xg_server_account_deletion_clear (XgServerAccountDeletion *deletion);
 
 #define XG_TYPE_SERVER_STORE_ACCOUNTS (xg_server_store_accounts_get_type ())
 G_DECLARE_INTERFACE (XgServerStoreAccounts, xg_server_store_accounts, XG, SERVER_STORE_ACCOUNTS, XgServerStore)
@@ -108,6 +136,32 @@ struct _XgServerStoreAccountsInterface
   gboolean          (*revoke_token)     (XgServerStoreAccounts  *self,
                                          GBytes                 *token_hash,
                                          GError                **error);
+  /* Account life (docs/PROTOCOL.md 3.8). Each is one transaction. */
+  gboolean          (*reset_password)   (XgServerStoreAccounts        *self,
+                                         const XgServerPasswordReset  *reset,
+                                         XgServerRegisterResult       *result,
+                                         GError                      **error);
+  /* Replaces the hash, revokes every token and stores @token_hash. */
+  gboolean          (*change_password)  (XgServerStoreAccounts  *self,
+                                         guint64                 account_id,
+                                         const char             *password_hash,
+                                         GBytes                 *token_hash,
+                                         gint64                  now,
+                                         gint64                  expires_at,
+                                         GError                **error);
+  /* The code for @new_email must be @account_id's; on OK @old_email is set. */
+  gboolean          (*change_email)     (XgServerStoreAccounts   *self,
+                                         guint64                  account_id,
+                                         const char              *new_email,
+                                         GBytes                  *code_hash,
+                                         gint64                   now,
+                                         XgServerRegisterResult  *result,
+                                         char                   **old_email,
+                                         GError                 **error);
+  gboolean          (*delete_account)   (XgServerStoreAccounts    *self,
+                                         guint64                   account_id,
+                                         XgServerAccountDeletion  *deletion,
+                                         GError                  **error);
 };
 
 void     xg_server_store_account_by_email_async (XgServerStore       *self,
@@ -171,5 +225,43 @@ void     xg_server_store_revoke_token_async     (XgServerStore       *self,
 gboolean xg_server_store_boolean_finish         (XgServerStore  *self,
                                                  GAsyncResult   *result,
                                                  GError        **error);
+
+void     xg_server_store_reset_password_async   (XgServerStore                *self,
+                                                 const XgServerPasswordReset  *reset,
+                                                 GAsyncReadyCallback           callback,
+                                                 gpointer                      user_data);
+void     xg_server_store_change_email_async     (XgServerStore       *self,
+                                                 guint64              account_id,
+                                                 const char          *new_email,
+                                                 GBytes              *code_hash,
+                                                 gint64               now,
+                                                 GAsyncReadyCallback  callback,
+                                                 gpointer             user_data);
+/* Finishes the two above; @old_email (nullable) gets the address an
+ * address change replaced, or the reset account's address. */
+gboolean xg_server_store_code_result_finish     (XgServerStore           *self,
+                                                 GAsyncResult            *result,
+                                                 XgServerRegisterResult  *out,
+                                                 char                   **old_email,
+                                                 GError                 **error);
+
+void     xg_server_store_change_password_async  (XgServerStore       *self,
+                                                 guint64              account_id,
+                                                 const char          *password_hash,
+                                                 GBytes              *token_hash,
+                                                 gint64               now,
+                                                 gint64               expires_at,
+                                                 GAsyncReadyCallback  callback,
+                                                 gpointer             user_data);
+/* Finished with xg_server_store_boolean_finish(). */
+
+void     xg_server_store_delete_account_async   (XgServerStore       *self,
+                                                 guint64              account_id,
+                                                 GAsyncReadyCallback  callback,
+                                                 gpointer             user_data);
+gboolean xg_server_store_delete_account_finish  (XgServerStore            *self,
+                                                 GAsyncResult             *result,
+                                                 XgServerAccountDeletion  *out,
+                                                 GError                  **error);
 
 G_END_DECLS

@@ -9,8 +9,8 @@
 # the latter under tests/app/run-under-xvfb.sh once per language: a real
 # server, real accounts, the real windows, each rendered by GTK itself.
 # Files: <window>-en.png and <window>-zh_CN.png for login, login-error,
-# registration, contacts-empty, add-friend, friend-requests, decline-dialog,
-# main, friend-page, profile, preferences, shortcuts, about, forced-logout,
+# forgot-password, registration, contacts-empty, add-friend, friend-requests, decline-dialog,
+# main, friend-page, profile, change-password, delete-account, preferences, shortcuts, about, forced-logout,
 # reconnecting, reconnecting-dark and identity-changed; login.png,
 # registration.png, main.png, add-friend.png and friend-requests.png
 # (English) are the ones the AppStream metainfo shows.
@@ -44,7 +44,7 @@ export GSETTINGS_SCHEMA_DIR="$root/$builddir/data"
 # The translations as built (po/LANG/LC_MESSAGES/xinge.mo), as tools/run.sh has them.
 export XG_LOCALEDIR="$root/$builddir/po"
 # Tall enough for the whole profile window.
-export XG_XVFB_SCREEN=1280x1100x24
+export XG_XVFB_SCREEN=1280x1400x24
 # "Remember me" is on, as for a new user: give it a real (private) keyring.
 export XG_TEST_KEYRING=1
 

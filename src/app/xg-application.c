@@ -279,6 +279,8 @@ forced_logout_text (guint reason)
       return _("The server is shutting down.");
     case XG_SESSION_ENDED_EXPIRED:
       return _("Your saved session has ended. Please log in again.");
+    case XG_SESSION_ENDED_PASSWORD_CHANGED:
+      return _("Your password was changed. Please log in with the new password.");
     default:
       return _("The server ended your session.");
     }
@@ -540,6 +542,16 @@ on_forced_logout (XgSession     *session,
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
+/* The user deleted the account: the login window, with an empty form. */
+static void
+on_account_deleted (XgSession     *session,
+                    XgApplication *self)
+{
+  show_login (self);
+  xg_login_window_set_email (XG_LOGIN_WINDOW (self->login_window), "");
+  xg_login_window_add_toast (XG_LOGIN_WINDOW (self->login_window), _("Your account was deleted."));
+}
+
 static void
 on_identity_changed (XgSession     *session,
                      const char    *pinned,
@@ -799,6 +811,7 @@ xg_application_startup (GApplication *app)
                            G_CALLBACK (on_account_changed), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->session, "forced-logout", G_CALLBACK (on_forced_logout), self, 0);
   g_signal_connect_object (self->session, "identity-changed", G_CALLBACK (on_identity_changed), self, 0);
+  g_signal_connect_object (self->session, "account-deleted", G_CALLBACK (on_account_deleted), self, 0);
   g_signal_connect_object (self->session, "server-error", G_CALLBACK (on_server_error), self, 0);
 
   self->requests_signals = g_signal_group_new (XG_TYPE_FRIEND_REQUESTS);

@@ -16,6 +16,7 @@
 #include "xg-app-util.h"
 #include "xg-login-window.h"
 #include "xg-proto-limits.h"
+#include "xg-reset-page.h"
 
 struct _XgLoginWindow
 {
@@ -56,6 +57,8 @@ struct _XgLoginWindow
   GtkSpinner           *register_spinner;
   GtkLabel             *register_label;
   AdwStatusPage        *registered_page;
+  GtkButton            *forgot_button;
+  XgResetPage          *reset_page;
 
   XgSession            *session;
   GSettings            *settings;
@@ -143,13 +146,15 @@ show_page (XgLoginWindow *self,
            const char    *name)
 {
   gboolean registering = g_str_equal (name, "register");
+  gboolean resetting = g_str_equal (name, "reset");
 
   if (g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), name) != 0)
     release_focus (self);
   gtk_stack_set_visible_child_name (self->stack, name);
-  gtk_widget_set_visible (GTK_WIDGET (self->back_button), registering);
+  gtk_widget_set_visible (GTK_WIDGET (self->back_button), registering || resetting);
   adw_window_title_set_subtitle (self->window_title,
-                                 registering ? _("Create Account") : "");
+                                 registering ? _("Create Account")
+                                 : resetting ? _("Reset Password") : "");
 }
 
 static void
@@ -164,6 +169,7 @@ set_login_busy (XgLoginWindow *self,
   gtk_widget_set_sensitive (GTK_WIDGET (self->remember_row), !busy);
   gtk_widget_set_sensitive (GTK_WIDGET (self->advanced_row), !busy);
   gtk_widget_set_sensitive (GTK_WIDGET (self->create_account_button), !busy);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->forgot_button), !busy);
   gtk_widget_set_sensitive (GTK_WIDGET (self->login_button), !busy);
   gtk_widget_set_visible (GTK_WIDGET (self->login_spinner), busy);
   gtk_spinner_set_spinning (self->login_spinner, busy);
@@ -201,6 +207,15 @@ xg_login_window_show (GtkWidget *widget)
 {
   GTK_WIDGET_CLASS (xg_login_window_parent_class)->show (widget);
   focus_first_field (XG_LOGIN_WINDOW (widget));
+}
+
+void
+xg_login_window_add_toast (XgLoginWindow *self,
+                           const char    *message)
+{
+  g_return_if_fail (XG_IS_LOGIN_WINDOW (self));
+
+  adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (message));
 }
 
 void
@@ -696,9 +711,43 @@ on_create_account_clicked (XgLoginWindow *self)
   gtk_widget_grab_focus (GTK_WIDGET (self->reg_email_row));
 }
 
+/* --- Forgot password ------------------------------------------------------ */
+
+static void
+on_forgot_clicked (XgLoginWindow *self)
+{
+  g_autofree char *email = xg_editable_dup_stripped (GTK_EDITABLE (self->email_row));
+  XgSession *session;
+
+  if (self->busy)
+    return;
+  xg_set_inline_message (self->error_label, NULL);
+  session = get_session (self, self->error_label);
+  if (session == NULL)
+    return;
+  show_page (self, "reset");
+  xg_reset_page_start (self->reset_page, session, email);
+}
+
+/* The password is new: back to the form, with the address filled in. */
+static void
+on_reset_done (XgLoginWindow *self,
+               const char    *email)
+{
+  show_page (self, "login");
+  gtk_editable_set_text (GTK_EDITABLE (self->email_row), email);
+  gtk_editable_set_text (GTK_EDITABLE (self->password_row), "");
+  xg_set_inline_message (self->error_label, NULL);
+  adw_toast_overlay_add_toast (self->toast_overlay,
+                               adw_toast_new (_("Your password was changed. Log in with the new password.")));
+  gtk_widget_grab_focus (GTK_WIDGET (self->password_row));
+}
+
 static void
 on_back_clicked (XgLoginWindow *self)
 {
+  if (g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "reset") == 0)
+    xg_reset_page_cancel (self->reset_page);
   if (self->busy)
     {
       cancel_pending (self);
@@ -800,6 +849,7 @@ xg_login_window_class_init (XgLoginWindowClass *klass)
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
+  g_type_ensure (XG_TYPE_RESET_PAGE);
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/xinge/Xinge/xg-login-window.ui");
   gtk_widget_class_bind_template_child (widget_class, XgLoginWindow, window_title);
   gtk_widget_class_bind_template_child (widget_class, XgLoginWindow, back_button);
@@ -835,6 +885,10 @@ xg_login_window_class_init (XgLoginWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, XgLoginWindow, register_spinner);
   gtk_widget_class_bind_template_child (widget_class, XgLoginWindow, register_label);
   gtk_widget_class_bind_template_child (widget_class, XgLoginWindow, registered_page);
+  gtk_widget_class_bind_template_child (widget_class, XgLoginWindow, forgot_button);
+  gtk_widget_class_bind_template_child (widget_class, XgLoginWindow, reset_page);
+  gtk_widget_class_bind_template_callback (widget_class, on_forgot_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, on_reset_done);
   gtk_widget_class_bind_template_callback (widget_class, on_back_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_email_activated);
   gtk_widget_class_bind_template_callback (widget_class, on_login_clicked);

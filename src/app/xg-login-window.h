@@ -17,6 +17,9 @@ XgLoginWindow *xg_login_window_new        (XgApplication *application,
                                            XgSession     *session);
 void           xg_login_window_set_email  (XgLoginWindow *self,
                                            const char    *email);
+/* Shows @message as a toast over the window. */
+void           xg_login_window_add_toast  (XgLoginWindow *self,
+                                           const char    *message);
 /* Shows the login form with @message under it (NULL hides it). */
 void           xg_login_window_show_error (XgLoginWindow *self,
                                            const char    *message);

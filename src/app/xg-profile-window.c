@@ -14,6 +14,7 @@
 
 #include <glib/gi18n.h>
 
+#include "xg-account-dialog.h"
 #include "xg-app-util.h"
 #include "xg-application.h"
 #include "xg-profile-window.h"
@@ -48,6 +49,9 @@ struct _XgProfileWindow
   GtkLabel         *email_label;
   GtkLabel         *server_label;
   GtkLabel         *fingerprint_label;
+  AdwActionRow     *change_password_row;
+  AdwActionRow     *change_email_row;
+  AdwActionRow     *delete_account_row;
 
   XgSession        *session;
   GSignalGroup     *profile_signals;
@@ -665,6 +669,50 @@ xg_profile_window_constructed (GObject *object)
   update_fingerprint (self);
 }
 
+/* --- The account's life ------------------------------------------------------ */
+
+static void
+on_account_dialog_done (XgProfileWindow *self,
+                        const char      *message)
+{
+  gtk_label_set_text (self->email_label, xg_session_get_email (self->session));
+  adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (message));
+}
+
+static void
+open_account_dialog (XgProfileWindow     *self,
+                     XgAccountDialogMode  mode)
+{
+  XgAccountDialog *dialog;
+
+  if (!xg_session_is_online (self->session))
+    {
+      adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (xg_offline_text ()));
+      return;
+    }
+  dialog = xg_account_dialog_new (self->session, mode, GTK_WINDOW (self));
+  g_signal_connect_object (dialog, "done", G_CALLBACK (on_account_dialog_done), self, G_CONNECT_SWAPPED);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+on_change_password_activated (XgProfileWindow *self)
+{
+  open_account_dialog (self, XG_ACCOUNT_DIALOG_PASSWORD);
+}
+
+static void
+on_change_email_activated (XgProfileWindow *self)
+{
+  open_account_dialog (self, XG_ACCOUNT_DIALOG_EMAIL);
+}
+
+static void
+on_delete_account_activated (XgProfileWindow *self)
+{
+  open_account_dialog (self, XG_ACCOUNT_DIALOG_DELETE);
+}
+
 static void
 xg_profile_window_dispose (GObject *object)
 {
@@ -779,6 +827,12 @@ xg_profile_window_class_init (XgProfileWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, XgProfileWindow, profile_error);
   gtk_widget_class_bind_template_child (widget_class, XgProfileWindow, account_id_label);
   gtk_widget_class_bind_template_child (widget_class, XgProfileWindow, email_label);
+  gtk_widget_class_bind_template_child (widget_class, XgProfileWindow, change_password_row);
+  gtk_widget_class_bind_template_child (widget_class, XgProfileWindow, change_email_row);
+  gtk_widget_class_bind_template_child (widget_class, XgProfileWindow, delete_account_row);
+  gtk_widget_class_bind_template_callback (widget_class, on_change_password_activated);
+  gtk_widget_class_bind_template_callback (widget_class, on_change_email_activated);
+  gtk_widget_class_bind_template_callback (widget_class, on_delete_account_activated);
   gtk_widget_class_bind_template_child (widget_class, XgProfileWindow, server_label);
   gtk_widget_class_bind_template_child (widget_class, XgProfileWindow, fingerprint_label);
   gtk_widget_class_bind_template_callback (widget_class, on_save_clicked);

@@ -144,6 +144,44 @@ on_forced_logout (XgSession    *session,
     xg_saved_login_forget (self);
 }
 
+/* A password change gave the session a new token (the old one is
+ * revoked), or an address change a new address: a remembered login keeps
+ * up, so that the next start resumes it. */
+static void
+on_login_changed (XgSession    *session,
+                  XgSavedLogin *self)
+{
+  const char *email = xg_session_get_email (session);
+  const char *token = xg_session_get_resume_token (session);
+
+  if (self->remembered && token != NULL)
+    {
+      XgCredentials credentials = {
+        .server = (char *) xg_session_get_server (session),
+        .email = (char *) email,
+        .account_id = xg_session_get_account_id (session),
+        .token = (char *) token,
+      };
+
+      if (self->email != NULL && g_ascii_strcasecmp (self->email, email ? email : "") != 0)
+        xg_keyring_clear_async (self->server, self->email, NULL, on_cleared, NULL);
+      xg_keyring_store_async (&credentials, NULL, on_stored, NULL);
+    }
+  if (email != NULL && g_strcmp0 (self->email, email) != 0)
+    {
+      set_str (&self->email, email);
+      save (self);
+    }
+}
+
+/* The account is gone: nothing of its login stays. */
+static void
+on_account_deleted (XgSession    *session,
+                    XgSavedLogin *self)
+{
+  xg_saved_login_forget (self);
+}
+
 static void
 follow (XgSavedLogin *self,
         XgSession    *session)
@@ -158,6 +196,8 @@ follow (XgSavedLogin *self,
   self->session = session;
   g_object_add_weak_pointer (G_OBJECT (session), (gpointer *) &self->session);
   g_signal_connect (session, "forced-logout", G_CALLBACK (on_forced_logout), self);
+  g_signal_connect (session, "login-changed", G_CALLBACK (on_login_changed), self);
+  g_signal_connect (session, "account-deleted", G_CALLBACK (on_account_deleted), self);
 }
 
 /**

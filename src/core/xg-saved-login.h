@@ -13,6 +13,8 @@
  *    not bring this device back by itself (logged in elsewhere, account
  *    disabled, token refused) forgets it; a lost heartbeat or a server
  *    shutdown does not;
+ *  - a password change's new token and an address change's new address
+ *    replace the saved ones; deleting the account forgets the login;
  *  - logging out, or turning "remember me" off, is xg_saved_login_forget().
  *
  * The password is never stored.

@@ -26,6 +26,8 @@
 
 #include <errno.h>
 
+#include <glib/gstdio.h>
+
 #include "xg-contacts-private.h"
 #include "xg-conversations-private.h"
 #include "xg-friend-requests-private.h"
@@ -118,6 +120,8 @@ enum {
   FORCED_LOGOUT,
   IDENTITY_CHANGED,
   SERVER_ERROR,
+  LOGIN_CHANGED,
+  ACCOUNT_DELETED,
   N_SIGNALS
 };
 
@@ -656,6 +660,10 @@ push_forced_logout (XgSession *self,
     case XG_PROTO_FORCED_LOGOUT_ACCOUNT_DISABLED:
       end_session (self, XG_SESSION_ENDED_ACCOUNT_DISABLED, message);
       break;
+    /* Every token of the account was revoked (docs/PROTOCOL.md 3.8). */
+    case XG_PROTO_FORCED_LOGOUT_PASSWORD_CHANGED:
+      end_session (self, XG_SESSION_ENDED_PASSWORD_CHANGED, message);
+      break;
     /* The server is going away (a restart), or it heard nothing from us:
      * the token is still good. This is a lost link, not a logout: the
      * session reconnects with backoff and logs in with its token, and a
@@ -820,6 +828,13 @@ static const struct {
   { XG_PACKET_FORCED_LOGOUT,         XG_SESSION_PUSH_HANDLED,     push_forced_logout },
   { XG_PACKET_LOGOUT_OK,             XG_SESSION_PUSH_ANSWER_ONLY, NULL },
   { XG_PACKET_SYNC_DONE,             XG_SESSION_PUSH_HANDLED,     push_sync_done },
+  { XG_PACKET_ACCOUNT_CODE_SENT,     XG_SESSION_PUSH_ANSWER_ONLY, NULL },
+  { XG_PACKET_PASSWORD_RESET_OK,     XG_SESSION_PUSH_ANSWER_ONLY, NULL },
+  { XG_PACKET_PASSWORD_CHANGE_OK,    XG_SESSION_PUSH_ANSWER_ONLY, NULL },
+  { XG_PACKET_EMAIL_CHANGED,         XG_SESSION_PUSH_ANSWER_ONLY, NULL },
+  { XG_PACKET_ACCOUNT_DELETED,       XG_SESSION_PUSH_ANSWER_ONLY, NULL },
+  { XG_PACKET_ACCOUNT_CODE_INCORRECT, XG_SESSION_PUSH_ANSWER_ONLY, NULL },
+  { XG_PACKET_ACCOUNT_FAIL,          XG_SESSION_PUSH_ANSWER_ONLY, NULL },
   { XG_PACKET_PROFILE,               XG_SESSION_PUSH_HANDLED,     push_profile },
   { XG_PACKET_USER_INFO,             XG_SESSION_PUSH_HANDLED,     push_user_info },
   { XG_PACKET_FRIEND_LIST,           XG_SESSION_PUSH_HANDLED,     push_friend_list },
@@ -1508,6 +1523,466 @@ xg_session_user_info_finish (XgSession     *self,
   return g_steal_pointer (&out->profile);
 }
 
+/* --- Account life (docs/PROTOCOL.md 3.8) ---------------------------------------- */
+
+/* ACCOUNT_FAIL answers every request of this section. */
+static GError *
+account_fail_error (GTask              *task,
+                    const XgProtoFrame *answer)
+{
+  CallResult *out = call_result (task);
+  guint32 reason;
+  const char *message;
+  int code;
+
+  xg_proto_account_fail_get (answer->body, &reason, &out->retry_after, &message);
+  switch (reason)
+    {
+    case XG_PROTO_ACCOUNT_FAIL_INVALID_EMAIL:
+    case XG_PROTO_ACCOUNT_FAIL_WEAK_PASSWORD:
+    case XG_PROTO_ACCOUNT_FAIL_CONFIRMATION: code = XG_SESSION_ERROR_INVALID_INPUT; break;
+    case XG_PROTO_ACCOUNT_FAIL_WRONG_PASSWORD: code = XG_SESSION_ERROR_BAD_CREDENTIALS; break;
+    case XG_PROTO_ACCOUNT_FAIL_NO_CODE:
+    case XG_PROTO_ACCOUNT_FAIL_TOO_MANY_ATTEMPTS: code = XG_SESSION_ERROR_CODE_EXPIRED; break;
+    case XG_PROTO_ACCOUNT_FAIL_RATE_LIMITED: code = XG_SESSION_ERROR_RATE_LIMITED; break;
+    case XG_PROTO_ACCOUNT_FAIL_MAIL_FAILED: code = XG_SESSION_ERROR_MAIL_FAILED; break;
+    case XG_PROTO_ACCOUNT_FAIL_BUSY: code = XG_SESSION_ERROR_BUSY; break;
+    case XG_PROTO_ACCOUNT_FAIL_EMAIL_TAKEN: code = XG_SESSION_ERROR_EMAIL_TAKEN; break;
+    case XG_PROTO_ACCOUNT_FAIL_NO_ACCOUNT: code = XG_SESSION_ERROR_NOT_FOUND; break;
+    default: code = XG_SESSION_ERROR_PROTOCOL; break;
+    }
+  /* Which field was wrong, for the window to point at. */
+  g_task_set_name (task, reason == XG_PROTO_ACCOUNT_FAIL_INVALID_EMAIL ? "email"
+                         : reason == XG_PROTO_ACCOUNT_FAIL_WEAK_PASSWORD ? "new-password"
+                         : reason == XG_PROTO_ACCOUNT_FAIL_WRONG_PASSWORD ? "password"
+                         : reason == XG_PROTO_ACCOUNT_FAIL_CONFIRMATION ? "confirmation" : NULL);
+  return g_error_new (XG_SESSION_ERROR, code, "%s", message);
+}
+
+static void
+succeed (GTask *task)
+{
+  g_task_return_boolean (task, TRUE);
+  g_object_unref (task);
+}
+
+/* ACCOUNT_CODE_SENT, ACCOUNT_CODE_INCORRECT or ACCOUNT_FAIL; FALSE for
+ * anything else (the caller reads it). */
+static gboolean
+read_code_answer (GTask              *task,
+                  const XgProtoFrame *answer)
+{
+  CallResult *out = call_result (task);
+
+  if (answer->type == XG_PACKET_ACCOUNT_CODE_SENT)
+    {
+      xg_proto_account_code_sent_get (answer->body, NULL, &out->retry_after, &out->expires_in);
+      succeed (task);
+    }
+  else if (answer->type == XG_PACKET_ACCOUNT_CODE_INCORRECT)
+    {
+      xg_proto_account_code_incorrect_get (answer->body, &out->attempts_left);
+      fail_task (task, g_error_new (XG_SESSION_ERROR, XG_SESSION_ERROR_CODE_INCORRECT,
+                                    "Wrong code, %u attempts left", out->attempts_left));
+    }
+  else if (answer->type == XG_PACKET_ACCOUNT_FAIL)
+    fail_task (task, account_fail_error (task, answer));
+  else
+    return FALSE;
+  return TRUE;
+}
+
+static void
+on_account_code_answer (GObject      *source,
+                        GAsyncResult *result,
+                        gpointer      user_data)
+{
+  GTask *task = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(XgProtoFrame) answer = xg_session_request_finish (result, &error);
+
+  if (answer == NULL)
+    fail_task (task, g_steal_pointer (&error));
+  else if (!read_code_answer (task, answer))
+    fail_task (task, unexpected_answer (answer));
+}
+
+/* Finishes the two code requests below. */
+static gboolean
+code_request_finish (XgSession     *self,
+                     GAsyncResult  *result,
+                     guint         *resend_after,
+                     guint         *expires_in,
+                     GError       **error)
+{
+  CallResult *out = g_task_get_task_data (G_TASK (result));
+
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  if (resend_after != NULL)
+    *resend_after = out ? out->retry_after : 0;
+  if (expires_in != NULL)
+    *expires_in = out ? out->expires_in : 0;
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* Finishes the calls that take a code, or fail with a retry_after. */
+static gboolean
+code_call_finish (XgSession     *self,
+                  GAsyncResult  *result,
+                  guint         *attempts_left,
+                  guint         *retry_after,
+                  GError       **error)
+{
+  CallResult *out = g_task_get_task_data (G_TASK (result));
+
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  if (attempts_left != NULL)
+    *attempts_left = out ? out->attempts_left : 0;
+  if (retry_after != NULL)
+    *retry_after = out ? out->retry_after : 0;
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/**
+ * xg_session_request_password_reset_async:
+ * @email: the account's address
+ *
+ * Asks for a password reset code for @email ("forgot password"); works
+ * without a login. A server in privacy mode answers the same for an
+ * address without an account.
+ */
+void
+xg_session_request_password_reset_async (XgSession           *self,
+                                         const char          *email,
+                                         GCancellable        *cancellable,
+                                         GAsyncReadyCallback  callback,
+                                         gpointer             user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (XG_IS_SESSION (self));
+  g_return_if_fail (email != NULL);
+
+  task = call_task_new (self, cancellable, xg_session_request_password_reset_async, callback, user_data);
+  xg_session_request_async (self, XG_PACKET_PASSWORD_RESET_REQUEST,
+                            xg_proto_password_reset_request_new (email), FALSE, on_account_code_answer, task);
+}
+
+gboolean
+xg_session_request_password_reset_finish (XgSession     *self,
+                                          GAsyncResult  *result,
+                                          guint         *resend_after,
+                                          guint         *expires_in,
+                                          GError       **error)
+{
+  return code_request_finish (self, result, resend_after, expires_in, error);
+}
+
+static void
+on_reset_answer (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  GTask *task = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(XgProtoFrame) answer = xg_session_request_finish (result, &error);
+
+  if (answer == NULL)
+    fail_task (task, g_steal_pointer (&error));
+  else if (answer->type == XG_PACKET_PASSWORD_RESET_OK)
+    succeed (task);
+  else if (!read_code_answer (task, answer))
+    fail_task (task, unexpected_answer (answer));
+}
+
+/**
+ * xg_session_reset_password_async:
+ * @code: the code from the mail
+ * @new_password: the password from now on
+ *
+ * Sets a new password with the code; every session of the account ends
+ * on the server, so log in with the new password afterwards.
+ */
+void
+xg_session_reset_password_async (XgSession           *self,
+                                 const char          *email,
+                                 const char          *code,
+                                 const char          *new_password,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (XG_IS_SESSION (self));
+
+  task = call_task_new (self, cancellable, xg_session_reset_password_async, callback, user_data);
+  xg_session_request_async (self, XG_PACKET_PASSWORD_RESET,
+                            xg_proto_password_reset_new (email, code, new_password), FALSE,
+                            on_reset_answer, task);
+}
+
+/* @attempts_left is set with XG_SESSION_ERROR_CODE_INCORRECT, @retry_after
+ * with RATE_LIMITED and BUSY. */
+gboolean
+xg_session_reset_password_finish (XgSession     *self,
+                                  GAsyncResult  *result,
+                                  guint         *attempts_left,
+                                  guint         *retry_after,
+                                  GError       **error)
+{
+  return code_call_finish (self, result, attempts_left, retry_after, error);
+}
+
+/* The login's token or address changed: whoever keeps it (the keyring)
+ * takes the new one. */
+static void
+login_changed (XgSession *self)
+{
+  g_signal_emit (self, signals[LOGIN_CHANGED], 0);
+}
+
+static void
+on_password_change_answer (GObject      *source,
+                           GAsyncResult *result,
+                           gpointer      user_data)
+{
+  GTask *task = user_data;
+  XgSession *self = g_task_get_source_object (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(XgProtoFrame) answer = xg_session_request_finish (result, &error);
+
+  if (answer == NULL)
+    fail_task (task, g_steal_pointer (&error));
+  else if (answer->type == XG_PACKET_PASSWORD_CHANGE_OK)
+    {
+      g_autoptr(GBytes) token = NULL;
+      gsize len;
+      const guint8 *data;
+
+      /* Every other token is revoked: this one is the session's now. */
+      xg_proto_password_change_ok_get (answer->body, &token, NULL);
+      data = g_bytes_get_data (token, &len);
+      g_clear_pointer (&self->token, g_bytes_unref);
+      g_free (self->token_base64);
+      self->token = g_bytes_ref (token);
+      self->token_base64 = g_base64_encode (data, len);
+      login_changed (self);
+      succeed (task);
+    }
+  else if (answer->type == XG_PACKET_ACCOUNT_FAIL)
+    fail_task (task, account_fail_error (task, answer));
+  else
+    fail_task (task, unexpected_answer (answer));
+}
+
+/**
+ * xg_session_change_password_async:
+ *
+ * Changes the password of the logged-in account. The session stays
+ * logged in with a new token (XgSession::login-changed); every other
+ * login of the account ends. A wrong @current_password fails with
+ * XG_SESSION_ERROR_BAD_CREDENTIALS.
+ */
+void
+xg_session_change_password_async (XgSession           *self,
+                                  const char          *current_password,
+                                  const char          *new_password,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (XG_IS_SESSION (self));
+
+  task = call_task_new (self, cancellable, xg_session_change_password_async, callback, user_data);
+  xg_session_request_async (self, XG_PACKET_PASSWORD_CHANGE,
+                            xg_proto_password_change_new (current_password, new_password), TRUE,
+                            on_password_change_answer, task);
+}
+
+gboolean
+xg_session_change_password_finish (XgSession     *self,
+                                   GAsyncResult  *result,
+                                   guint         *retry_after,
+                                   GError       **error)
+{
+  return code_call_finish (self, result, NULL, retry_after, error);
+}
+
+/**
+ * xg_session_request_email_change_async:
+ *
+ * Asks for a code at @new_email; nothing changes until
+ * xg_session_confirm_email_change_async().
+ */
+void
+xg_session_request_email_change_async (XgSession           *self,
+                                       const char          *new_email,
+                                       const char          *password,
+                                       GCancellable        *cancellable,
+                                       GAsyncReadyCallback  callback,
+                                       gpointer             user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (XG_IS_SESSION (self));
+
+  task = call_task_new (self, cancellable, xg_session_request_email_change_async, callback, user_data);
+  xg_session_request_async (self, XG_PACKET_EMAIL_CHANGE_REQUEST,
+                            xg_proto_email_change_request_new (new_email, password), TRUE,
+                            on_account_code_answer, task);
+}
+
+gboolean
+xg_session_request_email_change_finish (XgSession     *self,
+                                        GAsyncResult  *result,
+                                        guint         *resend_after,
+                                        guint         *expires_in,
+                                        GError       **error)
+{
+  return code_request_finish (self, result, resend_after, expires_in, error);
+}
+
+static void
+on_email_change_answer (GObject      *source,
+                        GAsyncResult *result,
+                        gpointer      user_data)
+{
+  GTask *task = user_data;
+  XgSession *self = g_task_get_source_object (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(XgProtoFrame) answer = xg_session_request_finish (result, &error);
+
+  if (answer == NULL)
+    fail_task (task, g_steal_pointer (&error));
+  else if (answer->type == XG_PACKET_EMAIL_CHANGED)
+    {
+      const char *email;
+
+      /* The profile follows from the PROFILE push right behind. */
+      xg_proto_email_changed_get (answer->body, &email);
+      g_free (self->email);
+      self->email = g_strdup (email);
+      login_changed (self);
+      succeed (task);
+    }
+  else if (!read_code_answer (task, answer))
+    fail_task (task, unexpected_answer (answer));
+}
+
+void
+xg_session_confirm_email_change_async (XgSession           *self,
+                                       const char          *new_email,
+                                       const char          *code,
+                                       GCancellable        *cancellable,
+                                       GAsyncReadyCallback  callback,
+                                       gpointer             user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (XG_IS_SESSION (self));
+
+  task = call_task_new (self, cancellable, xg_session_confirm_email_change_async, callback, user_data);
+  xg_session_request_async (self, XG_PACKET_EMAIL_CHANGE_CONFIRM,
+                            xg_proto_email_change_confirm_new (new_email, code), TRUE,
+                            on_email_change_answer, task);
+}
+
+/* @attempts_left is set with XG_SESSION_ERROR_CODE_INCORRECT. */
+gboolean
+xg_session_confirm_email_change_finish (XgSession     *self,
+                                        GAsyncResult  *result,
+                                        guint         *attempts_left,
+                                        GError       **error)
+{
+  return code_call_finish (self, result, attempts_left, NULL, error);
+}
+
+/* The account is gone: so is what this device kept of it. */
+static void
+wipe_account_db (const char *path)
+{
+  static const char *const suffixes[] = { "", "-wal", "-shm", "-journal" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
+    {
+      g_autofree char *file = g_strconcat (path, suffixes[i], NULL);
+
+      if (g_unlink (file) != 0 && errno != ENOENT)
+        g_warning ("Cannot delete %s: %s", file, g_strerror (errno));
+    }
+}
+
+static void
+on_delete_answer (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  GTask *task = user_data;
+  XgSession *self = g_task_get_source_object (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(XgProtoFrame) answer = xg_session_request_finish (result, &error);
+
+  if (answer == NULL)
+    fail_task (task, g_steal_pointer (&error));
+  else if (answer->type == XG_PACKET_ACCOUNT_DELETED)
+    {
+      g_autoptr(GError) closed = g_error_new_literal (XG_SESSION_ERROR, XG_SESSION_ERROR_NOT_LOGGED_IN,
+                                                      "The account was deleted");
+      g_autofree char *path = self->account_db ? g_strdup (xg_db_get_path (XG_DB (self->account_db))) : NULL;
+
+      forget_login (self);          /* closes the account database */
+      fail_waiting (self, closed);
+      xg_link_close (self->link);
+      if (path != NULL)
+        wipe_account_db (path);
+      g_signal_emit (self, signals[ACCOUNT_DELETED], 0);
+      succeed (task);
+    }
+  else if (answer->type == XG_PACKET_ACCOUNT_FAIL)
+    fail_task (task, account_fail_error (task, answer));
+  else
+    fail_task (task, unexpected_answer (answer));
+}
+
+/**
+ * xg_session_delete_account_async:
+ * @password: the account's password
+ * @confirmation: the account's address, typed again by the user
+ *
+ * Deletes the account on the server for good, then ends the session and
+ * deletes the account's local database. The caller forgets the saved
+ * login (xg_saved_login_forget()).
+ */
+void
+xg_session_delete_account_async (XgSession           *self,
+                                 const char          *password,
+                                 const char          *confirmation,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (XG_IS_SESSION (self));
+
+  task = call_task_new (self, cancellable, xg_session_delete_account_async, callback, user_data);
+  xg_session_request_async (self, XG_PACKET_ACCOUNT_DELETE,
+                            xg_proto_account_delete_new (password, confirmation), TRUE,
+                            on_delete_answer, task);
+}
+
+gboolean
+xg_session_delete_account_finish (XgSession     *self,
+                                  GAsyncResult  *result,
+                                  guint         *retry_after,
+                                  GError       **error)
+{
+  return code_call_finish (self, result, NULL, retry_after, error);
+}
+
 /**
  * xg_session_resume:
  * @email: the account's address, as it logged in
@@ -2000,6 +2475,26 @@ xg_session_class_init (XgSessionClass *klass)
   signals[SERVER_ERROR] =
     g_signal_new ("server-error", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                   NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_UINT, G_TYPE_STRING);
+
+  /**
+   * XgSession::login-changed:
+   *
+   * The logged-in account's resume token (a password change) or address
+   * (an address change) changed; whoever keeps them takes the new ones.
+   */
+  signals[LOGIN_CHANGED] =
+    g_signal_new ("login-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 0);
+
+  /**
+   * XgSession::account-deleted:
+   *
+   * xg_session_delete_account_async() deleted the account: the session
+   * has no account any more and its local data is gone.
+   */
+  signals[ACCOUNT_DELETED] =
+    g_signal_new ("account-deleted", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void

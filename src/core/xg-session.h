@@ -42,9 +42,11 @@ GType xg_session_state_get_type (void);
  * @XG_SESSION_ENDED_ACCOUNT_DISABLED: the account was disabled
  * @XG_SESSION_ENDED_SERVER_SHUTDOWN: not emitted: a server that shuts down
  *   (a restart) costs no session; it reconnects and resumes by itself
+ * @XG_SESSION_ENDED_PASSWORD_CHANGED: the password was reset or changed
+ *   elsewhere; the saved token no longer works
  *
  * Why XgSession::forced-logout ended the session. Only ELSEWHERE,
- * ACCOUNT_DISABLED and EXPIRED end one today.
+ * ACCOUNT_DISABLED, PASSWORD_CHANGED and EXPIRED end one today.
  */
 typedef enum {
   XG_SESSION_ENDED_EXPIRED,
@@ -52,6 +54,7 @@ typedef enum {
   XG_SESSION_ENDED_ELSEWHERE,
   XG_SESSION_ENDED_ACCOUNT_DISABLED,
   XG_SESSION_ENDED_SERVER_SHUTDOWN,
+  XG_SESSION_ENDED_PASSWORD_CHANGED,
 } XgSessionEndReason;
 
 #define XG_SESSION_ERROR (xg_session_error_quark ())
@@ -142,6 +145,10 @@ G_DECLARE_FINAL_TYPE (XgSession, xg_session, XG, SESSION, GObject)
  *     presented a different certificate than the pinned one.
  *   server-error (guint code, const char *message): an ERROR that answered
  *     no pending call (an XgProtoErrorCode).
+ *   login-changed: the account's resume token or address changed (a
+ *     password or address change); the saved login takes the new ones.
+ *   account-deleted: the account was deleted at the user's request; the
+ *     session has no account, and the account's local data is gone.
  */
 
 /* Once, at the start of main(), before any thread: the process speaks TLS
@@ -248,6 +255,77 @@ void           xg_session_user_info_async        (XgSession            *self,
 XgProfile     *xg_session_user_info_finish       (XgSession            *self,
                                                   GAsyncResult         *result,
                                                   GError              **error);
+
+/* Account life (docs/PROTOCOL.md 3.8). The finish functions' out
+ * arguments are as in registration: @resend_after/@expires_in of a sent
+ * code, @attempts_left with XG_SESSION_ERROR_CODE_INCORRECT, @retry_after
+ * with RATE_LIMITED and BUSY; every one may be NULL. A wrong current
+ * password is XG_SESSION_ERROR_BAD_CREDENTIALS; the field a rejected
+ * input was in is the task's name ("email", "password", "new-password",
+ * "confirmation"). */
+void           xg_session_request_password_reset_async  (XgSession           *self,
+                                                         const char          *email,
+                                                         GCancellable        *cancellable,
+                                                         GAsyncReadyCallback  callback,
+                                                         gpointer             user_data);
+gboolean       xg_session_request_password_reset_finish (XgSession           *self,
+                                                         GAsyncResult        *result,
+                                                         guint               *resend_after,
+                                                         guint               *expires_in,
+                                                         GError             **error);
+void           xg_session_reset_password_async          (XgSession           *self,
+                                                         const char          *email,
+                                                         const char          *code,
+                                                         const char          *new_password,
+                                                         GCancellable        *cancellable,
+                                                         GAsyncReadyCallback  callback,
+                                                         gpointer             user_data);
+gboolean       xg_session_reset_password_finish         (XgSession           *self,
+                                                         GAsyncResult        *result,
+                                                         guint               *attempts_left,
+                                                         guint               *retry_after,
+                                                         GError             **error);
+void           xg_session_change_password_async         (XgSession           *self,
+                                                         const char          *current_password,
+                                                         const char          *new_password,
+                                                         GCancellable        *cancellable,
+                                                         GAsyncReadyCallback  callback,
+                                                         gpointer             user_data);
+gboolean       xg_session_change_password_finish        (XgSession           *self,
+                                                         GAsyncResult        *result,
+                                                         guint               *retry_after,
+                                                         GError             **error);
+void           xg_session_request_email_change_async    (XgSession           *self,
+                                                         const char          *new_email,
+                                                         const char          *password,
+                                                         GCancellable        *cancellable,
+                                                         GAsyncReadyCallback  callback,
+                                                         gpointer             user_data);
+gboolean       xg_session_request_email_change_finish   (XgSession           *self,
+                                                         GAsyncResult        *result,
+                                                         guint               *resend_after,
+                                                         guint               *expires_in,
+                                                         GError             **error);
+void           xg_session_confirm_email_change_async    (XgSession           *self,
+                                                         const char          *new_email,
+                                                         const char          *code,
+                                                         GCancellable        *cancellable,
+                                                         GAsyncReadyCallback  callback,
+                                                         gpointer             user_data);
+gboolean       xg_session_confirm_email_change_finish   (XgSession           *self,
+                                                         GAsyncResult        *result,
+                                                         guint               *attempts_left,
+                                                         GError             **error);
+void           xg_session_delete_account_async          (XgSession           *self,
+                                                         const char          *password,
+                                                         const char          *confirmation,
+                                                         GCancellable        *cancellable,
+                                                         GAsyncReadyCallback  callback,
+                                                         gpointer             user_data);
+gboolean       xg_session_delete_account_finish         (XgSession           *self,
+                                                         GAsyncResult        *result,
+                                                         guint               *retry_after,
+                                                         GError             **error);
 
 /* Takes over a saved login without waiting for the server: the account's
  * cached contacts and requests show at once, the session connects and logs

@@ -130,7 +130,23 @@ typedef enum {
   XG_PROTO_FORCED_LOGOUT_LOGGED_IN_ELSEWHERE = 2,
   XG_PROTO_FORCED_LOGOUT_ACCOUNT_DISABLED   = 3,
   XG_PROTO_FORCED_LOGOUT_SERVER_SHUTDOWN    = 4,
+  XG_PROTO_FORCED_LOGOUT_PASSWORD_CHANGED   = 5,  /* the account's tokens were revoked */
 } XgProtoForcedLogout;
+
+typedef enum {
+  XG_PROTO_ACCOUNT_FAIL_INVALID_EMAIL     = 1,
+  XG_PROTO_ACCOUNT_FAIL_WEAK_PASSWORD     = 2,
+  XG_PROTO_ACCOUNT_FAIL_WRONG_PASSWORD    = 3,  /* the account's current password is not this */
+  XG_PROTO_ACCOUNT_FAIL_NO_CODE           = 4,  /* no code, or it expired: request a new one */
+  XG_PROTO_ACCOUNT_FAIL_TOO_MANY_ATTEMPTS = 5,  /* the code's attempts are used up */
+  XG_PROTO_ACCOUNT_FAIL_RATE_LIMITED      = 6,  /* see retry_after */
+  XG_PROTO_ACCOUNT_FAIL_MAIL_FAILED       = 7,
+  XG_PROTO_ACCOUNT_FAIL_BUSY              = 8,  /* see retry_after */
+  XG_PROTO_ACCOUNT_FAIL_INTERNAL          = 9,
+  XG_PROTO_ACCOUNT_FAIL_EMAIL_TAKEN       = 10, /* the new address has an account */
+  XG_PROTO_ACCOUNT_FAIL_NO_ACCOUNT        = 11, /* no account has this address (never in privacy mode) */
+  XG_PROTO_ACCOUNT_FAIL_CONFIRMATION      = 12, /* ACCOUNT_DELETE's confirmation is not the account's address */
+} XgProtoAccountFail;
 
 typedef enum {
   XG_PROTO_GROUP_FAIL_INVALID_INFO = 1,

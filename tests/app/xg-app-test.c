@@ -217,6 +217,14 @@ xg_app_test_server_free (XgAppTestServer *server)
   g_free (server);
 }
 
+/* g_ptr_array_sort() hands the comparison pointers to the elements. */
+static int
+compare_names (gconstpointer a,
+               gconstpointer b)
+{
+  return g_strcmp0 (*(const char *const *) a, *(const char *const *) b);
+}
+
 /* The decoded body of the newest outbox mail to @email, or NULL. */
 static char *
 last_mail (XgAppTestServer *server,
@@ -232,7 +240,7 @@ last_mail (XgAppTestServer *server,
   while ((name = g_dir_read_name (dir)) != NULL)
     if (g_str_has_suffix (name, ".eml"))
       g_ptr_array_add (names, g_strdup (name));
-  g_ptr_array_sort (names, (GCompareFunc) g_strcmp0);
+  g_ptr_array_sort (names, compare_names);
 
   /* Names start with the time: the newest is last. */
   for (guint i = names->len; i > 0; i--)

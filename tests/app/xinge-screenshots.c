@@ -3,9 +3,9 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * Usage: xinge-screenshots OUTDIR SUFFIX
- *   writes OUTDIR/<window>-SUFFIX.png for login, login-error, registration,
- *   contacts-empty, add-friend, friend-requests, decline-dialog, main,
- *   friend-page, profile, preferences, shortcuts, about, forced-logout,
+ *   writes OUTDIR/<window>-SUFFIX.png for login, login-error, forgot-password,
+ *   registration, contacts-empty, add-friend, friend-requests, decline-dialog, main,
+ *   friend-page, profile, change-password, delete-account, preferences, shortcuts, about, forced-logout,
  *   reconnecting, reconnecting-dark and identity-changed. Run it under tests/app/run-under-xvfb.sh with
  *   XG_SERVER_BINARY and GSETTINGS_SCHEMA_DIR set, and LANGUAGE for the
  *   language (tools/screenshots.sh does all of that). XG_LOCALEDIR says
@@ -25,6 +25,7 @@
 
 #include <glib/gi18n.h>
 
+#include "xg-account-dialog.h"
 #include "xg-add-friend-window.h"
 #include "xg-app-test.h"
 #include "xg-contact-row.h"
@@ -272,6 +273,12 @@ main (int   argc,
   XG_APP_TEST_WAIT_FOR (gtk_widget_get_visible (LOGIN (app, "error_label")));
   shoot (xg_application_get_login_window (app), "login-error");
 
+  /* Forgot password: the form before the code is asked for. */
+  xg_app_test_click (LOGIN (app, "forgot_button"));
+  XG_APP_TEST_WAIT_FOR (g_strcmp0 (gtk_stack_get_visible_child_name (LOGIN (app, "stack")), "reset") == 0);
+  shoot (xg_application_get_login_window (app), "forgot-password");
+  xg_app_test_click (LOGIN (app, "back_button"));
+
   /* Registration: the code is on its way, everything filled in. */
   xg_app_test_click (LOGIN (app, "create_account_button"));
   xg_app_test_set_text (LOGIN (app, "reg_email_row"), new_email);
@@ -405,13 +412,27 @@ main (int   argc,
     g_autoptr(GDateTime) birthday = g_date_time_new_local (1998, 5, 20, 0, 0, 0);
     gtk_calendar_select_day (xg_app_test_child (window, XG_TYPE_PROFILE_WINDOW, "birthday_calendar"), birthday);
   }
-  gtk_window_set_default_size (window, 560, 1000);
+  gtk_window_set_default_size (window, 560, 1300);
   xg_app_test_click (xg_app_test_child (window, XG_TYPE_PROFILE_WINDOW, "save_button"));
   XG_APP_TEST_WAIT_FOR (xg_profile_window_dup_changes (XG_PROFILE_WINDOW (window)) == NULL
                         && !gtk_widget_get_visible (xg_app_test_child (window, XG_TYPE_PROFILE_WINDOW, "save_spinner")));
   /* Let the "saved" toast go before the picture. */
   xg_app_test_settle (6500);
   shoot (window, "profile");
+  {
+    XgAccountDialogMode modes[] = { XG_ACCOUNT_DIALOG_PASSWORD, XG_ACCOUNT_DIALOG_DELETE };
+    const char *names[] = { "change-password", "delete-account" };
+
+    for (guint i = 0; i < G_N_ELEMENTS (modes); i++)
+      {
+        GtkWindow *dialog = GTK_WINDOW (xg_account_dialog_new (session, modes[i], window));
+
+        gtk_window_present (dialog);
+        XG_APP_TEST_WAIT_FOR (gtk_widget_get_mapped (GTK_WIDGET (dialog)));
+        shoot (dialog, names[i]);
+        gtk_window_destroy (dialog);
+      }
+  }
   gtk_window_destroy (window);
 
   /* Preferences and shortcuts. */

@@ -10,7 +10,7 @@ packets.def itself is read from the folder of XG_PROTO_H.
 Checks:
   1. the text between <!-- packets:begin --> and <!-- packets:end --> is the
      generated table, byte for byte (blank lines around it aside);
-  2. every constant of the six wire enums in xg-proto.h has a row
+  2. every constant of the wire enums in xg-proto.h has a row
      "| number | NAME | ..." (NAME without its C prefix) in the section whose
      heading names the enum, and no row there names anything else;
   3. every seed (Chinese) name of the packet table appears in the
@@ -29,7 +29,8 @@ import sys
 BEGIN = "<!-- packets:begin -->"
 END = "<!-- packets:end -->"
 ENUMS = ("XgProtoErrorCode", "XgProtoLoginFail", "XgProtoRegisterFail",
-         "XgProtoForcedLogout", "XgProtoGroupFail", "XgProtoMessageType")
+         "XgProtoForcedLogout", "XgProtoGroupFail", "XgProtoMessageType",
+         "XgProtoAccountFail")
 
 errors = []
 

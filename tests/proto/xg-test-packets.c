@@ -164,6 +164,32 @@ xg_test_packet_new (guint16           type,
       return xg_proto_logout_ok_new ();
     case XG_PACKET_SYNC_DONE:
       return xg_proto_sync_done_new ();
+    case XG_PACKET_PASSWORD_RESET_REQUEST:
+      return xg_proto_password_reset_request_new (a[0].s);
+    case XG_PACKET_ACCOUNT_CODE_SENT:
+      return xg_proto_account_code_sent_new (a[0].s, a[1].u, a[2].u);
+    case XG_PACKET_PASSWORD_RESET:
+      return xg_proto_password_reset_new (a[0].s, a[1].s, a[2].s);
+    case XG_PACKET_PASSWORD_RESET_OK:
+      return xg_proto_password_reset_ok_new ();
+    case XG_PACKET_PASSWORD_CHANGE:
+      return xg_proto_password_change_new (a[0].s, a[1].s);
+    case XG_PACKET_PASSWORD_CHANGE_OK:
+      return xg_proto_password_change_ok_new (a[0].ay, a[1].x);
+    case XG_PACKET_EMAIL_CHANGE_REQUEST:
+      return xg_proto_email_change_request_new (a[0].s, a[1].s);
+    case XG_PACKET_EMAIL_CHANGE_CONFIRM:
+      return xg_proto_email_change_confirm_new (a[0].s, a[1].s);
+    case XG_PACKET_EMAIL_CHANGED:
+      return xg_proto_email_changed_new (a[0].s);
+    case XG_PACKET_ACCOUNT_DELETE:
+      return xg_proto_account_delete_new (a[0].s, a[1].s);
+    case XG_PACKET_ACCOUNT_DELETED:
+      return xg_proto_account_deleted_new (a[0].t);
+    case XG_PACKET_ACCOUNT_CODE_INCORRECT:
+      return xg_proto_account_code_incorrect_new (a[0].u);
+    case XG_PACKET_ACCOUNT_FAIL:
+      return xg_proto_account_fail_new (a[0].u, a[1].u, a[2].s);
     case XG_PACKET_PROFILE:
       return xg_proto_profile_new (a[0].t, a[1].s, a[2].s, a[3].v);
     case XG_PACKET_PROFILE_UPDATE:
@@ -338,6 +364,44 @@ xg_test_packet_get (guint16     type,
     case XG_PACKET_LOGOUT_OK:
       return TRUE;
     case XG_PACKET_SYNC_DONE:
+      return TRUE;
+    case XG_PACKET_PASSWORD_RESET_REQUEST:
+      xg_proto_password_reset_request_get (body, &o[0].s);
+      return TRUE;
+    case XG_PACKET_ACCOUNT_CODE_SENT:
+      xg_proto_account_code_sent_get (body, &o[0].s, &o[1].u, &o[2].u);
+      return TRUE;
+    case XG_PACKET_PASSWORD_RESET:
+      xg_proto_password_reset_get (body, &o[0].s, &o[1].s, &o[2].s);
+      return TRUE;
+    case XG_PACKET_PASSWORD_RESET_OK:
+      return TRUE;
+    case XG_PACKET_PASSWORD_CHANGE:
+      xg_proto_password_change_get (body, &o[0].s, &o[1].s);
+      return TRUE;
+    case XG_PACKET_PASSWORD_CHANGE_OK:
+      xg_proto_password_change_ok_get (body, &o[0].ay, &o[1].x);
+      return TRUE;
+    case XG_PACKET_EMAIL_CHANGE_REQUEST:
+      xg_proto_email_change_request_get (body, &o[0].s, &o[1].s);
+      return TRUE;
+    case XG_PACKET_EMAIL_CHANGE_CONFIRM:
+      xg_proto_email_change_confirm_get (body, &o[0].s, &o[1].s);
+      return TRUE;
+    case XG_PACKET_EMAIL_CHANGED:
+      xg_proto_email_changed_get (body, &o[0].s);
+      return TRUE;
+    case XG_PACKET_ACCOUNT_DELETE:
+      xg_proto_account_delete_get (body, &o[0].s, &o[1].s);
+      return TRUE;
+    case XG_PACKET_ACCOUNT_DELETED:
+      xg_proto_account_deleted_get (body, &o[0].t);
+      return TRUE;
+    case XG_PACKET_ACCOUNT_CODE_INCORRECT:
+      xg_proto_account_code_incorrect_get (body, &o[0].u);
+      return TRUE;
+    case XG_PACKET_ACCOUNT_FAIL:
+      xg_proto_account_fail_get (body, &o[0].u, &o[1].u, &o[2].s);
       return TRUE;
     case XG_PACKET_PROFILE:
       xg_proto_profile_get (body, &o[0].t, &o[1].s, &o[2].s, &o[3].v);
