@@ -70,6 +70,7 @@ struct _XgMainWindow
   GtkStack             *content_stack;
   GtkRevealer          *banner_revealer;
   AdwViewStack         *sidebar_tabs;
+  AdwViewSwitcher      *sidebar_switcher;
   AdwViewStackPage     *chats_tab;
   GtkSearchEntry       *chat_search_entry;
   GtkStack             *chats_stack;
@@ -605,6 +606,36 @@ update_chats_sidebar (XgMainWindow *self)
     }
 }
 
+/* The tab buttons' icons (AdwViewSwitcher of libadwaita 1.2) reach
+ * AT-SPI as "GtkImage": they only decorate the tab's name. */
+static void
+label_tab_icons (GtkWidget  *widget,
+                 const char *label)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      g_autofree char *own = NULL;
+      const char *name = label;
+
+      if (GTK_IS_BUTTON (child) && g_object_class_find_property (G_OBJECT_GET_CLASS (child), "label") != NULL)
+        {
+          g_object_get (child, "label", &own, NULL);
+          if (own != NULL)
+            name = own;
+        }
+      if (GTK_IS_IMAGE (child))
+        {
+          gtk_accessible_update_state (GTK_ACCESSIBLE (child), GTK_ACCESSIBLE_STATE_HIDDEN, TRUE, -1);
+          gtk_accessible_update_property (GTK_ACCESSIBLE (child), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                          name ? name : "", -1);
+        }
+      else
+        label_tab_icons (child, name);
+    }
+}
+
 static void
 on_tab_changed (XgMainWindow *self)
 {
@@ -991,6 +1022,7 @@ xg_main_window_constructed (GObject *object)
   adw_view_stack_set_visible_child_name (self->sidebar_tabs, "contacts");
   g_signal_connect_object (self->sidebar_tabs, "notify::visible-child",
                            G_CALLBACK (on_tab_changed), self, G_CONNECT_SWAPPED);
+  label_tab_icons (GTK_WIDGET (self->sidebar_switcher), NULL);
   g_signal_connect_object (self->session, "notify::conversations",
                            G_CALLBACK (on_conversations_changed), self, G_CONNECT_SWAPPED);
   on_conversations_changed (self);
@@ -1133,7 +1165,7 @@ xg_main_window_class_init (XgMainWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, XgMainWindow, chats_stack);
   gtk_widget_class_bind_template_child (widget_class, XgMainWindow, conversation_list);
   gtk_widget_class_bind_template_child (widget_class, XgMainWindow, chats_no_matches_page);
-  gtk_widget_class_bind_template_child_full (widget_class, "sidebar_switcher", FALSE, 0);
+  gtk_widget_class_bind_template_child (widget_class, XgMainWindow, sidebar_switcher);
   gtk_widget_class_bind_template_child_full (widget_class, "contacts_tab", FALSE, 0);
   gtk_widget_class_bind_template_callback (widget_class, on_chat_search_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_chat_stop_search);
