@@ -10,9 +10,9 @@
 # server, real accounts, the real windows, each rendered by GTK itself.
 # Files: <window>-en.png and <window>-zh_CN.png for login, login-error,
 # registration, contacts-empty, add-friend, friend-requests, decline-dialog,
-# main, friend-page, profile, preferences, shortcuts, about, forced-logout,
+# main, friend-page, chat, profile, preferences, shortcuts, about, forced-logout,
 # reconnecting, reconnecting-dark and identity-changed; login.png,
-# registration.png, main.png, add-friend.png and friend-requests.png
+# registration.png, main.png, chat.png, add-friend.png and friend-requests.png
 # (English) are the ones the AppStream metainfo shows.
 set -euo pipefail
 
@@ -80,7 +80,7 @@ shoot() {
 shoot en C.UTF-8 en
 shoot zh_CN zh_CN.UTF-8 zh_CN
 
-for name in login registration main add-friend friend-requests; do
+for name in login registration main chat add-friend friend-requests; do
 	cp "$outdir/$name-en.png" "$outdir/$name.png"
 done
 echo "== screenshots.sh: done, pictures in $outdir"
