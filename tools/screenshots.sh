@@ -9,10 +9,11 @@
 # the latter under tests/app/run-under-xvfb.sh once per language: a real
 # server, real accounts, the real windows, each rendered by GTK itself.
 # Files: <window>-en.png and <window>-zh_CN.png for login, login-error,
-# forgot-password, registration, contacts-empty, add-friend, friend-requests, decline-dialog,
-# main, friend-page, profile, change-password, delete-account, preferences, shortcuts, about, forced-logout,
+# forgot-password, registration, contacts-empty, add-friend, friend-requests,
+# decline-dialog, main, friend-page, chat, profile, change-password,
+# delete-account, preferences, shortcuts, about, forced-logout,
 # reconnecting, reconnecting-dark and identity-changed; login.png,
-# registration.png, main.png, add-friend.png and friend-requests.png
+# registration.png, main.png, chat.png, add-friend.png and friend-requests.png
 # (English) are the ones the AppStream metainfo shows.
 set -euo pipefail
 
@@ -59,7 +60,7 @@ shoot() {
 shoot en C.UTF-8 en
 shoot zh_CN zh_CN.UTF-8 zh_CN
 
-for name in login registration main add-friend friend-requests; do
+for name in login registration main chat add-friend friend-requests; do
 	cp "$outdir/$name-en.png" "$outdir/$name.png"
 done
 echo "== screenshots.sh: done, pictures in $outdir"

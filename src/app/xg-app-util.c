@@ -6,6 +6,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include <glib/gi18n.h>
 
 #include "xg-app-util.h"
@@ -865,4 +867,136 @@ xg_char_count_text (const char *text,
 {
   /* Translators: characters typed of the most allowed, e.g. "12/128" */
   return g_strdup_printf (_("%ld/%u"), text ? g_utf8_strlen (text, -1) : 0, max);
+}
+
+/* --- Chat ------------------------------------------------------------------ */
+
+char *
+xg_message_preview (XgMessage *message)
+{
+  const char *text;
+
+  if (message == NULL)
+    return g_strdup ("");
+  switch (xg_message_get_kind (message))
+    {
+    case XG_MESSAGE_KIND_TEXT:
+      text = xg_message_get_text (message);
+      if (text == NULL)
+        return g_strdup ("");
+      /* One line: the first of the text's, cut at 200 bytes. */
+      {
+        const char *end = strchr (text, '\n');
+        gsize len = end != NULL ? (gsize) (end - text) : strlen (text);
+        const char *cut;
+
+        if (len > 200)
+          len = 200;
+        cut = text + len;
+        /* Not in the middle of a character. */
+        if (!g_utf8_validate (text, len, &cut))
+          len = cut - text;
+        if (end != NULL || text[len] != '\0')
+          return g_strdup_printf ("%.*s…", (int) len, text);
+        return g_strndup (text, len);
+      }
+    case XG_MESSAGE_KIND_IMAGE:
+      return g_strdup (_("Image"));
+    case XG_MESSAGE_KIND_FILE:
+      /* Translators: a file message in the conversation list; %s is its name */
+      return g_strdup_printf (_("File: %s"), xg_message_get_file_name (message) ? xg_message_get_file_name (message) : "");
+    case XG_MESSAGE_KIND_UNSUPPORTED:
+    default:
+      return g_strdup (_("Unsupported message"));
+    }
+}
+
+const char *
+xg_message_failure_text (guint failure)
+{
+  switch ((XgSessionError) failure)
+    {
+    case XG_SESSION_ERROR_PERMISSION_DENIED:
+      return _("Only friends can message each other");
+    case XG_SESSION_ERROR_INVALID_INPUT:
+      return _("This message is too large or not valid");
+    case XG_SESSION_ERROR_RATE_LIMITED:
+    case XG_SESSION_ERROR_BUSY:
+      return _("The server is busy; try again in a moment");
+    case XG_SESSION_ERROR_LIMIT_REACHED:
+      return _("The server’s storage limit was reached");
+    default:
+      return _("The server did not take this message");
+    }
+}
+
+gboolean
+xg_same_day (gint64 a,
+             gint64 b)
+{
+  g_autoptr(GDateTime) da = g_date_time_new_from_unix_local (a / G_USEC_PER_SEC);
+  g_autoptr(GDateTime) db = g_date_time_new_from_unix_local (b / G_USEC_PER_SEC);
+
+  if (da == NULL || db == NULL)
+    return FALSE;
+  return g_date_time_get_year (da) == g_date_time_get_year (db)
+         && g_date_time_get_day_of_year (da) == g_date_time_get_day_of_year (db);
+}
+
+char *
+xg_format_clock_time (gint64 time)
+{
+  g_autoptr(GDateTime) then = g_date_time_new_from_unix_local (time / G_USEC_PER_SEC);
+
+  if (then == NULL)
+    return g_strdup ("");
+  /* Translators: the time of a message today, in g_date_time_format () syntax */
+  return g_date_time_format (then, _("%H:%M"));
+}
+
+static char *
+format_date (gint64 time,
+             gint64 now)
+{
+  g_autoptr(GDateTime) then = g_date_time_new_from_unix_local (time / G_USEC_PER_SEC);
+  g_autoptr(GDateTime) today = g_date_time_new_from_unix_local (now / G_USEC_PER_SEC);
+
+  if (then == NULL || today == NULL)
+    return g_strdup ("");
+  if (g_date_time_get_year (then) == g_date_time_get_year (today))
+    return g_date_time_format (then, _("%B %-d"));
+  return g_date_time_format (then, _("%B %-d, %Y"));
+}
+
+char *
+xg_format_message_time (gint64 time,
+                        gint64 now)
+{
+  if (xg_same_day (time, now))
+    return xg_format_clock_time (time);
+  return format_date (time, now);
+}
+
+char *
+xg_format_day (gint64 time,
+               gint64 now)
+{
+  if (xg_same_day (time, now))
+    return g_strdup (_("Today"));
+  if (xg_same_day (time, now - (gint64) 24 * 60 * 60 * G_USEC_PER_SEC))
+    return g_strdup (_("Yesterday"));
+  return format_date (time, now);
+}
+
+char *
+xg_peer_display_name (XgSession *session,
+                      guint64    peer_id)
+{
+  XgContacts *contacts = session != NULL ? xg_session_get_contacts (session) : NULL;
+  XgContact *contact = contacts != NULL ? xg_contacts_lookup (contacts, peer_id) : NULL;
+
+  if (contact != NULL && xg_contact_get_display_name (contact) != NULL)
+    return g_strdup (xg_contact_get_display_name (contact));
+  /* Translators: the name of a chat with someone who is no longer a friend */
+  return g_strdup (_("Former Friend"));
 }

@@ -100,4 +100,28 @@ gboolean xg_server_address_is_valid (const char *server);
 /* Formats "AB:CD:…" fingerprints as four lines of eight pairs. */
 char  *xg_format_fingerprint  (const char    *fingerprint);
 
+/* --- Chat ------------------------------------------------------------------ */
+
+/* A message in one line, for the conversation list and notifications:
+ * its text, "Image", "File: NAME" or "Unsupported message". */
+char  *xg_message_preview     (XgMessage     *message);
+/* Why the server refused a message (XgMessage:failure, an XgSessionError). */
+const char *xg_message_failure_text (guint   failure);
+/* The time of a message in a list: "14:05" today, a date before.
+ * @time and @now are µs since the Unix epoch. */
+char  *xg_format_message_time (gint64         time,
+                               gint64         now);
+/* The clock time only ("14:05"), local. */
+char  *xg_format_clock_time   (gint64         time);
+/* The heading of a day in a chat: "Today", "Yesterday", or a date. */
+char  *xg_format_day          (gint64         time,
+                               gint64         now);
+/* Whether @a and @b (µs since the epoch) are on the same local day. */
+gboolean xg_same_day          (gint64         a,
+                               gint64         b);
+/* The name a conversation goes by: the friend's name as the contacts
+ * have it (remark, else nickname), or a stand-in once they are gone. */
+char  *xg_peer_display_name   (XgSession     *session,
+                               guint64        peer_id);
+
 G_END_DECLS

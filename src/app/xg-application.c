@@ -15,6 +15,15 @@
  * (app.show-friend-requests), and it is withdrawn once the request is
  * answered. Whatever the account was told goes when the account does
  * (logout, or another account).
+ *
+ * Messages from friends are notifications too while the main window is
+ * not active: one per chat (id "chat-PEER"), replaced as more come, so a
+ * backlog that arrives at login is one summary ("3 new messages") per
+ * friend rather than a notification for each message: the first message
+ * waits a moment (CHAT_NOTIFY_DELAY_MS) for the ones that follow. It
+ * names the sender and, unless the notification-preview setting is off,
+ * shows the newest message; clicking it opens the chat (app.open-chat
+ * with the peer id), and it goes once the chat is read.
  */
 #define G_LOG_DOMAIN "Xinge"
 
@@ -52,7 +61,16 @@ struct _XgApplication
   GSignalGroup   *requests_signals;  /* the session's XgFriendRequests */
   GHashTable     *notified;          /* peer ids of incoming requests with a notification */
   GHashTable     *answers_notified;  /* peer ids of answers to this account's requests with one */
+
+  GSignalGroup   *conversations_signals;  /* the session's XgConversations */
+  GHashTable     *unread_seen;       /* peer id → the unread count last seen (watched conversations) */
+  GHashTable     *chat_pending;      /* peer ids whose notification is due */
+  GHashTable     *chat_notified;     /* peer ids with a chat notification up */
+  guint           chat_notify_source;
 };
+
+/* How long a first new message waits for others to come with it. */
+#define CHAT_NOTIFY_DELAY_MS 400
 
 G_DEFINE_FINAL_TYPE (XgApplication, xg_application, ADW_TYPE_APPLICATION)
 
@@ -425,6 +443,179 @@ on_requests_model_changed (XgApplication *self)
   g_signal_group_set_target (self->requests_signals, xg_session_get_friend_requests (self->session));
 }
 
+/* --- Chat notifications ------------------------------------------------------- */
+
+static char *
+chat_notification_id (guint64 peer_id)
+{
+  return g_strdup_printf ("chat-%" G_GUINT64_FORMAT, peer_id);
+}
+
+static void
+withdraw_chat (XgApplication *self,
+               guint64        peer_id)
+{
+  g_autofree char *id = NULL;
+
+  g_hash_table_remove (self->chat_pending, &peer_id);
+  if (!g_hash_table_remove (self->chat_notified, &peer_id))
+    return;
+  id = chat_notification_id (peer_id);
+  g_application_withdraw_notification (G_APPLICATION (self), id);
+}
+
+static void
+notify_chat (XgApplication  *self,
+             XgConversation *conversation)
+{
+  g_autoptr(GNotification) notification = NULL;
+  g_autoptr(GIcon) icon = NULL;
+  g_autofree char *id = NULL;
+  g_autofree char *name = NULL;
+  g_autofree char *body = NULL;
+  guint64 peer_id = xg_conversation_get_peer_id (conversation);
+  guint unread = xg_conversation_get_unread (conversation);
+  XgMessage *last = xg_conversation_get_last_message (conversation);
+
+  if (unread == 0)
+    return;
+  name = xg_peer_display_name (self->session, peer_id);
+  if (g_settings_get_boolean (xg_application_get_settings (self), "notification-preview") && last != NULL)
+    {
+      g_autofree char *preview = xg_message_preview (last);
+
+      if (unread == 1)
+        body = g_steal_pointer (&preview);
+      else
+        /* Translators: a notification of several messages; then the newest one */
+        body = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u new message, the newest: %s",
+                                             "%u new messages, the newest: %s", unread),
+                                unread, preview);
+    }
+  else
+    body = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u new message", "%u new messages", unread), unread);
+
+  notification = g_notification_new (name);
+  g_notification_set_body (notification, body);
+  icon = g_themed_icon_new (APP_ID);
+  g_notification_set_icon (notification, icon);
+  g_notification_set_default_action_and_target (notification, "app.open-chat", "t", peer_id);
+  id = chat_notification_id (peer_id);
+  g_application_send_notification (G_APPLICATION (self), id, notification);
+  g_hash_table_add (self->chat_notified, g_memdup2 (&peer_id, sizeof peer_id));
+}
+
+static gboolean
+on_chat_notify_due (gpointer user_data)
+{
+  XgApplication *self = user_data;
+  XgConversations *conversations = xg_session_get_conversations (self->session);
+  GHashTableIter iter;
+  guint64 *peer_id;
+
+  self->chat_notify_source = 0;
+  if (conversations != NULL && !main_window_is_active (self))
+    {
+      g_hash_table_iter_init (&iter, self->chat_pending);
+      while (g_hash_table_iter_next (&iter, (gpointer *) &peer_id, NULL))
+        notify_chat (self, xg_conversations_get (conversations, *peer_id));
+    }
+  g_hash_table_remove_all (self->chat_pending);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_conversation_unread (XgApplication  *self,
+                        GParamSpec     *pspec,
+                        XgConversation *conversation)
+{
+  guint64 peer_id = xg_conversation_get_peer_id (conversation);
+  guint unread = xg_conversation_get_unread (conversation);
+  guint before = GPOINTER_TO_UINT (g_hash_table_lookup (self->unread_seen, &peer_id));
+
+  g_hash_table_insert (self->unread_seen, g_memdup2 (&peer_id, sizeof peer_id), GUINT_TO_POINTER (unread));
+  if (unread == 0)
+    {
+      withdraw_chat (self, peer_id);
+      return;
+    }
+  if (unread <= before)
+    return;
+  /* The main window is looking: its badge says it. A notification that is
+   * up already is brought up to date. */
+  if (main_window_is_active (self) && !g_hash_table_contains (self->chat_notified, &peer_id))
+    return;
+  g_hash_table_add (self->chat_pending, g_memdup2 (&peer_id, sizeof peer_id));
+  if (self->chat_notify_source == 0)
+    self->chat_notify_source = g_timeout_add (CHAT_NOTIFY_DELAY_MS, on_chat_notify_due, self);
+}
+
+/* Follows the unread count of each conversation, once. What a chat had
+ * when the account's list was first read (@initial, or before it was
+ * loaded) was there before and is not news; a chat listed later is listed
+ * for its first messages, which are. */
+static void
+watch_conversations (XgApplication *self,
+                     GListModel    *conversations,
+                     guint          position,
+                     guint          added,
+                     gboolean       initial)
+{
+  gboolean news = !initial && xg_conversations_get_loaded (XG_CONVERSATIONS (conversations));
+
+  for (guint i = position; i < position + added; i++)
+    {
+      g_autoptr(XgConversation) conversation = g_list_model_get_item (conversations, i);
+      guint64 peer_id = xg_conversation_get_peer_id (conversation);
+
+      if (g_signal_handler_find (conversation, G_SIGNAL_MATCH_FUNC | G_SIGNAL_MATCH_DATA, 0, 0, NULL,
+                                 on_conversation_unread, self) != 0)
+        continue;
+      g_signal_connect_object (conversation, "notify::unread",
+                               G_CALLBACK (on_conversation_unread), self, G_CONNECT_SWAPPED);
+      if (!g_hash_table_contains (self->unread_seen, &peer_id))
+        g_hash_table_insert (self->unread_seen, g_memdup2 (&peer_id, sizeof peer_id),
+                             GUINT_TO_POINTER (news ? 0 : xg_conversation_get_unread (conversation)));
+      if (xg_conversation_get_unread (conversation) != GPOINTER_TO_UINT (g_hash_table_lookup (self->unread_seen, &peer_id)))
+        on_conversation_unread (self, NULL, conversation);
+    }
+}
+
+static void
+on_conversations_items_changed (XgApplication *self,
+                                guint          position,
+                                guint          removed,
+                                guint          added,
+                                GListModel    *conversations)
+{
+  watch_conversations (self, conversations, position, added, FALSE);
+}
+
+static void
+on_conversations_model_changed (XgApplication *self)
+{
+  XgConversations *conversations = xg_session_get_conversations (self->session);
+  GHashTableIter iter;
+  guint64 *peer_id;
+
+  /* What the previous account was told goes with it. */
+  g_hash_table_iter_init (&iter, self->chat_notified);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &peer_id, NULL))
+    {
+      g_autofree char *id = chat_notification_id (*peer_id);
+
+      g_application_withdraw_notification (G_APPLICATION (self), id);
+      g_hash_table_iter_remove (&iter);
+    }
+  g_hash_table_remove_all (self->chat_pending);
+  g_hash_table_remove_all (self->unread_seen);
+  g_clear_handle_id (&self->chat_notify_source, g_source_remove);
+  g_signal_group_set_target (self->conversations_signals, conversations);
+  if (conversations != NULL)
+    watch_conversations (self, G_LIST_MODEL (conversations), 0,
+                         g_list_model_get_n_items (G_LIST_MODEL (conversations)), TRUE);
+}
+
 /* --- Windows -------------------------------------------------------------- */
 
 GtkWindow *
@@ -712,6 +903,23 @@ show_friend_requests_activated (GSimpleAction *action,
   xg_main_window_show_friend_requests (XG_MAIN_WINDOW (self->main_window));
 }
 
+/* A notification about a message was clicked. */
+static void
+open_chat_activated (GSimpleAction *action,
+                     GVariant      *parameter,
+                     gpointer       user_data)
+{
+  XgApplication *self = user_data;
+
+  if (self->main_window == NULL)
+    {
+      g_application_activate (G_APPLICATION (self));
+      return;
+    }
+  gtk_window_present (self->main_window);
+  xg_main_window_show_chat (XG_MAIN_WINDOW (self->main_window), g_variant_get_uint64 (parameter));
+}
+
 static void
 quit_activated (GSimpleAction *action,
                 GVariant      *parameter,
@@ -735,6 +943,7 @@ static const GActionEntry app_actions[] = {
   { .name = "preferences", .activate = preferences_activated },
   { .name = "logout", .activate = logout_activated },
   { .name = "show-friend-requests", .activate = show_friend_requests_activated },
+  { .name = "open-chat", .activate = open_chat_activated, .parameter_type = "t" },
   { .name = "quit", .activate = quit_activated },
 };
 
@@ -824,6 +1033,14 @@ xg_application_startup (GApplication *app)
   g_signal_connect_object (self->session, "notify::friend-requests",
                            G_CALLBACK (on_requests_model_changed), self, G_CONNECT_SWAPPED);
   on_requests_model_changed (self);
+
+  self->conversations_signals = g_signal_group_new (XG_TYPE_CONVERSATIONS);
+  g_signal_group_connect_data (self->conversations_signals, "items-changed",
+                               G_CALLBACK (on_conversations_items_changed), self, NULL,
+                               G_CONNECT_SWAPPED | G_CONNECT_AFTER);
+  g_signal_connect_object (self->session, "notify::conversations",
+                           G_CALLBACK (on_conversations_model_changed), self, G_CONNECT_SWAPPED);
+  on_conversations_model_changed (self);
 }
 
 static void
@@ -883,6 +1100,13 @@ xg_application_finalize (GObject *object)
   if (self->requests_signals != NULL)
     g_signal_group_set_target (self->requests_signals, NULL);
   g_clear_object (&self->requests_signals);
+  if (self->conversations_signals != NULL)
+    g_signal_group_set_target (self->conversations_signals, NULL);
+  g_clear_object (&self->conversations_signals);
+  g_clear_handle_id (&self->chat_notify_source, g_source_remove);
+  g_clear_pointer (&self->unread_seen, g_hash_table_unref);
+  g_clear_pointer (&self->chat_pending, g_hash_table_unref);
+  g_clear_pointer (&self->chat_notified, g_hash_table_unref);
   g_clear_pointer (&self->notified, g_hash_table_unref);
   g_clear_pointer (&self->answers_notified, g_hash_table_unref);
   g_clear_object (&self->session);
@@ -929,6 +1153,9 @@ xg_application_init (XgApplication *self)
   self->profile = g_strdup (XG_APPLICATION_DEFAULT_PROFILE);
   self->notified = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   self->answers_notified = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  self->unread_seen = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  self->chat_pending = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  self->chat_notified = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   g_application_add_main_option_entries (G_APPLICATION (self), entries);
   g_application_set_option_context_summary (G_APPLICATION (self), _("Xinge, a messenger for the GNOME desktop"));
 }

@@ -45,6 +45,7 @@ struct _XgFriendPage
   AdwActionRow  *birthday_row;
   GtkLabel      *birthday_label;
   GtkButton     *remove_button;
+  GtkButton     *send_message_button;
   GtkLabel      *remove_error;
 
   XgSession     *session;
@@ -452,6 +453,15 @@ xg_friend_page_set_contact (XgFriendPage *self,
   update_names (self);
   update_presence (self);
   update_profile (self);
+  /* Send Message opens the chat with them (win.open-chat of the main window). */
+  if (contact != NULL)
+    {
+      gtk_actionable_set_action_target (GTK_ACTIONABLE (self->send_message_button), "t",
+                                        xg_contact_get_account_id (contact));
+      gtk_actionable_set_action_name (GTK_ACTIONABLE (self->send_message_button), "win.open-chat");
+    }
+  else
+    gtk_actionable_set_action_name (GTK_ACTIONABLE (self->send_message_button), NULL);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONTACT]);
 
   contacts = xg_session_get_contacts (self->session);
@@ -591,6 +601,7 @@ xg_friend_page_class_init (XgFriendPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, XgFriendPage, birthday_row);
   gtk_widget_class_bind_template_child (widget_class, XgFriendPage, birthday_label);
   gtk_widget_class_bind_template_child (widget_class, XgFriendPage, remove_button);
+  gtk_widget_class_bind_template_child (widget_class, XgFriendPage, send_message_button);
   gtk_widget_class_bind_template_child (widget_class, XgFriendPage, remove_error);
   gtk_widget_class_bind_template_callback (widget_class, on_remark_apply);
   gtk_widget_class_bind_template_callback (widget_class, on_remark_changed);

@@ -17,16 +17,29 @@
  * the list. The header follows the session's profile through a
  * GBindingGroup; a banner at the bottom shows while the session is
  * reconnecting; answered requests and sent ones show as toasts.
+ *
+ * The sidebar has two tabs: Chats (the session's XgConversations, newest
+ * activity first, filtered by the friend's name; the tab's badge is the
+ * unread total) and Contacts (the friends above). The window opens on
+ * Contacts for an account without chats and on Chats once it has any.
+ * A chat opens from the Chats list, from a friend's page (Send Message)
+ * or a notification (win.open-chat / xg_main_window_show_chat()), and
+ * shows in the content pane as an XgChatPage; Alt+Up/Down go to the chat
+ * above or below, Ctrl+K searches the chats.
  */
 #define G_LOG_DOMAIN "Xinge"
 
 #include "config.h"
 
+#include <string.h>
+
 #include <glib/gi18n.h>
 
 #include "xg-add-friend-window.h"
 #include "xg-app-util.h"
+#include "xg-chat-page.h"
 #include "xg-contact-row.h"
+#include "xg-conversation-row.h"
 #include "xg-friend-page.h"
 #include "xg-friend-requests.h"
 #include "xg-main-window.h"
@@ -56,6 +69,13 @@ struct _XgMainWindow
   AdwWindowTitle       *content_title;
   GtkStack             *content_stack;
   GtkRevealer          *banner_revealer;
+  AdwViewStack         *sidebar_tabs;
+  AdwViewSwitcher      *sidebar_switcher;
+  AdwViewStackPage     *chats_tab;
+  GtkSearchEntry       *chat_search_entry;
+  GtkStack             *chats_stack;
+  GtkListView          *conversation_list;
+  AdwStatusPage        *chats_no_matches_page;
 
   XgSession            *session;
   GSettings            *settings;
@@ -73,6 +93,15 @@ struct _XgMainWindow
   GBindingGroup        *title_bindings;      /* the shown friend's name → the content header */
   GtkWidget            *friend_page;
   GtkWidget            *requests_page;
+
+  /* The chats */
+  GtkCustomFilter      *chat_filter;
+  GtkFilterListModel   *chats_filtered;
+  GtkSingleSelection   *chat_selection;
+  GSignalGroup         *conversations_signals;
+  GtkWidget            *chat_page;
+  gboolean              tab_chosen;          /* the user (or a chat) chose the tab */
+  gboolean              tab_set_by_window;
 };
 
 enum {
@@ -208,10 +237,14 @@ show_content (XgMainWindow *self,
       && g_strcmp0 (gtk_stack_get_visible_child_name (self->content_stack), name) != 0)
     gtk_window_set_focus (GTK_WINDOW (self), NULL);
   gtk_stack_set_visible_child_name (self->content_stack, name);
+  if (!g_str_equal (name, "friend") && !g_str_equal (name, "chat"))
+    g_binding_group_set_source (self->title_bindings, NULL);
   if (!g_str_equal (name, "friend"))
+    xg_friend_page_set_contact (XG_FRIEND_PAGE (self->friend_page), NULL);
+  if (!g_str_equal (name, "chat"))
     {
-      g_binding_group_set_source (self->title_bindings, NULL);
-      xg_friend_page_set_contact (XG_FRIEND_PAGE (self->friend_page), NULL);
+      gtk_single_selection_set_selected (self->chat_selection, GTK_INVALID_LIST_POSITION);
+      xg_chat_page_set_conversation (XG_CHAT_PAGE (self->chat_page), NULL);
     }
   if (g_str_equal (name, "empty"))
     {
@@ -316,6 +349,8 @@ on_contact_renamed (XgMainWindow *self)
   search = gtk_string_filter_get_search (self->filter);
   if (search != NULL && search[0] != '\0')
     gtk_filter_changed (GTK_FILTER (self->filter), GTK_FILTER_CHANGE_DIFFERENT);
+  if (gtk_editable_get_text (GTK_EDITABLE (self->chat_search_entry))[0] != '\0')
+    gtk_filter_changed (GTK_FILTER (self->chat_filter), GTK_FILTER_CHANGE_DIFFERENT);
 }
 
 /* Follows the names of @contacts' items from @position on, once each
@@ -468,6 +503,320 @@ unbind_row (GtkSignalListItemFactory *factory,
   xg_contact_row_set_contact (XG_CONTACT_ROW (gtk_list_item_get_child (item)), NULL);
 }
 
+/* --- The chats ---------------------------------------------------------------------- */
+
+static gboolean
+chat_matches (gpointer item,
+              gpointer user_data)
+{
+  XgMainWindow *self = user_data;
+  const char *search = gtk_editable_get_text (GTK_EDITABLE (self->chat_search_entry));
+  g_autofree char *name = NULL;
+  g_autofree char *folded_name = NULL;
+  g_autofree char *folded_search = NULL;
+
+  if (search == NULL || search[0] == '\0')
+    return TRUE;
+  name = xg_peer_display_name (self->session, xg_conversation_get_peer_id (item));
+  folded_name = g_utf8_casefold (name, -1);
+  folded_search = g_utf8_casefold (search, -1);
+  return strstr (folded_name, folded_search) != NULL;
+}
+
+static XgConversation *
+shown_conversation (XgMainWindow *self)
+{
+  if (g_strcmp0 (gtk_stack_get_visible_child_name (self->content_stack), "chat") != 0)
+    return NULL;
+  return xg_chat_page_get_conversation (XG_CHAT_PAGE (self->chat_page));
+}
+
+static guint
+chat_position (XgMainWindow   *self,
+               XgConversation *conversation)
+{
+  GListModel *model = G_LIST_MODEL (self->chats_filtered);
+  guint n = g_list_model_get_n_items (model);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(XgConversation) item = g_list_model_get_item (model, i);
+
+      if (item == conversation)
+        return i;
+    }
+  return GTK_INVALID_LIST_POSITION;
+}
+
+/* The chat shown is the one selected, wherever it moved to. */
+static void
+select_shown_chat (XgMainWindow *self)
+{
+  XgConversation *shown = shown_conversation (self);
+  guint position = shown ? chat_position (self, shown) : GTK_INVALID_LIST_POSITION;
+
+  if (gtk_single_selection_get_selected (self->chat_selection) != position)
+    gtk_single_selection_set_selected (self->chat_selection, position);
+}
+
+static void
+update_chats_sidebar (XgMainWindow *self)
+{
+  XgConversations *conversations = xg_session_get_conversations (self->session);
+  guint n = conversations ? g_list_model_get_n_items (G_LIST_MODEL (conversations)) : 0;
+  guint n_shown = g_list_model_get_n_items (G_LIST_MODEL (self->chats_filtered));
+  guint unread = conversations ? xg_conversations_get_unread (conversations) : 0;
+  const char *search = gtk_editable_get_text (GTK_EDITABLE (self->chat_search_entry));
+  gboolean searching = search[0] != '\0';
+  const char *page = "chats";
+  g_autofree char *title = NULL;
+
+  if (n == 0 && !searching)
+    page = "empty";
+  else if (searching && n_shown == 0)
+    {
+      g_autofree char *description = g_strdup_printf (_("No chat’s name contains “%s”."), search);
+
+      adw_status_page_set_description (self->chats_no_matches_page, description);
+      page = "no-matches";
+    }
+  if (g_strcmp0 (gtk_stack_get_visible_child_name (self->chats_stack), page) != 0)
+    gtk_stack_set_visible_child_name (self->chats_stack, page);
+  if (n == 0 && !searching && gtk_widget_has_focus (GTK_WIDGET (gtk_editable_get_delegate (GTK_EDITABLE (self->chat_search_entry)))))
+    gtk_window_set_focus (GTK_WINDOW (self), NULL);
+  gtk_widget_set_visible (GTK_WIDGET (self->chat_search_entry), n > 0 || searching);
+
+  adw_view_stack_page_set_badge_number (self->chats_tab, unread);
+  adw_view_stack_page_set_needs_attention (self->chats_tab, unread > 0);
+  if (unread > 0)
+    /* Translators: the Chats tab, for screen readers, with the unread total */
+    title = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Chats: %u unread message", "Chats: %u unread messages", unread), unread);
+  else
+    title = g_strdup (_("Chats"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->conversation_list),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, title, -1);
+
+  /* The first chats decide the tab the window opens on. */
+  if (!self->tab_chosen && n > 0)
+    {
+      self->tab_chosen = TRUE;
+      self->tab_set_by_window = TRUE;
+      adw_view_stack_set_visible_child_name (self->sidebar_tabs, "chats");
+      self->tab_set_by_window = FALSE;
+    }
+}
+
+/* The tab buttons' icons (AdwViewSwitcher of libadwaita 1.2) reach
+ * AT-SPI as "GtkImage": they only decorate the tab's name. */
+static void
+label_tab_icons (GtkWidget  *widget,
+                 const char *label)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      g_autofree char *own = NULL;
+      const char *name = label;
+
+      if (GTK_IS_BUTTON (child) && g_object_class_find_property (G_OBJECT_GET_CLASS (child), "label") != NULL)
+        {
+          g_object_get (child, "label", &own, NULL);
+          if (own != NULL)
+            name = own;
+        }
+      if (GTK_IS_IMAGE (child))
+        {
+          gtk_accessible_update_state (GTK_ACCESSIBLE (child), GTK_ACCESSIBLE_STATE_HIDDEN, TRUE, -1);
+          gtk_accessible_update_property (GTK_ACCESSIBLE (child), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                          name ? name : "", -1);
+        }
+      else
+        label_tab_icons (child, name);
+    }
+}
+
+static void
+on_tab_changed (XgMainWindow *self)
+{
+  if (!self->tab_set_by_window)
+    self->tab_chosen = TRUE;
+}
+
+static void
+on_conversations_items_changed (XgMainWindow *self)
+{
+  select_shown_chat (self);
+  update_chats_sidebar (self);
+}
+
+static void
+on_conversations_changed (XgMainWindow *self)
+{
+  XgConversations *conversations = xg_session_get_conversations (self->session);
+
+  g_signal_group_set_target (self->conversations_signals, conversations);
+  gtk_filter_list_model_set_model (self->chats_filtered, G_LIST_MODEL (conversations));
+  if (shown_conversation (self) != NULL)
+    close_content (self);
+  update_chats_sidebar (self);
+}
+
+static void
+on_chat_search_changed (XgMainWindow *self)
+{
+  gtk_filter_changed (GTK_FILTER (self->chat_filter), GTK_FILTER_CHANGE_DIFFERENT);
+  select_shown_chat (self);
+  update_chats_sidebar (self);
+}
+
+static void
+on_chat_stop_search (XgMainWindow *self)
+{
+  gtk_editable_set_text (GTK_EDITABLE (self->chat_search_entry), "");
+  on_chat_search_changed (self);
+}
+
+static void
+setup_chat_row (GtkSignalListItemFactory *factory,
+                GtkListItem              *item,
+                XgMainWindow             *self)
+{
+  gtk_list_item_set_child (item, xg_conversation_row_new (self->session));
+}
+
+static void
+bind_chat_row (GtkSignalListItemFactory *factory,
+               GtkListItem              *item,
+               gpointer                  user_data)
+{
+  xg_conversation_row_set_conversation (XG_CONVERSATION_ROW (gtk_list_item_get_child (item)),
+                                        gtk_list_item_get_item (item));
+}
+
+static void
+unbind_chat_row (GtkSignalListItemFactory *factory,
+                 GtkListItem              *item,
+                 gpointer                  user_data)
+{
+  xg_conversation_row_set_conversation (XG_CONVERSATION_ROW (gtk_list_item_get_child (item)), NULL);
+}
+
+static void
+show_conversation (XgMainWindow   *self,
+                   XgConversation *conversation)
+{
+  guint64 peer_id = xg_conversation_get_peer_id (conversation);
+  XgContacts *contacts = xg_session_get_contacts (self->session);
+  XgContact *contact = contacts ? xg_contacts_lookup (contacts, peer_id) : NULL;
+
+  unselect_contact (self);
+  gtk_list_box_unselect_all (self->requests_list);
+  xg_chat_page_set_conversation (XG_CHAT_PAGE (self->chat_page), conversation);
+  g_binding_group_set_source (self->title_bindings, contact);
+  if (contact == NULL)
+    {
+      g_autofree char *name = xg_peer_display_name (self->session, peer_id);
+
+      adw_window_title_set_title (self->content_title, name);
+    }
+  show_content (self, "chat");
+  select_shown_chat (self);
+}
+
+gboolean
+xg_main_window_show_chat (XgMainWindow *self,
+                          guint64       peer_id)
+{
+  XgConversations *conversations;
+  XgConversation *conversation;
+
+  g_return_val_if_fail (XG_IS_MAIN_WINDOW (self), FALSE);
+
+  conversations = xg_session_get_conversations (self->session);
+  if (conversations == NULL || peer_id == 0)
+    return FALSE;
+  conversation = xg_conversations_get (conversations, peer_id);
+  self->tab_chosen = TRUE;
+  self->tab_set_by_window = TRUE;
+  adw_view_stack_set_visible_child_name (self->sidebar_tabs, "chats");
+  self->tab_set_by_window = FALSE;
+  show_conversation (self, conversation);
+  xg_chat_page_focus_composer (XG_CHAT_PAGE (self->chat_page));
+  return TRUE;
+}
+
+static void
+on_chat_selection_changed (XgMainWindow *self)
+{
+  XgConversation *conversation = gtk_single_selection_get_selected_item (self->chat_selection);
+
+  if (conversation != NULL && conversation != shown_conversation (self))
+    show_conversation (self, conversation);
+}
+
+static void
+open_chat_activated (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  xg_main_window_show_chat (XG_MAIN_WINDOW (widget), g_variant_get_uint64 (parameter));
+}
+
+/* Alt+Up, Alt+Down: the chat above or below the one shown. */
+static void
+step_chat (XgMainWindow *self,
+           int           step)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->chats_filtered));
+  XgConversation *shown = shown_conversation (self);
+  guint position = shown ? chat_position (self, shown) : GTK_INVALID_LIST_POSITION;
+  g_autoptr(XgConversation) next = NULL;
+
+  if (n == 0)
+    return;
+  if (position == GTK_INVALID_LIST_POSITION)
+    position = step > 0 ? 0 : n - 1;
+  else if ((step < 0 && position == 0) || (step > 0 && position + 1 >= n))
+    return;
+  else
+    position += step;
+  next = g_list_model_get_item (G_LIST_MODEL (self->chats_filtered), position);
+  xg_main_window_show_chat (self, xg_conversation_get_peer_id (next));
+}
+
+static void
+next_chat_activated (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  step_chat (XG_MAIN_WINDOW (widget), 1);
+}
+
+static void
+previous_chat_activated (GtkWidget  *widget,
+                         const char *action_name,
+                         GVariant   *parameter)
+{
+  step_chat (XG_MAIN_WINDOW (widget), -1);
+}
+
+/* Ctrl+K: to the search of the chats. */
+static void
+search_chats_activated (GtkWidget  *widget,
+                        const char *action_name,
+                        GVariant   *parameter)
+{
+  XgMainWindow *self = XG_MAIN_WINDOW (widget);
+
+  self->tab_chosen = TRUE;
+  adw_view_stack_set_visible_child_name (self->sidebar_tabs, "chats");
+  if (!gtk_widget_get_visible (GTK_WIDGET (self->chat_search_entry)))
+    return;
+  adw_leaflet_set_visible_child (self->leaflet, self->sidebar);
+  gtk_widget_grab_focus (GTK_WIDGET (self->chat_search_entry));
+}
+
 /* --- Friend requests ----------------------------------------------------------------- */
 
 static void
@@ -564,6 +913,11 @@ search_activated (GtkWidget  *widget,
 {
   XgMainWindow *self = XG_MAIN_WINDOW (widget);
 
+  if (g_strcmp0 (adw_view_stack_get_visible_child_name (self->sidebar_tabs), "chats") == 0)
+    {
+      search_chats_activated (widget, action_name, parameter);
+      return;
+    }
   if (!gtk_widget_get_visible (GTK_WIDGET (self->search_entry)))
     return;
   adw_leaflet_set_visible_child (self->leaflet, self->sidebar);
@@ -580,6 +934,7 @@ on_leaflet_child_changed (XgMainWindow *self)
     {
       unselect_contact (self);
       gtk_list_box_unselect_all (self->requests_list);
+      gtk_single_selection_set_selected (self->chat_selection, GTK_INVALID_LIST_POSITION);
     }
 }
 
@@ -649,6 +1004,8 @@ xg_main_window_constructed (GObject *object)
   gtk_stack_add_named (self->content_stack, self->friend_page, "friend");
   self->requests_page = xg_requests_page_new (self->session);
   gtk_stack_add_named (self->content_stack, self->requests_page, "requests");
+  self->chat_page = xg_chat_page_new (self->session);
+  gtk_stack_add_named (self->content_stack, self->chat_page, "chat");
 
   g_signal_connect_object (self->session, "notify::contacts",
                            G_CALLBACK (on_contacts_changed), self, G_CONNECT_SWAPPED);
@@ -656,6 +1013,21 @@ xg_main_window_constructed (GObject *object)
                            G_CALLBACK (on_requests_changed), self, G_CONNECT_SWAPPED);
   on_contacts_changed (self);
   on_requests_changed (self);
+
+  self->conversations_signals = g_signal_group_new (XG_TYPE_CONVERSATIONS);
+  g_signal_group_connect_data (self->conversations_signals, "items-changed",
+                               G_CALLBACK (on_conversations_items_changed), self, NULL,
+                               G_CONNECT_SWAPPED | G_CONNECT_AFTER);
+  g_signal_group_connect_swapped (self->conversations_signals, "notify::unread",
+                                  G_CALLBACK (update_chats_sidebar), self);
+  /* Contacts first: an account without chats opens on its friends. */
+  adw_view_stack_set_visible_child_name (self->sidebar_tabs, "contacts");
+  g_signal_connect_object (self->sidebar_tabs, "notify::visible-child",
+                           G_CALLBACK (on_tab_changed), self, G_CONNECT_SWAPPED);
+  label_tab_icons (GTK_WIDGET (self->sidebar_switcher), NULL);
+  g_signal_connect_object (self->session, "notify::conversations",
+                           G_CALLBACK (on_conversations_changed), self, G_CONNECT_SWAPPED);
+  on_conversations_changed (self);
 }
 
 static void
@@ -682,6 +1054,14 @@ xg_main_window_dispose (GObject *object)
     g_signal_group_set_target (self->requests_signals, NULL);
   if (self->title_bindings != NULL)
     g_binding_group_set_source (self->title_bindings, NULL);
+  if (self->conversations_signals != NULL)
+    g_signal_group_set_target (self->conversations_signals, NULL);
+  g_clear_object (&self->conversations_signals);
+  if (self->conversation_list != NULL)
+    gtk_list_view_set_model (self->conversation_list, NULL);
+  g_clear_object (&self->chat_selection);
+  self->chats_filtered = NULL;   /* the selection held it */
+  self->chat_filter = NULL;      /* and the filter model the filter */
   g_clear_object (&self->contacts_signals);
   g_clear_object (&self->requests_signals);
   g_clear_object (&self->title_bindings);
@@ -781,6 +1161,16 @@ xg_main_window_class_init (XgMainWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, XgMainWindow, content_title);
   gtk_widget_class_bind_template_child (widget_class, XgMainWindow, content_stack);
   gtk_widget_class_bind_template_child (widget_class, XgMainWindow, banner_revealer);
+  gtk_widget_class_bind_template_child (widget_class, XgMainWindow, sidebar_tabs);
+  gtk_widget_class_bind_template_child (widget_class, XgMainWindow, chats_tab);
+  gtk_widget_class_bind_template_child (widget_class, XgMainWindow, chat_search_entry);
+  gtk_widget_class_bind_template_child (widget_class, XgMainWindow, chats_stack);
+  gtk_widget_class_bind_template_child (widget_class, XgMainWindow, conversation_list);
+  gtk_widget_class_bind_template_child (widget_class, XgMainWindow, chats_no_matches_page);
+  gtk_widget_class_bind_template_child (widget_class, XgMainWindow, sidebar_switcher);
+  gtk_widget_class_bind_template_child_full (widget_class, "contacts_tab", FALSE, 0);
+  gtk_widget_class_bind_template_callback (widget_class, on_chat_search_changed);
+  gtk_widget_class_bind_template_callback (widget_class, on_chat_stop_search);
   /* Not used here, but reachable by name (tests, screenshots). */
   gtk_widget_class_bind_template_child_full (widget_class, "empty_page", FALSE, 0);
   gtk_widget_class_bind_template_child_full (widget_class, "empty_add_button", FALSE, 0);
@@ -795,6 +1185,13 @@ xg_main_window_class_init (XgMainWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.search", NULL, search_activated);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK, "win.search", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_n, GDK_CONTROL_MASK, "win.add-friend", NULL);
+  gtk_widget_class_install_action (widget_class, "win.open-chat", "t", open_chat_activated);
+  gtk_widget_class_install_action (widget_class, "win.search-chats", NULL, search_chats_activated);
+  gtk_widget_class_install_action (widget_class, "win.next-chat", NULL, next_chat_activated);
+  gtk_widget_class_install_action (widget_class, "win.previous-chat", NULL, previous_chat_activated);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_k, GDK_CONTROL_MASK, "win.search-chats", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Down, GDK_ALT_MASK, "win.next-chat", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Up, GDK_ALT_MASK, "win.previous-chat", NULL);
 }
 
 static void
@@ -857,6 +1254,25 @@ xg_main_window_init (XgMainWindow *self)
                                   G_CALLBACK (on_request_answered), self);
   self->title_bindings = g_binding_group_new ();
   g_binding_group_bind (self->title_bindings, "display-name", self->content_title, "title", G_BINDING_SYNC_CREATE);
+
+  /* The chats: conversations → filter → selection → list view. */
+  {
+    GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
+
+    self->chat_filter = gtk_custom_filter_new (chat_matches, self, NULL);
+    self->chats_filtered = gtk_filter_list_model_new (NULL, GTK_FILTER (self->chat_filter));
+    self->chat_selection = gtk_single_selection_new (G_LIST_MODEL (self->chats_filtered));
+    gtk_single_selection_set_autoselect (self->chat_selection, FALSE);
+    gtk_single_selection_set_can_unselect (self->chat_selection, TRUE);
+    g_signal_connect_object (self->chat_selection, "notify::selected-item",
+                             G_CALLBACK (on_chat_selection_changed), self, G_CONNECT_SWAPPED);
+    g_signal_connect (factory, "setup", G_CALLBACK (setup_chat_row), self);
+    g_signal_connect (factory, "bind", G_CALLBACK (bind_chat_row), NULL);
+    g_signal_connect (factory, "unbind", G_CALLBACK (unbind_chat_row), NULL);
+    gtk_list_view_set_factory (self->conversation_list, factory);
+    g_object_unref (factory);
+    gtk_list_view_set_model (self->conversation_list, GTK_SELECTION_MODEL (self->chat_selection));
+  }
 }
 
 XgMainWindow *

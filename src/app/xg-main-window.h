@@ -23,6 +23,9 @@ GtkWindow    *xg_main_window_show_profile (XgMainWindow *self);
 GtkWindow    *xg_main_window_show_add_friend (XgMainWindow *self);
 /* The friend requests page in the content pane. */
 void          xg_main_window_show_friend_requests (XgMainWindow *self);
+/* Opens the chat with the friend @peer_id (FALSE without an account). */
+gboolean      xg_main_window_show_chat    (XgMainWindow *self,
+                                           guint64       peer_id);
 /* A friend's page in the content pane (selects them in the list). */
 void          xg_main_window_show_contact (XgMainWindow *self,
                                            XgContact    *contact);

@@ -22,6 +22,7 @@ struct _XgPreferencesWindow
   /* Template children */
   AdwEntryRow          *server_row;
   GtkSwitch            *remember_switch;
+  GtkSwitch            *preview_switch;
 
   GSettings            *settings;
 };
@@ -86,6 +87,7 @@ xg_preferences_window_constructed (GObject *object)
   adw_entry_row_set_show_apply_button (self->server_row, TRUE);
   on_server_changed (self);
   g_settings_bind (self->settings, "remember-me", self->remember_switch, "active", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "notification-preview", self->preview_switch, "active", G_SETTINGS_BIND_DEFAULT);
 }
 
 static void
@@ -160,6 +162,7 @@ xg_preferences_window_class_init (XgPreferencesWindowClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/xinge/Xinge/xg-preferences-window.ui");
   gtk_widget_class_bind_template_child (widget_class, XgPreferencesWindow, server_row);
   gtk_widget_class_bind_template_child (widget_class, XgPreferencesWindow, remember_switch);
+  gtk_widget_class_bind_template_child (widget_class, XgPreferencesWindow, preview_switch);
   gtk_widget_class_bind_template_callback (widget_class, on_server_apply);
   gtk_widget_class_bind_template_callback (widget_class, on_server_changed);
 }

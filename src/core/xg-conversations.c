@@ -117,6 +117,9 @@ on_activity (XgConversation  *conversation,
 {
   GPtrArray *items = xg_manager_get_items (XG_MANAGER (self));
 
+  /* Before the stored list is read, the load lists it with the others. */
+  if (!xg_manager_get_loaded (XG_MANAGER (self)))
+    return;
   /* A conversation is listed once it has something to show. */
   if (!g_ptr_array_find (items, conversation, NULL))
     {
@@ -868,6 +871,17 @@ conversations_loaded (GObject      *source,
         if (xg_conversation_get_last_message (item) != NULL)
           g_ptr_array_add (kept, item);
       }
+  /* Conversations that had messages before the list was read (one sent
+   * at once after login, say) are listed with the stored ones. */
+  {
+    GHashTableIter iter;
+    XgConversation *item;
+
+    g_hash_table_iter_init (&iter, self->by_peer);
+    while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &item))
+      if (xg_conversation_get_last_message (item) != NULL && !g_ptr_array_find (kept, item, NULL))
+        g_ptr_array_add (kept, item);
+  }
   xg_manager_set_loaded (XG_MANAGER (self), kept);
   update_unread (self);
 }

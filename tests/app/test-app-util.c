@@ -133,6 +133,34 @@ test_profile_fields (void)
   g_assert_null (xg_gender_label (""));
 }
 
+/* Chat times: the clock today, "Yesterday" and dates for the day headings. */
+static void
+test_message_times (void)
+{
+  g_autoptr(GDateTime) noon = g_date_time_new_local (2026, 3, 14, 12, 30, 0);
+  gint64 now = g_date_time_to_unix (noon) * G_USEC_PER_SEC;
+  gint64 morning = now - (gint64) 3 * 60 * 60 * G_USEC_PER_SEC;
+  gint64 yesterday = now - (gint64) 24 * 60 * 60 * G_USEC_PER_SEC;
+  gint64 last_year = now - (gint64) 400 * 24 * 60 * 60 * G_USEC_PER_SEC;
+  g_autofree char *t1 = xg_format_message_time (morning, now);
+  g_autofree char *t2 = xg_format_message_time (yesterday, now);
+  g_autofree char *d1 = xg_format_day (morning, now);
+  g_autofree char *d2 = xg_format_day (yesterday, now);
+  g_autofree char *d3 = xg_format_day (last_year, now);
+
+  g_assert_cmpstr (t1, ==, "09:30");
+  g_assert_cmpstr (t2, ==, "March 13");
+  g_assert_cmpstr (d1, ==, "Today");
+  g_assert_cmpstr (d2, ==, "Yesterday");
+  g_assert_cmpstr (d3, ==, "February 7, 2025");
+  g_assert_true (xg_same_day (morning, now));
+  g_assert_false (xg_same_day (yesterday, now));
+  g_assert_cmpstr (xg_message_failure_text (XG_SESSION_ERROR_PERMISSION_DENIED), ==,
+                   "Only friends can message each other");
+  g_assert_cmpstr (xg_message_failure_text (XG_SESSION_ERROR_INVALID_INPUT), ==,
+                   "This message is too large or not valid");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -144,6 +172,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/app/util/relative-time", test_relative_time);
+  g_test_add_func ("/app/util/message-times", test_message_times);
   g_test_add_func ("/app/util/error-text", test_error_text);
   g_test_add_func ("/app/util/answer-text", test_answer_text);
   g_test_add_func ("/app/util/char-count", test_char_count);

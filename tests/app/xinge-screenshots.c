@@ -4,8 +4,9 @@
  *
  * Usage: xinge-screenshots OUTDIR SUFFIX
  *   writes OUTDIR/<window>-SUFFIX.png for login, login-error, forgot-password,
- *   registration, contacts-empty, add-friend, friend-requests, decline-dialog, main,
- *   friend-page, profile, change-password, delete-account, preferences, shortcuts, about, forced-logout,
+ *   registration, contacts-empty, add-friend, friend-requests, decline-dialog,
+ *   main, friend-page, chat, profile, change-password, delete-account,
+ *   preferences, shortcuts, about, forced-logout,
  *   reconnecting, reconnecting-dark and identity-changed. Run it under tests/app/run-under-xvfb.sh with
  *   XG_SERVER_BINARY and GSETTINGS_SCHEMA_DIR set, and LANGUAGE for the
  *   language (tools/screenshots.sh does all of that). XG_LOCALEDIR says
@@ -399,6 +400,38 @@ main (int   argc,
     shoot (main_window, "friend-page");
     gtk_window_set_default_size (main_window, width, height);
     XG_APP_TEST_WAIT_FOR (!adw_leaflet_get_folded (MAIN_CHILD (main_window, "leaflet")));
+  }
+
+  /* A chat: Li Lei writes, Meimei answers, Li Lei sends a picture; Chen
+   * Jing's message waits unread in the Chats list. */
+  {
+    guint64 me = xg_session_get_account_id (session);
+    guint64 li_id = xg_session_get_account_id (li_lei);
+    XgConversations *li_chats = xg_session_get_conversations (li_lei);
+    XgConversations *chen_chats = xg_session_get_conversations (chen_jing);
+    g_autoptr(XgMessage) hello = NULL;
+    g_autoptr(XgMessage) answer = NULL;
+    g_autoptr(XgMessage) picture = NULL;
+    g_autoptr(XgMessage) chen = NULL;
+    g_autoptr(GBytes) image = make_avatar (0x1c71d8, 0x2ec27e);
+
+    XG_APP_TEST_WAIT_FOR (xg_conversations_get_loaded (li_chats) && xg_conversations_get_loaded (chen_chats)
+                          && xg_conversations_get_loaded (xg_session_get_conversations (session)));
+    hello = xg_conversation_send_text (xg_conversations_get (li_chats, me),
+                                       is_chinese () ? "周末一起去爬山吗？" : "Hiking this weekend?", NULL);
+    XG_APP_TEST_WAIT_FOR (xg_message_get_state (hello) == XG_MESSAGE_DELIVERED);
+    xg_main_window_show_chat (XG_MAIN_WINDOW (main_window), li_id);
+    answer = xg_conversation_send_text (xg_conversations_get (xg_session_get_conversations (session), li_id),
+                                        is_chinese () ? "好啊！几点出发？\n我带午饭。" : "Sure! What time?\nI’ll bring lunch.", NULL);
+    XG_APP_TEST_WAIT_FOR (xg_message_get_state (answer) == XG_MESSAGE_DELIVERED);
+    picture = xg_conversation_send_image (xg_conversations_get (li_chats, me), "image/png", image, NULL);
+    XG_APP_TEST_WAIT_FOR (xg_message_get_state (picture) == XG_MESSAGE_DELIVERED);
+    chen = xg_conversation_send_text (xg_conversations_get (chen_chats, me),
+                                      is_chinese () ? "新海报做好了" : "The new poster is ready", NULL);
+    XG_APP_TEST_WAIT_FOR (xg_conversations_get_unread (xg_session_get_conversations (session)) == 1);
+    XG_APP_TEST_WAIT_FOR (toasts_gone (main_window));
+    xg_app_test_settle (300);
+    shoot (main_window, "chat");
   }
 
   /* The profile, edited and saved. */

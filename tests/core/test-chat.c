@@ -586,6 +586,60 @@ test_link_cuts (Fixture       *f,
   g_signal_handlers_disconnect_by_data (bob_sees, &bob_changes);
 }
 
+/* A message sent the moment the account has a conversations model, before
+ * the stored list is read: listed once, after the load, and sent. */
+typedef struct {
+  guint64    peer_id;
+  XgMessage *message;
+  gboolean   was_loaded;
+} SendEarly;
+
+static void
+send_when_model_comes (XgSession  *session,
+                       GParamSpec *pspec,
+                       SendEarly  *early)
+{
+  XgConversations *conversations = xg_session_get_conversations (session);
+  g_autoptr(GError) error = NULL;
+
+  if (conversations == NULL || early->message != NULL)
+    return;
+  early->was_loaded = xg_conversations_get_loaded (conversations);
+  early->message = xg_conversation_send_text (xg_conversations_get (conversations, early->peer_id),
+                                              "before the list", &error);
+  g_assert_no_error (error);
+}
+
+static void
+test_send_before_loaded (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autoptr(XgChatMessages) bob_sees = NULL;
+  g_autoptr(XgConversation) listed = NULL;
+  SendEarly early = { 0 };
+  Outcome o = { 0 };
+
+  befriend_both (f);
+  early.peer_id = f->bob.id;
+  g_clear_object (&f->alice.session);
+  f->alice.session = xg_session_new (f->server->address, f->alice.device);
+  g_signal_connect (f->alice.session, "notify::conversations", G_CALLBACK (send_when_model_comes), &early);
+  xg_session_login_async (f->alice.session, f->alice.email, PASSWORD, NULL, login_done, &o);
+  WAIT_UNTIL (o.done);
+  g_assert_no_error (o.error);
+  g_assert_nonnull (early.message);
+  g_assert_false (early.was_loaded);
+
+  WAIT_UNTIL (xg_conversations_get_loaded (conversations_of (&f->alice)));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (conversations_of (&f->alice))), ==, 1);
+  listed = g_list_model_get_item (G_LIST_MODEL (conversations_of (&f->alice)), 0);
+  g_assert_true (listed == conversation_with (&f->alice, &f->bob));
+  WAIT_UNTIL (xg_message_get_state (early.message) == XG_MESSAGE_DELIVERED);
+  bob_sees = xg_conversation_get_messages (conversation_with (&f->bob, &f->alice));
+  WAIT_UNTIL (model_has (bob_sees, 1));
+  g_clear_object (&early.message);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -599,6 +653,7 @@ main (int argc, char **argv)
   ADD ("/core/chat/gap", test_gap);
   ADD ("/core/chat/shown-once", test_shown_once);
   ADD ("/core/chat/link-cuts", test_link_cuts);
+  ADD ("/core/chat/send-before-loaded", test_send_before_loaded);
 #undef ADD
 
   return g_test_run ();
