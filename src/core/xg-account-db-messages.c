@@ -211,6 +211,7 @@ static gboolean
 walk_sequence (XgDb      *db,
                guint64    peer_id,
                gint64     activity,
+               gboolean  *started,
                GError   **error)
 {
   sqlite3_stmt *stmt;
@@ -239,6 +240,8 @@ walk_sequence (XgDb      *db,
     {
       base = lowest;
       received = lowest - 1;
+      if (started != NULL)
+        *started = TRUE;
     }
   else if (lowest < base)
     {
@@ -566,7 +569,7 @@ run_update_outgoing (XgDb     *db,
   if (!xg_db_step_done (db, stmt, error))
     return FALSE;
 
-  if (job->seq > 0 && !walk_sequence (db, job->peer_id, job->time, error))
+  if (job->seq > 0 && !walk_sequence (db, job->peer_id, job->time, NULL, error))
     return FALSE;
   return read_changed (db, job->account_id, job->peer_id, &job->conversation, error);
 }
@@ -675,10 +678,12 @@ run_store_incoming (XgDb     *db,
       if (last_of_conversation)
         {
           XgStoredConversation *conversation;
+          gboolean started = FALSE;
 
-          if (!walk_sequence (db, m->peer_id, activity, error) ||
+          if (!walk_sequence (db, m->peer_id, activity, &started, error) ||
               !read_changed (db, job->account_id, m->peer_id, &conversation, error))
             return FALSE;
+          conversation->started = started;
           conversation->added = g_steal_pointer (&added);
           g_ptr_array_add (conversations, conversation);
           activity = 0;

@@ -155,6 +155,7 @@ typedef struct {
   gint64           activity;       /* µs */
   XgStoredMessage *last;           /* the newest message, or NULL */
   GPtrArray       *added;          /* store_incoming: the XgStoredMessages it really added, in seq order */
+  gboolean         started;        /* store_incoming: these are the first messages of it on this device */
 } XgStoredConversation;
 
 void xg_stored_conversation_free (XgStoredConversation *conversation);

@@ -168,6 +168,8 @@ apply_stored (XgConversations            *self,
 /* --- Acknowledging ------------------------------------------------------ */
 
 static void fetch_gap (XgConversations *self, const XgStoredConversation *stored);
+static void request_history (XgConversations *self, guint64 peer_id, guint64 after, guint64 before,
+                             guint limit, GTask *task);
 
 /* MSG_RECEIVED_ACK for every conversation whose stored run went past what
  * this login acknowledged: sent only after the commit that stored it. */
@@ -310,6 +312,9 @@ xg_conversations_apply_deliver (XgConversations *self,
 typedef struct {
   XgConversations *self;
   guint64          peer_id;
+  guint64          before;     /* the range's end, 0 for none */
+  guint64          last_seq;   /* the page's newest */
+  gboolean         more;       /* the range holds more after the page */
   GTask           *task;       /* history for a model; NULL for a gap */
 } HistoryRequest;
 
@@ -341,6 +346,15 @@ history_stored (GObject      *source,
         g_task_return_error (req->task, g_steal_pointer (&error));
       else if (!is_cancelled (error))
         g_warning ("Storing history: %s", error->message);
+      return;
+    }
+  /* A forward fetch goes on until its range is done. */
+  if (req->task == NULL && req->more && xg_manager_get_session (XG_MANAGER (self)) != NULL)
+    {
+      request_history (self, req->peer_id, req->last_seq, req->before, GAP_PAGE, NULL);
+      for (guint i = 0; i < conversations->len; i++)
+        apply_stored (self, conversations->pdata[i]);
+      acknowledge (self, conversations);
       return;
     }
   for (guint i = 0; i < conversations->len; i++)
@@ -402,7 +416,9 @@ history_answered (GObject      *source,
         continue;
       g_ptr_array_add (messages, xg_stored_message_new (req->peer_id, seq, client_msg_id, sender_id, msg_type,
                                                         bytes, time));
+      req->last_seq = MAX (req->last_seq, seq);
     }
+  req->more = more;
   if (messages->len == 0)
     {
       g_hash_table_remove (self->fetching, &req->peer_id);
@@ -426,6 +442,7 @@ request_history (XgConversations *self,
 
   req->self = g_object_ref (self);
   req->peer_id = peer_id;
+  req->before = before;
   req->task = task;
   g_hash_table_add (self->fetching, id_key (peer_id));
   xg_session_request_async (session_of (self), XG_PACKET_CHAT_HISTORY_REQUEST,
@@ -437,6 +454,16 @@ static void
 fetch_gap (XgConversations            *self,
            const XgStoredConversation *stored)
 {
+  /* The first messages of a conversation on this device (a new or wiped
+   * profile): anything after them that is not pending for this account,
+   * its own messages written on another device, comes with the newest
+   * history, not as a delivery. */
+  if (stored->started && stored->gap_before == 0 && !g_hash_table_contains (self->fetching, &stored->peer_id))
+    {
+      request_history (self, stored->peer_id, stored->received, 0, GAP_PAGE, NULL);
+      return;
+    }
+
   if (stored->gap_before == 0 || g_hash_table_contains (self->fetching, &stored->peer_id))
     return;
   /* While own messages wait for their MSG_SENT_ACK, a missing number is
