@@ -108,7 +108,7 @@ seed (const char *path)
                                                          1764547200000000 + (gint64) seq * 1000000));
         }
       pending++;
-      xg_account_db_store_incoming_async (db, ACCOUNT, batch, NULL, stored, &pending);
+      xg_account_db_store_incoming_async (db, batch, NULL, stored, &pending);
     }
   SPIN_UNTIL (pending == 0);
   xg_db_close (XG_DB (db));

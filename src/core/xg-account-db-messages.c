@@ -123,7 +123,6 @@ message_array (void)
  * in *out (and TRUE) when there is no row. */
 static gboolean
 read_conversation (XgDb                  *db,
-                   guint64                account_id,
                    guint64                peer_id,
                    XgStoredConversation **out,
                    GError               **error)
@@ -316,12 +315,11 @@ find_gap (XgDb                  *db,
 /* The conversation after a change, with its gap. */
 static gboolean
 read_changed (XgDb                  *db,
-              guint64                account_id,
               guint64                peer_id,
               XgStoredConversation **out,
               GError               **error)
 {
-  return read_conversation (db, account_id, peer_id, out, error) &&
+  return read_conversation (db, peer_id, out, error) &&
          (*out == NULL || find_gap (db, *out, error));
 }
 
@@ -384,7 +382,7 @@ run_load_conversations (XgDb     *db,
     {
       XgStoredConversation *conversation;
 
-      if (!read_conversation (db, job->account_id, g_array_index (peers, guint64, i), &conversation, error))
+      if (!read_conversation (db, g_array_index (peers, guint64, i), &conversation, error))
         return FALSE;
       if (conversation != NULL)
         g_ptr_array_add (job->items, conversation);
@@ -394,7 +392,6 @@ run_load_conversations (XgDb     *db,
 
 void
 xg_account_db_load_conversations_async (XgAccountDb         *self,
-                                        guint64              account_id,
                                         GCancellable        *cancellable,
                                         GAsyncReadyCallback  callback,
                                         gpointer             user_data)
@@ -403,7 +400,6 @@ xg_account_db_load_conversations_async (XgAccountDb         *self,
 
   g_return_if_fail (XG_IS_ACCOUNT_DB (self));
 
-  job->account_id = account_id;
   xg_db_run_async (XG_DB (self), run_load_conversations, job, (GDestroyNotify) messages_job_free,
                    cancellable, xg_account_db_load_conversations_async, callback, user_data);
 }
@@ -571,7 +567,7 @@ run_update_outgoing (XgDb     *db,
 
   if (job->seq > 0 && !walk_sequence (db, job->peer_id, job->time, NULL, error))
     return FALSE;
-  return read_changed (db, job->account_id, job->peer_id, &job->conversation, error);
+  return read_changed (db, job->peer_id, &job->conversation, error);
 }
 
 void
@@ -681,7 +677,7 @@ run_store_incoming (XgDb     *db,
           gboolean started = FALSE;
 
           if (!walk_sequence (db, m->peer_id, activity, &started, error) ||
-              !read_changed (db, job->account_id, m->peer_id, &conversation, error))
+              !read_changed (db, m->peer_id, &conversation, error))
             return FALSE;
           conversation->started = started;
           conversation->added = g_steal_pointer (&added);
@@ -700,7 +696,6 @@ run_store_incoming (XgDb     *db,
  */
 void
 xg_account_db_store_incoming_async (XgAccountDb         *self,
-                                    guint64              account_id,
                                     GPtrArray           *messages,
                                     GCancellable        *cancellable,
                                     GAsyncReadyCallback  callback,
@@ -710,7 +705,6 @@ xg_account_db_store_incoming_async (XgAccountDb         *self,
 
   g_return_if_fail (XG_IS_ACCOUNT_DB (self));
 
-  job->account_id = account_id;
   job->items = message_array ();
   for (guint i = 0; i < messages->len; i++)
     g_ptr_array_add (job->items, xg_stored_message_copy (messages->pdata[i]));

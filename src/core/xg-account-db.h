@@ -163,7 +163,6 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (XgStoredConversation, xg_stored_conversation_free
 
 /* Finish: a GPtrArray of XgStoredConversation, newest activity first. */
 void         xg_account_db_load_conversations_async  (XgAccountDb          *self,
-                                                      guint64               account_id,
                                                       GCancellable         *cancellable,
                                                       GAsyncReadyCallback   callback,
                                                       gpointer              user_data);
@@ -214,7 +213,6 @@ XgStoredConversation *xg_account_db_update_outgoing_finish (XgAccountDb    *self
  * seq) once. Finish: a GPtrArray of XgStoredConversation, one per
  * conversation the batch touched, with what it added. */
 void         xg_account_db_store_incoming_async      (XgAccountDb          *self,
-                                                      guint64               account_id,
                                                       GPtrArray            *messages,
                                                       GCancellable         *cancellable,
                                                       GAsyncReadyCallback   callback,

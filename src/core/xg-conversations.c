@@ -252,8 +252,8 @@ store_incoming (XgConversations *self)
   batch = g_steal_pointer (&self->incoming);
   self->incoming = g_ptr_array_new_with_free_func ((GDestroyNotify) xg_stored_message_free);
   self->storing = TRUE;
-  xg_account_db_store_incoming_async (xg_conversations_get_db (self), xg_conversations_get_account_id (self),
-                                      batch, self->cancellable, incoming_stored, g_object_ref (self));
+  xg_account_db_store_incoming_async (xg_conversations_get_db (self), batch, self->cancellable, incoming_stored,
+                                      g_object_ref (self));
 }
 
 static gboolean
@@ -426,7 +426,7 @@ history_answered (GObject      *source,
         g_task_return_int (req->task, 0);
       return;
     }
-  xg_account_db_store_incoming_async (xg_conversations_get_db (self), account_id, messages, self->cancellable,
+  xg_account_db_store_incoming_async (xg_conversations_get_db (self), messages, self->cancellable,
                                       history_stored, g_steal_pointer (&req));
 }
 
@@ -920,8 +920,7 @@ xg_conversations_new (XgSession   *session,
   XgConversations *self = g_object_new (XG_TYPE_CONVERSATIONS, NULL);
 
   xg_manager_attach (XG_MANAGER (self), session, db);
-  xg_account_db_load_conversations_async (db, xg_session_get_account_id (session), self->cancellable,
-                                          conversations_loaded, g_object_ref (self));
+  xg_account_db_load_conversations_async (db, self->cancellable, conversations_loaded, g_object_ref (self));
   return self;
 }
 
