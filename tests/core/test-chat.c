@@ -12,6 +12,7 @@
 #include "config.h"
 
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <glib/gstdio.h>
@@ -356,7 +357,7 @@ test_shown_once (Fixture       *f,
 typedef struct {
   GSocketService *service;
   char           *address;    /* "127.0.0.1:PORT" */
-  char           *upstream;
+  GSocketAddress *upstream;
   GPtrArray      *links;      /* Link */
   guint           cuts;
 } Proxy;
@@ -421,7 +422,7 @@ upstream_connected (GObject      *source,
 {
   Link *link = user_data;
 
-  link->up = g_socket_client_connect_to_host_finish (G_SOCKET_CLIENT (source), result, NULL);
+  link->up = g_socket_client_connect_finish (G_SOCKET_CLIENT (source), result, NULL);
   if (link->up == NULL || g_cancellable_is_cancelled (link->cancellable))
     {
       if (!g_cancellable_is_cancelled (link->cancellable))
@@ -446,8 +447,9 @@ on_incoming (GSocketService    *service,
   link->down = g_object_ref (connection);
   link->cancellable = g_cancellable_new ();
   g_ptr_array_add (proxy->links, link);
-  g_socket_client_connect_to_host_async (client, proxy->upstream, 0, link->cancellable, upstream_connected,
-                                         g_rc_box_acquire (link));
+  /* An address, not a name: no resolver thread for each link. */
+  g_socket_client_connect_async (client, G_SOCKET_CONNECTABLE (proxy->upstream), link->cancellable,
+                                 upstream_connected, g_rc_box_acquire (link));
   return TRUE;
 }
 
@@ -460,7 +462,12 @@ proxy_new (const char *upstream)
   g_autoptr(GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
   g_autoptr(GSocketAddress) bound = NULL;
 
-  proxy->upstream = g_strdup (upstream);
+  {
+    g_autofree char *host = g_strndup (upstream, strrchr (upstream, ':') - upstream);
+
+    proxy->upstream = g_inet_socket_address_new_from_string (host, atoi (strrchr (upstream, ':') + 1));
+    g_assert_nonnull (proxy->upstream);
+  }
   proxy->links = g_ptr_array_new_with_free_func ((GDestroyNotify) link_drop);
   proxy->service = g_socket_service_new ();
   g_socket_listener_add_address (G_SOCKET_LISTENER (proxy->service), any, G_SOCKET_TYPE_STREAM,
@@ -495,7 +502,7 @@ proxy_free (Proxy *proxy)
   g_clear_object (&proxy->service);
   g_ptr_array_unref (proxy->links);
   g_free (proxy->address);
-  g_free (proxy->upstream);
+  g_clear_object (&proxy->upstream);
   g_free (proxy);
 }
 
