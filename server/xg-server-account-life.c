@@ -22,6 +22,7 @@
 
 #include "xg-proto-limits.h"
 #include "xg-server-private.h"
+#include "xg-server-util.h"
 #include "xg-server-request.h"
 #include "xg-server-router.h"
 #include "xg-server-store-accounts.h"
@@ -58,23 +59,13 @@ life_request_new (XgServerConnection *conn,
 }
 
 static void
-wipe_string (char *text)
-{
-  if (text != NULL)
-    {
-      sodium_memzero (text, strlen (text));
-      g_free (text);
-    }
-}
-
-static void
 life_request_free (LifeRequest *req)
 {
   xg_server_request_clear (&req->base);
   g_free (req->email);
-  wipe_string (req->code);
-  wipe_string (req->password);
-  wipe_string (req->new_password);
+  xg_server_wipe_string (req->code);
+  xg_server_wipe_string (req->password);
+  xg_server_wipe_string (req->new_password);
   g_free (req->confirmation);
   g_clear_pointer (&req->account, xg_server_account_free);
   g_clear_pointer (&req->token, g_bytes_unref);

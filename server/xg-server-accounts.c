@@ -55,23 +55,13 @@ request_new (XgServerConnection *conn,
 }
 
 static void
-wipe_string (char *text)
-{
-  if (text != NULL)
-    {
-      sodium_memzero (text, strlen (text));
-      g_free (text);
-    }
-}
-
-static void
 request_free (Request *req)
 {
   xg_server_request_clear (&req->base);
   g_free (req->email);
   g_free (req->nickname);
-  wipe_string (req->password);
-  wipe_string (req->code);
+  xg_server_wipe_string (req->password);
+  xg_server_wipe_string (req->code);
   g_clear_pointer (&req->account, xg_server_account_free);
   g_clear_pointer (&req->token, g_bytes_unref);
   g_clear_pointer (&req->token_hash, g_bytes_unref);

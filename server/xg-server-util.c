@@ -8,6 +8,8 @@
 
 #include <string.h>
 
+#include <sodium.h>
+
 #include "xg-server-util.h"
 
 static gboolean
@@ -65,4 +67,14 @@ xg_server_merge_fields (GVariant *fields,
     g_variant_builder_add (&builder, "{sv}", l->data, g_hash_table_lookup (merged, l->data));
 
   return g_variant_ref_sink (g_variant_builder_end (&builder));
+}
+
+void
+xg_server_wipe_string (char *text)
+{
+  if (text != NULL)
+    {
+      sodium_memzero (text, strlen (text));
+      g_free (text);
+    }
 }

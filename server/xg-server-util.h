@@ -10,5 +10,7 @@ G_BEGIN_DECLS
 
 GVariant *xg_server_merge_fields (GVariant   *fields,
                                   GVariant   *changes);
+/* Frees a secret (password, code) after overwriting it. */
+void      xg_server_wipe_string  (char       *text);
 
 G_END_DECLS
