@@ -103,6 +103,7 @@ xg_proto_error_code_to_string (XgProtoErrorCode code)
     case XG_PROTO_ERR_INTERNAL: return "internal server error";
     case XG_PROTO_ERR_ALREADY_FRIENDS: return "already friends";
     case XG_PROTO_ERR_LIMIT_REACHED: return "limit reached";
+    case XG_PROTO_ERR_NOT_FOUND: return "not found";
     default: return "unknown error";
     }
 }

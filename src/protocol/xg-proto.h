@@ -101,6 +101,7 @@ typedef enum {
   XG_PROTO_ERR_INTERNAL          = 16,
   XG_PROTO_ERR_ALREADY_FRIENDS   = 17, /* FRIEND_REQUEST to someone who is a friend already */
   XG_PROTO_ERR_LIMIT_REACHED     = 18, /* a configured limit (friends, pending requests) is reached */
+  XG_PROTO_ERR_NOT_FOUND         = 19, /* the group (or other object) asked for does not exist */
 } XgProtoErrorCode;
 
 typedef enum {
@@ -153,6 +154,26 @@ typedef enum {
   XG_PROTO_GROUP_FAIL_LIMIT        = 2,
   XG_PROTO_GROUP_FAIL_INTERNAL     = 3,
 } XgProtoGroupFail;
+
+typedef enum {
+  XG_PROTO_GROUP_ROLE_NONE   = 0,   /* not a member */
+  XG_PROTO_GROUP_ROLE_OWNER  = 1,
+  XG_PROTO_GROUP_ROLE_ADMIN  = 2,
+  XG_PROTO_GROUP_ROLE_MEMBER = 3,
+} XgProtoGroupRole;
+
+typedef enum {
+  XG_PROTO_GROUP_EVENT_JOINED       = 1,  /* approved, or accepted an invitation */
+  XG_PROTO_GROUP_EVENT_LEFT         = 2,
+  XG_PROTO_GROUP_EVENT_REMOVED      = 3,  /* by the owner or an admin */
+  XG_PROTO_GROUP_EVENT_ROLE_CHANGED = 4,  /* appointed, demoted, or ownership transferred */
+} XgProtoGroupEvent;
+
+typedef enum {
+  XG_PROTO_GROUP_REMOVED_LEFT      = 1,
+  XG_PROTO_GROUP_REMOVED_REMOVED   = 2,  /* by the owner or an admin */
+  XG_PROTO_GROUP_REMOVED_DISBANDED = 3,
+} XgProtoGroupRemoved;
 
 typedef enum {
   XG_PROTO_MESSAGE_TEXT  = 1,

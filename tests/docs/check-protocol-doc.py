@@ -30,7 +30,8 @@ BEGIN = "<!-- packets:begin -->"
 END = "<!-- packets:end -->"
 ENUMS = ("XgProtoErrorCode", "XgProtoLoginFail", "XgProtoRegisterFail",
          "XgProtoForcedLogout", "XgProtoGroupFail", "XgProtoMessageType",
-         "XgProtoAccountFail")
+         "XgProtoAccountFail", "XgProtoGroupRole", "XgProtoGroupEvent",
+         "XgProtoGroupRemoved")
 
 errors = []
 

@@ -257,6 +257,50 @@ xg_test_packet_new (guint16           type,
       return xg_proto_group_join_rejected_new (a[0].t, a[1].t, a[2].s);
     case XG_PACKET_GROUP_JOIN_TIMEOUT:
       return xg_proto_group_join_timeout_new (a[0].t, a[1].t);
+    case XG_PACKET_GROUP_LOOKUP:
+      return xg_proto_group_lookup_new (a[0].t);
+    case XG_PACKET_GROUP_BRIEF:
+      return xg_proto_group_brief_new (a[0].t, a[1].v, a[2].u, a[3].y);
+    case XG_PACKET_GROUP_JOIN_DECIDED:
+      return xg_proto_group_join_decided_new (a[0].t, a[1].t, a[2].b, a[3].t);
+    case XG_PACKET_GROUP_JOIN_REQUEST_OUTGOING:
+      return xg_proto_group_join_request_outgoing_new (a[0].t, a[1].t, a[2].v, a[3].s, a[4].x);
+    case XG_PACKET_GROUP_LIST:
+      return xg_proto_group_list_new (a[0].v);
+    case XG_PACKET_GROUP_INFO_REQUEST:
+      return xg_proto_group_info_request_new (a[0].t);
+    case XG_PACKET_GROUP_INFO:
+      return xg_proto_group_info_new (a[0].t, a[1].v, a[2].u, a[3].t, a[4].u, a[5].y);
+    case XG_PACKET_GROUP_MEMBERS_REQUEST:
+      return xg_proto_group_members_request_new (a[0].t);
+    case XG_PACKET_GROUP_MEMBERS:
+      return xg_proto_group_members_new (a[0].t, a[1].v);
+    case XG_PACKET_GROUP_MEMBER_EVENT:
+      return xg_proto_group_member_event_new (a[0].t, a[1].t, a[2].y, a[3].y, a[4].s, a[5].t, a[6].u);
+    case XG_PACKET_GROUP_REMOVED:
+      return xg_proto_group_removed_new (a[0].t, a[1].y, a[2].t);
+    case XG_PACKET_GROUP_DONE:
+      return xg_proto_group_done_new (a[0].t);
+    case XG_PACKET_GROUP_LEAVE:
+      return xg_proto_group_leave_new (a[0].t);
+    case XG_PACKET_GROUP_MEMBER_REMOVE:
+      return xg_proto_group_member_remove_new (a[0].t, a[1].t);
+    case XG_PACKET_GROUP_ROLE_SET:
+      return xg_proto_group_role_set_new (a[0].t, a[1].t, a[2].y);
+    case XG_PACKET_GROUP_TRANSFER:
+      return xg_proto_group_transfer_new (a[0].t, a[1].t);
+    case XG_PACKET_GROUP_INFO_UPDATE:
+      return xg_proto_group_info_update_new (a[0].t, a[1].v);
+    case XG_PACKET_GROUP_DISBAND:
+      return xg_proto_group_disband_new (a[0].t);
+    case XG_PACKET_GROUP_INVITE:
+      return xg_proto_group_invite_new (a[0].t, a[1].t);
+    case XG_PACKET_GROUP_INVITE_INCOMING:
+      return xg_proto_group_invite_incoming_new (a[0].t, a[1].v, a[2].t, a[3].s, a[4].x);
+    case XG_PACKET_GROUP_INVITE_ACCEPT:
+      return xg_proto_group_invite_accept_new (a[0].t, a[1].t);
+    case XG_PACKET_GROUP_INVITE_DECLINE:
+      return xg_proto_group_invite_decline_new (a[0].t, a[1].t);
     case XG_PACKET_CHAT_SEND:
       return xg_proto_chat_send_new (a[0].t, a[1].t, a[2].t, a[3].u, a[4].ay);
     case XG_PACKET_CHAT_DELIVER:
@@ -503,6 +547,72 @@ xg_test_packet_get (guint16     type,
       return TRUE;
     case XG_PACKET_GROUP_JOIN_TIMEOUT:
       xg_proto_group_join_timeout_get (body, &o[0].t, &o[1].t);
+      return TRUE;
+    case XG_PACKET_GROUP_LOOKUP:
+      xg_proto_group_lookup_get (body, &o[0].t);
+      return TRUE;
+    case XG_PACKET_GROUP_BRIEF:
+      xg_proto_group_brief_get (body, &o[0].t, &o[1].v, &o[2].u, &o[3].y);
+      return TRUE;
+    case XG_PACKET_GROUP_JOIN_DECIDED:
+      xg_proto_group_join_decided_get (body, &o[0].t, &o[1].t, &o[2].b, &o[3].t);
+      return TRUE;
+    case XG_PACKET_GROUP_JOIN_REQUEST_OUTGOING:
+      xg_proto_group_join_request_outgoing_get (body, &o[0].t, &o[1].t, &o[2].v, &o[3].s, &o[4].x);
+      return TRUE;
+    case XG_PACKET_GROUP_LIST:
+      xg_proto_group_list_get (body, &o[0].v);
+      return TRUE;
+    case XG_PACKET_GROUP_INFO_REQUEST:
+      xg_proto_group_info_request_get (body, &o[0].t);
+      return TRUE;
+    case XG_PACKET_GROUP_INFO:
+      xg_proto_group_info_get (body, &o[0].t, &o[1].v, &o[2].u, &o[3].t, &o[4].u, &o[5].y);
+      return TRUE;
+    case XG_PACKET_GROUP_MEMBERS_REQUEST:
+      xg_proto_group_members_request_get (body, &o[0].t);
+      return TRUE;
+    case XG_PACKET_GROUP_MEMBERS:
+      xg_proto_group_members_get (body, &o[0].t, &o[1].v);
+      return TRUE;
+    case XG_PACKET_GROUP_MEMBER_EVENT:
+      xg_proto_group_member_event_get (body, &o[0].t, &o[1].t, &o[2].y, &o[3].y, &o[4].s, &o[5].t, &o[6].u);
+      return TRUE;
+    case XG_PACKET_GROUP_REMOVED:
+      xg_proto_group_removed_get (body, &o[0].t, &o[1].y, &o[2].t);
+      return TRUE;
+    case XG_PACKET_GROUP_DONE:
+      xg_proto_group_done_get (body, &o[0].t);
+      return TRUE;
+    case XG_PACKET_GROUP_LEAVE:
+      xg_proto_group_leave_get (body, &o[0].t);
+      return TRUE;
+    case XG_PACKET_GROUP_MEMBER_REMOVE:
+      xg_proto_group_member_remove_get (body, &o[0].t, &o[1].t);
+      return TRUE;
+    case XG_PACKET_GROUP_ROLE_SET:
+      xg_proto_group_role_set_get (body, &o[0].t, &o[1].t, &o[2].y);
+      return TRUE;
+    case XG_PACKET_GROUP_TRANSFER:
+      xg_proto_group_transfer_get (body, &o[0].t, &o[1].t);
+      return TRUE;
+    case XG_PACKET_GROUP_INFO_UPDATE:
+      xg_proto_group_info_update_get (body, &o[0].t, &o[1].v);
+      return TRUE;
+    case XG_PACKET_GROUP_DISBAND:
+      xg_proto_group_disband_get (body, &o[0].t);
+      return TRUE;
+    case XG_PACKET_GROUP_INVITE:
+      xg_proto_group_invite_get (body, &o[0].t, &o[1].t);
+      return TRUE;
+    case XG_PACKET_GROUP_INVITE_INCOMING:
+      xg_proto_group_invite_incoming_get (body, &o[0].t, &o[1].v, &o[2].t, &o[3].s, &o[4].x);
+      return TRUE;
+    case XG_PACKET_GROUP_INVITE_ACCEPT:
+      xg_proto_group_invite_accept_get (body, &o[0].t, &o[1].t);
+      return TRUE;
+    case XG_PACKET_GROUP_INVITE_DECLINE:
+      xg_proto_group_invite_decline_get (body, &o[0].t, &o[1].t);
       return TRUE;
     case XG_PACKET_CHAT_SEND:
       xg_proto_chat_send_get (body, &o[0].t, &o[1].t, &o[2].t, &o[3].u, &o[4].ay);
