@@ -1636,7 +1636,7 @@ main (int   argc,
            bench.n_pairs, opt_window, opt_threads, opt_duration, opt_rate, opt_rounds, PAYLOAD_SIZE);
   g_print ("date: %s, %u CPUs, load average %.2f %.2f %.2f at the start\n", date, g_get_num_processors (),
            load[0], load[1], load[2]);
-  g_print ("xinge: %s: durable, every message committed to SQLite (WAL, synchronous=FULL, group commit) "
+  g_print ("xinge: %s: durable, every message committed to SQLite (WAL, group commit, fdatasync of the log) "
            "before MSG_SENT_ACK and before it is delivered\n", bench.server_binary);
   if (with_mosquitto)
     g_print ("mosquitto: %s: QoS 1, persistence off (its default): messages in memory only, not durable\n",

@@ -24,6 +24,10 @@ struct _XgServerStoreSqlite
 
   sqlite3       *db;
   GHashTable    *statements;   /* static SQL text → sqlite3_stmt */
+
+  /* The sync thread's own: the write-ahead log, opened on its first sync. */
+  char          *wal_path;
+  int            wal_fd;
 };
 
 gboolean      xg_server_store_sqlite_fail        (XgServerStoreSqlite  *self,

@@ -2,10 +2,14 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * WAL with synchronous=FULL: a commit is on disk when it returns. The base
- * class batches operations so that one commit (one fsync) serves many.
+ * WAL with synchronous=NORMAL: a commit writes its pages to the log
+ * (SQLite still syncs around checkpoints, so the file is never corrupt),
+ * and the base class's sync thread makes it durable with an fdatasync of
+ * the log before anyone hears of it; meanwhile the worker runs the next
+ * batch. One commit and one fdatasync serve a whole batch, and the syncs
+ * of one batch overlap the work of the next.
  * The connection is opened on the caller's thread and afterwards used only
- * by the store's worker thread.
+ * by the store's worker thread; the log's descriptor only by the sync thread.
  *
  * This file has what every domain shares: opening, the integrity check,
  * migrations, transactions, the statement cache and the bind helpers. The
@@ -15,8 +19,14 @@
 
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
 
 #include "xg-server-store-sqlite-private.h"
 #include "xg-server-sql-resources.h"
@@ -332,16 +342,27 @@ check_integrity (XgServerStoreSqlite  *self,
 
 /* --- Transactions -------------------------------------------------------- */
 
+/* Each runs once or twice per operation: prepared once, not parsed each time. */
+static gboolean
+run_cached (XgServerStoreSqlite  *self,
+            const char           *sql,
+            GError              **error)
+{
+  sqlite3_stmt *stmt = xg_server_store_sqlite_statement (self, sql, error);
+
+  return stmt != NULL && xg_server_store_sqlite_step_done (self, stmt, error);
+}
+
 static gboolean
 sqlite_begin (XgServerStore *store, GError **error)
 {
-  return exec (XG_SERVER_STORE_SQLITE (store), "BEGIN IMMEDIATE", error);
+  return run_cached (XG_SERVER_STORE_SQLITE (store), "BEGIN IMMEDIATE", error);
 }
 
 static gboolean
 sqlite_commit (XgServerStore *store, GError **error)
 {
-  return exec (XG_SERVER_STORE_SQLITE (store), "COMMIT", error);
+  return run_cached (XG_SERVER_STORE_SQLITE (store), "COMMIT", error);
 }
 
 static void
@@ -353,7 +374,7 @@ sqlite_rollback (XgServerStore *store)
 static gboolean
 sqlite_savepoint (XgServerStore *store, GError **error)
 {
-  return exec (XG_SERVER_STORE_SQLITE (store), "SAVEPOINT job", error);
+  return run_cached (XG_SERVER_STORE_SQLITE (store), "SAVEPOINT job", error);
 }
 
 static void
@@ -362,8 +383,59 @@ sqlite_release (XgServerStore *store, gboolean keep)
   XgServerStoreSqlite *self = XG_SERVER_STORE_SQLITE (store);
 
   if (!keep)
-    exec (self, "ROLLBACK TO job", NULL);
-  exec (self, "RELEASE job", NULL);
+    run_cached (self, "ROLLBACK TO job", NULL);
+  run_cached (self, "RELEASE job", NULL);
+}
+
+/* On the sync thread: every commit so far is in the log's pages, so one
+ * fdatasync of the log makes them all durable. The log exists from the
+ * first commit on and is only removed when the connection closes, after
+ * the last sync; a log found unlinked is opened again all the same. */
+static gboolean
+sqlite_sync (XgServerStore *store, GError **error)
+{
+  XgServerStoreSqlite *self = XG_SERVER_STORE_SQLITE (store);
+  struct stat st;
+
+  if (self->wal_fd >= 0 && (fstat (self->wal_fd, &st) != 0 || st.st_nlink == 0))
+    {
+      close (self->wal_fd);
+      self->wal_fd = -1;
+    }
+
+  if (self->wal_fd < 0)
+    {
+      g_autofree char *dir = g_path_get_dirname (self->wal_path);
+      int dir_fd;
+
+      self->wal_fd = g_open (self->wal_path, O_RDONLY | O_CLOEXEC, 0);
+      if (self->wal_fd < 0)
+        {
+          int saved = errno;
+
+          g_set_error (error, XG_SERVER_STORE_ERROR, XG_SERVER_STORE_ERROR_FAILED,
+                       "Cannot open %s: %s", self->wal_path, g_strerror (saved));
+          return FALSE;
+        }
+      /* A log just created is only found again after a crash if its
+       * directory entry is on disk too. */
+      dir_fd = g_open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+      if (dir_fd >= 0)
+        {
+          fsync (dir_fd);
+          close (dir_fd);
+        }
+    }
+
+  if (fdatasync (self->wal_fd) != 0)
+    {
+      int saved = errno;
+
+      g_set_error (error, XG_SERVER_STORE_ERROR, XG_SERVER_STORE_ERROR_FAILED,
+                   "Cannot sync %s: %s", self->wal_path, g_strerror (saved));
+      return FALSE;
+    }
+  return TRUE;
 }
 
 static void
@@ -392,6 +464,9 @@ xg_server_store_sqlite_finalize (GObject *object)
   g_clear_pointer (&self->statements, g_hash_table_unref);
   if (self->db != NULL)
     sqlite3_close (self->db);
+  if (self->wal_fd >= 0)
+    close (self->wal_fd);
+  g_free (self->wal_path);
 
   G_OBJECT_CLASS (xg_server_store_sqlite_parent_class)->finalize (object);
 }
@@ -419,6 +494,7 @@ xg_server_store_sqlite_class_init (XgServerStoreSqliteClass *klass)
   store_class->savepoint = sqlite_savepoint;
   store_class->release = sqlite_release;
   store_class->close = sqlite_close;
+  store_class->sync = sqlite_sync;
 }
 
 static void
@@ -431,6 +507,7 @@ static void
 xg_server_store_sqlite_init (XgServerStoreSqlite *self)
 {
   self->statements = g_hash_table_new_full (NULL, NULL, NULL, finalize_statement);
+  self->wal_fd = -1;
 }
 
 /**
@@ -458,15 +535,19 @@ xg_server_store_sqlite_open (const char  *path,
 
   sqlite3_extended_result_codes (self->db, TRUE);
   sqlite3_busy_timeout (self->db, 5000);
+  /* The migrations commit durably by themselves; after them, the sync
+   * thread does it (sqlite_sync). */
   if (!exec (self, "PRAGMA journal_mode = WAL", error) ||
       !exec (self, "PRAGMA synchronous = FULL", error) ||
       !exec (self, "PRAGMA foreign_keys = ON", error) ||
       !check_integrity (self, error) ||
-      !migrate (self, error))
+      !migrate (self, error) ||
+      !exec (self, "PRAGMA synchronous = NORMAL", error))
     {
       g_prefix_error (error, "%s: ", path);
       return NULL;
     }
+  self->wal_path = g_strconcat (sqlite3_db_filename (self->db, "main"), "-wal", NULL);
 
   xg_server_store_start (XG_SERVER_STORE (self));
   return XG_SERVER_STORE (g_steal_pointer (&self));

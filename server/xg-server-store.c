@@ -24,10 +24,18 @@ typedef struct {
   GError           *error;
 } Operation;
 
+/* A batch the worker has run, on its way to the callers. */
+typedef struct {
+  GPtrArray *tasks;          /* GTask, in queue order */
+  GError    *txn_error;      /* the transaction failed: every task fails with it */
+} Batch;
+
 typedef struct
 {
-  GAsyncQueue *queue;
+  GAsyncQueue *queue;        /* GTask, or STOP_OPERATION */
   GThread     *worker;
+  GAsyncQueue *committed;    /* Batch, or STOP_OPERATION; only with a backend's sync */
+  GThread     *syncer;
   gboolean     stopped;
 } XgServerStorePrivate;
 
@@ -47,17 +55,96 @@ operation_free (Operation *op)
 }
 
 static void
+batch_free (Batch *batch)
+{
+  g_ptr_array_unref (batch->tasks);
+  g_clear_error (&batch->txn_error);
+  g_free (batch);
+}
+
+/* Only now, with the batch on disk (or not at all), do callers hear back. */
+static void
+complete_batch (Batch        *batch,
+                const GError *sync_error)
+{
+  for (guint i = 0; i < batch->tasks->len; i++)
+    {
+      GTask *task = batch->tasks->pdata[i];
+      Operation *op = g_task_get_task_data (task);
+
+      if (batch->txn_error != NULL)
+        g_task_return_error (task, g_error_copy (batch->txn_error));
+      else if (sync_error != NULL)
+        g_task_return_error (task, g_error_copy (sync_error));
+      else if (op->error != NULL)
+        g_task_return_error (task, g_steal_pointer (&op->error));
+      else
+        g_task_return_boolean (task, TRUE);
+    }
+}
+
+/* With a backend whose commit is not durable by itself (a sync method),
+ * the worker hands each committed batch to this thread, which makes it
+ * durable and completes its tasks, while the worker already runs the next
+ * batch: one sync covers every batch committed before it started, and
+ * the commits no longer wait for each other's syncs. */
+static gpointer
+syncer_main (gpointer data)
+{
+  XgServerStore *self = data;
+  XgServerStoreClass *klass = XG_SERVER_STORE_GET_CLASS (self);
+  XgServerStorePrivate *priv = xg_server_store_get_instance_private (self);
+  gboolean stop = FALSE;
+
+  while (!stop)
+    {
+      g_autoptr(GPtrArray) batches = g_ptr_array_new_with_free_func ((GDestroyNotify) batch_free);
+      g_autoptr(GError) sync_error = NULL;
+      gpointer item = g_async_queue_pop (priv->committed);
+      gboolean need_sync = FALSE;
+
+      for (; item != NULL; item = g_async_queue_try_pop (priv->committed))
+        {
+          if (item == STOP_OPERATION)
+            {
+              stop = TRUE;
+              break;
+            }
+          g_ptr_array_add (batches, item);
+          need_sync |= ((Batch *) item)->txn_error == NULL;
+        }
+
+      if (need_sync && !klass->sync (self, &sync_error))
+        {
+          /* What was committed may not be on disk, and a later sync cannot
+           * tell: stop rather than acknowledge anything more (a restart
+           * reads what the disk really has). */
+          g_error ("Cannot make the database durable: %s; stopping the server", sync_error->message);
+        }
+
+      for (guint i = 0; i < batches->len; i++)
+        complete_batch (batches->pdata[i], sync_error);
+    }
+
+  return NULL;
+}
+
+static void
 run_batch (XgServerStore *self,
-           GPtrArray     *batch)
+           GPtrArray     *tasks)
 {
   XgServerStoreClass *klass = XG_SERVER_STORE_GET_CLASS (self);
+  XgServerStorePrivate *priv = xg_server_store_get_instance_private (self);
+  Batch *batch = g_new0 (Batch, 1);
   g_autoptr(GError) txn_error = NULL;
+
+  batch->tasks = g_ptr_array_ref (tasks);
 
   if (klass->begin (self, &txn_error))
     {
-      for (guint i = 0; i < batch->len; i++)
+      for (guint i = 0; i < tasks->len; i++)
         {
-          Operation *op = g_task_get_task_data (batch->pdata[i]);
+          Operation *op = g_task_get_task_data (tasks->pdata[i]);
           gboolean ok;
 
           if (!klass->savepoint (self, &op->error))
@@ -72,20 +159,16 @@ run_batch (XgServerStore *self,
       if (!klass->commit (self, &txn_error))
         klass->rollback (self);
     }
+  batch->txn_error = g_steal_pointer (&txn_error);
 
-  /* Only now, with the batch on disk (or not at all), do callers hear back. */
-  for (guint i = 0; i < batch->len; i++)
+  /* Every batch takes the same way, so that callbacks keep the queue's order. */
+  if (priv->syncer != NULL)
     {
-      GTask *task = batch->pdata[i];
-      Operation *op = g_task_get_task_data (task);
-
-      if (txn_error != NULL)
-        g_task_return_error (task, g_error_copy (txn_error));
-      else if (op->error != NULL)
-        g_task_return_error (task, g_steal_pointer (&op->error));
-      else
-        g_task_return_boolean (task, TRUE);
+      g_async_queue_push (priv->committed, batch);
+      return;
     }
+  complete_batch (batch, NULL);
+  batch_free (batch);
 }
 
 static gpointer
@@ -117,6 +200,11 @@ worker_main (gpointer data)
         run_batch (self, batch);
     }
 
+  if (priv->syncer != NULL)
+    {
+      g_async_queue_push (priv->committed, STOP_OPERATION);
+      g_thread_join (g_steal_pointer (&priv->syncer));
+    }
   XG_SERVER_STORE_GET_CLASS (self)->close (self);
   return NULL;
 }
@@ -129,6 +217,8 @@ xg_server_store_start (XgServerStore *self)
   g_return_if_fail (XG_IS_SERVER_STORE (self));
   g_return_if_fail (priv->worker == NULL);
 
+  if (XG_SERVER_STORE_GET_CLASS (self)->sync != NULL)
+    priv->syncer = g_thread_new ("xg-store-sync", syncer_main, self);
   priv->worker = g_thread_new ("xg-store", worker_main, self);
 }
 
@@ -157,6 +247,7 @@ xg_server_store_finalize (GObject *object)
 
   xg_server_store_stop (self);
   g_async_queue_unref (priv->queue);
+  g_async_queue_unref (priv->committed);
 
   G_OBJECT_CLASS (xg_server_store_parent_class)->finalize (object);
 }
@@ -173,6 +264,7 @@ xg_server_store_init (XgServerStore *self)
   XgServerStorePrivate *priv = xg_server_store_get_instance_private (self);
 
   priv->queue = g_async_queue_new ();
+  priv->committed = g_async_queue_new ();
 }
 
 /**

@@ -7,7 +7,9 @@
  * any domain: an operation is a closure { run, data, free } queued to one
  * worker thread, which runs whatever is queued as one batch in one
  * transaction (group commit: many operations, one fsync), each in its own
- * savepoint, and completes the callers' GTasks only after the commit.
+ * savepoint, and completes the callers' GTasks only after the commit is
+ * durable (see the class's sync method: the fsync of one batch can run
+ * while the next batch executes).
  *
  * The operations themselves are grouped by domain, one GInterface each,
  * which a backend implements with synchronous methods that only ever run
@@ -52,7 +54,15 @@ struct _XgServerStoreClass
                          gboolean        keep);
   void     (*close)     (XgServerStore  *self);
 
-  gpointer padding[8];
+  /* Optional: a backend whose commit is not durable by itself makes every
+   * transaction committed so far durable here. It runs on a thread of its
+   * own, while the worker runs the next batch, so it must not touch the
+   * worker's connection. A batch's callers hear back only after a sync
+   * that began after its commit. Without it, a commit is durable. */
+  gboolean (*sync)      (XgServerStore  *self,
+                         GError        **error);
+
+  gpointer padding[7];
 };
 
 /**

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "xg-proto.h"
+#include "xg-proto-flat.h"
 
 G_DEFINE_QUARK (xg-proto-error-quark, xg_proto_error)
 
@@ -257,13 +258,18 @@ finish_frame (XgProtoDecoder  *self,
   XgProtoFrame *frame = g_new0 (XgProtoFrame, 1);
   g_autoptr(GBytes) bytes = g_bytes_new_take (g_steal_pointer (&self->body), self->body_len);
   g_autoptr(GVariant) body = NULL;
+  XgProtoFlatCheck check;
 
   frame->type = self->info->type;
   frame->request_id = self->request_id;
 
+  /* The hot packets' layouts are checked in one short walk (xg-proto-flat.c)
+   * and are then trusted; GVariant checks the others member by member. */
+  check = xg_proto_flat_check (self->info->signature, g_bytes_get_data (bytes, NULL), self->body_len);
   body = g_variant_ref_sink (g_variant_new_from_bytes (G_VARIANT_TYPE (self->info->signature),
-                                                       bytes, FALSE));
-  if (!g_variant_is_normal_form (body))
+                                                       bytes, check == XG_PROTO_FLAT_NORMAL));
+  if (check == XG_PROTO_FLAT_INVALID ||
+      (check == XG_PROTO_FLAT_NOT_FLAT && !g_variant_is_normal_form (body)))
     {
       g_set_error (error, XG_PROTO_ERROR, XG_PROTO_ERROR_BAD_BODY,
                    "%s body is not a valid %s value (wrong layout, not in normal form, "

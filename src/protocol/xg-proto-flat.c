@@ -1,0 +1,411 @@
+/* xg-proto-flat.c: the hot packets' bodies, serialised without GVariant's tree
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * GVariant's serialised format for a tuple (the GVariant specification,
+ * "Structures"): the members in order, each at the next multiple of its
+ * alignment with zero bytes between; for every variable-sized member but
+ * the last, its end offset, stored at the end of the tuple in reverse
+ * order, little-endian, in the smallest of 1, 2, 4 or 8 bytes that can
+ * address the whole tuple. A tuple of fixed-size members only has a fixed
+ * size too: the end of its last member rounded up to its alignment, with
+ * zero padding. Here members are fixed-size basic types or byte strings
+ * (alignment 1, any content), so the whole layout is a short walk.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "xg-proto-flat.h"
+
+#define MAX_MEMBERS 16
+
+typedef struct {
+  char  code;        /* the type character; 'A' for ay */
+  guint size;        /* 0 for ay */
+  guint align;       /* 1, 2, 4 or 8 */
+} Member;
+
+typedef struct {
+  Member members[MAX_MEMBERS];
+  guint  n;
+  guint  align;      /* the tuple's: its largest member's */
+  gboolean fixed;    /* no ay member */
+} Layout;
+
+static gboolean
+member_of (char    code,
+           Member *m)
+{
+  m->code = code;
+  switch (code)
+    {
+    case 'y': case 'b': m->size = 1; break;
+    case 'n': case 'q': m->size = 2; break;
+    case 'i': case 'u': case 'h': m->size = 4; break;
+    case 'x': case 't': case 'd': m->size = 8; break;
+    default: return FALSE;
+    }
+  m->align = m->size;
+  return TRUE;
+}
+
+static gboolean
+parse (const char *signature,
+       Layout     *layout)
+{
+  const char *p = signature;
+
+  memset (layout, 0, sizeof *layout);
+  layout->align = 1;
+  layout->fixed = TRUE;
+  if (signature == NULL || *p++ != '(')
+    return FALSE;
+
+  for (; *p != ')'; p++)
+    {
+      Member *m;
+
+      if (*p == '\0' || layout->n == MAX_MEMBERS)
+        return FALSE;
+      m = &layout->members[layout->n++];
+      if (p[0] == 'a' && p[1] == 'y')
+        {
+          *m = (Member) { 'A', 0, 1 };
+          layout->fixed = FALSE;
+          p++;
+        }
+      else if (!member_of (*p, m))
+        return FALSE;
+      layout->align = MAX (layout->align, m->align);
+    }
+
+  /* "()" is a one-byte unit value: not worth a path of its own. */
+  return layout->n > 0 && p[1] == '\0';
+}
+
+gboolean
+xg_proto_flat_signature_is_flat (const char *signature)
+{
+  Layout layout;
+
+  return parse (signature, &layout);
+}
+
+static gsize
+align_up (gsize offset,
+          guint align)
+{
+  return (offset + align - 1) & ~(gsize) (align - 1);
+}
+
+static guint
+offset_size_for (gsize total)
+{
+  if (total == 0)
+    return 0;
+  if (total <= G_MAXUINT8)
+    return 1;
+  if (total <= G_MAXUINT16)
+    return 2;
+  if (total <= G_MAXUINT32)
+    return 4;
+  return 8;
+}
+
+static gsize
+read_le (const guint8 *p,
+         guint         n)
+{
+  gsize v = 0;
+
+  for (guint i = 0; i < n; i++)
+    v |= (gsize) p[i] << (8 * i);
+  return v;
+}
+
+static void
+write_le (guint8 *p,
+          gsize   v,
+          guint   n)
+{
+  for (guint i = 0; i < n; i++)
+    p[i] = (v >> (8 * i)) & 0xff;
+}
+
+/* Where each member starts and ends in @data, or FALSE when @data is not
+ * in normal form; the same walk as GLib's gvs_tuple_is_normal(). */
+static gboolean
+locate (const Layout *layout,
+        const guint8 *data,
+        gsize         size,
+        gsize        *starts,
+        gsize        *ends)
+{
+  guint offset_size = offset_size_for (size);
+  gsize offset_ptr = size;
+  gsize offset = 0;
+
+  if (data == NULL && size != 0)
+    return FALSE;
+
+  if (layout->fixed)
+    {
+      gsize fixed_size = 0;
+
+      for (guint i = 0; i < layout->n; i++)
+        fixed_size = align_up (fixed_size, layout->members[i].align) + layout->members[i].size;
+      if (size != align_up (fixed_size, layout->align))
+        return FALSE;
+    }
+
+  for (guint i = 0; i < layout->n; i++)
+    {
+      const Member *m = &layout->members[i];
+      gsize end;
+
+      while (offset & (m->align - 1))
+        {
+          if (offset >= size || data[offset] != 0)
+            return FALSE;
+          offset++;
+        }
+
+      if (m->size != 0)
+        end = offset + m->size;
+      else if (i == layout->n - 1)
+        end = offset_ptr;
+      else
+        {
+          if (offset_ptr < offset_size)
+            return FALSE;
+          offset_ptr -= offset_size;
+          if (offset_ptr < offset)
+            return FALSE;
+          end = read_le (data + offset_ptr, offset_size);
+        }
+
+      if (end < offset || end > offset_ptr)
+        return FALSE;
+      if (m->code == 'b' && data[offset] > 1)
+        return FALSE;
+
+      starts[i] = offset;
+      ends[i] = end;
+      offset = end;
+    }
+
+  if (layout->fixed)
+    while (offset & (layout->align - 1))
+      {
+        if (offset >= size || data[offset] != 0)
+          return FALSE;
+        offset++;
+      }
+
+  return offset == offset_ptr;
+}
+
+gboolean
+xg_proto_flat_is_normal (const char   *signature,
+                         const guint8 *data,
+                         gsize         size)
+{
+  gsize starts[MAX_MEMBERS], ends[MAX_MEMBERS];
+  Layout layout;
+
+  if (!parse (signature, &layout))
+    g_return_val_if_reached (FALSE);
+  return locate (&layout, data, size, starts, ends);
+}
+
+XgProtoFlatCheck
+xg_proto_flat_check (const char   *signature,
+                     const guint8 *data,
+                     gsize         size)
+{
+  gsize starts[MAX_MEMBERS], ends[MAX_MEMBERS];
+  Layout layout;
+
+  if (!parse (signature, &layout))
+    return XG_PROTO_FLAT_NOT_FLAT;
+  return locate (&layout, data, size, starts, ends) ? XG_PROTO_FLAT_NORMAL : XG_PROTO_FLAT_INVALID;
+}
+
+typedef union {
+  guint64  u64;
+  guint32  u32;
+  guint16  u16;
+  guint8   u8;
+  gdouble  d;
+  GBytes  *bytes;
+} Value;
+
+GVariant *
+xg_proto_flat_new (const char *signature,
+                   ...)
+{
+  Value values[MAX_MEMBERS];
+  gsize ends[MAX_MEMBERS];
+  Layout layout;
+  gsize body_size = 0, total;
+  guint n_offsets = 0, offset_size;
+  guint8 *data;
+  gsize offset = 0, offset_ptr;
+  va_list ap;
+
+  if (!parse (signature, &layout))
+    g_return_val_if_reached (NULL);
+
+  va_start (ap, signature);
+  for (guint i = 0; i < layout.n; i++)
+    {
+      const Member *m = &layout.members[i];
+
+      switch (m->code)
+        {
+        case 'b': values[i].u8 = va_arg (ap, int) != 0; break;
+        case 'y': values[i].u8 = (guint8) va_arg (ap, int); break;
+        case 'n': case 'q': values[i].u16 = (guint16) va_arg (ap, int); break;
+        case 'i': case 'u': case 'h': values[i].u32 = va_arg (ap, guint32); break;
+        case 'x': case 't': values[i].u64 = va_arg (ap, guint64); break;
+        case 'd': values[i].d = va_arg (ap, gdouble); break;
+        case 'A': values[i].bytes = va_arg (ap, GBytes *); break;
+        default: g_assert_not_reached ();
+        }
+
+      body_size = align_up (body_size, m->align);
+      body_size += m->size != 0 ? m->size
+                   : values[i].bytes != NULL ? g_bytes_get_size (values[i].bytes) : 0;
+      ends[i] = body_size;
+      if (m->size == 0 && i != layout.n - 1)
+        n_offsets++;
+    }
+  va_end (ap);
+
+  if (layout.fixed)
+    total = align_up (body_size, layout.align);
+  else if (body_size + n_offsets <= G_MAXUINT8)
+    total = body_size + n_offsets;
+  else if (body_size + 2 * n_offsets <= G_MAXUINT16)
+    total = body_size + 2 * n_offsets;
+  else if (body_size + 4 * (gsize) n_offsets <= G_MAXUINT32)
+    total = body_size + 4 * (gsize) n_offsets;
+  else
+    total = body_size + 8 * (gsize) n_offsets;
+
+  /* Zeroed: the padding must be. */
+  data = g_malloc0 (MAX (total, 1));
+  offset_size = offset_size_for (total);
+  offset_ptr = total;
+
+  for (guint i = 0; i < layout.n; i++)
+    {
+      const Member *m = &layout.members[i];
+
+      offset = align_up (offset, m->align);
+      switch (m->size)
+        {
+        case 1: data[offset] = values[i].u8; break;
+        case 2: memcpy (data + offset, &values[i].u16, 2); break;
+        case 4: memcpy (data + offset, &values[i].u32, 4); break;
+        case 8: memcpy (data + offset, m->code == 'd' ? (gpointer) &values[i].d : (gpointer) &values[i].u64, 8); break;
+        case 0:
+          if (values[i].bytes != NULL)
+            {
+              gsize len;
+              const guint8 *src = g_bytes_get_data (values[i].bytes, &len);
+
+              if (len > 0)
+                memcpy (data + offset, src, len);
+            }
+          if (i != layout.n - 1)
+            {
+              offset_ptr -= offset_size;
+              write_le (data + offset_ptr, ends[i], offset_size);
+            }
+          break;
+        default:
+          g_assert_not_reached ();
+        }
+      offset = ends[i];
+    }
+
+  return g_variant_new_from_data (G_VARIANT_TYPE (signature), data, total, TRUE, g_free, data);
+}
+
+void
+xg_proto_flat_get (GVariant   *body,
+                   const char *signature,
+                   ...)
+{
+  gsize starts[MAX_MEMBERS], ends[MAX_MEMBERS];
+  const guint8 *data;
+  g_autoptr(GBytes) whole = NULL;
+  Layout layout;
+  gsize size;
+  gboolean normal;
+  va_list ap;
+
+  if (!parse (signature, &layout))
+    g_return_if_reached ();
+
+  /* The bytes only for slices of them (a fixed-size body of the wrong
+   * size has none to share: GLib replaced its data with zeros). */
+  if (!layout.fixed)
+    {
+      whole = g_variant_get_data_as_bytes (body);
+      data = g_bytes_get_data (whole, &size);
+    }
+  else
+    {
+      data = g_variant_get_data (body);
+      size = g_variant_get_size (body);
+    }
+  normal = locate (&layout, data, size, starts, ends);
+
+  va_start (ap, signature);
+  for (guint i = 0; i < layout.n; i++)
+    {
+      const Member *m = &layout.members[i];
+      gpointer out = va_arg (ap, gpointer);
+      const guint8 *at = normal ? data + starts[i] : NULL;
+
+      if (out == NULL)
+        continue;
+      switch (m->size)
+        {
+        case 1:
+          if (m->code == 'b')
+            *(gboolean *) out = at != NULL && *at != 0;
+          else
+            *(guint8 *) out = at != NULL ? *at : 0;
+          break;
+        case 2:
+          if (at != NULL)
+            memcpy (out, at, 2);
+          else
+            memset (out, 0, 2);
+          break;
+        case 4:
+          if (at != NULL)
+            memcpy (out, at, 4);
+          else
+            memset (out, 0, 4);
+          break;
+        case 8:
+          if (at != NULL)
+            memcpy (out, at, 8);
+          else
+            memset (out, 0, 8);
+          break;
+        case 0:
+          *(GBytes **) out = normal ? g_bytes_new_from_bytes (whole, starts[i], ends[i] - starts[i])
+                                    : g_bytes_new (NULL, 0);
+          break;
+        default:
+          g_assert_not_reached ();
+        }
+    }
+  va_end (ap);
+}

@@ -1,0 +1,240 @@
+/* test-flat.c: xg-proto-flat.c against GLib's own serialiser, byte for byte
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * For every packet whose signature is flat (the generated constructor and
+ * accessor then go through xg-proto-flat.c):
+ *  - bodies built by the typed constructor are the bytes GLib builds for
+ *    the same values, across the framing offsets' sizes (1, 2 and 4 bytes);
+ *  - the typed accessor reads back what went in;
+ *  - xg_proto_flat_check() agrees with g_variant_is_normal_form() on those
+ *    bodies and on thousands of mutations of them (bytes changed,
+ *    truncated, extended);
+ *  - and on every mutation GLib calls normal, xg_proto_flat_get() reads
+ *    what g_variant_get() reads.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "xg-proto.h"
+#include "xg-proto-flat.h"
+#include "xg-test-packets.h"
+
+/* Payload sizes around the framing offsets' boundaries (255, 65535). */
+static const gsize payload_sizes[] = { 0, 1, 7, 200, 220, 240, 250, 255, 256, 300,
+                                       65500, 65510, 65535, 65536, 70000 };
+
+#define MUTATIONS 120
+
+static GVariant *
+random_child (const GVariantType *type,
+              gsize               payload_size,
+              GRand              *rand)
+{
+  switch (g_variant_type_peek_string (type)[0])
+    {
+    case 'y': return g_variant_new_byte (g_rand_int (rand));
+    case 'b': return g_variant_new_boolean (g_rand_boolean (rand));
+    case 'q': return g_variant_new_uint16 (g_rand_int (rand));
+    case 'u': return g_variant_new_uint32 (g_rand_int (rand));
+    case 'x': return g_variant_new_int64 ((gint64) (((guint64) g_rand_int (rand) << 32) | g_rand_int (rand)));
+    case 't': return g_variant_new_uint64 (((guint64) g_rand_int (rand) << 32) | g_rand_int (rand));
+    case 'a':
+      {
+        guint8 *data = g_malloc (MAX (payload_size, 1));
+
+        for (gsize i = 0; i < payload_size; i++)
+          data[i] = g_rand_int (rand);
+        return g_variant_new_from_data (G_VARIANT_TYPE_BYTESTRING, data, payload_size, TRUE, g_free, data);
+      }
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+/* The same values in GLib's tree form: what g_variant_new() would build. */
+static GVariant *
+random_body (const char *signature,
+             gsize       payload_size,
+             GRand      *rand)
+{
+  const GVariantType *type = G_VARIANT_TYPE (signature);
+  g_autoptr(GPtrArray) children = g_ptr_array_new ();
+
+  for (const GVariantType *t = g_variant_type_first (type); t != NULL; t = g_variant_type_next (t))
+    g_ptr_array_add (children, random_child (t, payload_size, rand));
+  return g_variant_ref_sink (g_variant_new_tuple ((GVariant **) children->pdata, children->len));
+}
+
+/* Reads @data as GLib does (untrusted) and as xg-proto-flat.c does, and
+ * requires the same verdict, and the same values when it is normal. */
+static void
+check_agrees (const XgProtoPacketInfo *info,
+              const guint8            *data,
+              gsize                    size)
+{
+  g_autoptr(GBytes) bytes = g_bytes_new (data, size);
+  g_autoptr(GVariant) glib = g_variant_ref_sink (g_variant_new_from_bytes (G_VARIANT_TYPE (info->signature),
+                                                                            bytes, FALSE));
+  gboolean glib_normal = g_variant_is_normal_form (glib);
+  XgProtoFlatCheck ours = xg_proto_flat_check (info->signature, data, size);
+  XgTestSlot out[XG_TEST_MAX_FIELDS];
+  XgTestSlot expected[XG_TEST_MAX_FIELDS];
+
+  if (glib_normal != (ours == XG_PROTO_FLAT_NORMAL))
+    g_error ("%s %s, %" G_GSIZE_FORMAT " bytes: GLib says %snormal, xg-proto-flat says %snormal",
+             info->name, info->signature, size, glib_normal ? "" : "not ", ours == XG_PROTO_FLAT_NORMAL ? "" : "not ");
+  if (!glib_normal)
+    return;
+
+  /* Normal: the typed accessor (xg_proto_flat_get) reads what GLib reads. */
+  g_assert_true (xg_test_packet_get (info->type, glib, out));
+  xg_test_slots_from_variant (glib, expected);
+  {
+    /* Same values as GLib's → the constructor gives GLib's bytes back. */
+    g_autoptr(GVariant) ours_again = g_variant_ref_sink (xg_test_packet_new (info->type, out));
+    g_autoptr(GVariant) glib_again = g_variant_ref_sink (xg_test_packet_new (info->type, expected));
+
+    g_assert_nonnull (ours_again);
+    g_assert_cmpmem (g_variant_get_data (ours_again), g_variant_get_size (ours_again),
+                     g_variant_get_data (glib), g_variant_get_size (glib));
+    g_assert_true (g_variant_equal (ours_again, glib_again));
+  }
+  xg_test_slots_clear (info->signature, out);
+  xg_test_slots_clear (info->signature, expected);
+}
+
+static void
+test_packets (void)
+{
+  g_autoptr(GRand) rand = g_rand_new_with_seed (20261202);
+  guint flat = 0;
+
+  for (guint n = 0; n < XG_PROTO_N_PACKETS; n++)
+    {
+      const XgProtoPacketInfo *info = xg_proto_packet_info_nth (n);
+      gboolean has_bytes = strstr (info->signature, "ay") != NULL;
+
+      if (!xg_proto_flat_signature_is_flat (info->signature))
+        continue;
+      flat++;
+
+      for (guint s = 0; s < G_N_ELEMENTS (payload_sizes); s++)
+        {
+          g_autoptr(GVariant) expected = random_body (info->signature, payload_sizes[s], rand);
+          g_autoptr(GVariant) built = NULL;
+          g_autoptr(GBytes) serialised = g_variant_get_data_as_bytes (expected);
+          XgTestSlot in[XG_TEST_MAX_FIELDS];
+          XgTestSlot out[XG_TEST_MAX_FIELDS];
+          gsize size;
+          const guint8 *data = g_bytes_get_data (serialised, &size);
+          g_autofree guint8 *mutated = NULL;
+
+          /* GLib's bytes from the constructor, and the values back. */
+          xg_test_slots_from_variant (expected, in);
+          built = g_variant_ref_sink (xg_test_packet_new (info->type, in));
+          g_assert_cmpmem (g_variant_get_data (built), g_variant_get_size (built), data, size);
+          g_assert_true (g_variant_is_normal_form (built));
+          g_assert_true (xg_test_packet_get (info->type, built, out));
+          {
+            g_autoptr(GVariant) rebuilt = g_variant_ref_sink (xg_test_packet_new (info->type, out));
+
+            g_assert_true (g_variant_equal (rebuilt, expected));
+          }
+          xg_test_slots_clear (info->signature, in);
+          xg_test_slots_clear (info->signature, out);
+
+          check_agrees (info, data, size);
+
+          /* Mutations: one to three bytes changed (the framing offsets and
+           * padding are at the ends, so half of them go there), cut, grown. */
+          mutated = g_malloc (size + 16);
+          for (guint m = 0; m < MUTATIONS; m++)
+            {
+              gsize len = size;
+              guint changes = 1 + g_rand_int_range (rand, 0, 3);
+
+              memcpy (mutated, data, size);
+              switch (g_rand_int_range (rand, 0, 4))
+                {
+                case 0:
+                  if (len > 0)
+                    len = g_rand_int_range (rand, 0, len);
+                  break;
+                case 1:
+                  for (guint k = 0, extra = 1 + g_rand_int_range (rand, 0, 16); k < extra; k++)
+                    mutated[len++] = g_rand_boolean (rand) ? 0 : g_rand_int (rand);
+                  break;
+                default:
+                  break;
+                }
+              for (guint c = 0; c < changes && len > 0; c++)
+                {
+                  gsize at;
+
+                  if (g_rand_boolean (rand))
+                    at = len - 1 - g_rand_int_range (rand, 0, MIN (len, 12));
+                  else
+                    at = g_rand_int_range (rand, 0, MIN (len, 48));
+                  mutated[at] = g_rand_boolean (rand) ? mutated[at] ^ (1u << g_rand_int_range (rand, 0, 8))
+                                                      : g_rand_int (rand);
+                }
+              check_agrees (info, mutated, len);
+            }
+
+          if (!has_bytes)
+            break;   /* the payload size changes nothing */
+        }
+    }
+
+  g_test_message ("%u flat packets checked", flat);
+  g_assert_cmpuint (flat, >=, 20);
+}
+
+/* Signatures that are not flat go to GVariant. */
+static void
+test_not_flat (void)
+{
+  const char *not_flat[] = { "()", "(s)", "(ts)", "(a{sv})", "(a(ytt))", "(tv)", "((tt))", "(at)", "t", "(t", NULL };
+  const char *flat[] = { "(t)", "(ay)", "(ttttuayx)", "(ybqux)", "(ayay)", "(dnih)", NULL };
+
+  for (guint i = 0; not_flat[i] != NULL; i++)
+    {
+      g_assert_false (xg_proto_flat_signature_is_flat (not_flat[i]));
+      g_assert_cmpint (xg_proto_flat_check (not_flat[i], (const guint8 *) "", 0), ==, XG_PROTO_FLAT_NOT_FLAT);
+    }
+  for (guint i = 0; flat[i] != NULL; i++)
+    g_assert_true (xg_proto_flat_signature_is_flat (flat[i]));
+}
+
+/* A fixed-size body of the wrong size is not normal (GLib would read it
+ * as zeros, and so does xg_proto_flat_get). */
+static void
+test_wrong_size (void)
+{
+  guint8 data[40] = { 7 };
+  g_autoptr(GVariant) body = NULL;
+  guint64 client_msg_id = 1, seq = 1;
+  gint64 time = 1;
+
+  g_assert_cmpint (xg_proto_flat_check ("(ttx)", data, 24), ==, XG_PROTO_FLAT_NORMAL);
+  g_assert_cmpint (xg_proto_flat_check ("(ttx)", data, 23), ==, XG_PROTO_FLAT_INVALID);
+  g_assert_cmpint (xg_proto_flat_check ("(ttx)", data, 25), ==, XG_PROTO_FLAT_INVALID);
+  g_assert_cmpint (xg_proto_flat_check ("(ttx)", data, 0), ==, XG_PROTO_FLAT_INVALID);
+  body = g_variant_ref_sink (g_variant_new_from_data (G_VARIANT_TYPE ("(ttx)"), data, 30, FALSE, NULL, NULL));
+  xg_proto_msg_sent_ack_get (body, &client_msg_id, &seq, &time);
+  g_assert_cmpuint (client_msg_id, ==, 0);
+  g_assert_cmpuint (seq, ==, 0);
+  g_assert_cmpint (time, ==, 0);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/proto/flat/packets", test_packets);
+  g_test_add_func ("/proto/flat/not-flat", test_not_flat);
+  g_test_add_func ("/proto/flat/wrong-size", test_wrong_size);
+  return g_test_run ();
+}
