@@ -542,6 +542,30 @@ test_outcome_at_login (void)
   take_join_incoming (olga, rita, g, "please");
 }
 
+/* The answer to request @id, whatever its type; the pushes that came
+ * first stay queued, in order. */
+static XgProtoFrame *
+answer_to (Person  *p,
+           guint32  id)
+{
+  g_autoptr(GPtrArray) others = g_ptr_array_new ();
+  XgProtoFrame *answer = NULL;
+
+  while (answer == NULL)
+    {
+      XgProtoFrame *f = xg_test_client_receive (p->client, XG_TEST_TIMEOUT_MS);
+
+      g_assert_nonnull (f);
+      if (f->request_id == id)
+        answer = f;
+      else
+        g_ptr_array_add (others, f);
+    }
+  for (guint i = others->len; i > 0; i--)
+    g_queue_push_head (&p->client->frames, others->pdata[i - 1]);
+  return answer;
+}
+
 /* Two admins online: the first answer decides, the other is told. */
 static void
 test_first_answer_decides (void)
@@ -583,29 +607,11 @@ test_first_answer_decides (void)
                                            xg_proto_group_join_approve_new (g, pete->id));
     guint32 reject = xg_test_client_send (anna->client, XG_PACKET_GROUP_JOIN_REJECT,
                                           xg_proto_group_join_reject_new (g, pete->id, "no"));
-    XgProtoFrame *a_answer = NULL, *b_answer = NULL;
+    XgProtoFrame *a_answer, *b_answer;
     gboolean approved;
 
-    while (a_answer == NULL)
-      {
-        XgProtoFrame *f = xg_test_client_receive (adam->client, XG_TEST_TIMEOUT_MS);
-
-        g_assert_nonnull (f);
-        if (f->request_id == approve)
-          a_answer = f;
-        else
-          g_queue_push_tail (&adam->client->frames, f);
-      }
-    while (b_answer == NULL)
-      {
-        XgProtoFrame *f = xg_test_client_receive (anna->client, XG_TEST_TIMEOUT_MS);
-
-        g_assert_nonnull (f);
-        if (f->request_id == reject)
-          b_answer = f;
-        else
-          g_queue_push_tail (&anna->client->frames, f);
-      }
+    a_answer = answer_to (adam, approve);
+    b_answer = answer_to (anna, reject);
     approved = a_answer->type == XG_PACKET_GROUP_JOIN_APPROVED;
     if (approved)
       {
