@@ -182,7 +182,8 @@ locate (const Layout *layout,
           offset_ptr -= offset_size;
           if (offset_ptr < offset)
             return FALSE;
-          end = read_le (data + offset_ptr, offset_size);
+          /* An empty tuple's offsets are zero bytes wide: every end is 0. */
+          end = offset_size > 0 ? read_le (data + offset_ptr, offset_size) : 0;
         }
 
       if (end < offset || end > offset_ptr)

@@ -229,6 +229,23 @@ test_wrong_size (void)
   g_assert_cmpint (time, ==, 0);
 }
 
+/* Empty bodies: no offsets to read (found by the fuzzer: a read of zero
+ * bytes at NULL + 0); the verdicts are GLib's. */
+static void
+test_empty (void)
+{
+  const char *signatures[] = { "(ayay)", "(ay)", "(ayayt)", "(tay)", "(t)", NULL };
+
+  for (guint i = 0; signatures[i] != NULL; i++)
+    {
+      g_autoptr(GVariant) glib = g_variant_ref_sink (g_variant_new_from_data (G_VARIANT_TYPE (signatures[i]),
+                                                                               NULL, 0, FALSE, NULL, NULL));
+
+      g_assert_cmpint (xg_proto_flat_check (signatures[i], NULL, 0) == XG_PROTO_FLAT_NORMAL, ==,
+                       g_variant_is_normal_form (glib));
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -236,5 +253,6 @@ main (int argc, char **argv)
   g_test_add_func ("/proto/flat/packets", test_packets);
   g_test_add_func ("/proto/flat/not-flat", test_not_flat);
   g_test_add_func ("/proto/flat/wrong-size", test_wrong_size);
+  g_test_add_func ("/proto/flat/empty", test_empty);
   return g_test_run ();
 }
