@@ -45,8 +45,7 @@ struct _XgAccountDialog
   XgAccountDialogMode  mode;
   GCancellable        *cancellable;
   char                *code_email;        /* where the address change code went */
-  guint                countdown_id;
-  guint                countdown_left;
+  XgCountdown          countdown;         /* before another code may be sent */
   gboolean             busy;
 };
 
@@ -265,47 +264,10 @@ on_password_clicked (XgAccountDialog *self)
 static void
 update_send_code_button (XgAccountDialog *self)
 {
-  if (self->countdown_left > 0)
-    {
-      /* Translators: a button that is disabled until a new code may be sent; "s" is seconds */
-      g_autofree char *label = g_strdup_printf (_("Resend in %u s"), self->countdown_left);
-      gtk_button_set_label (self->send_code_button, label);
-      gtk_widget_set_sensitive (GTK_WIDGET (self->send_code_button), FALSE);
-    }
-  else
-    {
-      gtk_button_set_label (self->send_code_button, self->code_email ? _("Resend Code") : _("Send Code"));
-      gtk_widget_set_sensitive (GTK_WIDGET (self->send_code_button), !self->busy);
-    }
+  xg_code_button_update (self->send_code_button, &self->countdown,
+                         FALSE, self->code_email != NULL, !self->busy);
   gtk_widget_set_sensitive (GTK_WIDGET (self->email_button),
                             self->code_email != NULL && text_of (self->code_row)[0] != '\0');
-}
-
-static gboolean
-on_countdown_tick (gpointer user_data)
-{
-  XgAccountDialog *self = user_data;
-
-  if (self->countdown_left > 0)
-    self->countdown_left--;
-  update_send_code_button (self);
-  if (self->countdown_left == 0)
-    {
-      self->countdown_id = 0;
-      return G_SOURCE_REMOVE;
-    }
-  return G_SOURCE_CONTINUE;
-}
-
-static void
-start_countdown (XgAccountDialog *self,
-                 guint            seconds)
-{
-  g_clear_handle_id (&self->countdown_id, g_source_remove);
-  self->countdown_left = seconds;
-  if (seconds > 0)
-    self->countdown_id = g_timeout_add_seconds (1, on_countdown_tick, self);
-  update_send_code_button (self);
 }
 
 static void
@@ -316,7 +278,7 @@ on_email_input_changed (XgAccountDialog *self)
   if (self->code_email != NULL && g_ascii_strcasecmp (email, self->code_email) != 0)
     {
       g_clear_pointer (&self->code_email, g_free);
-      start_countdown (self, 0);
+      xg_countdown_start (&self->countdown, 0);
       xg_set_inline_message (self->email_note, NULL);
     }
   xg_set_inline_message (self->email_error, NULL);
@@ -339,7 +301,7 @@ on_email_code_sent (GObject      *source,
   if (error != NULL)
     {
       if (g_error_matches (error, XG_SESSION_ERROR, XG_SESSION_ERROR_RATE_LIMITED))
-        start_countdown (self, resend_after);
+        xg_countdown_start (&self->countdown, resend_after);
       show_error (self, self->email_error, error, resend_after, 0);
       update_send_code_button (self);
       return;
@@ -357,7 +319,7 @@ on_email_code_sent (GObject      *source,
                                          minutes),
                             self->code_email, minutes);
     xg_set_inline_message (self->email_note, note);
-    start_countdown (self, resend_after);
+    xg_countdown_start (&self->countdown, resend_after);
     gtk_widget_grab_focus (GTK_WIDGET (self->code_row));
   }
 }
@@ -367,7 +329,7 @@ on_send_code_clicked (XgAccountDialog *self)
 {
   g_autofree char *email = xg_editable_dup_stripped (GTK_EDITABLE (self->new_email_row));
 
-  if (self->busy || self->countdown_left > 0)
+  if (self->busy || self->countdown.left > 0)
     return;
   xg_set_inline_message (self->email_error, NULL);
   if (!xg_proto_email_is_valid (email))
@@ -524,7 +486,7 @@ xg_account_dialog_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
-  g_clear_handle_id (&self->countdown_id, g_source_remove);
+  xg_countdown_stop (&self->countdown);
   gtk_widget_dispose_template (GTK_WIDGET (self), XG_TYPE_ACCOUNT_DIALOG);
   g_clear_object (&self->session);
 
@@ -590,6 +552,7 @@ static void
 xg_account_dialog_init (XgAccountDialog *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  xg_countdown_init (&self->countdown, (XgCountdownTick) update_send_code_button, self);
 
   {
     AdwEntryRow *rows[] = {

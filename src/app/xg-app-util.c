@@ -1000,3 +1000,74 @@ xg_peer_display_name (XgSession *session,
   /* Translators: the name of a chat with someone who is no longer a friend */
   return g_strdup (_("Former Friend"));
 }
+
+/* --- Verification codes -------------------------------------------------- */
+
+void
+xg_countdown_init (XgCountdown    *countdown,
+                   XgCountdownTick tick,
+                   gpointer        owner)
+{
+  *countdown = (XgCountdown) { 0, 0, tick, owner };
+}
+
+static gboolean
+countdown_tick (gpointer user_data)
+{
+  XgCountdown *countdown = user_data;
+
+  if (countdown->left > 0)
+    countdown->left--;
+  countdown->tick (countdown->owner);
+  if (countdown->left == 0)
+    {
+      countdown->source_id = 0;
+      return G_SOURCE_REMOVE;
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+void
+xg_countdown_start (XgCountdown *countdown,
+                    guint        seconds)
+{
+  g_clear_handle_id (&countdown->source_id, g_source_remove);
+  countdown->left = seconds;
+  if (seconds > 0)
+    countdown->source_id = g_timeout_add_seconds (1, countdown_tick, countdown);
+  countdown->tick (countdown->owner);
+}
+
+void
+xg_countdown_stop (XgCountdown *countdown)
+{
+  g_clear_handle_id (&countdown->source_id, g_source_remove);
+  countdown->left = 0;
+}
+
+void
+xg_code_button_update (GtkButton         *button,
+                       const XgCountdown *countdown,
+                       gboolean           sending,
+                       gboolean           sent,
+                       gboolean           can_send)
+{
+  if (sending)
+    {
+      gtk_button_set_label (button, _("Sending…"));
+      gtk_widget_set_sensitive (GTK_WIDGET (button), FALSE);
+    }
+  else if (countdown->left > 0)
+    {
+      /* Translators: a button that is disabled until a new code may be sent; "s" is seconds */
+      g_autofree char *label = g_strdup_printf (_("Resend in %u s"), countdown->left);
+
+      gtk_button_set_label (button, label);
+      gtk_widget_set_sensitive (GTK_WIDGET (button), FALSE);
+    }
+  else
+    {
+      gtk_button_set_label (button, sent ? _("Resend Code") : _("Send Code"));
+      gtk_widget_set_sensitive (GTK_WIDGET (button), can_send);
+    }
+}

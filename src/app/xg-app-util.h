@@ -124,4 +124,32 @@ gboolean xg_same_day          (gint64         a,
 char  *xg_peer_display_name   (XgSession     *session,
                                guint64        peer_id);
 
+/* The wait before another verification code may be asked for: @tick runs
+ * at once and then every second until @left is 0. Embedded in the windows
+ * that send codes; xg_countdown_stop() in their dispose. */
+typedef void (*XgCountdownTick) (gpointer owner);
+
+typedef struct {
+  guint            source_id;
+  guint            left;        /* seconds */
+  XgCountdownTick  tick;
+  gpointer         owner;
+} XgCountdown;
+
+void   xg_countdown_init      (XgCountdown    *countdown,
+                               XgCountdownTick tick,
+                               gpointer        owner);
+void   xg_countdown_start     (XgCountdown    *countdown,
+                               guint           seconds);
+void   xg_countdown_stop      (XgCountdown    *countdown);
+
+/* A "Send Code" button: "Sending…" while a request is out, "Resend in N s"
+ * during @countdown, else "Send Code" (or "Resend Code" once one was
+ * @sent), sensitive when @can_send. */
+void   xg_code_button_update  (GtkButton         *button,
+                               const XgCountdown *countdown,
+                               gboolean           sending,
+                               gboolean           sent,
+                               gboolean           can_send);
+
 G_END_DECLS

@@ -67,8 +67,7 @@ struct _XgLoginWindow
   gboolean              sending_code;
   gboolean              code_sent;
   char                 *code_email;     /* where the last code went */
-  guint                 countdown_id;
-  guint                 countdown_left;
+  XgCountdown          countdown;         /* before another code may be sent */
   gboolean              disposed;
 };
 
@@ -332,51 +331,8 @@ on_login_input_changed (XgLoginWindow *self)
 static void
 update_send_code_button (XgLoginWindow *self)
 {
-  if (self->sending_code)
-    {
-      gtk_button_set_label (self->send_code_button, _("Sending…"));
-      gtk_widget_set_sensitive (GTK_WIDGET (self->send_code_button), FALSE);
-    }
-  else if (self->countdown_left > 0)
-    {
-      /* Translators: a button that is disabled until a new code may be sent; "s" is seconds */
-      g_autofree char *label = g_strdup_printf (_("Resend in %u s"), self->countdown_left);
-      gtk_button_set_label (self->send_code_button, label);
-      gtk_widget_set_sensitive (GTK_WIDGET (self->send_code_button), FALSE);
-    }
-  else
-    {
-      gtk_button_set_label (self->send_code_button,
-                            self->code_sent ? _("Resend Code") : _("Send Code"));
-      gtk_widget_set_sensitive (GTK_WIDGET (self->send_code_button), !self->busy);
-    }
-}
-
-static gboolean
-on_countdown_tick (gpointer user_data)
-{
-  XgLoginWindow *self = user_data;
-
-  if (self->countdown_left > 0)
-    self->countdown_left--;
-  update_send_code_button (self);
-  if (self->countdown_left == 0)
-    {
-      self->countdown_id = 0;
-      return G_SOURCE_REMOVE;
-    }
-  return G_SOURCE_CONTINUE;
-}
-
-static void
-start_countdown (XgLoginWindow *self,
-                 guint          seconds)
-{
-  g_clear_handle_id (&self->countdown_id, g_source_remove);
-  self->countdown_left = seconds;
-  if (seconds > 0)
-    self->countdown_id = g_timeout_add_seconds (1, on_countdown_tick, self);
-  update_send_code_button (self);
+  xg_code_button_update (self->send_code_button, &self->countdown,
+                         self->sending_code, self->code_sent, !self->busy);
 }
 
 /* Checks what can be checked while typing; returns whether the form is
@@ -429,7 +385,7 @@ on_register_input_changed (XgLoginWindow *self)
     {
       g_clear_pointer (&self->code_email, g_free);
       self->code_sent = FALSE;
-      start_countdown (self, 0);
+      xg_countdown_start (&self->countdown, 0);
       xg_set_inline_message (self->reg_email_note, NULL);
     }
   xg_set_inline_message (self->reg_email_error, NULL);
@@ -468,7 +424,7 @@ on_code_requested (GObject      *source,
                                            minutes),
                               self->code_email, minutes);
       xg_set_inline_message (self->reg_email_note, note);
-      start_countdown (self, resend_after);
+      xg_countdown_start (&self->countdown, resend_after);
       if (gtk_editable_get_text (GTK_EDITABLE (self->nickname_row))[0] == '\0')
         gtk_widget_grab_focus (GTK_WIDGET (self->nickname_row));
       else
@@ -488,7 +444,7 @@ on_code_requested (GObject      *source,
                                                "Too many codes were requested. Try again in %u seconds.",
                                                seconds),
                                   seconds);
-          start_countdown (self, resend_after);
+          xg_countdown_start (&self->countdown, resend_after);
         }
       else if (g_error_matches (error, XG_SESSION_ERROR, XG_SESSION_ERROR_INVALID_INPUT))
         text = g_strdup (_("The server does not accept this email address."));
@@ -509,7 +465,7 @@ on_send_code_clicked (XgLoginWindow *self)
   g_autofree char *email = xg_editable_dup_stripped (GTK_EDITABLE (self->reg_email_row));
   XgSession *session;
 
-  if (self->busy || self->sending_code || self->countdown_left > 0)
+  if (self->busy || self->sending_code || self->countdown.left > 0)
     return;
 
   xg_set_inline_message (self->reg_email_error, NULL);
@@ -766,7 +722,7 @@ xg_login_window_dispose (GObject *object)
 
   self->disposed = TRUE;
   cancel_pending (self);
-  g_clear_handle_id (&self->countdown_id, g_source_remove);
+  xg_countdown_stop (&self->countdown);
   gtk_widget_dispose_template (GTK_WIDGET (self), XG_TYPE_LOGIN_WINDOW);
   g_clear_object (&self->session);
   g_clear_object (&self->settings);
@@ -903,6 +859,7 @@ static void
 xg_login_window_init (XgLoginWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  xg_countdown_init (&self->countdown, (XgCountdownTick) update_send_code_button, self);
 
   {
     AdwEntryRow *rows[] = {

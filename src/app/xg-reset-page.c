@@ -40,8 +40,7 @@ struct _XgResetPage
   gboolean       busy;
   gboolean       sending_code;
   char          *code_email;      /* where the last code went; NULL before */
-  guint          countdown_id;
-  guint          countdown_left;
+  XgCountdown          countdown;         /* before another code may be sent */
   gboolean       disposed;
 };
 
@@ -82,51 +81,8 @@ release_focus (XgResetPage *self)
 static void
 update_send_code_button (XgResetPage *self)
 {
-  if (self->sending_code)
-    {
-      gtk_button_set_label (self->send_code_button, _("Sending…"));
-      gtk_widget_set_sensitive (GTK_WIDGET (self->send_code_button), FALSE);
-    }
-  else if (self->countdown_left > 0)
-    {
-      /* Translators: a button that is disabled until a new code may be sent; "s" is seconds */
-      g_autofree char *label = g_strdup_printf (_("Resend in %u s"), self->countdown_left);
-      gtk_button_set_label (self->send_code_button, label);
-      gtk_widget_set_sensitive (GTK_WIDGET (self->send_code_button), FALSE);
-    }
-  else
-    {
-      gtk_button_set_label (self->send_code_button,
-                            self->code_email != NULL ? _("Resend Code") : _("Send Code"));
-      gtk_widget_set_sensitive (GTK_WIDGET (self->send_code_button), !self->busy);
-    }
-}
-
-static gboolean
-on_countdown_tick (gpointer user_data)
-{
-  XgResetPage *self = user_data;
-
-  if (self->countdown_left > 0)
-    self->countdown_left--;
-  update_send_code_button (self);
-  if (self->countdown_left == 0)
-    {
-      self->countdown_id = 0;
-      return G_SOURCE_REMOVE;
-    }
-  return G_SOURCE_CONTINUE;
-}
-
-static void
-start_countdown (XgResetPage *self,
-                 guint        seconds)
-{
-  g_clear_handle_id (&self->countdown_id, g_source_remove);
-  self->countdown_left = seconds;
-  if (seconds > 0)
-    self->countdown_id = g_timeout_add_seconds (1, on_countdown_tick, self);
-  update_send_code_button (self);
+  xg_code_button_update (self->send_code_button, &self->countdown,
+                         self->sending_code, self->code_email != NULL, !self->busy);
 }
 
 /* What can be checked while typing; whether the form can be sent. */
@@ -178,7 +134,7 @@ on_input_changed (XgResetPage *self)
   if (self->code_email != NULL && g_ascii_strcasecmp (email, self->code_email) != 0)
     {
       g_clear_pointer (&self->code_email, g_free);
-      start_countdown (self, 0);
+      xg_countdown_start (&self->countdown, 0);
       xg_set_inline_message (self->email_note, NULL);
     }
   xg_set_inline_message (self->email_error, NULL);
@@ -214,7 +170,7 @@ on_code_requested (GObject      *source,
                                            minutes),
                               self->code_email, minutes);
       xg_set_inline_message (self->email_note, note);
-      start_countdown (self, resend_after);
+      xg_countdown_start (&self->countdown, resend_after);
       gtk_widget_grab_focus (GTK_WIDGET (self->code_row));
     }
   else
@@ -232,7 +188,7 @@ on_code_requested (GObject      *source,
                                                "Too many codes were requested. Try again in %u seconds.",
                                                seconds),
                                   seconds);
-          start_countdown (self, resend_after);
+          xg_countdown_start (&self->countdown, resend_after);
         }
       else if (g_error_matches (error, XG_SESSION_ERROR, XG_SESSION_ERROR_INVALID_INPUT))
         text = g_strdup (_("The server does not accept this email address."));
@@ -249,7 +205,7 @@ on_send_code_clicked (XgResetPage *self)
 {
   g_autofree char *email = xg_editable_dup_stripped (GTK_EDITABLE (self->email_row));
 
-  if (self->session == NULL || self->busy || self->sending_code || self->countdown_left > 0)
+  if (self->session == NULL || self->busy || self->sending_code || self->countdown.left > 0)
     return;
 
   xg_set_inline_message (self->email_error, NULL);
@@ -378,7 +334,7 @@ xg_reset_page_dispose (GObject *object)
   self->disposed = TRUE;
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
-  g_clear_handle_id (&self->countdown_id, g_source_remove);
+  xg_countdown_stop (&self->countdown);
   gtk_widget_dispose_template (GTK_WIDGET (self), XG_TYPE_RESET_PAGE);
   g_clear_object (&self->session);
 
@@ -436,6 +392,7 @@ static void
 xg_reset_page_init (XgResetPage *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  xg_countdown_init (&self->countdown, (XgCountdownTick) update_send_code_button, self);
 
   {
     AdwEntryRow *rows[] = { self->email_row, self->code_row, self->password_row, self->confirm_row };
