@@ -769,6 +769,93 @@ test_flush (Fixture *f, gconstpointer data)
   g_assert_cmpstr (remark, ==, "Flushed");
 }
 
+/* A request sent the moment the account has its requests model, while the
+ * database is still busy reading a big contacts cache: its answer must
+ * wait for the stored requests like a push does, and the model lists it
+ * once. */
+typedef struct {
+  XgProfile *whom;
+  Outcome    sent;
+  gboolean   asked;
+  gboolean   was_loaded;
+} AskEarly;
+
+static void
+ask_early_done (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  Outcome *o = user_data;
+
+  o->ok = xg_friend_requests_send_finish (XG_FRIEND_REQUESTS (source), result, &o->flag, &o->error);
+  o->done = TRUE;
+}
+
+static void
+ask_when_model_comes (XgSession  *session,
+                      GParamSpec *pspec,
+                      AskEarly   *early)
+{
+  XgFriendRequests *requests = xg_session_get_friend_requests (session);
+
+  if (requests == NULL || early->asked)
+    return;
+  early->asked = TRUE;
+  early->was_loaded = xg_friend_requests_get_loaded (requests);
+  xg_friend_requests_send_async (requests, early->whom, "early", NULL, ask_early_done, &early->sent);
+}
+
+static void
+test_request_before_loaded (Fixture       *f,
+                            gconstpointer  data)
+{
+  g_autofree char *name = NULL;
+  g_autofree char *path = NULL;
+  g_autoptr(XgFriendRequest) listed = NULL;
+  GString *sql = g_string_new ("BEGIN;");
+  AskEarly early = { 0 };
+  Outcome o = { 0 };
+  sqlite3 *db = NULL;
+
+  log_in (f, &f->alice);
+  early.whom = find (&f->alice, f->bob.email, NULL);
+  g_assert_nonnull (early.whom);
+  g_clear_object (&f->alice.session);
+
+  /* Thousands of friends kept from long ago: reading them keeps the
+   * account database busy well past the server's answer. */
+  name = g_strdup_printf ("%" G_GUINT64_FORMAT ".db", f->alice.id);
+  path = g_build_filename (f->alice.dir, "accounts", name, NULL);
+  for (guint i = 0; i < 30000; i++)
+    g_string_append_printf (sql, "INSERT INTO contacts (id, nickname) VALUES (%u, 'Old friend %u');",
+                            900000 + i, i);
+  g_string_append (sql, "COMMIT;");
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, sql->str, NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+  g_string_free (sql, TRUE);
+
+  f->alice.session = xg_session_new (f->server->address, f->alice.device);
+  g_signal_connect (f->alice.session, "notify::friend-requests", G_CALLBACK (ask_when_model_comes), &early);
+  xg_session_login_async (f->alice.session, f->alice.email, PASSWORD, NULL, login_done, &o);
+  WAIT_UNTIL (o.done && early.sent.done);
+  g_assert_no_error (o.error);
+  g_assert_no_error (early.sent.error);
+  g_assert_true (early.asked);
+  g_assert_false (early.was_loaded);
+
+  WAIT_UNTIL (xg_session_get_synced (f->alice.session));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (requests_of (&f->alice))), ==, 1);
+  listed = g_list_model_get_item (G_LIST_MODEL (requests_of (&f->alice)), 0);
+  g_assert_true (xg_friend_request_get_outgoing (listed));
+  g_assert_cmpuint (xg_friend_request_get_peer_id (listed), ==, f->bob.id);
+  g_assert_cmpuint (xg_friend_requests_get_n_incoming (requests_of (&f->alice)), ==, 0);
+  g_signal_handlers_disconnect_by_data (f->alice.session, &early);
+  g_clear_object (&early.whom);
+  outcome_clear (&early.sent);
+  outcome_clear (&o);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -787,5 +874,6 @@ main (int argc, char **argv)
   ADD ("/core/friends/cache-with-server-down", test_cache_with_server_down);
   ADD ("/core/friends/flush", test_flush);
   ADD ("/core/friends/server-restart", test_server_restart);
+  ADD ("/core/friends/request-before-loaded", test_request_before_loaded);
   return g_test_run ();
 }
