@@ -735,7 +735,44 @@ test_link_cuts (Fixture       *f,
 
   /* Calm: everything goes out and comes in. */
   for (guint i = 0; i < sent->len; i++)
-    WAIT_UNTIL (xg_message_get_state (sent->pdata[i]) == XG_MESSAGE_DELIVERED);
+    {
+      gint64 deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+
+      while (xg_message_get_state (sent->pdata[i]) != XG_MESSAGE_DELIVERED && g_get_monotonic_time () < deadline)
+        g_main_context_iteration (NULL, TRUE);
+      if (xg_message_get_state (sent->pdata[i]) != XG_MESSAGE_DELIVERED)
+        {
+          /* Say what is stuck before failing. */
+          for (guint j = i, shown = 0; j < sent->len && shown < 10; j++)
+            {
+              XgMessage *m = sent->pdata[j];
+
+              if (xg_message_get_state (m) == XG_MESSAGE_DELIVERED)
+                continue;
+              shown++;
+              g_test_message ("not delivered: #%u \"%s\" from %s, state %d, seq %" G_GUINT64_FORMAT, j,
+                              xg_message_get_text (m), xg_message_get_sender_id (m) == f->alice.id ? "Alice" : "Bob",
+                              xg_message_get_state (m), xg_message_get_seq (m));
+            }
+          g_test_message ("%u sent; Alice shows %u, Bob %u; Alice: state %d reconnecting %d synced %d; "
+                          "Bob: state %d reconnecting %d synced %d",
+                          sent->len, g_list_model_get_n_items (G_LIST_MODEL (alice_sees)),
+                          g_list_model_get_n_items (G_LIST_MODEL (bob_sees)),
+                          xg_session_get_state (f->alice.session), xg_session_get_reconnecting (f->alice.session),
+                          xg_session_get_synced (f->alice.session), xg_session_get_state (f->bob.session),
+                          xg_session_get_reconnecting (f->bob.session), xg_session_get_synced (f->bob.session));
+          {
+            g_autofree char *a_texts = texts_of (G_LIST_MODEL (alice_sees));
+            g_autofree char *b_texts = texts_of (G_LIST_MODEL (bob_sees));
+            const char *a_tail = strlen (a_texts) > 600 ? a_texts + strlen (a_texts) - 600 : a_texts;
+            const char *b_tail = strlen (b_texts) > 600 ? b_texts + strlen (b_texts) - 600 : b_texts;
+
+            g_test_message ("Alice's newest:\n%s", a_tail);
+            g_test_message ("Bob's newest:\n%s", b_tail);
+          }
+          g_error ("Message #%u was not delivered within 60 s of calm", i);
+        }
+    }
   WAIT_UNTIL (g_list_model_get_n_items (G_LIST_MODEL (alice_sees)) >= sent->len &&
               g_list_model_get_n_items (G_LIST_MODEL (bob_sees)) >= sent->len);
 
