@@ -19,6 +19,11 @@
  * live. That way a conversation's messages reach a connection in
  * sequence order, backlog first, which a cumulative acknowledgement needs.
  *
+ * The last page read also reads the head (last sequence) of each of the
+ * account's conversations, sent as CHAT_HEADS right after that page: a
+ * device that lacks what another device of the account sent or received
+ * (which is not pending for the account) learns from them what to fetch.
+ *
  * MSG_RECEIVED_ACK moves the cursors; when one passes a message of the
  * peer, the peer hears MSG_DELIVERED (now, or with the receipts at its
  * next login).
@@ -107,6 +112,28 @@ delivered_body (const XgServerReceipt *receipts,
   for (guint i = 0; i < n_receipts; i++)
     g_variant_builder_add (&builder, "(ytt)", KIND_DIRECT, receipts[i].peer_id, receipts[i].received);
   return xg_proto_msg_delivered_new (g_variant_builder_end (&builder));
+}
+
+/* CHAT_HEADS for @heads, XG_SERVER_HEADS_PAGE at a time. */
+static void
+send_heads (XgServerConnection *conn,
+            GArray             *heads)
+{
+  for (guint start = 0; start < heads->len; start += XG_SERVER_HEADS_PAGE)
+    {
+      GVariantBuilder builder;
+      guint end = MIN (heads->len, start + XG_SERVER_HEADS_PAGE);
+
+      g_variant_builder_init (&builder, G_VARIANT_TYPE ("a(ytt)"));
+      for (guint i = start; i < end; i++)
+        {
+          const XgServerHead *head = &g_array_index (heads, XgServerHead, i);
+
+          g_variant_builder_add (&builder, "(ytt)", KIND_DIRECT, head->peer_id, head->last_seq);
+        }
+      xg_server_connection_send (conn, XG_PACKET_CHAT_HEADS, 0,
+                                 xg_proto_chat_heads_new (g_variant_builder_end (&builder)));
+    }
 }
 
 /* --- The backlog --------------------------------------------------------- */
@@ -200,6 +227,10 @@ page_read (GObject      *source,
                                                                     m->receiver_id, m->msg_type, m->payload,
                                                                     m->server_time));
     }
+
+  /* The last page: what each conversation holds now. */
+  if (page->heads != NULL)
+    send_heads (conn, page->heads);
 
   g_clear_pointer (&conn->page_ends, g_array_unref);
   if (page->more)

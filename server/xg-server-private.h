@@ -37,6 +37,8 @@ G_BEGIN_DECLS
  * and no more payload bytes than this unless a message alone is larger. */
 #define XG_SERVER_PAGE_MESSAGES 256
 #define XG_SERVER_PAGE_BYTES    (1024 * 1024)
+/* CHAT_HEADS carries at most this many conversations (24 bytes each). */
+#define XG_SERVER_HEADS_PAGE    1024
 
 /* Seconds between two runs of the friend request expiry. */
 #define XG_SERVER_EXPIRY_INTERVAL 60

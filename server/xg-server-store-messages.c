@@ -38,6 +38,7 @@ xg_server_message_page_free (XgServerMessagePage *page)
     return;
   g_clear_pointer (&page->messages, g_ptr_array_unref);
   g_clear_pointer (&page->receipts, g_array_unref);
+  g_clear_pointer (&page->heads, g_array_unref);
   g_free (page);
 }
 
@@ -197,7 +198,12 @@ run_pending (XgServerStore *store, gpointer data, GError **error)
       if (!IFACE (store)->receipts (MESSAGES (store), op->account_id, op->page->receipts, error))
         return FALSE;
     }
-  return IFACE (store)->pending (MESSAGES (store), op->account_id, &op->limits, op->page, error);
+  if (!IFACE (store)->pending (MESSAGES (store), op->account_id, &op->limits, op->page, error))
+    return FALSE;
+  if (op->page->more)
+    return TRUE;
+  op->page->heads = g_array_new (FALSE, FALSE, sizeof (XgServerHead));
+  return IFACE (store)->heads (MESSAGES (store), op->account_id, op->page->heads, error);
 }
 
 static gboolean

@@ -53,11 +53,18 @@ typedef struct {
   gboolean peer_covered;  /* it passed at least one of the peer's messages */
 } XgServerReceipt;
 
+/* The newest sequence of one of an account's conversations (CHAT_HEADS). */
+typedef struct {
+  guint64  peer_id;       /* the conversation's other member */
+  guint64  last_seq;
+} XgServerHead;
+
 /* A page of messages: pending ones at login, or history. */
 typedef struct {
   GPtrArray *messages;    /* XgServerMessage, by conversation, then by sequence */
   gboolean   more;        /* more than fitted the page */
   GArray    *receipts;    /* login only: XgServerReceipt for each conversation the account wrote in */
+  GArray    *heads;       /* the last page of pending only: XgServerHead of each conversation of the account */
 } XgServerMessagePage;
 
 void xg_server_message_page_free (XgServerMessagePage *page);
@@ -108,6 +115,12 @@ struct _XgServerStoreMessagesInterface
                         guint64                    account_id,
                         GArray                    *receipts,
                         GError                   **error);
+  /* The last sequence of each one-to-one conversation of @account_id
+   * that has a message, in the order the conversations were made. */
+  gboolean (*heads)    (XgServerStoreMessages     *self,
+                        guint64                    account_id,
+                        GArray                    *heads,
+                        GError                   **error);
   /* Messages of @account_id's conversation with @peer_id strictly between
    * @after and @before (0: unbounded): the oldest of the range when
    * @after > 0, else the newest; in increasing order either way. Sets
@@ -147,7 +160,10 @@ GArray              *xg_server_store_chat_receive_finish  (XgServerStore        
                                                            GAsyncResult              *result,
                                                            GError                   **error);
 
-/* The first page of pending messages, with the receipts when @with_receipts. */
+/* The first page of pending messages, with the receipts when
+ * @with_receipts; a page that is the last (not more) has the heads too,
+ * read in the same operation, so that they cover every message the page
+ * reads saw. */
 void                 xg_server_store_chat_pending_async   (XgServerStore             *self,
                                                            guint64                    account_id,
                                                            const XgServerPageLimits  *limits,

@@ -441,6 +441,44 @@ sqlite_receipts (XgServerStoreMessages  *store,
 }
 
 static gboolean
+sqlite_heads (XgServerStoreMessages  *store,
+              guint64                 account_id,
+              GArray                 *heads,
+              GError                **error)
+{
+  XgServerStoreSqlite *self = XG_SERVER_STORE_SQLITE (store);
+  sqlite3_stmt *stmt;
+
+  /* The account's cursors are the front of their primary key: one range
+   * of it, and one row of conversations each. */
+  stmt = xg_server_store_sqlite_statement (self, "SELECT CASE WHEN c.a = ?1 THEN c.b ELSE c.a END, c.last_seq "
+                                                 "FROM cursors k JOIN conversations c ON c.id = k.conversation_id "
+                                                 "WHERE k.account_id = ?1 AND c.kind = 0 AND c.last_seq > 0 "
+                                                 "ORDER BY c.id", error);
+  if (stmt == NULL)
+    return FALSE;
+  xg_server_store_sqlite_bind_id (stmt, 1, account_id);
+  for (;;)
+    {
+      XgServerHead head;
+      gboolean has_row;
+
+      if (!xg_server_store_sqlite_step_row (self, stmt, &has_row, error))
+        {
+          sqlite3_reset (stmt);
+          return FALSE;
+        }
+      if (!has_row)
+        break;
+      head.peer_id = (guint64) sqlite3_column_int64 (stmt, 0);
+      head.last_seq = (guint64) sqlite3_column_int64 (stmt, 1);
+      g_array_append_val (heads, head);
+    }
+  sqlite3_reset (stmt);
+  return TRUE;
+}
+
+static gboolean
 sqlite_history (XgServerStoreMessages     *store,
                 guint64                    account_id,
                 guint64                    peer_id,
@@ -496,5 +534,6 @@ xg_server_store_sqlite_messages_init (XgServerStoreMessagesInterface *iface)
   iface->receive = sqlite_receive;
   iface->pending = sqlite_pending;
   iface->receipts = sqlite_receipts;
+  iface->heads = sqlite_heads;
   iface->history = sqlite_history;
 }

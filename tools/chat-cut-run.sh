@@ -23,6 +23,11 @@ start=$(date +%s)
 status=0
 XG_TEST_CUTS=$cuts XG_SERVER_BINARY="$build/server/xinge-server" \
 	"$build/tests/core/test-chat" -p /core/chat/link-cuts >"$log" 2>&1 || status=$?
-grep -E '^(ok|not ok|Bail out|# .*links cut)' "$log" || tail -20 "$log"
+grep -E '^(ok|not ok|Bail out|# .*links cut|# not delivered)' "$log" || tail -20 "$log"
+if [ "$status" -ne 0 ]; then
+	kept="${TMPDIR:-/tmp}/chat-cut-run-$(date +%Y%m%dT%H%M%S).log"
+	cp "$log" "$kept"
+	echo "chat-cut-run: the whole log is in $kept"
+fi
 echo "chat-cut-run: $cuts cuts in $(($(date +%s) - start)) s, exit status $status"
 exit "$status"

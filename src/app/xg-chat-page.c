@@ -11,8 +11,9 @@
  *
  * The composer is a GtkTextView: Enter sends, Shift+Enter starts a new
  * line, the send button is off while there is nothing to send. Files come
- * by the attach button (GtkFileChooserNative), by drag and drop and, for
- * images, by pasting (Ctrl+V of a picture on the clipboard, sent as PNG);
+ * by the attach button (GtkFileChooserNative), by drag and drop, and by
+ * pasting (Ctrl+V of files copied in a file manager, or of a picture on
+ * the clipboard, sent as PNG);
  * image/… files that decode go as images, everything else as files. Sizes
  * are checked against the protocol's limits before anything is read or
  * sent, and what cannot go says so under the messages; the composer keeps
@@ -58,6 +59,7 @@ struct _XgChatPage
   double                from_bottom;
   gulong                active_handler;
   GtkWindow            *window;           /* the root that active_handler is on */
+  guint                 spinner_idle;
 };
 
 G_DEFINE_FINAL_TYPE (XgChatPage, xg_chat_page, ADW_TYPE_BIN)
@@ -207,13 +209,27 @@ on_messages_changed (XgChatPage *self,
   mark_read_if_seen (self);
 }
 
+static gboolean
+show_loading (gpointer user_data)
+{
+  XgChatPage *self = user_data;
+  gboolean loading = self->messages != NULL && xg_chat_messages_get_loading (self->messages);
+
+  self->spinner_idle = 0;
+  gtk_widget_set_visible (GTK_WIDGET (self->older_spinner), loading);
+  gtk_spinner_set_spinning (self->older_spinner, loading);
+  return G_SOURCE_REMOVE;
+}
+
+/* Loading starts when the view reaches its top, which can be in the
+ * middle of a frame (edge-reached comes from the list's allocation): the
+ * spinner shows or hides between frames, or GTK would be asked to draw
+ * it before it has a size. */
 static void
 on_loading_changed (XgChatPage *self)
 {
-  gboolean loading = self->messages != NULL && xg_chat_messages_get_loading (self->messages);
-
-  gtk_widget_set_visible (GTK_WIDGET (self->older_spinner), loading);
-  gtk_spinner_set_spinning (self->older_spinner, loading);
+  if (self->spinner_idle == 0)
+    self->spinner_idle = g_idle_add (show_loading, self);
 }
 
 static void
@@ -673,6 +689,34 @@ on_texture_read (GObject      *source,
   send_image_bytes (self, "image/png", png);
 }
 
+/* Files on the clipboard: each sent as a drop would send it. */
+static void
+on_files_read (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(SendFile) send = user_data;
+  XgChatPage *self = send->self;
+  g_autoptr(GError) error = NULL;
+  const GValue *value = gdk_clipboard_read_value_finish (GDK_CLIPBOARD (source), result, &error);
+
+  if (value == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) && send->conversation == self->conversation)
+        {
+          /* Translators: %s says why the clipboard could not be read */
+          g_autofree char *text = g_strdup_printf (_("Could not paste the files: %s"), error->message);
+
+          show_error (self, text);
+        }
+      return;
+    }
+  if (send->conversation != self->conversation || !G_VALUE_HOLDS (value, GDK_TYPE_FILE_LIST))
+    return;
+  for (GSList *l = g_value_get_boxed (value); l != NULL; l = l->next)
+    xg_chat_page_send_file (self, l->data);
+}
+
 static void
 on_paste_clipboard (XgChatPage  *self,
                     GtkTextView *view)
@@ -681,8 +725,22 @@ on_paste_clipboard (XgChatPage  *self,
   GdkContentFormats *formats = gdk_clipboard_get_formats (clipboard);
   SendFile *send;
 
-  /* Text pastes as text; a picture alone is sent. */
-  if (self->conversation == NULL || !gdk_content_formats_contain_gtype (formats, GDK_TYPE_TEXTURE)
+  if (self->conversation == NULL)
+    return;
+  /* Files copied in a file manager are sent, although they come with
+   * their paths as text too. */
+  if (gdk_content_formats_contain_gtype (formats, GDK_TYPE_FILE_LIST))
+    {
+      g_signal_stop_emission_by_name (view, "paste-clipboard");
+      send = g_new0 (SendFile, 1);
+      send->self = g_object_ref (self);
+      send->conversation = g_object_ref (self->conversation);
+      gdk_clipboard_read_value_async (clipboard, GDK_TYPE_FILE_LIST, G_PRIORITY_DEFAULT, self->cancellable,
+                                      on_files_read, send);
+      return;
+    }
+  /* Otherwise text pastes as text; a picture alone is sent. */
+  if (!gdk_content_formats_contain_gtype (formats, GDK_TYPE_TEXTURE)
       || gdk_content_formats_contain_gtype (formats, G_TYPE_STRING))
     return;
   g_signal_stop_emission_by_name (view, "paste-clipboard");
@@ -735,6 +793,7 @@ xg_chat_page_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
+  g_clear_handle_id (&self->spinner_idle, g_source_remove);
   if (self->chooser != NULL)
     gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (self->chooser));
   g_clear_object (&self->chooser);

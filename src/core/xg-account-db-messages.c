@@ -337,6 +337,7 @@ typedef struct {
   XgStoredMessage      *message;
   gint64                id;
   GPtrArray            *items;          /* in: messages; out: messages or conversations */
+  GArray               *peers;          /* in: peer ids (guint64) */
   XgStoredConversation *conversation;
 } MessagesJob;
 
@@ -346,6 +347,7 @@ messages_job_free (MessagesJob *job)
   g_free (job->error_text);
   g_clear_pointer (&job->message, xg_stored_message_free);
   g_clear_pointer (&job->items, g_ptr_array_unref);
+  g_clear_pointer (&job->peers, g_array_unref);
   g_clear_pointer (&job->conversation, xg_stored_conversation_free);
   g_free (job);
 }
@@ -776,6 +778,75 @@ xg_account_db_update_conversation_finish (XgAccountDb   *self,
                                           GError       **error)
 {
   return xg_db_run_finish (XG_DB (self), result, xg_account_db_update_conversation_async, error) != NULL;
+}
+
+static gboolean
+run_load_extents (XgDb     *db,
+                  gpointer  data,
+                  GError  **error)
+{
+  MessagesJob *job = data;
+
+  job->items = g_ptr_array_new_with_free_func ((GDestroyNotify) xg_stored_conversation_free);
+  for (guint i = 0; i < job->peers->len; i++)
+    {
+      g_autoptr(XgStoredConversation) conversation = g_new0 (XgStoredConversation, 1);
+      sqlite3_stmt *stmt = xg_db_statement (db, "SELECT base, received FROM conversations WHERE peer_id = ?", error);
+      gboolean has_row;
+
+      if (stmt == NULL)
+        return FALSE;
+      conversation->peer_id = g_array_index (job->peers, guint64, i);
+      sqlite3_bind_int64 (stmt, 1, (sqlite3_int64) conversation->peer_id);
+      if (!xg_db_step_row (db, stmt, &has_row, error))
+        return FALSE;
+      if (has_row)
+        {
+          conversation->base = (guint64) sqlite3_column_int64 (stmt, 0);
+          conversation->received = (guint64) sqlite3_column_int64 (stmt, 1);
+        }
+      sqlite3_reset (stmt);
+      if (conversation->base > 0 && !find_gap (db, conversation, error))
+        return FALSE;
+      g_ptr_array_add (job->items, g_steal_pointer (&conversation));
+    }
+  return TRUE;
+}
+
+/**
+ * xg_account_db_load_extents_async:
+ * @peers: (element-type guint64): copied
+ */
+void
+xg_account_db_load_extents_async (XgAccountDb         *self,
+                                  GArray              *peers,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  MessagesJob *job = messages_job_new ();
+
+  g_return_if_fail (XG_IS_ACCOUNT_DB (self));
+
+  job->peers = g_array_copy (peers);
+  xg_db_run_async (XG_DB (self), run_load_extents, job, (GDestroyNotify) messages_job_free,
+                   cancellable, xg_account_db_load_extents_async, callback, user_data);
+}
+
+/**
+ * xg_account_db_load_extents_finish:
+ *
+ * Returns: (transfer full) (element-type XgStoredConversation): one per
+ *   peer, in order
+ */
+GPtrArray *
+xg_account_db_load_extents_finish (XgAccountDb   *self,
+                                   GAsyncResult  *result,
+                                   GError       **error)
+{
+  MessagesJob *job = xg_db_run_finish (XG_DB (self), result, xg_account_db_load_extents_async, error);
+
+  return job ? g_steal_pointer (&job->items) : NULL;
 }
 
 static gboolean

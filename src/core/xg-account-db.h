@@ -221,6 +221,19 @@ GPtrArray   *xg_account_db_store_incoming_finish     (XgAccountDb          *self
                                                       GAsyncResult         *result,
                                                       GError              **error);
 
+/* What this device has of the conversation with each of @peers: peer_id,
+ * base (0: nothing, or no such conversation), received and gap_before;
+ * the other fields are left 0. Finish: a GPtrArray of
+ * XgStoredConversation, one per peer, in order. */
+void         xg_account_db_load_extents_async        (XgAccountDb          *self,
+                                                      GArray               *peers,
+                                                      GCancellable         *cancellable,
+                                                      GAsyncReadyCallback   callback,
+                                                      gpointer              user_data);
+GPtrArray   *xg_account_db_load_extents_finish       (XgAccountDb          *self,
+                                                      GAsyncResult         *result,
+                                                      GError              **error);
+
 /* MSG_DELIVERED (@peer_received) or the user reading (@read); 0 leaves a
  * value as it is, and neither ever goes back. */
 void         xg_account_db_update_conversation_async (XgAccountDb          *self,

@@ -328,6 +328,10 @@ history_fetched (GObject      *source,
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
+  /* Nothing new from this fetch, but messages came meanwhile (another
+   * fetch of the same page, say): read what is older than them. */
+  if (n == 0 && self->oldest_seq != GPOINTER_TO_SIZE (g_task_get_task_data (task)))
+    n = 1;
   if (n == 0)
     {
       /* The server has nothing older either. */
@@ -366,6 +370,7 @@ older_counted (GObject      *source,
     }
   /* Nothing older on this device: ask the server. */
   cancellable = g_task_get_cancellable (task);
+  g_task_set_task_data (task, GSIZE_TO_POINTER ((gsize) self->oldest_seq), NULL);
   xg_conversations_fetch_history_async (owner, xg_conversation_get_peer_id (self->conversation),
                                         self->oldest_seq, cancellable, history_fetched, g_steal_pointer (&task));
 }

@@ -494,13 +494,14 @@ on_removed (GObject      *source,
 {
   g_autoptr(GTask) task = user_data;
   XgContacts *self = g_task_get_source_object (task);
-  Op *op = g_task_get_task_data (task);
   GError *error = NULL;
   g_autoptr(XgProtoFrame) answer = xg_session_request_finish (result, &error);
 
   if (!check_answer (task, answer, error, XG_PACKET_FRIEND_REMOVED))
     return;
-  remove_friend (self, op->id);
+  /* As the push the other side gets: before the stored contacts are
+   * read, it waits for them (and saving now would keep none of them). */
+  xg_contacts_apply_removed (self, answer->body);
   g_task_return_boolean (task, TRUE);
 }
 

@@ -29,6 +29,9 @@ void             xg_conversations_apply_deliver   (XgConversations  *self,
                                                    GVariant         *deliver);
 void             xg_conversations_apply_delivered (XgConversations  *self,
                                                    GVariant         *delivered);
+/* CHAT_HEADS: what this device lacks below them is fetched. */
+void             xg_conversations_apply_heads     (XgConversations  *self,
+                                                   GVariant         *heads);
 /* The session has its login (again): the outbox goes out. */
 void             xg_conversations_logged_in       (XgConversations  *self);
 

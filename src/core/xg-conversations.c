@@ -14,6 +14,12 @@
  *    that commit is MSG_RECEIVED_ACK sent, for what the database now holds
  *    without a gap. A gap (a sequence number above one that is missing) is
  *    fetched with the history request, never skipped.
+ *  - Heads: at login, once the backlog is out, CHAT_HEADS says how far
+ *    each conversation goes on the server. What this device lacks below
+ *    that (sent from another device of the account, or received there,
+ *    so never pending for it; or lost with a wiped profile) is a gap like
+ *    any other, and fetched the same way; a conversation this device has
+ *    nothing of gets its newest page.
  *  - Receipts: MSG_DELIVERED moves own messages to "delivered".
  */
 #define G_LOG_DOMAIN "xg-core"
@@ -46,6 +52,9 @@ struct _XgConversations
   GHashTable   *acked;          /* peer id → guint64 seq acknowledged on this login */
   GHashTable   *fetching;       /* peer ids whose gap is being fetched */
   GHashTable   *gaps;           /* peer id → XgStoredConversation whose gap waits for own sends */
+  GHashTable   *heads;          /* peer id → guint64: the conversation's last seq on the server (CHAT_HEADS) */
+  GArray       *unchecked;      /* peer ids (guint64) whose head is not compared with the database yet */
+  gboolean      checking;       /* a comparison job is out */
   guint         resend_id;
   guint         unread;
   GCancellable *cancellable;
@@ -210,6 +219,7 @@ acknowledge (XgConversations *self,
 /* --- Receiving ------------------------------------------------------------ */
 
 static void store_incoming (XgConversations *self);
+static void check_heads (XgConversations *self);
 
 static void
 incoming_stored (GObject      *source,
@@ -240,6 +250,8 @@ incoming_stored (GObject      *source,
     }
   if (self->incoming->len > 0)
     store_incoming (self);
+  else
+    check_heads (self);
 }
 
 static void
@@ -312,6 +324,7 @@ xg_conversations_apply_deliver (XgConversations *self,
 typedef struct {
   XgConversations *self;
   guint64          peer_id;
+  guint64          after;      /* the range's start: > 0 for a forward page */
   guint64          before;     /* the range's end, 0 for none */
   guint64          last_seq;   /* the page's newest */
   gboolean         more;       /* the range holds more after the page */
@@ -348,8 +361,9 @@ history_stored (GObject      *source,
         g_warning ("Storing history: %s", error->message);
       return;
     }
-  /* A forward fetch goes on until its range is done. */
-  if (req->task == NULL && req->more && xg_manager_get_session (XG_MANAGER (self)) != NULL)
+  /* A forward fetch goes on until its range is done; a backward one (the
+   * newest page) ends with its page. */
+  if (req->task == NULL && req->more && req->after > 0 && xg_manager_get_session (XG_MANAGER (self)) != NULL)
     {
       request_history (self, req->peer_id, req->last_seq, req->before, GAP_PAGE, NULL);
       for (guint i = 0; i < conversations->len; i++)
@@ -367,8 +381,16 @@ history_stored (GObject      *source,
   if (xg_manager_get_session (XG_MANAGER (self)) != NULL)
     {
       acknowledge (self, conversations);
+      /* A page that added nothing (own messages still in the outbox, say)
+       * would only be asked for again: what is left waits for the next
+       * change of the conversation. */
       for (guint i = 0; i < conversations->len; i++)
-        fetch_gap (self, conversations->pdata[i]);
+        {
+          XgStoredConversation *stored = conversations->pdata[i];
+
+          if (stored->added != NULL && stored->added->len > 0)
+            fetch_gap (self, stored);
+        }
     }
   if (req->task != NULL)
     g_task_return_int (req->task, n);
@@ -442,6 +464,7 @@ request_history (XgConversations *self,
 
   req->self = g_object_ref (self);
   req->peer_id = peer_id;
+  req->after = after;
   req->before = before;
   req->task = task;
   g_hash_table_add (self->fetching, id_key (peer_id));
@@ -452,8 +475,22 @@ request_history (XgConversations *self,
 
 static void
 fetch_gap (XgConversations            *self,
-           const XgStoredConversation *stored)
+           const XgStoredConversation *known)
 {
+  XgStoredConversation copy = *known;
+  const XgStoredConversation *stored = &copy;
+  guint64 *head = g_hash_table_lookup (self->heads, &known->peer_id);
+
+  /* The server's head is the end of a gap as much as a message here is;
+   * a nearer gap goes first. Up to the head there is nothing to guess. */
+  if (head != NULL && *head > copy.received && copy.gap_before == 0)
+    {
+      copy.gap_before = *head + 1;
+      copy.started = FALSE;
+    }
+  else if (head != NULL && *head <= copy.received)
+    copy.started = FALSE;
+
   /* The first messages of a conversation on this device (a new or wiped
    * profile): anything after them that is not pending for this account,
    * its own messages written on another device, comes with the newest
@@ -510,6 +547,103 @@ xg_conversations_fetch_history_finish (XgConversations  *self,
 {
   g_return_val_if_fail (g_task_is_valid (result, self), -1);
   return g_task_propagate_int (G_TASK (result), error);
+}
+
+/* --- Heads ------------------------------------------------------------------ */
+
+static void
+extents_loaded (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(XgConversations) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) extents = xg_account_db_load_extents_finish (XG_ACCOUNT_DB (source), result, &error);
+
+  self->checking = FALSE;
+  if (xg_manager_get_session (XG_MANAGER (self)) == NULL)
+    return;
+  if (extents == NULL)
+    {
+      /* The next login brings the heads again. */
+      if (!is_cancelled (error))
+        g_warning ("Reading how far the conversations go: %s", error->message);
+      return;
+    }
+  for (guint i = 0; i < extents->len; i++)
+    {
+      XgStoredConversation *extent = extents->pdata[i];
+      guint64 *head = g_hash_table_lookup (self->heads, &extent->peer_id);
+
+      /* A fetch under way looks at the head again when it is stored. */
+      if (head == NULL || *head <= extent->received || g_hash_table_contains (self->fetching, &extent->peer_id))
+        continue;
+      if (extent->base == 0)
+        {
+          /* Nothing of it here: its newest page starts its history on
+           * this device, as a first delivery would; older pages come as
+           * the user scrolls. */
+          g_debug ("Conversation with %" G_GUINT64_FORMAT ": fetching its newest messages", extent->peer_id);
+          request_history (self, extent->peer_id, 0, 0, XG_CHAT_PAGE, NULL);
+        }
+      else
+        fetch_gap (self, extent);
+    }
+  check_heads (self);
+}
+
+/* Compares the heads not yet compared with what the database has, once
+ * what was delivered before them is stored: the backlog is no gap. */
+static void
+check_heads (XgConversations *self)
+{
+  g_autoptr(GArray) peers = NULL;
+
+  if (self->unchecked->len == 0 || self->checking || self->storing || self->incoming->len > 0 ||
+      !xg_manager_get_loaded (XG_MANAGER (self)) || session_of (self) == NULL)
+    return;
+  peers = g_steal_pointer (&self->unchecked);
+  self->unchecked = g_array_new (FALSE, FALSE, sizeof (guint64));
+  self->checking = TRUE;
+  xg_account_db_load_extents_async (xg_conversations_get_db (self), peers, self->cancellable, extents_loaded,
+                                    g_object_ref (self));
+}
+
+static void
+apply_heads_now (XgManager *manager,
+                 GVariant  *body)
+{
+  XgConversations *self = XG_CONVERSATIONS (manager);
+  guint64 account_id = xg_conversations_get_account_id (self);
+  g_autoptr(GVariant) entries = NULL;
+  GVariantIter iter;
+  guint8 kind;
+  guint64 peer_id, seq;
+
+  xg_proto_chat_heads_get (body, &entries);
+  g_variant_iter_init (&iter, entries);
+  while (g_variant_iter_next (&iter, "(ytt)", &kind, &peer_id, &seq))
+    {
+      guint64 *head;
+
+      if (kind != 0 || peer_id == 0 || peer_id == account_id || seq == 0)
+        continue;
+      /* Compared again even if it did not move: a fetch that the link
+       * took with it is not done. */
+      head = g_hash_table_lookup (self->heads, &peer_id);
+      if (head == NULL || *head < seq)
+        g_hash_table_insert (self->heads, id_key (peer_id), id_key (seq));
+      g_array_append_val (self->unchecked, peer_id);
+    }
+  check_heads (self);
+}
+
+void
+xg_conversations_apply_heads (XgConversations *self,
+                              GVariant        *heads)
+{
+  if (!xg_manager_defer (XG_MANAGER (self), apply_heads_now, heads))
+    apply_heads_now (XG_MANAGER (self), heads);
 }
 
 /* --- Receipts ---------------------------------------------------------------- */
@@ -965,6 +1099,8 @@ xg_conversations_finalize (GObject *object)
   g_hash_table_unref (self->acked);
   g_hash_table_unref (self->fetching);
   g_hash_table_unref (self->gaps);
+  g_hash_table_unref (self->heads);
+  g_array_unref (self->unchecked);
   g_ptr_array_unref (self->incoming);
   g_clear_object (&self->cancellable);
   G_OBJECT_CLASS (xg_conversations_parent_class)->finalize (object);
@@ -1011,6 +1147,8 @@ xg_conversations_init (XgConversations *self)
   self->fetching = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   self->gaps = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free,
                                       (GDestroyNotify) xg_stored_conversation_free);
+  self->heads = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
+  self->unchecked = g_array_new (FALSE, FALSE, sizeof (guint64));
   self->incoming = g_ptr_array_new_with_free_func ((GDestroyNotify) xg_stored_message_free);
   self->cancellable = g_cancellable_new ();
 }

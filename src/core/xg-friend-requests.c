@@ -578,8 +578,16 @@ on_sent (GObject      *source,
   switch (answer->type)
     {
     case XG_PACKET_FRIEND_REQUEST_SENT:
-      add (self, TRUE, op->peer_id, xg_profile_get_nickname (op->whom), op->greeting,
-           g_get_real_time () / G_USEC_PER_SEC);
+      {
+        /* Applied like the FRIEND_REQUEST_OUTGOING a login brings: before
+         * the stored requests are read, it waits for them. */
+        g_autoptr(GVariant) outgoing = g_variant_ref_sink (
+          xg_proto_friend_request_outgoing_new (own_id (self), op->peer_id, op->greeting,
+                                                xg_profile_get_nickname (op->whom),
+                                                g_get_real_time () / G_USEC_PER_SEC));
+
+        xg_friend_requests_apply_outgoing (self, outgoing);
+      }
       break;
     case XG_PACKET_FRIEND_REQUEST_ACCEPTED:
       /* They had asked too: friends now, on both managers. */
@@ -648,6 +656,20 @@ xg_friend_requests_send_finish (XgFriendRequests  *self,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
+/* An incoming request the server no longer has leaves the model (once it
+ * shows what the database kept). */
+static void
+drop_incoming (XgFriendRequests *self,
+               GVariant         *body)
+{
+  guint64 peer_id;
+
+  if (defer (self, (XgManagerApply) drop_incoming, body))
+    return;
+  g_variant_get (body, "(t)", &peer_id);
+  remove_request (self, FALSE, peer_id);
+}
+
 /* The answer to an accept or a decline: applied like the push the other
  * side gets; a request the server no longer has leaves the model. */
 static void
@@ -666,7 +688,11 @@ on_answered (GObject      *source,
   if (answer == NULL)
     {
       if (g_error_matches (error, XG_SESSION_ERROR, XG_SESSION_ERROR_INVALID_INPUT))
-        remove_request (self, FALSE, op->peer_id);
+        {
+          g_autoptr(GVariant) gone = g_variant_ref_sink (g_variant_new ("(t)", op->peer_id));
+
+          drop_incoming (self, gone);
+        }
       return_error (task, error);
       return;
     }

@@ -784,6 +784,14 @@ push_msg_delivered (XgSession *self,
     xg_conversations_apply_delivered (self->conversations, body);
 }
 
+static void
+push_chat_heads (XgSession *self,
+                 GVariant  *body)
+{
+  if (self->conversations != NULL)
+    xg_conversations_apply_heads (self->conversations, body);
+}
+
 /* Groups: servers of this version answer their requests with
  * NOT_IMPLEMENTED and never push them; the groups manager will take
  * these rows. */
@@ -873,6 +881,7 @@ static const struct {
   { XG_PACKET_MSG_SENT_ACK,          XG_SESSION_PUSH_ANSWER_ONLY, NULL },
   { XG_PACKET_CHAT_HISTORY,          XG_SESSION_PUSH_ANSWER_ONLY, NULL },
   { XG_PACKET_MSG_DELIVERED,         XG_SESSION_PUSH_HANDLED,     push_msg_delivered },
+  { XG_PACKET_CHAT_HEADS,            XG_SESSION_PUSH_HANDLED,     push_chat_heads },
 };
 
 XgSessionPushKind

@@ -483,6 +483,60 @@ test_conversation (Fixture       *fixture,
     g_rmdir (dir);
   }
 
+  /* Files copied in a file manager (a file list, with their paths as text
+   * too, as Files offers them) paste as files, not as the paths; a file
+   * list dropped on the page goes the same way. */
+  {
+    g_autofree char *dir = g_dir_make_tmp ("xg-chat-XXXXXX", NULL);
+    g_autofree char *path = g_build_filename (dir, "pasted.txt", NULL);
+    g_autofree char *dropped_path = g_build_filename (dir, "dropped.txt", NULL);
+    g_autoptr(GFile) file = g_file_new_for_path (path);
+    g_autoptr(GFile) dropped = g_file_new_for_path (dropped_path);
+    g_autoptr(GdkContentProvider) provider = NULL;
+    g_autoptr(GListModel) controllers = NULL;
+    GdkContentProvider *both[2];
+    GtkDropTarget *target = NULL;
+    GSList *files;
+    GValue value = G_VALUE_INIT;
+    gboolean taken = FALSE;
+
+    g_assert_true (g_file_set_contents (path, "pasted\n", -1, NULL));
+    g_assert_true (g_file_set_contents (dropped_path, "dropped\n", -1, NULL));
+    files = g_slist_prepend (NULL, file);
+    both[0] = gdk_content_provider_new_typed (GDK_TYPE_FILE_LIST, files);
+    both[1] = gdk_content_provider_new_typed (G_TYPE_STRING, path);
+    g_slist_free (files);
+    provider = gdk_content_provider_new_union (both, 2);
+    gdk_clipboard_set_content (gtk_widget_get_clipboard (CHAT_CHILD (fixture->b, "composer")), provider);
+    g_signal_emit_by_name (CHAT_CHILD (fixture->b, "composer"), "paste-clipboard");
+    XG_APP_TEST_WAIT_FOR ((row = message_row (fixture->a, FALSE, "pasted.txt")) != NULL);
+    g_assert_cmpstr (gtk_label_get_text (ROW_CHILD (row, "file_size_label")), ==, "7 bytes");
+    text = (g_free (text), composer_text (fixture->b));
+    g_assert_cmpstr (text, ==, "");
+
+    controllers = gtk_widget_observe_controllers (chat_page (fixture->b));
+    for (guint i = 0; i < g_list_model_get_n_items (controllers) && target == NULL; i++)
+      {
+        g_autoptr(GObject) controller = g_list_model_get_item (controllers, i);
+
+        if (GTK_IS_DROP_TARGET (controller))
+          target = GTK_DROP_TARGET (controller);
+      }
+    g_assert_nonnull (target);
+    g_assert_true (gdk_content_formats_contain_gtype (gtk_drop_target_get_formats (target), GDK_TYPE_FILE_LIST));
+    g_value_init (&value, GDK_TYPE_FILE_LIST);
+    g_value_take_boxed (&value, g_slist_prepend (NULL, g_object_ref (dropped)));
+    g_signal_emit_by_name (target, "drop", &value, 10.0, 10.0, &taken);
+    g_value_unset (&value);
+    g_assert_true (taken);
+    XG_APP_TEST_WAIT_FOR ((row = message_row (fixture->a, FALSE, "dropped.txt")) != NULL);
+    g_assert_cmpstr (gtk_label_get_text (ROW_CHILD (row, "file_size_label")), ==, "8 bytes");
+
+    g_unlink (path);
+    g_unlink (dropped_path);
+    g_rmdir (dir);
+  }
+
   xg_app_test_check_accessible ("a chat");
 }
 

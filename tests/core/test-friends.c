@@ -769,6 +769,91 @@ test_flush (Fixture *f, gconstpointer data)
   g_assert_cmpstr (remark, ==, "Flushed");
 }
 
+/* A request sent the moment the account has its requests model, before
+ * the stored requests are read: its answer must wait for them like a
+ * push does, and the model lists it once. The test holds the account
+ * database locked until the answer is in, so the read surely comes after. */
+typedef struct {
+  XgProfile *whom;
+  Outcome    sent;
+  gboolean   asked;
+  gboolean   was_loaded;
+  sqlite3   *lock;       /* the account database, held exclusively */
+} AskEarly;
+
+static void
+ask_early_done (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  AskEarly *early = user_data;
+
+  early->sent.ok = xg_friend_requests_send_finish (XG_FRIEND_REQUESTS (source), result, &early->sent.flag,
+                                                   &early->sent.error);
+  early->sent.done = TRUE;
+  /* Now the database may be read. */
+  g_clear_pointer (&early->lock, sqlite3_close);
+}
+
+static void
+ask_when_model_comes (XgSession  *session,
+                      GParamSpec *pspec,
+                      AskEarly   *early)
+{
+  XgFriendRequests *requests = xg_session_get_friend_requests (session);
+
+  if (requests == NULL || early->asked)
+    return;
+  early->asked = TRUE;
+  early->was_loaded = xg_friend_requests_get_loaded (requests);
+  xg_friend_requests_send_async (requests, early->whom, "early", NULL, ask_early_done, early);
+}
+
+static void
+test_request_before_loaded (Fixture       *f,
+                            gconstpointer  data)
+{
+  g_autofree char *name = NULL;
+  g_autofree char *path = NULL;
+  g_autoptr(XgFriendRequest) listed = NULL;
+  AskEarly early = { 0 };
+  Outcome o = { 0 };
+
+  log_in (f, &f->alice);
+  early.whom = find (&f->alice, f->bob.email, NULL);
+  g_assert_nonnull (early.whom);
+  g_clear_object (&f->alice.session);
+
+  /* Another process holds the account database (the session's worker
+   * waits for it, as for a second copy of the app). */
+  name = g_strdup_printf ("%" G_GUINT64_FORMAT ".db", f->alice.id);
+  path = g_build_filename (f->alice.dir, "accounts", name, NULL);
+  g_assert_cmpint (sqlite3_open (path, &early.lock), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (early.lock, "PRAGMA locking_mode = EXCLUSIVE; BEGIN EXCLUSIVE;", NULL, NULL, NULL),
+                   ==, SQLITE_OK);
+
+  f->alice.session = xg_session_new (f->server->address, f->alice.device);
+  g_signal_connect (f->alice.session, "notify::friend-requests", G_CALLBACK (ask_when_model_comes), &early);
+  xg_session_login_async (f->alice.session, f->alice.email, PASSWORD, NULL, login_done, &o);
+  WAIT_UNTIL (o.done && early.sent.done);
+  g_assert_no_error (o.error);
+  g_assert_no_error (early.sent.error);
+  g_assert_true (early.asked);
+  g_assert_false (early.was_loaded);
+
+  WAIT_UNTIL (xg_session_get_synced (f->alice.session));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (requests_of (&f->alice))), ==, 1);
+  listed = g_list_model_get_item (G_LIST_MODEL (requests_of (&f->alice)), 0);
+  g_assert_true (xg_friend_request_get_outgoing (listed));
+  g_assert_cmpuint (xg_friend_request_get_peer_id (listed), ==, f->bob.id);
+  g_assert_cmpuint (xg_friend_requests_get_n_incoming (requests_of (&f->alice)), ==, 0);
+  g_signal_handlers_disconnect_by_data (f->alice.session, &early);
+  g_clear_object (&early.whom);
+  g_clear_pointer (&early.lock, sqlite3_close);
+  outcome_clear (&early.sent);
+  outcome_clear (&o);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -787,5 +872,6 @@ main (int argc, char **argv)
   ADD ("/core/friends/cache-with-server-down", test_cache_with_server_down);
   ADD ("/core/friends/flush", test_flush);
   ADD ("/core/friends/server-restart", test_server_restart);
+  ADD ("/core/friends/request-before-loaded", test_request_before_loaded);
   return g_test_run ();
 }

@@ -327,6 +327,8 @@ xg_test_packet_new (guint16           type,
       return xg_proto_chat_history_new (a[0].y, a[1].t, a[2].v, a[3].b);
     case XG_PACKET_MSG_DELIVERED:
       return xg_proto_msg_delivered_new (a[0].v);
+    case XG_PACKET_CHAT_HEADS:
+      return xg_proto_chat_heads_new (a[0].v);
     default:
       return NULL;
     }
@@ -650,6 +652,9 @@ xg_test_packet_get (guint16     type,
       return TRUE;
     case XG_PACKET_MSG_DELIVERED:
       xg_proto_msg_delivered_get (body, &o[0].v);
+      return TRUE;
+    case XG_PACKET_CHAT_HEADS:
+      xg_proto_chat_heads_get (body, &o[0].v);
       return TRUE;
     default:
       return FALSE;

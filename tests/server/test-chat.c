@@ -16,12 +16,15 @@
 #include <signal.h>
 #include <string.h>
 
+#include <sqlite3.h>
+
 #include "xg-proto-limits.h"
 #include "xg-test-harness.h"
 #include "xg-test-people.h"
 
-/* The server's page of pending messages (xg-server-private.h). */
+/* The server's page of pending messages and of CHAT_HEADS (xg-server-private.h). */
 #define PAGE_MESSAGES 256
+#define HEADS_PAGE    1024
 
 /* --- Messages ------------------------------------------------------------ */
 
@@ -155,6 +158,26 @@ take_delivered (Person  *p,
   guint64 id, got;
 
   xg_proto_msg_delivered_get (frame->body, &entries);
+  g_assert_cmpuint (g_variant_n_children (entries), ==, 1);
+  g_variant_get_child (entries, 0, "(ytt)", &kind, &id, &got);
+  g_assert_cmpuint (kind, ==, 0);
+  g_assert_cmpuint (id, ==, peer->id);
+  g_assert_cmpuint (got, ==, seq);
+}
+
+/* The next push to @p is CHAT_HEADS saying its conversation with @peer
+ * goes up to @seq (and nothing else). */
+static void
+take_heads (Person  *p,
+            Person  *peer,
+            guint64  seq)
+{
+  g_autoptr(XgProtoFrame) frame = push (p, XG_PACKET_CHAT_HEADS);
+  g_autoptr(GVariant) entries = NULL;
+  guint8 kind;
+  guint64 id, got;
+
+  xg_proto_chat_heads_get (frame->body, &entries);
   g_assert_cmpuint (g_variant_n_children (entries), ==, 1);
   g_variant_get_child (entries, 0, "(ytt)", &kind, &id, &got);
   g_assert_cmpuint (kind, ==, 0);
@@ -424,6 +447,7 @@ test_offline (void)
       g_clear_pointer (&sync, g_ptr_array_unref);
       for (guint i = 0; i < 3; i++)
         take_text (bob, XG_PACKET_OFFLINE_CHAT_DELIVER, alice, i + 1, ids[i], texts[i]);
+      take_heads (bob, alice, 3);
       nothing_for (bob);
       take_presence (alice, bob, TRUE);
       person_offline (bob);
@@ -435,6 +459,7 @@ test_offline (void)
   g_clear_pointer (&sync, g_ptr_array_unref);
   for (guint i = 0; i < 3; i++)
     take_text (bob, XG_PACKET_OFFLINE_CHAT_DELIVER, alice, i + 1, ids[i], texts[i]);
+  take_heads (bob, alice, 3);
   take_presence (alice, bob, TRUE);
   acknowledge (bob, alice, 3);
   take_delivered (alice, bob, 3);
@@ -443,6 +468,7 @@ test_offline (void)
 
   sync = person_login (bob);
   g_clear_pointer (&sync, g_ptr_array_unref);
+  take_heads (bob, alice, 3);
   nothing_for (bob);
 
   /* Now live. */
@@ -471,6 +497,7 @@ test_receipt_at_login (void)
 
   sync = person_login (alice);
   take_delivered (alice, bob, 1);
+  take_heads (alice, bob, 1);
   nothing_for (alice);
 }
 
@@ -510,6 +537,9 @@ test_pages (void)
           read_delivered (frame, &d);
           g_assert_cmpuint (d.seq, ==, next++);
         }
+      /* The last page ends with the heads. */
+      if (next > n + 1)
+        take_heads (bob, alice, n + 1);
       /* Nothing more until this page is acknowledged. */
       nothing_for (bob);
 
@@ -877,6 +907,133 @@ test_sigkill (void)
   g_hash_table_unref (run.received);
 }
 
+/* At login, once the backlog is out, the account hears how far each of
+ * its conversations goes, whoever wrote last and whether it is pending
+ * or not, in packets of at most HEADS_PAGE; an account without one hears
+ * nothing. */
+static void
+test_heads (void)
+{
+  g_autoptr(XgTestServer) server = xg_test_server_start (NULL);
+  g_autoptr(Person) alice = NULL;
+  g_autoptr(Person) bob = NULL;
+  g_autoptr(Person) carol = person_new (server, "Carol");
+  g_autoptr(Person) dave = person_new (server, "Dave");
+  g_autoptr(GPtrArray) sync = NULL;
+  g_autofree char *path = g_build_filename (server->data_dir, "xinge.db", NULL);
+  GString *sql = g_string_new ("BEGIN;");
+  const guint n_more = 2 * HEADS_PAGE + 500;
+  guint64 pending_id = random_id (), carol_id = random_id ();
+  guint taken = 0;
+  sqlite3 *db = NULL;
+
+  friends_online (server, &alice, &bob);
+  person_online (carol);
+  befriend (alice, carol);
+  person_online (dave);
+  nothing_for (dave);
+
+  /* Alice writes twice to Bob, who has them; Carol once to Alice, who has
+   * it; Bob once more to Alice, which waits for her. */
+  say (alice, bob, random_id (), "one", NULL);
+  say (alice, bob, random_id (), "two", NULL);
+  acknowledge (bob, alice, 2);
+  take_delivered (alice, bob, 2);
+  say (carol, alice, carol_id, "three", NULL);
+  take_text (alice, XG_PACKET_CHAT_DELIVER, carol, 1, carol_id, "three");
+  acknowledge (alice, carol, 1);
+  take_delivered (carol, alice, 1);
+  nothing_for (alice);
+  person_offline (alice);
+  g_assert_cmpuint (say (bob, alice, pending_id, "for later", NULL), ==, 3);
+
+  /* The backlog first, then the heads; nothing else. */
+  sync = person_login (alice);
+  take_delivered (alice, bob, 3);
+  take_text (alice, XG_PACKET_OFFLINE_CHAT_DELIVER, bob, 3, pending_id, "for later");
+  {
+    g_autoptr(XgProtoFrame) frame = push (alice, XG_PACKET_CHAT_HEADS);
+    g_autoptr(GVariant) entries = NULL;
+    guint8 kind;
+    guint64 id, seq;
+
+    xg_proto_chat_heads_get (frame->body, &entries);
+    g_assert_cmpuint (g_variant_n_children (entries), ==, 2);
+    g_variant_get_child (entries, 0, "(ytt)", &kind, &id, &seq);
+    g_assert_cmpuint (kind, ==, 0);
+    g_assert_cmpuint (id, ==, bob->id);
+    g_assert_cmpuint (seq, ==, 3);
+    g_variant_get_child (entries, 1, "(ytt)", &kind, &id, &seq);
+    g_assert_cmpuint (kind, ==, 0);
+    g_assert_cmpuint (id, ==, carol->id);
+    g_assert_cmpuint (seq, ==, 1);
+  }
+  nothing_for (alice);
+  person_offline (alice);
+  person_offline (bob);
+  person_offline (carol);
+
+  /* Dave has no conversation: no CHAT_HEADS. */
+  person_offline (dave);
+  g_clear_pointer (&sync, g_ptr_array_unref);
+  sync = person_login (dave);
+  nothing_for (dave);
+  person_offline (dave);
+
+  /* Thousands of conversations (peers that are not accounts, made in the
+   * database: the store does not care) come in bounded packets, all of
+   * them, in the order the conversations were made. */
+  g_assert_cmpint (xg_test_server_kill (server, SIGTERM), ==, 0);
+  for (guint i = 0; i < n_more; i++)
+    g_string_append_printf (sql,
+                            "INSERT INTO conversations (kind, a, b, last_seq) VALUES (0, %" G_GUINT64_FORMAT
+                            ", %u, %u);"
+                            "INSERT INTO cursors (account_id, conversation_id) VALUES (%" G_GUINT64_FORMAT
+                            ", last_insert_rowid ());",
+                            alice->id, 900000 + i, i + 1, alice->id);
+  g_string_append (sql, "COMMIT;");
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, sql->str, NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+  g_string_free (sql, TRUE);
+  xg_test_server_restart (server);
+
+  g_clear_pointer (&sync, g_ptr_array_unref);
+  sync = person_login (alice);
+  take_delivered (alice, bob, 3);
+  take_text (alice, XG_PACKET_OFFLINE_CHAT_DELIVER, bob, 3, pending_id, "for later");
+  while (taken < n_more + 2)
+    {
+      g_autoptr(XgProtoFrame) frame = push (alice, XG_PACKET_CHAT_HEADS);
+      g_autoptr(GVariant) entries = NULL;
+      gsize n;
+
+      xg_proto_chat_heads_get (frame->body, &entries);
+      n = g_variant_n_children (entries);
+      g_assert_cmpuint (n, >, 0);
+      g_assert_cmpuint (n, <=, HEADS_PAGE);
+      for (gsize i = 0; i < n; i++, taken++)
+        {
+          guint8 kind;
+          guint64 id, seq;
+
+          g_variant_get_child (entries, i, "(ytt)", &kind, &id, &seq);
+          g_assert_cmpuint (kind, ==, 0);
+          if (taken == 0)
+            g_assert_true (id == bob->id && seq == 3);
+          else if (taken == 1)
+            g_assert_true (id == carol->id && seq == 1);
+          else
+            {
+              g_assert_cmpuint (id, ==, 900000 + taken - 2);
+              g_assert_cmpuint (seq, ==, taken - 1);
+            }
+        }
+    }
+  g_assert_cmpuint (taken, ==, n_more + 2);
+  nothing_for (alice);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -892,6 +1049,7 @@ main (int   argc,
   g_test_add_func ("/chat/pages", test_pages);
   g_test_add_func ("/chat/concurrent", test_concurrent);
   g_test_add_func ("/chat/history", test_history);
+  g_test_add_func ("/chat/heads", test_heads);
   g_test_add_func ("/chat/sigkill", test_sigkill);
 
   return g_test_run ();
