@@ -127,7 +127,8 @@ typedef struct {
   guint              sent;
   guint              acked;
   guint              received;
-  guint              redelivered;    /* MQTT: PUBLISH with DUP set, at-least-once */
+  guint              redelivered;    /* MQTT: a message again (QoS 1 is at least once) */
+  GHashTable        *seen;           /* MQTT: the send stamps of this phase's messages */
   guint64            last_seq;       /* Xinge: the highest seq delivered */
   guint64            ack_due;        /* Xinge: delivered, not yet acknowledged */
   gint64             next_at;        /* a sender's next scheduled send */
@@ -654,11 +655,26 @@ mqtt_handle (Member       *m,
       ack[0] = id[0];
       ack[1] = id[1];
       mqtt_queue (m, MQTT_PUBACK, ack, 2);
-      /* QoS 1 is at least once: a resend after a reconnect is marked DUP. */
-      if (type & 0x08)
-        m->redelivered++;
-      else
-        record_delivery (m, w, id + 2, len - (2 + topic_len + 2), now);
+      /* QoS 1 is at least once: a message may come again after a
+       * reconnect (DUP or not); each is counted once, by its stamp. */
+      if (m->seen == NULL)
+        m->seen = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+      {
+        gint64 stamp = payload_time (id + 2, len - (2 + topic_len + 2));
+        gint64 *key = g_new (gint64, 1);
+
+        *key = stamp;
+        if (stamp >= 0 && g_hash_table_contains (m->seen, key))
+          {
+            m->redelivered++;
+            g_free (key);
+          }
+        else
+          {
+            g_hash_table_add (m->seen, key);
+            record_delivery (m, w, id + 2, len - (2 + topic_len + 2), now);
+          }
+      }
     }
   else
     fail (m, "an unexpected MQTT packet");
@@ -843,6 +859,8 @@ phase_reset (void)
       Member *m = &bench.members[i];
 
       m->planned = m->sent = m->acked = m->received = m->redelivered = 0;
+      if (m->seen != NULL)
+        g_hash_table_remove_all (m->seen);
       m->ack_due = 0;
       m->failures = 0;
     }
