@@ -335,23 +335,7 @@ handle_login (XgServerConnection *conn,
                                           owned);
 }
 
-static void
-token_login_account_found (GObject      *source,
-                           GAsyncResult *result,
-                           gpointer      user_data)
-{
-  g_autoptr(Request) req = user_data;
-  g_autoptr(GError) error = NULL;
-
-  req->account = xg_server_store_account_finish (XG_SERVER_STORE (source), result, &error);
-  if (req->account == NULL)
-    login_fail (req, XG_PROTO_LOGIN_FAIL_TOKEN_INVALID, 0, "This session has ended; log in again");
-  else if (req->account->disabled)
-    login_fail (req, XG_PROTO_LOGIN_FAIL_ACCOUNT_DISABLED, 0, "This account is disabled");
-  else
-    start_session (req);
-}
-
+/* The token's check and the account's read were one store job. */
 static void
 token_checked (GObject      *source,
                GAsyncResult *result,
@@ -361,22 +345,22 @@ token_checked (GObject      *source,
   g_autoptr(GError) error = NULL;
   XgServer *server = req->conn->server;
 
-  if (!xg_server_store_boolean_finish (XG_SERVER_STORE (source), result, &error))
+  req->account = xg_server_store_use_token_finish (XG_SERVER_STORE (source), result,
+                                                   &req->token_expires, &error);
+  if (error != NULL)
     {
-      if (error != NULL)
-        {
-          g_warning ("Checking a resume token: %s", error->message);
-          login_fail (req, XG_PROTO_LOGIN_FAIL_BUSY, 1, "The server could not check the session");
-          return;
-        }
+      g_warning ("Checking a resume token: %s", error->message);
+      login_fail (req, XG_PROTO_LOGIN_FAIL_BUSY, 1, "The server could not check the session");
+    }
+  else if (req->account == NULL)
+    {
       xg_server_limiter_hit (server->address_failures, xg_server_connection_get_peer (req->conn), now_seconds (server));
       login_fail (req, XG_PROTO_LOGIN_FAIL_TOKEN_INVALID, 0, "This session has ended; log in again");
-      return;
     }
-
-  Request *owned = g_steal_pointer (&req);
-  xg_server_store_account_by_id_async (server->store, owned->account_id,
-                                       token_login_account_found, owned);
+  else if (req->account->disabled)
+    login_fail (req, XG_PROTO_LOGIN_FAIL_ACCOUNT_DISABLED, 0, "This account is disabled");
+  else
+    start_session (req);
 }
 
 static void
