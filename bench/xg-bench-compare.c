@@ -338,7 +338,9 @@ xinge_frame (Load               *load,
   switch (frame->type)
     {
     case XG_PACKET_WELCOME:
-      if (c->phase == PHASE_GREETING)
+      if (c->phase == PHASE_GREETING && xg_bench_compare_options.hello_only)
+        client_ready (load, c);
+      else if (c->phase == PHASE_GREETING)
         {
           c->phase = PHASE_LOGIN;
           client_send_frame (load, c, XG_PACKET_TOKEN_LOGIN,
@@ -942,7 +944,7 @@ xg_bench_compare_run (const char *server_binary,
           Target t = { .kind = kind, .tls = tls };
           Figures *f = &figures[kind][tls][round];
 
-          if (!present[kind])
+          if (!present[kind] || (tls ? !o->cycles_tls : !o->cycles_plain))
             continue;
           if (!target_start (&t, binaries[kind], mosquitto, data_dir, o->connections + o->resumed))
             {

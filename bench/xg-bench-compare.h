@@ -20,6 +20,7 @@ typedef struct {
   guint     cycles;
   gboolean  cycles_plain;
   gboolean  cycles_tls;
+  gboolean  hello_only;    /* Xinge: HELLO and WELCOME, no login (to see what the login costs) */
 } XgBenchCompareOptions;
 
 extern XgBenchCompareOptions xg_bench_compare_options;

@@ -66,6 +66,7 @@ static char *opt_mosquitto;
 static char *opt_before;
 static int opt_cycles;
 static char *opt_transport;
+static gboolean opt_hello_only;
 
 static const GOptionEntry option_entries[] = {
   { "connections", 'n', 0, G_OPTION_ARG_INT, &opt_connections,
@@ -102,8 +103,10 @@ static const GOptionEntry option_entries[] = {
     "--compare: an older xinge-server to measure in the same rounds", "PATH" },
   { "cycles", 0, 0, G_OPTION_ARG_INT, &opt_cycles,
     "Connect, log in and disconnect C times (-w at once) and compare the server's RSS before and after", "C" },
+  { "hello-only", 0, 0, G_OPTION_ARG_NONE, &opt_hello_only,
+    "--compare, --cycles: Xinge sessions end at WELCOME, without TOKEN_LOGIN", NULL },
   { "transport", 0, 0, G_OPTION_ARG_STRING, &opt_transport,
-    "--cycles: plain, tls or both (default both)", "WHICH" },
+    "--compare, --cycles: plain, tls or both (default both)", "WHICH" },
   { NULL }
 };
 
@@ -1118,6 +1121,7 @@ main (int   argc,
       o->mosquitto = opt_mosquitto;
       o->before = opt_before;
       o->cycles = (guint) opt_cycles;
+      o->hello_only = opt_hello_only;
       o->cycles_plain = opt_transport == NULL || g_str_equal (opt_transport, "both") || g_str_equal (opt_transport, "plain");
       o->cycles_tls = opt_transport == NULL || g_str_equal (opt_transport, "both") || g_str_equal (opt_transport, "tls");
       status = opt_compare ? xg_bench_compare_run (bench.server.binary, bench.server.data_dir, ids, tokens)

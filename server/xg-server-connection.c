@@ -399,6 +399,15 @@ flush_scheduled (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* The end of an epoll batch: writes what its connections queued. */
+void
+xg_server_connection_flush_batch (GPtrArray *batch)
+{
+  for (guint i = 0; i < batch->len; i++)
+    flush_scheduled (batch->pdata[i]);
+  g_ptr_array_set_size (batch, 0);
+}
+
 /**
  * xg_server_connection_send_frame:
  * @frame: an encoded frame; a reference is taken, so one frame can be
@@ -428,8 +437,13 @@ xg_server_connection_send_frame (XgServerConnection *conn,
   if (!conn->watching_output && !conn->flush_scheduled)
     {
       conn->flush_scheduled = TRUE;
-      g_idle_add_full (G_PRIORITY_DEFAULT, flush_scheduled, xg_server_connection_ref (conn),
-                       (GDestroyNotify) xg_server_connection_unref);
+      /* Answers to what this epoll batch read go out at its end, without
+       * a GSource each; the rest (store results) on an idle. */
+      if (conn->server->flush_batch != NULL)
+        g_ptr_array_add (conn->server->flush_batch, xg_server_connection_ref (conn));
+      else
+        g_idle_add_full (G_PRIORITY_DEFAULT, flush_scheduled, xg_server_connection_ref (conn),
+                         (GDestroyNotify) xg_server_connection_unref);
     }
 
   if (conn->outgoing_bytes > config->send_queue_max)

@@ -111,6 +111,8 @@ struct _XgServer
   gboolean          stopping;
 
   guint8           *read_buffer;     /* XG_SERVER_READ_BUFFER_SIZE, shared by all connections */
+  GPtrArray        *flush_batch;     /* during an epoll batch: connections to flush at its end (refs) */
+  GPtrArray        *flush_batch_store;  /* the array itself, kept between batches */
   char              peer_text[64];   /* xg_server_connection_get_peer()'s answer */
 };
 
@@ -130,6 +132,8 @@ struct _XgServerConnection
   gsize                 outgoing_offset;
   gsize                 outgoing_bytes;  /* queued and not yet written, @outgoing_offset deducted */
   gboolean              watching_output;
+  gboolean              in_epoll;    /* added to the server's epoll set, with @epoll_events */
+  guint32               epoll_events;
   gboolean              flush_scheduled; /* an idle flush of @outgoing is pending */
   gboolean              reading_paused;  /* over [server] send-queue-pause */
 
@@ -159,6 +163,7 @@ const char         *xg_server_connection_get_peer (XgServerConnection *conn);
 void     xg_server_connection_start            (XgServerConnection *conn);
 void     xg_server_connection_on_io            (XgServerConnection *conn,
                                                 guint32             epoll_events);
+void     xg_server_connection_flush_batch      (GPtrArray          *batch);
 gboolean xg_server_connection_consume          (XgServerConnection *conn,
                                                 const guint8       *data,
                                                 gsize               len);

@@ -49,9 +49,15 @@ xg_server_watch_connection (XgServer           *self,
   event.data.ptr = conn;
   conn->watching_output = want_output;
 
-  /* The first call adds the descriptor, later ones change its events. */
-  if (epoll_ctl (self->epoll_fd, EPOLL_CTL_MOD, conn->fd, &event) < 0 && errno == ENOENT)
-    epoll_ctl (self->epoll_fd, EPOLL_CTL_ADD, conn->fd, &event);
+  /* The first call adds the descriptor, later ones change its events,
+   * and only when they change. */
+  if (conn->in_epoll && conn->epoll_events == event.events)
+    return;
+  if (epoll_ctl (self->epoll_fd, conn->in_epoll ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, conn->fd, &event) == 0)
+    {
+      conn->in_epoll = TRUE;
+      conn->epoll_events = event.events;
+    }
 }
 
 /* --- Listening ------------------------------------------------------------ */
@@ -136,6 +142,7 @@ on_epoll_ready (int          fd,
   struct epoll_event events[MAX_EVENTS];
   int n = epoll_wait (self->epoll_fd, events, MAX_EVENTS, 0);
 
+  self->flush_batch = self->flush_batch_store;
   for (int i = 0; i < n; i++)
     {
       XgServerConnection *conn = events[i].data.ptr;
@@ -153,6 +160,8 @@ on_epoll_ready (int          fd,
         xg_server_connection_on_io (conn, events[i].events);
     }
 
+  self->flush_batch = NULL;
+  xg_server_connection_flush_batch (self->flush_batch_store);
   g_ptr_array_set_size (self->closed, 0);
   return G_SOURCE_CONTINUE;
 }
@@ -162,7 +171,9 @@ void
 xg_server_connection_closed (XgServer           *self,
                              XgServerConnection *conn)
 {
-  epoll_ctl (self->epoll_fd, EPOLL_CTL_DEL, conn->fd, NULL);
+  if (conn->in_epoll)
+    epoll_ctl (self->epoll_fd, EPOLL_CTL_DEL, conn->fd, NULL);
+  conn->in_epoll = FALSE;
   if (g_hash_table_steal (self->connections, conn))
     g_ptr_array_add (self->closed, conn);   /* freed after the current batch */
 
@@ -308,6 +319,7 @@ xg_server_finalize (GObject *object)
   xg_server_router_free (self->router);
   g_hash_table_unref (self->handlers);
   g_ptr_array_unref (self->closed);
+  g_ptr_array_unref (self->flush_batch_store);
   if (self->epoll_fd >= 0)
     close (self->epoll_fd);
 
@@ -351,6 +363,7 @@ xg_server_init (XgServer *self)
   self->clock = xg_server_clock_new ();
   self->closed = g_ptr_array_new_with_free_func ((GDestroyNotify) xg_server_connection_unref);
   self->read_buffer = g_malloc (XG_SERVER_READ_BUFFER_SIZE);
+  self->flush_batch_store = g_ptr_array_new_with_free_func ((GDestroyNotify) xg_server_connection_unref);
 }
 
 static gboolean
