@@ -198,6 +198,9 @@ void     xg_server_connection_release_send     (XgServerConnection *conn,
                                                 gsize               bytes);
 
 /* xg-server.c, for connections */
+XgServerConnection *xg_server_adopt_connection (XgServer              *server,
+                                                int                    fd,
+                                                const struct sockaddr *peer);
 void     xg_server_watch_connection            (XgServer           *server,
                                                 XgServerConnection *conn,
                                                 gboolean            want_output);

@@ -102,7 +102,6 @@ accept_all (XgServer   *self,
       struct sockaddr_storage peer;
       socklen_t peer_len = sizeof peer;
       int fd = accept4 (listener->fd, (struct sockaddr *) &peer, &peer_len, SOCK_NONBLOCK | SOCK_CLOEXEC);
-      XgServerConnection *conn;
 
       if (fd < 0)
         {
@@ -127,10 +126,30 @@ accept_all (XgServer   *self,
           continue;
         }
 
-      conn = xg_server_connection_new (self, fd, (struct sockaddr *) &peer);
-      g_hash_table_add (self->connections, conn);
-      xg_server_connection_start (conn);
+      xg_server_adopt_connection (self, fd, (struct sockaddr *) &peer);
     }
+}
+
+/**
+ * xg_server_adopt_connection:
+ * @fd: (transfer full): a connected, non-blocking stream socket
+ * @peer: its remote address
+ *
+ * Serves @fd as a client connection, as if it had been accepted: the
+ * listeners do this, and so does the fuzz target (tests/fuzz/fuzz-server.c).
+ *
+ * Returns: (transfer none): the connection
+ */
+XgServerConnection *
+xg_server_adopt_connection (XgServer              *self,
+                            int                    fd,
+                            const struct sockaddr *peer)
+{
+  XgServerConnection *conn = xg_server_connection_new (self, fd, peer);
+
+  g_hash_table_add (self->connections, conn);
+  xg_server_connection_start (conn);
+  return conn;
 }
 
 static gboolean
