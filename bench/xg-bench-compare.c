@@ -914,7 +914,7 @@ static gdouble
 median (GArray *values)
 {
   g_array_sort (values, xg_bench_compare_doubles);
-  return xg_bench_percentile (values, 50);
+  return xg_bench_percentile (values, 0.5);
 }
 
 int
