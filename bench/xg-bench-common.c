@@ -618,3 +618,173 @@ xg_bench_tls_connect (GSocketConnection  *tcp,
     return NULL;
   return g_steal_pointer (&tls);
 }
+
+/* --- mosquitto, for comparison ------------------------------------------ */
+
+void
+xg_bench_mqtt_put_length (GByteArray *out,
+                          gsize       length)
+{
+  do
+    {
+      guint8 byte = length % 128;
+
+      length /= 128;
+      if (length > 0)
+        byte |= 0x80;
+      g_byte_array_append (out, &byte, 1);
+    }
+  while (length > 0);
+}
+
+void
+xg_bench_mqtt_put_u16 (GByteArray *out,
+                       guint       value)
+{
+  guint8 bytes[2] = { value >> 8, value & 0xff };
+
+  g_byte_array_append (out, bytes, 2);
+}
+
+void
+xg_bench_mqtt_put_string (GByteArray *out,
+                          const char *s)
+{
+  xg_bench_mqtt_put_u16 (out, strlen (s));
+  g_byte_array_append (out, (const guint8 *) s, strlen (s));
+}
+
+char *
+xg_bench_mosquitto_find (void)
+{
+  char *path = g_find_program_in_path ("mosquitto");
+
+  if (path == NULL && g_file_test ("/usr/sbin/mosquitto", G_FILE_TEST_IS_EXECUTABLE))
+    path = g_strdup ("/usr/sbin/mosquitto");
+  return path;
+}
+
+static gboolean
+free_port (guint16 *port)
+{
+  g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+
+  if (socket == NULL || !g_socket_bind (socket, any, FALSE, NULL) ||
+      (bound = g_socket_get_local_address (socket, NULL)) == NULL)
+    return FALSE;
+  *port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  return TRUE;
+}
+
+gboolean
+xg_bench_mosquitto_start (XgBenchMosquitto *self,
+                          const char       *binary,
+                          const char       *data_dir,
+                          gboolean          tls)
+{
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *config_path = g_build_filename (data_dir, "mosquitto.conf", NULL);
+  g_autofree char *cert = g_build_filename (data_dir, "tls", "cert.pem", NULL);
+  g_autofree char *key = g_build_filename (data_dir, "tls", "key.pem", NULL);
+  g_autoptr(GString) config = g_string_new (NULL);
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  guint16 port;
+
+  xg_bench_mosquitto_clear (self);
+  if (!free_port (&port))
+    return FALSE;
+  /* Debian's defaults where they matter: no persistence (QoS 1 messages
+   * live in memory only). No limit on messages in flight or queued, as
+   * Xinge has none; Nagle off, as Xinge does. */
+  g_string_append_printf (config,
+                          "per_listener_settings false\n"
+                          "allow_anonymous true\n"
+                          "persistence false\n"
+                          "max_inflight_messages 0\n"
+                          "max_queued_messages 0\n"
+                          "set_tcp_nodelay true\n"
+                          "log_dest stderr\n"
+                          "log_type error\n"
+                          "log_type warning\n"
+                          "user root\n"
+                          "listener %u 127.0.0.1\n", port);
+  if (tls)
+    {
+      g_autoptr(GTlsCertificate) certificate = g_tls_certificate_new_from_file (cert, &error);
+      g_autoptr(GByteArray) der = NULL;
+
+      if (certificate == NULL)
+        {
+          g_printerr ("mosquitto: the Xinge server's certificate: %s\n", error->message);
+          return FALSE;
+        }
+      g_object_get (certificate, "certificate", &der, NULL);
+      self->fingerprint = xg_proto_fingerprint (der->data, der->len);
+      g_string_append_printf (config, "certfile %s\nkeyfile %s\n", cert, key);
+    }
+  if (!g_file_set_contents (config_path, config->str, -1, &error))
+    {
+      g_printerr ("%s\n", error->message);
+      return FALSE;
+    }
+
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  self->process = g_subprocess_launcher_spawn (launcher, &error, binary, "-c", config_path, NULL);
+  if (self->process == NULL)
+    {
+      g_printerr ("Cannot start %s: %s\n", binary, error->message);
+      return FALSE;
+    }
+  self->pid = (int) g_ascii_strtoll (g_subprocess_get_identifier (self->process), NULL, 10);
+  self->address = g_inet_socket_address_new (loopback, port);
+
+  /* Up when it accepts a connection. */
+  g_socket_client_set_enable_proxy (client, FALSE);
+  for (;;)
+    {
+      g_autoptr(GSocketConnection) probe = g_socket_client_connect (client, G_SOCKET_CONNECTABLE (self->address),
+                                                                   NULL, NULL);
+
+      if (probe != NULL)
+        break;
+      if (g_get_monotonic_time () > deadline)
+        {
+          g_printerr ("mosquitto does not listen on port %u\n", port);
+          return FALSE;
+        }
+      g_usleep (20 * 1000);
+    }
+  return TRUE;
+}
+
+int
+xg_bench_mosquitto_stop (XgBenchMosquitto *self)
+{
+  int status;
+
+  if (self->process == NULL)
+    return -1;
+  g_subprocess_send_signal (self->process, SIGTERM);
+  if (!g_subprocess_wait (self->process, NULL, NULL))
+    return -1;
+  status = g_subprocess_get_if_exited (self->process) ? g_subprocess_get_exit_status (self->process)
+                                                      : 128 + g_subprocess_get_term_sig (self->process);
+  g_clear_object (&self->process);
+  return status;
+}
+
+void
+xg_bench_mosquitto_clear (XgBenchMosquitto *self)
+{
+  if (self->process != NULL)
+    xg_bench_mosquitto_stop (self);
+  g_clear_object (&self->address);
+  g_clear_pointer (&self->fingerprint, g_free);
+  self->pid = 0;
+}

@@ -112,4 +112,35 @@ GIOStream  *xg_bench_tls_connect         (GSocketConnection  *tcp,
 /* TCP_NODELAY on @tcp: small frames go out at once. */
 void        xg_bench_set_nodelay         (GSocketConnection  *tcp);
 
+/* --- mosquitto, for comparison ------------------------------------------ */
+
+/* MQTT 3.1.1's encodings. */
+void        xg_bench_mqtt_put_length     (GByteArray     *out,
+                                          gsize           length);
+void        xg_bench_mqtt_put_u16        (GByteArray     *out,
+                                          guint           value);
+void        xg_bench_mqtt_put_string     (GByteArray     *out,
+                                          const char     *s);
+
+typedef struct {
+  GSubprocess    *process;
+  int             pid;
+  GSocketAddress *address;          /* 127.0.0.1:PORT */
+  char           *fingerprint;      /* TLS: of the Xinge certificate it uses */
+} XgBenchMosquitto;
+
+/* mosquitto in PATH or /usr/sbin, or NULL. */
+char       *xg_bench_mosquitto_find      (void);
+/* Starts @binary on a free loopback port, Debian's defaults where they
+ * matter (no persistence), Nagle off, no connection limit; with @tls, its
+ * listener uses the certificate and key of the Xinge server in
+ * @data_dir/tls, the same pin. Returns once it accepts connections. */
+gboolean    xg_bench_mosquitto_start     (XgBenchMosquitto *self,
+                                          const char       *binary,
+                                          const char       *data_dir,
+                                          gboolean          tls);
+/* SIGTERM and wait: the exit status, -1 if it was not running. */
+int         xg_bench_mosquitto_stop      (XgBenchMosquitto *self);
+void        xg_bench_mosquitto_clear     (XgBenchMosquitto *self);
+
 G_END_DECLS

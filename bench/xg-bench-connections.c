@@ -34,6 +34,7 @@
 #include <gio/gio.h>
 
 #include "xg-bench-common.h"
+#include "xg-bench-compare.h"
 #include "xg-proto.h"
 
 #ifndef XG_BENCH_SERVER_BINARY
@@ -56,6 +57,16 @@ static int opt_password_window = 1;
 static int opt_min_free_mib = 4096;
 static char *opt_server;
 static gboolean opt_keep_data;
+static gboolean opt_compare;
+static int opt_rounds = 3;
+static int opt_interval = 30;
+static int opt_compare_hold = 30;
+static int opt_resumed = 1000;
+static char *opt_mosquitto;
+static char *opt_before;
+static int opt_cycles;
+static char *opt_transport;
+static gboolean opt_hello_only;
 
 static const GOptionEntry option_entries[] = {
   { "connections", 'n', 0, G_OPTION_ARG_INT, &opt_connections,
@@ -76,6 +87,26 @@ static const GOptionEntry option_entries[] = {
     "The xinge-server binary (default: $XG_SERVER_BINARY, else the one built with this benchmark)", "PATH" },
   { "keep-data", 0, 0, G_OPTION_ARG_NONE, &opt_keep_data,
     "Keep the temporary data dir", NULL },
+  { "compare", 0, 0, G_OPTION_ARG_NONE, &opt_compare,
+    "Xinge against mosquitto, plain and TLS, the same load, in rounds (with -n, -w, --hold)", NULL },
+  { "rounds", 0, 0, G_OPTION_ARG_INT, &opt_rounds,
+    "--compare: rounds (default 3)", "R" },
+  { "interval", 0, 0, G_OPTION_ARG_INT, &opt_interval,
+    "--compare: seconds between a connection's heartbeats (default 30)", "SECONDS" },
+  { "compare-hold", 0, 0, G_OPTION_ARG_INT, &opt_compare_hold,
+    "--compare: seconds the TLS connections are held for the idle CPU (default 30)", "SECONDS" },
+  { "resumed", 0, 0, G_OPTION_ARG_INT, &opt_resumed,
+    "--compare: TLS sessions reconnected with session resumption (default 1000)", "K" },
+  { "mosquitto", 0, 0, G_OPTION_ARG_FILENAME, &opt_mosquitto,
+    "--compare: the mosquitto binary (default: mosquitto in PATH or /usr/sbin)", "PATH" },
+  { "before", 0, 0, G_OPTION_ARG_FILENAME, &opt_before,
+    "--compare: an older xinge-server to measure in the same rounds", "PATH" },
+  { "cycles", 0, 0, G_OPTION_ARG_INT, &opt_cycles,
+    "Connect, log in and disconnect C times (-w at once) and compare the server's RSS before and after", "C" },
+  { "hello-only", 0, 0, G_OPTION_ARG_NONE, &opt_hello_only,
+    "--compare, --cycles: Xinge sessions end at WELCOME, without TOKEN_LOGIN", NULL },
+  { "transport", 0, 0, G_OPTION_ARG_STRING, &opt_transport,
+    "--compare, --cycles: plain, tls or both (default both)", "WHICH" },
   { NULL }
 };
 
@@ -1068,6 +1099,37 @@ main (int   argc,
     }
   g_print ("seeding: %u accounts (%u with a resume token) through the store in %.2f s\n",
            bench.n_held + bench.n_password, bench.n_held, seed_seconds);
+
+  if (opt_compare || opt_cycles > 0)
+    {
+      XgBenchCompareOptions *o = &xg_bench_compare_options;
+      g_autofree guint64 *ids = g_new0 (guint64, bench.n_held);
+      g_autofree GBytes **tokens = g_new0 (GBytes *, bench.n_held);
+      int status;
+
+      for (guint i = 0; i < bench.n_held; i++)
+        {
+          ids[i] = bench.held[i].account_id;
+          tokens[i] = bench.held[i].token;
+        }
+      o->connections = (guint) opt_connections;
+      o->resumed = opt_compare ? MIN ((guint) MAX (opt_resumed, 0), o->connections) : 0;
+      o->window = (guint) opt_window;
+      o->interval = (guint) MAX (opt_interval, 1);
+      o->hold = (guint) MAX (opt_compare_hold, 0);
+      o->rounds = (guint) MAX (opt_rounds, 1);
+      o->mosquitto = opt_mosquitto;
+      o->before = opt_before;
+      o->cycles = (guint) opt_cycles;
+      o->hello_only = opt_hello_only;
+      o->cycles_plain = opt_transport == NULL || g_str_equal (opt_transport, "both") || g_str_equal (opt_transport, "plain");
+      o->cycles_tls = opt_transport == NULL || g_str_equal (opt_transport, "both") || g_str_equal (opt_transport, "tls");
+      status = opt_compare ? xg_bench_compare_run (bench.server.binary, bench.server.data_dir, ids, tokens)
+                           : xg_bench_cycles_run (bench.server.binary, bench.server.data_dir, ids, tokens);
+      if (!opt_keep_data)
+        xg_bench_remove_tree (bench.server.data_dir);
+      return status;
+    }
 
   /* 2. The server. */
   if (!start_server ())

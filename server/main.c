@@ -121,7 +121,6 @@ main (int   argc,
     data_dir = g_build_filename (g_get_user_data_dir (), "xinge-server", NULL);
 
   raise_fd_limit ();
-  xg_server_tls_set_versions (config->allow_tls_1_2);
   server = xg_server_new (g_steal_pointer (&config), data_dir, plain, &error);
   if (server == NULL)
     {

@@ -177,14 +177,14 @@ code_request_allowed (LifeRequest *req)
 {
   XgServer *server = server_of (req);
   gint64 now = now_seconds (server);
-  guint wait = xg_server_limiter_retry_after (server->code_requests, req->conn->peer, now);
+  guint wait = xg_server_limiter_retry_after (server->code_requests, xg_server_connection_get_peer (req->conn), now);
 
   if (wait > 0)
     {
       fail (req, XG_PROTO_ACCOUNT_FAIL_RATE_LIMITED, wait, "Too many codes requested from this network this hour");
       return FALSE;
     }
-  xg_server_limiter_hit (server->code_requests, req->conn->peer, now);
+  xg_server_limiter_hit (server->code_requests, xg_server_connection_get_peer (req->conn), now);
   return TRUE;
 }
 

@@ -172,7 +172,7 @@ start_session (Request *req)
   reply (req, XG_PACKET_LOGIN_OK,
          xg_proto_login_ok_new (req->account->id, req->token, req->token_expires));
   xg_server_connection_send (conn, XG_PACKET_PROFILE, 0, profile_body (req->account));
-  g_debug ("Account %" G_GUINT64_FORMAT " logged in from %s", req->account->id, conn->peer);
+  g_debug ("Account %" G_GUINT64_FORMAT " logged in from %s", req->account->id, xg_server_connection_get_peer (conn));
 
   /* The friend list, requests and outcomes, then presence; the groups,
    * their requests and outcomes, SYNC_DONE; then the messages that waited
@@ -232,8 +232,8 @@ login_verified (GObject      *source,
       g_autofree char *masked = xg_proto_mask_email (req->email);
 
       xg_server_backoff_fail (server->email_failures, req->email, now);
-      xg_server_limiter_hit (server->address_failures, req->conn->peer, now);
-      g_debug ("Failed login for %s from %s", masked, req->conn->peer);
+      xg_server_limiter_hit (server->address_failures, xg_server_connection_get_peer (req->conn), now);
+      g_debug ("Failed login for %s from %s", masked, xg_server_connection_get_peer (req->conn));
       login_fail (req, XG_PROTO_LOGIN_FAIL_BAD_CREDENTIALS,
                   xg_server_backoff_retry_after (server->email_failures, req->email, now),
                   "Wrong email or password");
@@ -297,7 +297,7 @@ login_allowed (XgServerConnection *conn,
       return FALSE;
     }
 
-  wait = xg_server_limiter_retry_after (server->address_failures, conn->peer, now);
+  wait = xg_server_limiter_retry_after (server->address_failures, xg_server_connection_get_peer (conn), now);
   if (email != NULL)
     wait = MAX (wait, xg_server_backoff_retry_after (server->email_failures, email, now));
   if (wait > 0)
@@ -337,23 +337,7 @@ handle_login (XgServerConnection *conn,
                                           owned);
 }
 
-static void
-token_login_account_found (GObject      *source,
-                           GAsyncResult *result,
-                           gpointer      user_data)
-{
-  g_autoptr(Request) req = user_data;
-  g_autoptr(GError) error = NULL;
-
-  req->account = xg_server_store_account_finish (XG_SERVER_STORE (source), result, &error);
-  if (req->account == NULL)
-    login_fail (req, XG_PROTO_LOGIN_FAIL_TOKEN_INVALID, 0, "This session has ended; log in again");
-  else if (req->account->disabled)
-    login_fail (req, XG_PROTO_LOGIN_FAIL_ACCOUNT_DISABLED, 0, "This account is disabled");
-  else
-    start_session (req);
-}
-
+/* The token's check and the account's read were one store job. */
 static void
 token_checked (GObject      *source,
                GAsyncResult *result,
@@ -363,22 +347,22 @@ token_checked (GObject      *source,
   g_autoptr(GError) error = NULL;
   XgServer *server = req->conn->server;
 
-  if (!xg_server_store_boolean_finish (XG_SERVER_STORE (source), result, &error))
+  req->account = xg_server_store_use_token_finish (XG_SERVER_STORE (source), result,
+                                                   &req->token_expires, &error);
+  if (error != NULL)
     {
-      if (error != NULL)
-        {
-          g_warning ("Checking a resume token: %s", error->message);
-          login_fail (req, XG_PROTO_LOGIN_FAIL_BUSY, 1, "The server could not check the session");
-          return;
-        }
-      xg_server_limiter_hit (server->address_failures, req->conn->peer, now_seconds (server));
-      login_fail (req, XG_PROTO_LOGIN_FAIL_TOKEN_INVALID, 0, "This session has ended; log in again");
-      return;
+      g_warning ("Checking a resume token: %s", error->message);
+      login_fail (req, XG_PROTO_LOGIN_FAIL_BUSY, 1, "The server could not check the session");
     }
-
-  Request *owned = g_steal_pointer (&req);
-  xg_server_store_account_by_id_async (server->store, owned->account_id,
-                                       token_login_account_found, owned);
+  else if (req->account == NULL)
+    {
+      xg_server_limiter_hit (server->address_failures, xg_server_connection_get_peer (req->conn), now_seconds (server));
+      login_fail (req, XG_PROTO_LOGIN_FAIL_TOKEN_INVALID, 0, "This session has ended; log in again");
+    }
+  else if (req->account->disabled)
+    login_fail (req, XG_PROTO_LOGIN_FAIL_ACCOUNT_DISABLED, 0, "This account is disabled");
+  else
+    start_session (req);
 }
 
 static void
@@ -434,7 +418,7 @@ handle_logout (XgServerConnection *conn,
   g_autoptr(GBytes) token_hash = g_steal_pointer (&conn->token_hash);
 
   /* The session ends now; LOGOUT_OK follows once the token is gone for good. */
-  g_debug ("Account %" G_GUINT64_FORMAT " logged out from %s", conn->account_id, conn->peer);
+  g_debug ("Account %" G_GUINT64_FORMAT " logged out from %s", conn->account_id, xg_server_connection_get_peer (conn));
   xg_server_connection_end_session (conn);
   xg_server_store_revoke_token_async (conn->server->store, token_hash, token_revoked,
                                       g_steal_pointer (&req));
@@ -580,14 +564,14 @@ handle_register_code_request (XgServerConnection *conn,
       return;
     }
 
-  wait = xg_server_limiter_retry_after (server->code_requests, conn->peer, now);
+  wait = xg_server_limiter_retry_after (server->code_requests, xg_server_connection_get_peer (conn), now);
   if (wait > 0)
     {
       register_fail (req, XG_PROTO_REGISTER_FAIL_RATE_LIMITED, wait,
                      "Too many codes requested from this network this hour");
       return;
     }
-  xg_server_limiter_hit (server->code_requests, conn->peer, now);
+  xg_server_limiter_hit (server->code_requests, xg_server_connection_get_peer (conn), now);
 
   Request *owned = g_steal_pointer (&req);
   xg_server_store_account_by_email_async (server->store, owned->email, code_request_account_found,

@@ -2,9 +2,12 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * After the TLS handshake a connection is driven by the server's epoll
- * source: readable → read until the stream would block and feed the
- * decoder; writable → flush the queue. Frames go to one handler per type,
+ * A connection is its socket and, unless the server is plain, a GnuTLS
+ * session on it, both driven by the server's epoll source: the handshake
+ * goes as far as the socket allows on each event; then readable → read
+ * until the socket would block and feed the decoder; writable → flush the
+ * queue. Nothing else is kept for an idle connection: no decoder without
+ * a partial frame, no buffers, no GObjects. Frames go to one handler per type,
  * found in the domains' tables; the checks every packet shares (HELLO
  * first, direction, login, claimed ids) happen here, once, before any
  * handler runs.
@@ -18,9 +21,14 @@
 
 #include "config.h"
 
+#include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <string.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "xg-server-private.h"
 #include "xg-server-router.h"
@@ -44,36 +52,65 @@ xg_server_connection_unref (XgServerConnection *conn)
   g_clear_pointer (&conn->token_hash, g_bytes_unref);
   g_clear_pointer (&conn->found, g_array_unref);
   g_clear_pointer (&conn->page_ends, g_array_unref);
-  g_clear_object (&conn->handshake_cancellable);
-  g_clear_object (&conn->stream);
-  g_clear_object (&conn->socket);
-  g_free (conn->peer);
+  g_clear_pointer (&conn->tls, gnutls_deinit);
+  if (conn->fd >= 0)
+    close (conn->fd);
   g_free (conn);
 }
 
+/**
+ * xg_server_connection_new:
+ * @fd: (transfer full): an accepted, non-blocking socket
+ * @peer: its remote address, as accept() gave it
+ */
 XgServerConnection *
-xg_server_connection_new (XgServer          *server,
-                          GSocketConnection *socket)
+xg_server_connection_new (XgServer              *server,
+                          int                    fd,
+                          const struct sockaddr *peer)
 {
   XgServerConnection *conn = g_new0 (XgServerConnection, 1);
-  g_autoptr(GSocketAddress) remote = g_socket_connection_get_remote_address (socket, NULL);
+  int on = 1;
 
   g_atomic_ref_count_init (&conn->ref_count);
   conn->server = server;
-  conn->socket = g_object_ref (socket);
-  conn->fd = g_socket_get_fd (g_socket_connection_get_socket (socket));
+  conn->fd = fd;
   /* Small packets go out at once instead of waiting for the peer's ACK. */
-  g_socket_set_option (g_socket_connection_get_socket (socket), IPPROTO_TCP, TCP_NODELAY, 1, NULL);
+  setsockopt (fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
   conn->state = XG_CONNECTION_HANDSHAKING;
   conn->state_since = conn->last_seen = g_get_monotonic_time ();
   g_queue_init (&conn->outgoing);
 
-  if (G_IS_INET_SOCKET_ADDRESS (remote))
-    conn->peer = g_inet_address_to_string (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (remote)));
-  else
-    conn->peer = g_strdup ("unknown");
+  /* Kept as 17 bytes; text only when a log line or a limiter asks. */
+  if (peer->sa_family == AF_INET)
+    {
+      conn->peer_family = AF_INET;
+      memcpy (conn->peer_addr, &((const struct sockaddr_in *) peer)->sin_addr, 4);
+    }
+  else if (peer->sa_family == AF_INET6)
+    {
+      conn->peer_family = AF_INET6;
+      memcpy (conn->peer_addr, &((const struct sockaddr_in6 *) peer)->sin6_addr, 16);
+    }
 
   return conn;
+}
+
+/**
+ * xg_server_connection_get_peer:
+ *
+ * The remote address as text, for logs and as the limiters' key.
+ *
+ * Returns: (transfer none): valid until the next call, for any connection
+ */
+const char *
+xg_server_connection_get_peer (XgServerConnection *conn)
+{
+  char *text = conn->server->peer_text;
+
+  if (conn->peer_family == 0 ||
+      inet_ntop (conn->peer_family, conn->peer_addr, text, sizeof conn->server->peer_text) == NULL)
+    return "unknown";
+  return text;
 }
 
 gboolean
@@ -90,37 +127,44 @@ set_state (XgServerConnection *conn,
   conn->state_since = g_get_monotonic_time ();
 }
 
-/* Switches from the handshake to the epoll-driven life of the connection. */
+static void on_readable (XgServerConnection *conn);
+
+/* Switches from the handshake to the life of the session. */
 static void
 begin_session (XgServerConnection *conn)
 {
-  conn->input = G_POLLABLE_INPUT_STREAM (g_io_stream_get_input_stream (conn->stream));
-  conn->output = G_POLLABLE_OUTPUT_STREAM (g_io_stream_get_output_stream (conn->stream));
   conn->decoder = NULL;
   set_state (conn, XG_CONNECTION_AWAIT_HELLO);
   xg_server_watch_connection (conn->server, conn, FALSE);
+  /* The client's HELLO may have come with its last handshake record, and
+   * sit in GnuTLS's buffer where epoll cannot see it. */
+  if (conn->tls != NULL)
+    on_readable (conn);
 }
 
+/* Drives the TLS handshake from the epoll loop: each call goes as far as
+ * the socket allows, then waits for the direction GnuTLS needs. */
 static void
-handshake_done (GObject      *source,
-                GAsyncResult *result,
-                gpointer      user_data)
+continue_handshake (XgServerConnection *conn)
 {
-  g_autoptr(XgServerConnection) conn = user_data;
-  g_autoptr(GError) error = NULL;
+  int rc;
 
-  if (!g_tls_connection_handshake_finish (G_TLS_CONNECTION (source), result, &error))
+  do
+    rc = gnutls_handshake (conn->tls);
+  while (rc < 0 && rc != GNUTLS_E_AGAIN && !gnutls_error_is_fatal (rc));
+
+  if (rc == GNUTLS_E_AGAIN)
     {
-      if (conn->state == XG_CONNECTION_HANDSHAKING)
-        {
-          g_autofree char *why = g_strdup_printf ("TLS handshake failed: %s", error->message);
-          xg_server_connection_close (conn, why);
-        }
+      xg_server_watch_connection (conn->server, conn, gnutls_record_get_direction (conn->tls) == 1);
       return;
     }
-
-  if (conn->state == XG_CONNECTION_HANDSHAKING)
-    begin_session (conn);
+  if (rc < 0)
+    {
+      g_autofree char *why = g_strdup_printf ("TLS handshake failed: %s", gnutls_strerror (rc));
+      xg_server_connection_close (conn, why);
+      return;
+    }
+  begin_session (conn);
 }
 
 void
@@ -128,36 +172,21 @@ xg_server_connection_start (XgServerConnection *conn)
 {
   XgServer *server = conn->server;
   g_autoptr(GError) error = NULL;
-  GIOStream *tls;
 
   if (server->plain)
     {
-      conn->stream = g_object_ref (G_IO_STREAM (conn->socket));
       begin_session (conn);
       return;
     }
 
-  /* Not g_tls_server_connection_new(): it gives each connection the
-   * default CA database, and glib-networking then loads the whole system
-   * trust store into it: 3.7 MiB and 10-20 ms of the main loop per
-   * connection (docs/BENCHMARKS.md). The server never asks clients for
-   * certificates, so it needs no CA database at all. */
-  tls = g_initable_new (g_tls_backend_get_server_connection_type (g_tls_backend_get_default ()),
-                        NULL, &error,
-                        "base-io-stream", conn->socket,
-                        "certificate", server->certificate,
-                        "database", NULL,
-                        NULL);
-  if (tls == NULL)
+  conn->tls = xg_server_tls_session_new (server->tls, conn->fd, &error);
+  if (conn->tls == NULL)
     {
       xg_server_connection_close (conn, error->message);
       return;
     }
-  conn->stream = tls;
-  conn->handshake_cancellable = g_cancellable_new ();
-  g_tls_connection_handshake_async (G_TLS_CONNECTION (tls), G_PRIORITY_DEFAULT,
-                                    conn->handshake_cancellable, handshake_done,
-                                    xg_server_connection_ref (conn));
+  /* The client speaks first; wait for its hello. */
+  xg_server_watch_connection (server, conn, FALSE);
 }
 
 /* --- Writing ------------------------------------------------------------- */
@@ -165,7 +194,7 @@ xg_server_connection_start (XgServerConnection *conn)
 static void
 finish_close (XgServerConnection *conn)
 {
-  g_autoptr(GError) error = NULL;
+  XgConnectionState was = conn->state;
 
   if (conn->state == XG_CONNECTION_CLOSED)
     return;
@@ -175,15 +204,19 @@ finish_close (XgServerConnection *conn)
    * closed connection. */
   xg_server_connection_end_session (conn);
 
-  if (conn->handshake_cancellable != NULL)
-    g_cancellable_cancel (conn->handshake_cancellable);
-
-  /* Closing the socket itself never blocks; the TLS layer is dropped
-   * without a close_notify, which clients do not require. */
-  if (!g_socket_close (g_socket_connection_get_socket (conn->socket), &error))
-    g_debug ("Closing a socket: %s", error->message);
+  /* A close_notify if the socket takes it now; never waited for. */
+  if (conn->tls != NULL && was != XG_CONNECTION_HANDSHAKING)
+    gnutls_bye (conn->tls, GNUTLS_SHUT_WR);
+  g_clear_pointer (&conn->tls, gnutls_deinit);
 
   xg_server_connection_closed (conn->server, conn);
+  close (conn->fd);
+  conn->fd = -1;
+
+  /* Queued frames are dropped now, not when the last reference goes. */
+  g_queue_clear_full (&conn->outgoing, (GDestroyNotify) g_bytes_unref);
+  conn->outgoing_offset = conn->outgoing_bytes = 0;
+  g_clear_pointer (&conn->decoder, xg_proto_decoder_free);
 }
 
 static void update_reading (XgServerConnection *conn);
@@ -192,6 +225,39 @@ static void update_reading (XgServerConnection *conn);
  * one TLS record (16 KiB of plaintext at most) and one send() for a burst
  * of answers instead of one of each per frame. */
 #define FLUSH_JOIN_MAX 16384
+
+/* One write of @len bytes: how many were taken, 0 if the socket is full
+ * (with TLS the same bytes must be offered again then), -1 on an error. */
+static gssize
+write_some (XgServerConnection *conn,
+            const guint8       *data,
+            gsize               len)
+{
+  if (conn->tls != NULL)
+    {
+      ssize_t n = gnutls_record_send (conn->tls, data, len);
+
+      if (n >= 0)
+        return n;
+      if (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED)
+        return 0;
+      g_debug ("Writing to %s: %s", xg_server_connection_get_peer (conn), gnutls_strerror ((int) n));
+      return -1;
+    }
+  for (;;)
+    {
+      ssize_t n = send (conn->fd, data, len, MSG_NOSIGNAL);
+
+      if (n >= 0)
+        return n;
+      if (errno == EINTR)
+        continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK)
+        return 0;
+      g_debug ("Writing to %s: %s", xg_server_connection_get_peer (conn), g_strerror (errno));
+      return -1;
+    }
+}
 
 /* Replaces the frames at the head of the queue (none of it written yet)
  * with one GBytes holding as many of them as fit FLUSH_JOIN_MAX. */
@@ -233,7 +299,6 @@ flush (XgServerConnection *conn)
 
   for (;;)
     {
-      g_autoptr(GError) error = NULL;
       gsize size;
       const guint8 *data;
       gssize n;
@@ -246,20 +311,16 @@ flush (XgServerConnection *conn)
         break;
       data = g_bytes_get_data (head, &size);
 
-      n = g_pollable_output_stream_write_nonblocking (conn->output,
-                                                      data + conn->outgoing_offset,
-                                                      size - conn->outgoing_offset,
-                                                      NULL, &error);
+      n = write_some (conn, data + conn->outgoing_offset, size - conn->outgoing_offset);
+      if (n == 0)
+        {
+          if (!conn->watching_output)
+            xg_server_watch_connection (conn->server, conn, TRUE);
+          update_reading (conn);
+          return;
+        }
       if (n < 0)
         {
-          if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
-            {
-              if (!conn->watching_output)
-                xg_server_watch_connection (conn->server, conn, TRUE);
-              update_reading (conn);
-              return;
-            }
-          g_debug ("Writing to %s: %s", conn->peer, error->message);
           finish_close (conn);
           return;
         }
@@ -317,7 +378,7 @@ update_reading (XgServerConnection *conn)
   conn->reading_paused = pause;
   xg_server_watch_connection (conn->server, conn, conn->watching_output);
   g_debug ("%s reading from %s: %" G_GSIZE_FORMAT " bytes queued",
-           pause ? "Paused" : "Resumed", conn->peer, conn->outgoing_bytes);
+           pause ? "Paused" : "Resumed", xg_server_connection_get_peer (conn), conn->outgoing_bytes);
 
   /* The TLS layer may hold a record that epoll cannot see; read once
    * soon, outside whatever is sending now. */
@@ -336,6 +397,15 @@ flush_scheduled (gpointer user_data)
   if (conn->state != XG_CONNECTION_CLOSED && !conn->watching_output)
     flush (conn);
   return G_SOURCE_REMOVE;
+}
+
+/* The end of an epoll batch: writes what its connections queued. */
+void
+xg_server_connection_flush_batch (GPtrArray *batch)
+{
+  for (guint i = 0; i < batch->len; i++)
+    flush_scheduled (batch->pdata[i]);
+  g_ptr_array_set_size (batch, 0);
 }
 
 /**
@@ -357,7 +427,7 @@ xg_server_connection_send_frame (XgServerConnection *conn,
 {
   XgServerConfig *config = conn->server->config;
 
-  if (conn->state >= XG_CONNECTION_CLOSING || conn->output == NULL)
+  if (conn->state >= XG_CONNECTION_CLOSING || conn->state == XG_CONNECTION_HANDSHAKING)
     return FALSE;
 
   g_queue_push_tail (&conn->outgoing, g_bytes_ref (frame));
@@ -367,15 +437,20 @@ xg_server_connection_send_frame (XgServerConnection *conn,
   if (!conn->watching_output && !conn->flush_scheduled)
     {
       conn->flush_scheduled = TRUE;
-      g_idle_add_full (G_PRIORITY_DEFAULT, flush_scheduled, xg_server_connection_ref (conn),
-                       (GDestroyNotify) xg_server_connection_unref);
+      /* Answers to what this epoll batch read go out at its end, without
+       * a GSource each; the rest (store results) on an idle. */
+      if (conn->server->flush_batch != NULL)
+        g_ptr_array_add (conn->server->flush_batch, xg_server_connection_ref (conn));
+      else
+        g_idle_add_full (G_PRIORITY_DEFAULT, flush_scheduled, xg_server_connection_ref (conn),
+                         (GDestroyNotify) xg_server_connection_unref);
     }
 
   if (conn->outgoing_bytes > config->send_queue_max)
     {
       g_message ("Closing the connection from %s (account %" G_GUINT64_FORMAT "): a slow consumer, "
                  "%" G_GSIZE_FORMAT " bytes behind (send-queue-max)",
-                 conn->peer, conn->account_id, conn->outgoing_bytes);
+                 xg_server_connection_get_peer (conn), conn->account_id, conn->outgoing_bytes);
       xg_server_connection_close (conn, "slow consumer");
       return FALSE;
     }
@@ -400,7 +475,7 @@ xg_server_connection_send (XgServerConnection *conn,
 
   if (frame == NULL)
     {
-      g_warning ("Not sending a packet to %s: %s", conn->peer, error->message);
+      g_warning ("Not sending a packet to %s: %s", xg_server_connection_get_peer (conn), error->message);
       return;
     }
   xg_server_connection_send_frame (conn, frame);
@@ -424,7 +499,7 @@ xg_server_connection_close (XgServerConnection *conn,
 {
   if (conn->state == XG_CONNECTION_CLOSED)
     return;
-  g_debug ("Closing connection from %s: %s", conn->peer, why);
+  g_debug ("Closing connection from %s: %s", xg_server_connection_get_peer (conn), why);
   finish_close (conn);
 }
 
@@ -436,7 +511,7 @@ xg_server_connection_close_after_send (XgServerConnection *conn)
   if (conn->state >= XG_CONNECTION_CLOSING)
     return;
   xg_server_connection_end_session (conn);
-  if (conn->output == NULL)
+  if (conn->state == XG_CONNECTION_HANDSHAKING)
     {
       finish_close (conn);
       return;
@@ -454,7 +529,7 @@ xg_server_connection_forced_logout (XgServerConnection *conn,
                                     const char         *message)
 {
   g_debug ("Forced logout of account %" G_GUINT64_FORMAT " from %s: %s",
-           conn->account_id, conn->peer, message);
+           conn->account_id, xg_server_connection_get_peer (conn), message);
   xg_server_connection_send (conn, XG_PACKET_FORCED_LOGOUT, 0,
                              xg_proto_forced_logout_new (reason, message));
   xg_server_connection_close_after_send (conn);
@@ -555,7 +630,7 @@ handle_hello (XgServerConnection *conn,
       return;
     }
 
-  g_debug ("%s says hello: %s %s", conn->peer, client_name, client_version);
+  g_debug ("%s says hello: %s %s", xg_server_connection_get_peer (conn), client_name, client_version);
   set_state (conn, XG_CONNECTION_READY);
   xg_server_connection_send (conn, XG_PACKET_WELCOME, frame->request_id,
                              xg_proto_welcome_new (XG_PROTO_VERSION, config->name,
@@ -634,18 +709,26 @@ reject_stream (XgServerConnection *conn,
   else if (g_error_matches (error, XG_PROTO_ERROR, XG_PROTO_ERROR_UNKNOWN_TYPE))
     code = XG_PROTO_ERR_UNKNOWN_TYPE;
 
-  g_debug ("Bad stream from %s: %s", conn->peer, error->message);
+  g_debug ("Bad stream from %s: %s", xg_server_connection_get_peer (conn), error->message);
   xg_server_connection_send_error (conn, NULL, code, error->message);
   xg_server_connection_close_after_send (conn);
 }
 
-/* Feeds bytes to the decoder and dispatches every frame; FALSE once the
- * connection stops reading. */
-static gboolean
-consume (XgServerConnection *conn,
-         const guint8       *data,
-         gsize               len)
+/**
+ * xg_server_connection_consume:
+ * @data: bytes the client sent (decrypted)
+ *
+ * Feeds bytes to the decoder and dispatches every frame.
+ *
+ * Returns: FALSE once the connection stops reading
+ */
+gboolean
+xg_server_connection_consume (XgServerConnection *conn,
+                              const guint8       *data,
+                              gsize               len)
 {
+  if (conn->decoder == NULL && len > 0)
+    conn->decoder = xg_proto_decoder_new (conn->server->config->max_frame_size);
   while (len > 0 && conn->state < XG_CONNECTION_CLOSING)
     {
       g_autoptr(XgProtoFrame) frame = NULL;
@@ -673,10 +756,59 @@ consume (XgServerConnection *conn,
   return conn->state < XG_CONNECTION_CLOSING;
 }
 
+/* One read into @buffer: the bytes read, 0 if there is nothing now, -1
+ * when the connection is over (@why says how). */
+static gssize
+read_some (XgServerConnection  *conn,
+           guint8              *buffer,
+           gsize                size,
+           const char         **why)
+{
+  if (conn->tls != NULL)
+    {
+      for (;;)
+        {
+          ssize_t n = gnutls_record_recv (conn->tls, buffer, size);
+
+          if (n > 0)
+            return n;
+          if (n == 0)
+            {
+              *why = "closed by the peer";
+              return -1;
+            }
+          if (n == GNUTLS_E_AGAIN)
+            return 0;
+          if (n == GNUTLS_E_INTERRUPTED || !gnutls_error_is_fatal ((int) n))
+            continue;   /* a warning alert, a key update: read on */
+          *why = n == GNUTLS_E_PREMATURE_TERMINATION ? "closed by the peer" : gnutls_strerror ((int) n);
+          return -1;
+        }
+    }
+  for (;;)
+    {
+      ssize_t n = recv (conn->fd, buffer, size, 0);
+
+      if (n > 0)
+        return n;
+      if (n == 0)
+        {
+          *why = "closed by the peer";
+          return -1;
+        }
+      if (errno == EINTR)
+        continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK)
+        return 0;
+      *why = g_strerror (errno);
+      return -1;
+    }
+}
+
 /* Reads at most this many times per wakeup, so one busy client cannot
- * starve the others; epoll is level-triggered and comes back. Each read
- * takes a whole TLS record (at most 16 KiB), so nothing is left behind in
- * the TLS layer where epoll could not see it. */
+ * starve the others; epoll is level-triggered and comes back. GnuTLS may
+ * hold records it has read from the socket already, which epoll cannot
+ * see: those are read on the next turn of the main loop. */
 #define MAX_READS_PER_WAKEUP 16
 
 static void
@@ -687,25 +819,26 @@ on_readable (XgServerConnection *conn)
   for (guint i = 0; i < MAX_READS_PER_WAKEUP && conn->state < XG_CONNECTION_CLOSING &&
                     !conn->reading_paused; i++)
     {
-      g_autoptr(GError) error = NULL;
-      gssize n;
+      const char *why = NULL;
+      gssize n = read_some (conn, server->read_buffer, XG_SERVER_READ_BUFFER_SIZE, &why);
 
-      n = g_pollable_input_stream_read_nonblocking (conn->input, server->read_buffer,
-                                                    XG_SERVER_READ_BUFFER_SIZE, NULL, &error);
-      if (n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+      if (n == 0)
         return;
-      if (n <= 0)
+      if (n < 0)
         {
-          xg_server_connection_close (conn, n == 0 ? "closed by the peer" : error->message);
+          xg_server_connection_close (conn, why);
           return;
         }
 
       conn->last_seen = g_get_monotonic_time ();
-      if (conn->decoder == NULL)
-        conn->decoder = xg_proto_decoder_new (server->config->max_frame_size);
-      if (!consume (conn, server->read_buffer, (gsize) n))
+      if (!xg_server_connection_consume (conn, server->read_buffer, (gsize) n))
         return;
     }
+
+  if (conn->tls != NULL && conn->state < XG_CONNECTION_CLOSING && !conn->reading_paused &&
+      gnutls_record_check_pending (conn->tls) > 0)
+    g_idle_add_full (G_PRIORITY_DEFAULT, read_resumed, xg_server_connection_ref (conn),
+                     (GDestroyNotify) xg_server_connection_unref);
 }
 
 void
@@ -715,6 +848,14 @@ xg_server_connection_on_io (XgServerConnection *conn,
   /* Keeps the connection alive while its own handlers may close it. */
   G_GNUC_UNUSED g_autoptr(XgServerConnection) hold = xg_server_connection_ref (conn);
 
+  if (conn->state == XG_CONNECTION_HANDSHAKING)
+    {
+      if (events & (EPOLLHUP | EPOLLERR) && !(events & EPOLLIN))
+        xg_server_connection_close (conn, "hung up");
+      else
+        continue_handshake (conn);
+      return;
+    }
   if ((events & EPOLLOUT) && conn->state != XG_CONNECTION_CLOSED)
     flush (conn);
   if ((events & (EPOLLIN | EPOLLHUP | EPOLLERR)) && conn->state < XG_CONNECTION_CLOSING &&

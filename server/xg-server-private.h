@@ -5,6 +5,8 @@
 #pragma once
 
 #include <gio/gio.h>
+#include <gnutls/gnutls.h>
+#include <sys/socket.h>
 
 #include "xg-proto.h"
 #include "xg-server.h"
@@ -14,6 +16,7 @@
 #include "xg-server-limiter.h"
 #include "xg-server-mail.h"
 #include "xg-server-store.h"
+#include "xg-server-tls.h"
 
 G_BEGIN_DECLS
 
@@ -61,6 +64,14 @@ typedef enum {
 typedef struct _XgServerConnection XgServerConnection;
 typedef struct _XgServerRouter XgServerRouter;
 
+/* A listening socket in the epoll set; its address in the server's array
+ * tells its events from a connection's. */
+#define XG_SERVER_LISTENERS_MAX 4
+typedef struct {
+  int       fd;
+  gboolean  paused;    /* out of descriptors: not watched until the next sweep */
+} XgListener;
+
 struct _XgServer
 {
   GObject           parent_instance;
@@ -68,7 +79,7 @@ struct _XgServer
   XgServerConfig   *config;
   char             *data_dir;
   gboolean          plain;           /* development: no TLS */
-  GTlsCertificate  *certificate;
+  XgServerTls      *tls;             /* credentials, priority, ticket key: shared by all sessions */
   char             *fingerprint;
   guint8            secret[XG_SERVER_SECRET_SIZE];
 
@@ -79,7 +90,8 @@ struct _XgServer
   XgServerRouter   *router;          /* sessions, presence, pushes */
   GHashTable       *handlers;        /* packet type → const XgServerHandlerEntry* */
 
-  GSocketService   *service;
+  XgListener        listeners[XG_SERVER_LISTENERS_MAX];
+  guint             n_listeners;
   int               epoll_fd;
   GSource          *epoll_source;
   guint             sweep_id;
@@ -103,6 +115,9 @@ struct _XgServer
   gboolean          stopping;
 
   guint8           *read_buffer;     /* XG_SERVER_READ_BUFFER_SIZE, shared by all connections */
+  GPtrArray        *flush_batch;     /* during an epoll batch: connections to flush at its end (refs) */
+  GPtrArray        *flush_batch_store;  /* the array itself, kept between batches */
+  char              peer_text[64];   /* xg_server_connection_get_peer()'s answer */
 };
 
 struct _XgServerConnection
@@ -110,13 +125,10 @@ struct _XgServerConnection
   gatomicrefcount       ref_count;
   XgServer             *server;      /* not owned: the server outlives its connections */
 
-  GSocketConnection    *socket;
-  GIOStream            *stream;      /* the TLS connection, or @socket when plain */
-  GPollableInputStream *input;
-  GPollableOutputStream *output;
-  GCancellable         *handshake_cancellable;
-  int                   fd;
-  char                 *peer;        /* remote address, for logs and limits */
+  int                   fd;          /* non-blocking, -1 once closed */
+  gnutls_session_t      tls;         /* NULL when plain, and once closed */
+  guint8                peer_family; /* AF_INET or AF_INET6; 0 when unknown */
+  guint8                peer_addr[16];  /* network order; see xg_server_connection_get_peer() */
 
   XgConnectionState     state;
   XgProtoDecoder       *decoder;
@@ -124,6 +136,8 @@ struct _XgServerConnection
   gsize                 outgoing_offset;
   gsize                 outgoing_bytes;  /* queued and not yet written, @outgoing_offset deducted */
   gboolean              watching_output;
+  gboolean              in_epoll;    /* added to the server's epoll set, with @epoll_events */
+  guint32               epoll_events;
   gboolean              flush_scheduled; /* an idle flush of @outgoing is pending */
   gboolean              reading_paused;  /* over [server] send-queue-pause */
 
@@ -147,10 +161,16 @@ void                xg_server_connection_unref  (XgServerConnection *conn);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (XgServerConnection, xg_server_connection_unref)
 
 XgServerConnection *xg_server_connection_new    (XgServer           *server,
-                                                 GSocketConnection  *socket);
+                                                 int                 fd,
+                                                 const struct sockaddr *peer);
+const char         *xg_server_connection_get_peer (XgServerConnection *conn);
 void     xg_server_connection_start            (XgServerConnection *conn);
 void     xg_server_connection_on_io            (XgServerConnection *conn,
                                                 guint32             epoll_events);
+void     xg_server_connection_flush_batch      (GPtrArray          *batch);
+gboolean xg_server_connection_consume          (XgServerConnection *conn,
+                                                const guint8       *data,
+                                                gsize               len);
 void     xg_server_connection_send             (XgServerConnection *conn,
                                                 guint16             type,
                                                 guint32             request_id,
@@ -182,6 +202,9 @@ void     xg_server_connection_release_send     (XgServerConnection *conn,
                                                 gsize               bytes);
 
 /* xg-server.c, for connections */
+XgServerConnection *xg_server_adopt_connection (XgServer              *server,
+                                                int                    fd,
+                                                const struct sockaddr *peer);
 void     xg_server_watch_connection            (XgServer           *server,
                                                 XgServerConnection *conn,
                                                 gboolean            want_output);

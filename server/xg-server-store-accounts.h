@@ -13,6 +13,11 @@
 
 G_BEGIN_DECLS
 
+/* A TOKEN_LOGIN renews the token's expiry only when the stored one is more
+ * than this many seconds short of a full lifetime: at most one write a day
+ * per token however often its client reconnects (docs/PROTOCOL.md 3.2). */
+#define XG_SERVER_TOKEN_RENEW_AFTER (24 * 3600)
+
 typedef struct {
   guint64   id;
   char     *email;
@@ -127,12 +132,17 @@ struct _XgServerStoreAccountsInterface
                                          gint64                  now,
                                          gint64                  expires_at,
                                          GError                **error);
-  gboolean          (*use_token)        (XgServerStoreAccounts  *self,
+  /* TOKEN_LOGIN in one job: finds a live token of @account_id and reads
+   * the account. The expiry moves to @new_expires_at only if that is more
+   * than XG_SERVER_TOKEN_RENEW_AFTER later than the stored one, so that
+   * frequent reconnects write nothing. NULL without @error: no such live
+   * token, or no such account; @expires_at gets the expiry as stored now. */
+  XgServerAccount * (*use_token)        (XgServerStoreAccounts  *self,
                                          guint64                 account_id,
                                          GBytes                 *token_hash,
                                          gint64                  now,
                                          gint64                  new_expires_at,
-                                         gboolean               *valid,
+                                         gint64                 *expires_at,
                                          GError                **error);
   gboolean          (*revoke_token)     (XgServerStoreAccounts  *self,
                                          GBytes                 *token_hash,
@@ -221,8 +231,13 @@ void     xg_server_store_revoke_token_async     (XgServerStore       *self,
                                                  GBytes              *token_hash,
                                                  GAsyncReadyCallback  callback,
                                                  gpointer             user_data);
-/* Finishes the three above; for use_token, FALSE without @error means the
- * token is unknown, expired or revoked. */
+/* The account, or NULL (with @error set only on failure) when the token is
+ * unknown, expired or revoked; @expires_at gets the token's expiry. */
+XgServerAccount *xg_server_store_use_token_finish (XgServerStore  *self,
+                                                   GAsyncResult   *result,
+                                                   gint64         *expires_at,
+                                                   GError        **error);
+/* Finishes put_token and revoke_token. */
 gboolean xg_server_store_boolean_finish         (XgServerStore  *self,
                                                  GAsyncResult   *result,
                                                  GError        **error);

@@ -316,32 +316,58 @@ sqlite_put_token (XgServerStoreAccounts  *store,
   return xg_server_store_sqlite_step_done (self, stmt, error);
 }
 
-static gboolean
+static XgServerAccount *
 sqlite_use_token (XgServerStoreAccounts  *store,
                   guint64                 account_id,
                   GBytes                 *token_hash,
                   gint64                  now,
                   gint64                  new_expires_at,
-                  gboolean               *valid,
+                  gint64                 *expires_at,
                   GError                **error)
 {
   XgServerStoreSqlite *self = XG_SERVER_STORE_SQLITE (store);
+  g_autoptr(XgServerAccount) account = NULL;
   sqlite3_stmt *stmt;
+  gboolean has_row;
+  gint64 stored = 0;
 
-  /* One statement finds and renews a live token of that account. */
-  stmt = xg_server_store_sqlite_statement (self, "UPDATE tokens SET expires_at = ? "
-                                                 "WHERE hash = ? AND account_id = ? AND expires_at > ?", error);
+  /* One statement finds a live token of that account and reads the account. */
+  stmt = xg_server_store_sqlite_statement (self, "SELECT " XG_SQLITE_ACCOUNT_COLUMNS_OF ("a") ", t.expires_at "
+                                                 "FROM tokens t JOIN accounts a ON a.id = t.account_id "
+                                                 "WHERE t.hash = ? AND t.account_id = ? AND t.expires_at > ?", error);
   if (stmt == NULL)
-    return FALSE;
+    return NULL;
+  xg_server_store_sqlite_bind_bytes (stmt, 1, token_hash);
+  sqlite3_bind_int64 (stmt, 2, (sqlite3_int64) account_id);
+  sqlite3_bind_int64 (stmt, 3, now);
+  if (!xg_server_store_sqlite_step_row (self, stmt, &has_row, error))
+    {
+      sqlite3_reset (stmt);
+      return NULL;
+    }
+  if (has_row)
+    {
+      account = xg_server_store_sqlite_account_from_row (stmt);
+      stored = sqlite3_column_int64 (stmt, 6);
+    }
+  sqlite3_reset (stmt);
+  if (account == NULL)
+    return NULL;
+
+  /* Renewed within the last XG_SERVER_TOKEN_RENEW_AFTER: nothing to write. */
+  *expires_at = stored;
+  if (new_expires_at - stored <= XG_SERVER_TOKEN_RENEW_AFTER)
+    return g_steal_pointer (&account);
+
+  stmt = xg_server_store_sqlite_statement (self, "UPDATE tokens SET expires_at = ? WHERE hash = ?", error);
+  if (stmt == NULL)
+    return NULL;
   sqlite3_bind_int64 (stmt, 1, new_expires_at);
   xg_server_store_sqlite_bind_bytes (stmt, 2, token_hash);
-  sqlite3_bind_int64 (stmt, 3, (sqlite3_int64) account_id);
-  sqlite3_bind_int64 (stmt, 4, now);
   if (!xg_server_store_sqlite_step_done (self, stmt, error))
-    return FALSE;
-
-  *valid = sqlite3_changes (self->db) > 0;
-  return TRUE;
+    return NULL;
+  *expires_at = new_expires_at;
+  return g_steal_pointer (&account);
 }
 
 static gboolean

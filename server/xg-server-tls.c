@@ -19,21 +19,6 @@
 
 #define VALIDITY_DAYS (10 * 365)
 
-/**
- * xg_server_tls_set_versions:
- * @allow_tls_1_2: [tls] allow-tls-1.2
- *
- * TLS 1.3 only, or 1.3 and 1.2 with AEAD suites (docs/PROTOCOL.md 8.6).
- * glib-networking reads its GnuTLS priority once, from the environment,
- * so this must run before the first TLS connection, while the process has
- * one thread; an operator's own G_TLS_GNUTLS_PRIORITY is overridden.
- */
-void
-xg_server_tls_set_versions (gboolean allow_tls_1_2)
-{
-  g_setenv ("G_TLS_GNUTLS_PRIORITY", allow_tls_1_2 ? XG_PROTO_TLS_PRIORITY_1_2 : XG_PROTO_TLS_PRIORITY, TRUE);
-}
-
 static gboolean
 gnutls_failed (int          rc,
                const char  *what,
@@ -127,27 +112,65 @@ out:
   return ok;
 }
 
+/* Loads the certificate chain and key into credentials shared by every
+ * connection: imported once, not once per handshake. */
+static gboolean
+load_credentials (XgServerTls  *self,
+                  const char   *cert_path,
+                  const char   *key_path,
+                  GError      **error)
+{
+  int rc = gnutls_certificate_set_x509_key_file2 (self->credentials, cert_path, key_path,
+                                                  GNUTLS_X509_FMT_PEM, NULL, 0);
+
+  if (rc < 0)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "%s: %s", cert_path, gnutls_strerror (rc));
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /**
- * xg_server_tls_load_or_create:
+ * xg_server_tls_new:
  * @tls_dir: where the self-signed certificate lives (DATA/tls)
  * @cert_file: (nullable): an operator's certificate chain, PEM
  * @key_file: (nullable): its private key, PEM
+ * @allow_tls_1_2: [tls] allow-tls-1.2
  *
  * Loads the operator's certificate if one is configured; otherwise the one
  * in @tls_dir, which is created on first start and kept from then on.
+ * Everything a handshake needs is made here, once: the credentials, the
+ * priority (TLS 1.3 only, or 1.3 and 1.2 with AEAD suites, docs/PROTOCOL.md
+ * 8.6) and the key that encrypts TLS 1.3 session tickets, so that a client
+ * that reconnects resumes without a certificate signature. The ticket key
+ * lives in memory only: after a restart clients do one full handshake.
  */
-GTlsCertificate *
-xg_server_tls_load_or_create (const char  *tls_dir,
-                              const char  *cert_file,
-                              const char  *key_file,
-                              GError     **error)
+XgServerTls *
+xg_server_tls_new (const char  *tls_dir,
+                   const char  *cert_file,
+                   const char  *key_file,
+                   gboolean     allow_tls_1_2,
+                   GError     **error)
 {
   g_autofree char *cert_path = NULL;
   g_autofree char *key_path = NULL;
-  GTlsCertificate *certificate;
+  XgServerTls *self = g_new0 (XgServerTls, 1);
+  const char *where = NULL;
+
+  if (gnutls_failed (gnutls_certificate_allocate_credentials (&self->credentials), "allocate credentials", error) ||
+      gnutls_failed (gnutls_priority_init (&self->priority,
+                                           allow_tls_1_2 ? XG_PROTO_TLS_PRIORITY_1_2 : XG_PROTO_TLS_PRIORITY,
+                                           &where), "set the TLS priority", error) ||
+      gnutls_failed (gnutls_session_ticket_key_generate (&self->ticket_key), "make a session ticket key", error))
+    goto fail;
 
   if (cert_file != NULL)
-    return g_tls_certificate_new_from_files (cert_file, key_file, error);
+    {
+      if (!load_credentials (self, cert_file, key_file, error))
+        goto fail;
+      return self;
+    }
 
   cert_path = g_build_filename (tls_dir, "cert.pem", NULL);
   key_path = g_build_filename (tls_dir, "key.pem", NULL);
@@ -159,25 +182,78 @@ xg_server_tls_load_or_create (const char  *tls_dir,
           int saved = errno;
           g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
                        "Cannot create %s: %s", tls_dir, g_strerror (saved));
-          return NULL;
+          goto fail;
         }
       if (!create_self_signed (cert_path, key_path, error))
-        return NULL;
+        goto fail;
       g_message ("Created a self-signed certificate in %s", cert_path);
     }
 
-  certificate = g_tls_certificate_new_from_files (cert_path, key_path, error);
-  if (certificate == NULL)
-    g_prefix_error (error, "%s: ", cert_path);
-  return certificate;
+  if (!load_credentials (self, cert_path, key_path, error))
+    goto fail;
+  return self;
+
+fail:
+  xg_server_tls_free (self);
+  return NULL;
 }
 
-/* "AB:CD:…": the SHA-256 of the certificate's DER, as clients pin it. */
-char *
-xg_server_tls_fingerprint (GTlsCertificate *certificate)
+void
+xg_server_tls_free (XgServerTls *self)
 {
-  g_autoptr(GByteArray) der = NULL;
+  if (self == NULL)
+    return;
+  if (self->credentials != NULL)
+    gnutls_certificate_free_credentials (self->credentials);
+  if (self->priority != NULL)
+    gnutls_priority_deinit (self->priority);
+  if (self->ticket_key.data != NULL)
+    {
+      gnutls_memset (self->ticket_key.data, 0, self->ticket_key.size);
+      gnutls_free (self->ticket_key.data);
+    }
+  g_free (self);
+}
 
-  g_object_get (certificate, "certificate", &der, NULL);
-  return xg_proto_fingerprint (der->data, der->len);
+/**
+ * xg_server_tls_session_new:
+ * @fd: a connected, non-blocking socket
+ *
+ * A server session on @fd, driven by the caller's event loop: every call
+ * may return GNUTLS_E_AGAIN. It never raises SIGPIPE.
+ *
+ * Returns: the session, or %NULL with @error set
+ */
+gnutls_session_t
+xg_server_tls_session_new (XgServerTls  *self,
+                           int           fd,
+                           GError      **error)
+{
+  gnutls_session_t session = NULL;
+
+  if (gnutls_failed (gnutls_init (&session, GNUTLS_SERVER | GNUTLS_NONBLOCK | GNUTLS_NO_SIGNAL),
+                     "start a TLS session", error))
+    return NULL;
+  if (gnutls_failed (gnutls_priority_set (session, self->priority), "set the TLS priority", error) ||
+      gnutls_failed (gnutls_credentials_set (session, GNUTLS_CRD_CERTIFICATE, self->credentials),
+                     "set the credentials", error) ||
+      gnutls_failed (gnutls_session_ticket_enable_server (session, &self->ticket_key),
+                     "enable session tickets", error))
+    {
+      gnutls_deinit (session);
+      return NULL;
+    }
+  gnutls_transport_set_int (session, fd);
+  return session;
+}
+
+/* "AB:CD:…": the SHA-256 of the leaf certificate's DER, as clients pin it. */
+char *
+xg_server_tls_fingerprint (XgServerTls *self)
+{
+  gnutls_datum_t der = { NULL, 0 };
+
+  if (gnutls_certificate_get_crt_raw (self->credentials, 0, 0, &der) < 0)
+    return NULL;
+  return xg_proto_fingerprint (der.data, der.size);
 }

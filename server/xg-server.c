@@ -9,12 +9,15 @@
  * second over all connections, not a timer each.
  */
 #define G_LOG_DOMAIN "xg-server"
+#define _GNU_SOURCE   /* accept4() */
 
 #include "config.h"
 
 #include <errno.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <glib-unix.h>
@@ -46,9 +49,107 @@ xg_server_watch_connection (XgServer           *self,
   event.data.ptr = conn;
   conn->watching_output = want_output;
 
-  /* The first call adds the descriptor, later ones change its events. */
-  if (epoll_ctl (self->epoll_fd, EPOLL_CTL_MOD, conn->fd, &event) < 0 && errno == ENOENT)
-    epoll_ctl (self->epoll_fd, EPOLL_CTL_ADD, conn->fd, &event);
+  /* The first call adds the descriptor, later ones change its events,
+   * and only when they change. */
+  if (conn->in_epoll && conn->epoll_events == event.events)
+    return;
+  if (epoll_ctl (self->epoll_fd, conn->in_epoll ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, conn->fd, &event) == 0)
+    {
+      conn->in_epoll = TRUE;
+      conn->epoll_events = event.events;
+    }
+}
+
+/* --- Listening ------------------------------------------------------------ */
+
+static void
+watch_listener (XgServer   *self,
+                XgListener *listener,
+                gboolean    on)
+{
+  struct epoll_event event = { .events = EPOLLIN, .data.ptr = listener };
+
+  if (on)
+    epoll_ctl (self->epoll_fd, EPOLL_CTL_ADD, listener->fd, &event);
+  else
+    epoll_ctl (self->epoll_fd, EPOLL_CTL_DEL, listener->fd, NULL);
+  listener->paused = !on;
+}
+
+static void
+close_listeners (XgServer *self)
+{
+  for (guint i = 0; i < self->n_listeners; i++)
+    {
+      if (self->listeners[i].fd < 0)
+        continue;
+      if (!self->listeners[i].paused && self->epoll_fd >= 0)
+        watch_listener (self, &self->listeners[i], FALSE);
+      close (self->listeners[i].fd);
+      self->listeners[i].fd = -1;
+    }
+}
+
+/* Takes every connection waiting on @listener (it is level-triggered:
+ * what a burst leaves comes back on the next turn). Out of descriptors,
+ * the listener rests until the next sweep instead of spinning. */
+static void
+accept_all (XgServer   *self,
+            XgListener *listener)
+{
+  for (guint i = 0; i < 256; i++)
+    {
+      struct sockaddr_storage peer;
+      socklen_t peer_len = sizeof peer;
+      int fd = accept4 (listener->fd, (struct sockaddr *) &peer, &peer_len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+      if (fd < 0)
+        {
+          if (errno == EINTR || errno == ECONNABORTED)
+            continue;
+          if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+            {
+              g_warning ("Not accepting connections for a second: %s", g_strerror (errno));
+              watch_listener (self, listener, FALSE);
+            }
+          return;
+        }
+      if (self->stopping)
+        {
+          close (fd);
+          continue;
+        }
+      if (g_hash_table_size (self->connections) >= self->config->max_connections)
+        {
+          g_warning ("Refusing a connection: max-connections (%u) reached", self->config->max_connections);
+          close (fd);
+          continue;
+        }
+
+      xg_server_adopt_connection (self, fd, (struct sockaddr *) &peer);
+    }
+}
+
+/**
+ * xg_server_adopt_connection:
+ * @fd: (transfer full): a connected, non-blocking stream socket
+ * @peer: its remote address
+ *
+ * Serves @fd as a client connection, as if it had been accepted: the
+ * listeners do this, and so does the fuzz target (tests/fuzz/fuzz-server.c).
+ *
+ * Returns: (transfer none): the connection
+ */
+XgServerConnection *
+xg_server_adopt_connection (XgServer              *self,
+                            int                    fd,
+                            const struct sockaddr *peer)
+{
+  XgServerConnection *conn = xg_server_connection_new (self, fd, peer);
+
+  g_hash_table_add (self->connections, conn);
+  xg_server_connection_start (conn);
+  return conn;
 }
 
 static gboolean
@@ -60,9 +161,17 @@ on_epoll_ready (int          fd,
   struct epoll_event events[MAX_EVENTS];
   int n = epoll_wait (self->epoll_fd, events, MAX_EVENTS, 0);
 
+  self->flush_batch = self->flush_batch_store;
   for (int i = 0; i < n; i++)
     {
       XgServerConnection *conn = events[i].data.ptr;
+
+      if (events[i].data.ptr >= (gpointer) self->listeners &&
+          events[i].data.ptr < (gpointer) (self->listeners + XG_SERVER_LISTENERS_MAX))
+        {
+          accept_all (self, events[i].data.ptr);
+          continue;
+        }
 
       /* An earlier event in this batch may have closed it; the memory
        * stays valid until the batch is over (see xg_server_connection_closed). */
@@ -70,6 +179,8 @@ on_epoll_ready (int          fd,
         xg_server_connection_on_io (conn, events[i].events);
     }
 
+  self->flush_batch = NULL;
+  xg_server_connection_flush_batch (self->flush_batch_store);
   g_ptr_array_set_size (self->closed, 0);
   return G_SOURCE_CONTINUE;
 }
@@ -79,7 +190,9 @@ void
 xg_server_connection_closed (XgServer           *self,
                              XgServerConnection *conn)
 {
-  epoll_ctl (self->epoll_fd, EPOLL_CTL_DEL, conn->fd, NULL);
+  if (conn->in_epoll)
+    epoll_ctl (self->epoll_fd, EPOLL_CTL_DEL, conn->fd, NULL);
+  conn->in_epoll = FALSE;
   if (g_hash_table_steal (self->connections, conn))
     g_ptr_array_add (self->closed, conn);   /* freed after the current batch */
 
@@ -88,29 +201,6 @@ xg_server_connection_closed (XgServer           *self,
       g_task_return_boolean (self->shutdown_task, TRUE);
       g_clear_object (&self->shutdown_task);
     }
-}
-
-static gboolean
-on_incoming (GSocketService    *service,
-             GSocketConnection *socket,
-             GObject           *source_object,
-             gpointer           user_data)
-{
-  XgServer *self = user_data;
-  XgServerConnection *conn;
-
-  if (self->stopping)
-    return FALSE;
-  if (g_hash_table_size (self->connections) >= self->config->max_connections)
-    {
-      g_warning ("Refusing a connection: max-connections (%u) reached", self->config->max_connections);
-      return FALSE;
-    }
-
-  conn = xg_server_connection_new (self, socket);
-  g_hash_table_add (self->connections, conn);
-  xg_server_connection_start (conn);
-  return TRUE;
 }
 
 /* --- Time ----------------------------------------------------------------- */
@@ -198,6 +288,10 @@ sweep (gpointer user_data)
     }
   g_ptr_array_set_size (self->closed, 0);
 
+  for (guint i = 0; i < self->n_listeners; i++)
+    if (self->listeners[i].fd >= 0 && self->listeners[i].paused && !self->stopping)
+      watch_listener (self, &self->listeners[i], TRUE);
+
   if (++self->sweeps % 60 == 0)
     run_time_checks (self);
 
@@ -211,9 +305,7 @@ xg_server_dispose (GObject *object)
 {
   XgServer *self = XG_SERVER (object);
 
-  if (self->service != NULL)
-    g_socket_service_stop (self->service);
-  g_clear_object (&self->service);
+  close_listeners (self);
   g_clear_handle_id (&self->sweep_id, g_source_remove);
   g_clear_handle_id (&self->clock_signal_id, g_source_remove);
   g_clear_handle_id (&self->expiry_id, g_source_remove);
@@ -246,13 +338,14 @@ xg_server_finalize (GObject *object)
   xg_server_router_free (self->router);
   g_hash_table_unref (self->handlers);
   g_ptr_array_unref (self->closed);
+  g_ptr_array_unref (self->flush_batch_store);
   if (self->epoll_fd >= 0)
     close (self->epoll_fd);
 
   g_clear_object (&self->store);
   g_clear_object (&self->hasher);
   g_clear_object (&self->mailer);
-  g_clear_object (&self->certificate);
+  g_clear_pointer (&self->tls, xg_server_tls_free);
   g_clear_object (&self->shutdown_task);
   g_free (self->fingerprint);
   g_free (self->read_buffer);
@@ -281,12 +374,15 @@ static void
 xg_server_init (XgServer *self)
 {
   self->epoll_fd = -1;
+  for (guint i = 0; i < XG_SERVER_LISTENERS_MAX; i++)
+    self->listeners[i].fd = -1;
   self->connections = g_hash_table_new (NULL, NULL);
   self->router = xg_server_router_new ();
   self->handlers = xg_server_handlers_new ();
   self->clock = xg_server_clock_new ();
   self->closed = g_ptr_array_new_with_free_func ((GDestroyNotify) xg_server_connection_unref);
   self->read_buffer = g_malloc (XG_SERVER_READ_BUFFER_SIZE);
+  self->flush_batch_store = g_ptr_array_new_with_free_func ((GDestroyNotify) xg_server_connection_unref);
 }
 
 static gboolean
@@ -350,10 +446,11 @@ xg_server_new (XgServerConfig  *config,
     return NULL;
 
   tls_dir = g_build_filename (data_dir, "tls", NULL);
-  self->certificate = xg_server_tls_load_or_create (tls_dir, config->certificate, config->private_key, error);
-  if (self->certificate == NULL)
+  self->tls = xg_server_tls_new (tls_dir, config->certificate, config->private_key,
+                                 config->allow_tls_1_2, error);
+  if (self->tls == NULL)
     return NULL;
-  self->fingerprint = xg_server_tls_fingerprint (self->certificate);
+  self->fingerprint = xg_server_tls_fingerprint (self->tls);
 
   db_path = g_build_filename (data_dir, "xinge.db", NULL);
   self->store = xg_server_store_sqlite_open (db_path, error);
@@ -386,10 +483,19 @@ xg_server_new (XgServerConfig  *config,
   xg_server_friends_expire (self);
   self->expiry_id = g_timeout_add_seconds (XG_SERVER_EXPIRY_INTERVAL, expire_friend_requests, self);
 
-  self->service = g_socket_service_new ();
-  g_signal_connect (self->service, "incoming", G_CALLBACK (on_incoming), self);
-
   return g_steal_pointer (&self);
+}
+
+static gboolean
+listen_failed (int      fd,
+               GError **error)
+{
+  int saved = errno;
+
+  if (fd >= 0)
+    close (fd);
+  g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "%s", g_strerror (saved));
+  return FALSE;
 }
 
 /**
@@ -406,7 +512,10 @@ xg_server_listen (XgServer    *self,
   g_autoptr(GSocketConnectable) connectable = NULL;
   g_autoptr(GSocketAddressEnumerator) enumerator = NULL;
   g_autoptr(GSocketAddress) wanted = NULL;
-  g_autoptr(GSocketAddress) bound = NULL;
+  struct sockaddr_storage native;
+  socklen_t native_len;
+  XgListener *listener;
+  int fd, on = 1, off = 0;
   GInetAddress *host;
 
   connectable = g_network_address_parse (address, 0, error);
@@ -426,23 +535,40 @@ xg_server_listen (XgServer    *self,
       return FALSE;
     }
 
-  /* GLib's default backlog of 10 overflows when many clients reconnect at
-   * once, e.g. after a restart. */
-  g_socket_listener_set_backlog (G_SOCKET_LISTENER (self->service), 4096);
-  if (!g_socket_listener_add_address (G_SOCKET_LISTENER (self->service), wanted,
-                                      G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
-                                      NULL, &bound, error))
+  if (self->n_listeners == XG_SERVER_LISTENERS_MAX)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_TOO_MANY_OPEN_FILES, "Too many listening addresses");
+      return FALSE;
+    }
+  if (!g_socket_address_to_native (wanted, &native, sizeof native, error))
     return FALSE;
+  native_len = g_socket_address_get_native_size (wanted);
+
+  fd = socket (native.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
+  if (fd < 0)
+    return listen_failed (fd, error);
+  setsockopt (fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+  if (native.ss_family == AF_INET6)
+    setsockopt (fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off);   /* as GLib: dual stack */
+  /* A backlog of 4096, not GLib's 10, which overflows when many clients
+   * reconnect at once, e.g. after a restart. */
+  if (bind (fd, (struct sockaddr *) &native, native_len) < 0 || listen (fd, 4096) < 0 ||
+      getsockname (fd, (struct sockaddr *) &native, &native_len) < 0)
+    return listen_failed (fd, error);
+
+  listener = &self->listeners[self->n_listeners++];
+  listener->fd = fd;
+  watch_listener (self, listener, TRUE);
 
   if (bound_address != NULL)
     {
       g_autofree char *host_text = g_inet_address_to_string (host);
-      guint16 port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+      guint16 port = ntohs (native.ss_family == AF_INET6 ? ((struct sockaddr_in6 *) &native)->sin6_port
+                                                         : ((struct sockaddr_in *) &native)->sin_port);
 
       *bound_address = strchr (host_text, ':') ? g_strdup_printf ("[%s]:%u", host_text, port)
                                                : g_strdup_printf ("%s:%u", host_text, port);
     }
-  g_socket_service_start (self->service);
   return TRUE;
 }
 
@@ -510,8 +636,7 @@ xg_server_shutdown_async (XgServer            *self,
 
   self->stopping = TRUE;
   self->shutdown_task = g_task_new (self, NULL, callback, user_data);
-  g_socket_service_stop (self->service);
-  g_socket_listener_close (G_SOCKET_LISTENER (self->service));
+  close_listeners (self);
 
   for (guint i = 0; i < all->len; i++)
     {

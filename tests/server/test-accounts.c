@@ -395,6 +395,55 @@ test_token_login (void)
   }
 }
 
+/* A TOKEN_LOGIN renews the expiry only when it was renewed more than a
+ * day ago (XG_SERVER_TOKEN_RENEW_AFTER): LOGIN_OK says which. */
+static void
+test_token_login_renewal (void)
+{
+  g_autoptr(XgTestServer) server = xg_test_server_start (NULL);
+  g_autoptr(XgTestClient) client = NULL;
+  g_autoptr(XgProtoFrame) ok = NULL;
+  GBytes *token = NULL;
+  guint64 id;
+  gint64 issued, expires;
+
+  id = xg_test_register (server, "lou@example.com", "Lou", PASSWORD);
+  client = xg_test_client_connect (server);
+  ok = xg_test_client_request (client, XG_PACKET_LOGIN, xg_proto_login_new ("lou@example.com", PASSWORD, ""),
+                               XG_PACKET_LOGIN_OK);
+  xg_proto_login_ok_get (ok->body, NULL, &token, &issued);
+  g_clear_pointer (&ok, xg_proto_frame_free);
+
+  for (guint round = 0; round < 3; round++)
+    {
+      /* An hour later: renewed less than a day ago, so the same expiry;
+       * two days later: a full lifetime again. */
+      gint64 step = round == 1 ? 2 * 24 * 3600 : 3600;
+      g_autoptr(XgTestClient) again = NULL;
+
+      xg_test_server_advance_clock (server, client, step);
+      again = xg_test_client_connect (server);
+      ok = xg_test_client_request (again, XG_PACKET_TOKEN_LOGIN, xg_proto_token_login_new (id, token),
+                                   XG_PACKET_LOGIN_OK);
+      xg_proto_login_ok_get (ok->body, NULL, NULL, &expires);
+      g_clear_pointer (&ok, xg_proto_frame_free);
+      if (round == 1)
+        {
+          /* the real clock moves on too, a second or so */
+          g_assert_cmpint (expires, >=, issued + 3600 + 2 * 24 * 3600);
+          g_assert_cmpint (expires, <=, issued + 3600 + 2 * 24 * 3600 + 30);
+          issued = expires;
+        }
+      else
+        g_assert_cmpint (expires, ==, issued);
+      xg_test_client_free (g_steal_pointer (&again));
+      /* the second login took the session: log the first one in again */
+      g_clear_pointer (&client, xg_test_client_free);
+      client = xg_test_client_connect (server);
+    }
+  g_bytes_unref (token);
+}
+
 static void
 test_logout_revokes_token (void)
 {
@@ -1022,6 +1071,7 @@ main (int   argc,
   g_test_add_func ("/server/login", test_login);
   g_test_add_func ("/server/login/backoff", test_login_backoff);
   g_test_add_func ("/server/login/token", test_token_login);
+  g_test_add_func ("/server/login/token-renewal", test_token_login_renewal);
   g_test_add_func ("/server/logout", test_logout_revokes_token);
   g_test_add_func ("/server/heartbeat", test_heartbeat);
   g_test_add_func ("/server/heartbeat/loss", test_heartbeat_loss);
