@@ -1,4 +1,4 @@
-/* xg-server-chat.c: one-to-one messages, from CHAT_SEND to the receiver's cursor
+/* xg-server-chat.c: messages, from CHAT_SEND and GROUP_SEND to the receivers' cursors
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
@@ -6,7 +6,9 @@
  * friendship, the next sequence, the row) and is answered MSG_SENT_ACK
  * from its callback, i.e. after the batch that stored it committed; the
  * receiver's copy goes out from there too, through the router, if its
- * session is live.
+ * session is live. GROUP_SEND is the same with membership for friendship
+ * (7.6); the same operation returns the members at its commit, and the
+ * one GROUP_DELIVER frame is queued to each live one but the sender.
  *
  * A session is not live at once. At login its backlog (everything above
  * its cursors) is read after the login sync and sent as
@@ -45,7 +47,8 @@
 typedef struct {
   XgServerRequest  base;
   guint64          self_id;      /* the connection's account when it asked */
-  guint64          peer_id;
+  guint64          peer_id;      /* the other account, or the group */
+  guint8           kind;         /* CHAT_HISTORY_REQUEST: KIND_DIRECT or KIND_GROUP */
   guint64          client_msg_id;
   guint32          msg_type;
   GBytes          *payload;      /* CHAT_SEND: the message, for the receiver's copy */
@@ -152,14 +155,16 @@ page_ends (XgServerMessagePage *page,
   for (guint i = 0; i < page->messages->len; i++)
     {
       XgServerMessage *message = page->messages->pdata[i];
-      guint64 peer = message->sender_id == account_id ? message->receiver_id : message->sender_id;
+      guint kind = message->group_id != 0 ? KIND_GROUP : KIND_DIRECT;
+      guint64 peer = kind == KIND_GROUP ? message->group_id
+                     : message->sender_id == account_id ? message->receiver_id : message->sender_id;
       XgServerReceipt *last = ends->len ? &g_array_index (ends, XgServerReceipt, ends->len - 1) : NULL;
 
       /* Pages are sorted by conversation, so one entry per run. */
-      if (last != NULL && last->peer_id == peer)
+      if (last != NULL && last->kind == kind && last->peer_id == peer)
         last->received = MAX (last->received, message->seq);
       else
-        g_array_append_vals (ends, &(XgServerReceipt) { peer, message->seq, FALSE }, 1);
+        g_array_append_vals (ends, &(XgServerReceipt) { peer, message->seq, FALSE, kind }, 1);
     }
   return ends;
 }
@@ -195,10 +200,16 @@ page_read (GObject      *source,
     {
       XgServerMessage *m = page->messages->pdata[i];
 
-      xg_server_connection_send (conn, XG_PACKET_OFFLINE_CHAT_DELIVER, 0,
-                                 xg_proto_offline_chat_deliver_new (m->seq, m->client_msg_id, m->sender_id,
-                                                                    m->receiver_id, m->msg_type, m->payload,
-                                                                    m->server_time));
+      if (m->group_id != 0)
+        xg_server_connection_send (conn, XG_PACKET_OFFLINE_GROUP_DELIVER, 0,
+                                   xg_proto_offline_group_deliver_new (m->seq, m->client_msg_id, m->sender_id,
+                                                                       m->group_id, m->msg_type, m->payload,
+                                                                       m->server_time));
+      else
+        xg_server_connection_send (conn, XG_PACKET_OFFLINE_CHAT_DELIVER, 0,
+                                   xg_proto_offline_chat_deliver_new (m->seq, m->client_msg_id, m->sender_id,
+                                                                      m->receiver_id, m->msg_type, m->payload,
+                                                                      m->server_time));
     }
 
   g_clear_pointer (&conn->page_ends, g_array_unref);
@@ -253,7 +264,7 @@ page_acknowledged (XgServerConnection *conn,
         {
           const XgServerReceipt *end = &g_array_index (conn->page_ends, XgServerReceipt, j);
 
-          if (end->peer_id == ack->peer_id && ack->received >= end->received)
+          if (end->kind == ack->kind && end->peer_id == ack->peer_id && ack->received >= end->received)
             {
               g_array_remove_index_fast (conn->page_ends, j);
               break;
@@ -347,6 +358,84 @@ handle_chat_send (XgServerConnection *conn,
                                    sent, owned);
 }
 
+/* --- GROUP_SEND ---------------------------------------------------------- */
+
+static void
+group_sent (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(ChatRequest) req = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GArray) members = NULL;
+  XgServer *server = xg_server_request_get_server (&req->base);
+  XgServerSent outcome;
+
+  if (!xg_server_store_group_send_finish (XG_SERVER_STORE (source), result, &outcome, &members, &error))
+    {
+      failed (req, error, "Storing a group message");
+      return;
+    }
+
+  switch (outcome.status)
+    {
+    case XG_SERVER_SEND_NOT_MEMBER:
+    case XG_SERVER_SEND_NOT_FRIENDS:
+      xg_server_request_reply_error (&req->base, XG_PROTO_ERR_PERMISSION_DENIED,
+                                     "Only the group's members can post to it");
+      return;
+    case XG_SERVER_SEND_ID_REUSED:
+      xg_server_request_reply_error (&req->base, XG_PROTO_ERR_INVALID_ARGUMENT,
+                                     "This client message id belongs to another conversation");
+      return;
+    case XG_SERVER_SEND_DUPLICATE:
+    case XG_SERVER_SEND_STORED:
+    default:
+      break;
+    }
+
+  xg_server_request_reply (&req->base, XG_PACKET_MSG_SENT_ACK,
+                           xg_proto_msg_sent_ack_new (req->client_msg_id, outcome.seq, outcome.server_time));
+
+  /* A retry was delivered (or is waiting) the first time. */
+  if (outcome.status != XG_SERVER_SEND_STORED)
+    return;
+  xg_server_router_deliver_many (server->router, (const guint64 *) members->data, members->len, req->self_id,
+                                 XG_PACKET_GROUP_DELIVER,
+                                 xg_proto_group_deliver_new (outcome.seq, req->client_msg_id, req->self_id,
+                                                             req->peer_id, req->msg_type, req->payload,
+                                                             outcome.server_time));
+}
+
+static void
+handle_group_send (XgServerConnection *conn,
+                   const XgProtoFrame *frame)
+{
+  XgServer *server = conn->server;
+  g_autoptr(ChatRequest) req = chat_request_new (conn, frame);
+  ChatRequest *owned;
+  guint64 sender_id;
+  gsize len;
+  const guint8 *data;
+
+  xg_proto_group_send_get (frame->body, &req->client_msg_id, &sender_id, &req->peer_id, &req->msg_type,
+                           &req->payload);
+  data = g_bytes_get_data (req->payload, &len);
+  if (!xg_proto_payload_is_valid (req->msg_type, data, len, xg_proto_max_payload (server->config->max_frame_size)))
+    {
+      xg_server_request_reply_error (&req->base, XG_PROTO_ERR_INVALID_ARGUMENT,
+                                     "The message breaks the payload rules of its type");
+      return;
+    }
+
+  owned = g_steal_pointer (&req);
+  owned->held = len + SEND_OVERHEAD;
+  xg_server_connection_hold_send (conn, owned->held);
+  xg_server_store_group_send_async (server->store, owned->self_id, owned->peer_id, owned->client_msg_id,
+                                    owned->msg_type, owned->payload, xg_server_clock_microseconds (server->clock),
+                                    group_sent, owned);
+}
+
 /* --- MSG_RECEIVED_ACK ---------------------------------------------------- */
 
 static void
@@ -372,7 +461,7 @@ received (GObject      *source,
       const XgServerReceipt *ack = &g_array_index (acks, XgServerReceipt, i);
       XgServerReceipt receipt = { read->account_id, ack->received, TRUE };
 
-      if (ack->peer_covered)
+      if (ack->kind == KIND_DIRECT && ack->peer_covered)
         xg_server_router_push (server->router, ack->peer_id, XG_PACKET_MSG_DELIVERED,
                                delivered_body (&receipt, 1));
     }
@@ -397,10 +486,11 @@ handle_msg_received_ack (XgServerConnection *conn,
   g_variant_iter_init (&iter, entries);
   while (g_variant_iter_next (&iter, "(ytt)", &kind, &id, &seq))
     {
-      /* Groups come later; an entry of another kind acknowledges nothing. */
-      if (kind != KIND_DIRECT || id == conn->account_id || seq == 0 || seq > G_MAXINT64)
+      /* An entry of another kind acknowledges nothing. */
+      if ((kind != KIND_DIRECT && kind != KIND_GROUP) || (kind == KIND_DIRECT && id == conn->account_id) ||
+          seq == 0 || seq > G_MAXINT64)
         continue;
-      g_array_append_vals (acks, &(XgServerReceipt) { id, seq, FALSE }, 1);
+      g_array_append_vals (acks, &(XgServerReceipt) { id, seq, FALSE, kind }, 1);
     }
   if (acks->len == 0)
     return;
@@ -418,12 +508,22 @@ history_read (GObject      *source,
 {
   g_autoptr(ChatRequest) req = user_data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(XgServerMessagePage) page = xg_server_store_chat_history_finish (XG_SERVER_STORE (source), result,
-                                                                               &error);
+  g_autoptr(XgServerMessagePage) page = NULL;
   GVariantBuilder builder;
+  gboolean member = TRUE;
 
+  if (req->kind == KIND_GROUP)
+    page = xg_server_store_group_history_finish (XG_SERVER_STORE (source), result, &member, &error);
+  else
+    page = xg_server_store_chat_history_finish (XG_SERVER_STORE (source), result, &error);
   if (failed (req, error, "Reading history"))
     return;
+  if (!member)
+    {
+      xg_server_request_reply_error (&req->base, XG_PROTO_ERR_PERMISSION_DENIED,
+                                     "Only the group's members can read its history");
+      return;
+    }
 
   g_variant_builder_init (&builder, G_VARIANT_TYPE ("a(tttuayx)"));
   for (guint i = 0; i < page->messages->len; i++)
@@ -435,7 +535,7 @@ history_read (GObject      *source,
                              m->server_time);
     }
   xg_server_request_reply (&req->base, XG_PACKET_CHAT_HISTORY,
-                           xg_proto_chat_history_new (KIND_DIRECT, req->peer_id, g_variant_builder_end (&builder),
+                           xg_proto_chat_history_new (req->kind, req->peer_id, g_variant_builder_end (&builder),
                                                       page->more));
 }
 
@@ -452,16 +552,11 @@ handle_chat_history_request (XgServerConnection *conn,
   guint32 limit;
 
   xg_proto_chat_history_request_get (frame->body, &kind, &req->peer_id, &after, &before, &limit);
-  if (kind == KIND_GROUP)
-    {
-      xg_server_request_reply_error (&req->base, XG_PROTO_ERR_NOT_IMPLEMENTED, "Groups are not implemented yet");
-      return;
-    }
-  if (kind != KIND_DIRECT || limit == 0 || limit > HISTORY_MAX_LIMIT || after > G_MAXINT64 ||
+  if ((kind != KIND_DIRECT && kind != KIND_GROUP) || limit == 0 || limit > HISTORY_MAX_LIMIT || after > G_MAXINT64 ||
       before > G_MAXINT64 || (before != 0 && before <= after + 1))
     {
       xg_server_request_reply_error (&req->base, XG_PROTO_ERR_INVALID_ARGUMENT,
-                                     "A history request needs kind 0, a limit of 1 to 200 and a non-empty range");
+                                     "A history request needs kind 0 or 1, a limit of 1 to 200 and a non-empty range");
       return;
     }
 
@@ -469,13 +564,19 @@ handle_chat_history_request (XgServerConnection *conn,
    * every entry's other fields. A message alone always fits. */
   limits.max_messages = limit;
   limits.max_bytes = MIN (XG_SERVER_PAGE_BYTES, server->config->max_frame_size / 2);
+  req->kind = kind;
   owned = g_steal_pointer (&req);
-  xg_server_store_chat_history_async (server->store, owned->self_id, owned->peer_id, after, before, &limits,
-                                      history_read, owned);
+  if (kind == KIND_GROUP)
+    xg_server_store_group_history_async (server->store, owned->self_id, owned->peer_id, after, before, &limits,
+                                         history_read, owned);
+  else
+    xg_server_store_chat_history_async (server->store, owned->self_id, owned->peer_id, after, before, &limits,
+                                        history_read, owned);
 }
 
 static const XgServerHandlerEntry handlers[] = {
   { XG_PACKET_CHAT_SEND,            TRUE, handle_chat_send },
+  { XG_PACKET_GROUP_SEND,           TRUE, handle_group_send },
   { XG_PACKET_MSG_RECEIVED_ACK,     TRUE, handle_msg_received_ack },
   { XG_PACKET_CHAT_HISTORY_REQUEST, TRUE, handle_chat_history_request },
 };

@@ -29,7 +29,7 @@ G_BEGIN_DECLS
  * first. The hourly lookup limit keeps this from mattering much. */
 #define XG_SERVER_LOOKUPS_REMEMBERED 32
 
-/* Payload bytes of a connection's CHAT_SENDs the store may hold before the
+/* Payload bytes of a connection's CHAT_SENDs and GROUP_SENDs the store may hold before the
  * connection is no longer read (each send counts its payload and 1 KiB). */
 #define XG_SERVER_SENDS_IN_FLIGHT_MAX (16 * 1024 * 1024)
 
@@ -216,8 +216,8 @@ const XgServerHandlerEntry *xg_server_friends_get_handlers  (guint *n_handlers);
 void                        xg_server_friends_sync          (XgServerConnection *conn);
 void                        xg_server_friends_expire        (XgServer           *server);
 
-/* xg-server-chat.c: one-to-one messages, their acknowledgements, the
- * backlog at login and history */
+/* xg-server-chat.c: one-to-one and group messages, their
+ * acknowledgements, the backlog at login and history */
 const XgServerHandlerEntry *xg_server_chat_get_handlers     (guint *n_handlers);
 void                        xg_server_chat_sync             (XgServerConnection *conn);
 

@@ -379,6 +379,48 @@ xg_server_router_push_many (XgServerRouter *self,
   return sent;
 }
 
+/**
+ * xg_server_router_deliver_many:
+ * @except_id: an account to leave out (the sender), or 0
+ * @body: (transfer floating): the message's delivery packet
+ *
+ * A new message's fan-out (GROUP_DELIVER): pushed, encoded once, to each
+ * session of @account_ids whose delivery is live. A session still paging
+ * its backlog gets the message with a later page, from the store, behind
+ * what came before it. Returns how many got it.
+ */
+guint
+xg_server_router_deliver_many (XgServerRouter *self,
+                               const guint64  *account_ids,
+                               guint           n_accounts,
+                               guint64         except_id,
+                               guint16         type,
+                               GVariant       *body)
+{
+  g_autoptr(GVariant) owned = g_variant_ref_sink (body);
+  g_autoptr(GBytes) frame = NULL;
+  g_autoptr(GPtrArray) targets = NULL;
+  guint sent = 0;
+
+  /* As in push_many: the targets first, each with a reference. */
+  targets = g_ptr_array_new_with_free_func ((GDestroyNotify) xg_server_connection_unref);
+  for (guint i = 0; i < n_accounts; i++)
+    {
+      XgServerConnection *conn;
+
+      if (account_ids[i] == except_id)
+        continue;
+      conn = xg_server_router_lookup (self, account_ids[i]);
+      if (conn != NULL && conn->delivery == XG_DELIVERY_LIVE)
+        g_ptr_array_add (targets, xg_server_connection_ref (conn));
+    }
+  if (targets->len == 0 || (frame = encode_push (type, owned)) == NULL)
+    return 0;
+  for (guint i = 0; i < targets->len; i++)
+    sent += xg_server_connection_send_frame (targets->pdata[i], frame);
+  return sent;
+}
+
 /* Pushes to the account's online friends, as far as the router knows them. */
 guint
 xg_server_router_push_to_friends (XgServerRouter *self,

@@ -52,6 +52,12 @@ guint               xg_server_router_push_many       (XgServerRouter     *self,
                                                       guint               n_accounts,
                                                       guint16             type,
                                                       GVariant           *body);
+guint               xg_server_router_deliver_many    (XgServerRouter     *self,
+                                                      const guint64      *account_ids,
+                                                      guint               n_accounts,
+                                                      guint64             except_id,
+                                                      guint16             type,
+                                                      GVariant           *body);
 guint               xg_server_router_push_to_friends (XgServerRouter     *self,
                                                       guint64             account_id,
                                                       guint16             type,

@@ -117,6 +117,74 @@ xg_server_store_chat_send_finish (XgServerStore  *self,
   return TRUE;
 }
 
+/* --- Group send ---------------------------------------------------------- */
+
+typedef struct {
+  SendOp   base;
+  GArray  *members;
+} GroupSendOp;
+
+static void
+group_send_op_free (GroupSendOp *op)
+{
+  g_clear_pointer (&op->members, g_array_unref);
+  g_bytes_unref (op->base.payload);
+  g_free (op);
+}
+
+static gboolean
+run_group_send (XgServerStore *store, gpointer data, GError **error)
+{
+  GroupSendOp *op = data;
+
+  g_array_set_size (op->members, 0);
+  return IFACE (store)->group_send (MESSAGES (store), op->base.sender_id, op->base.receiver_id,
+                                    op->base.client_msg_id, op->base.msg_type, op->base.payload, op->base.now_us,
+                                    &op->base.sent, op->members, error);
+}
+
+void
+xg_server_store_group_send_async (XgServerStore       *self,
+                                  guint64              sender_id,
+                                  guint64              group_id,
+                                  guint64              client_msg_id,
+                                  guint32              msg_type,
+                                  GBytes              *payload,
+                                  gint64               now_us,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  GroupSendOp *op = g_new0 (GroupSendOp, 1);
+
+  g_return_if_fail (XG_IS_SERVER_STORE_MESSAGES (self));
+
+  op->base.sender_id = sender_id;
+  op->base.receiver_id = group_id;
+  op->base.client_msg_id = client_msg_id;
+  op->base.msg_type = msg_type;
+  op->base.payload = g_bytes_ref (payload);
+  op->base.now_us = now_us;
+  op->members = g_array_new (FALSE, FALSE, sizeof (guint64));
+  xg_server_store_queue (self, run_group_send, op, (GDestroyNotify) group_send_op_free,
+                         xg_server_store_group_send_async, callback, user_data);
+}
+
+gboolean
+xg_server_store_group_send_finish (XgServerStore  *self,
+                                   GAsyncResult   *result,
+                                   XgServerSent   *sent,
+                                   GArray        **members,
+                                   GError        **error)
+{
+  GroupSendOp *op = xg_server_store_finish_op (self, result, xg_server_store_group_send_async, error);
+
+  if (op == NULL)
+    return FALSE;
+  *sent = op->base.sent;
+  *members = g_steal_pointer (&op->members);
+  return TRUE;
+}
+
 /* --- Receive ------------------------------------------------------------- */
 
 typedef struct {
@@ -175,6 +243,7 @@ typedef struct {
   guint64              before;
   XgServerPageLimits   limits;
   gboolean             with_receipts;
+  gboolean             member;        /* group history: the account is in the group */
   XgServerMessagePage *page;
 } PageOp;
 
@@ -208,6 +277,16 @@ run_history (XgServerStore *store, gpointer data, GError **error)
   op->page = page_new ();
   return IFACE (store)->history (MESSAGES (store), op->account_id, op->peer_id, op->after, op->before,
                                  &op->limits, op->page, error);
+}
+
+static gboolean
+run_group_history (XgServerStore *store, gpointer data, GError **error)
+{
+  PageOp *op = data;
+
+  op->page = page_new ();
+  return IFACE (store)->group_history (MESSAGES (store), op->account_id, op->peer_id, op->after, op->before,
+                                       &op->limits, op->page, &op->member, error);
 }
 
 static PageOp *
@@ -276,5 +355,38 @@ xg_server_store_chat_history_finish (XgServerStore  *self,
 {
   PageOp *op = xg_server_store_finish_op (self, result, xg_server_store_chat_history_async, error);
 
+  return op ? g_steal_pointer (&op->page) : NULL;
+}
+
+void
+xg_server_store_group_history_async (XgServerStore             *self,
+                                     guint64                    account_id,
+                                     guint64                    group_id,
+                                     guint64                    after,
+                                     guint64                    before,
+                                     const XgServerPageLimits  *limits,
+                                     GAsyncReadyCallback        callback,
+                                     gpointer                   user_data)
+{
+  PageOp *op = page_op_new (account_id, limits);
+
+  g_return_if_fail (XG_IS_SERVER_STORE_MESSAGES (self));
+
+  op->peer_id = group_id;
+  op->after = after;
+  op->before = before;
+  xg_server_store_queue (self, run_group_history, op, (GDestroyNotify) page_op_free,
+                         xg_server_store_group_history_async, callback, user_data);
+}
+
+XgServerMessagePage *
+xg_server_store_group_history_finish (XgServerStore  *self,
+                                      GAsyncResult   *result,
+                                      gboolean       *member,
+                                      GError        **error)
+{
+  PageOp *op = xg_server_store_finish_op (self, result, xg_server_store_group_history_async, error);
+
+  *member = op != NULL && op->member;
   return op ? g_steal_pointer (&op->page) : NULL;
 }

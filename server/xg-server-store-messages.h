@@ -9,8 +9,9 @@
  * stored it has committed, and many messages share one commit. Callers use
  * the _async/_finish wrappers below.
  *
- * Version 1 has one-to-one conversations only (kind 0); groups will add
- * kind 1 beside them on the same tables.
+ * One-to-one conversations are kind 0, groups kind 1 on the same tables
+ * (docs/PROTOCOL.md 7.6): a group's message is stored once and each
+ * member has a cursor, so fan-out costs no row per recipient.
  */
 #pragma once
 
@@ -23,10 +24,11 @@ typedef struct {
   guint64  seq;
   guint64  client_msg_id;
   guint64  sender_id;
-  guint64  receiver_id;   /* one-to-one: the other member */
+  guint64  receiver_id;   /* one-to-one: the other member; 0 in a group */
   guint32  msg_type;
   GBytes  *payload;
   gint64   server_time;   /* microseconds */
+  guint64  group_id;      /* a group's message: the group; 0 for one-to-one */
 } XgServerMessage;
 
 void xg_server_message_free (XgServerMessage *message);
@@ -37,20 +39,24 @@ typedef enum {
   XG_SERVER_SEND_DUPLICATE,    /* a retry: what was stored the first time */
   XG_SERVER_SEND_NOT_FRIENDS,  /* nothing stored */
   XG_SERVER_SEND_ID_REUSED,    /* the sender used this id in another conversation: nothing stored */
+  XG_SERVER_SEND_NOT_MEMBER,   /* GROUP_SEND from a non-member (or no such group): nothing stored */
 } XgServerSendStatus;
 
-/* What CHAT_SEND became. */
+/* What CHAT_SEND or GROUP_SEND became. */
 typedef struct {
   XgServerSendStatus  status;
   guint64             seq;
   gint64              server_time;
 } XgServerSent;
 
-/* A member's cursor moved: the other member may learn it (MSG_DELIVERED). */
+/* A member's cursor moved: the other member may learn it (MSG_DELIVERED).
+ * In a group (kind 1) peer_id is the group and peer_covered stays FALSE:
+ * there is no "delivered" state there. */
 typedef struct {
-  guint64  peer_id;       /* the conversation's other member */
+  guint64  peer_id;       /* the conversation's other member, or the group */
   guint64  received;      /* the cursor now */
   gboolean peer_covered;  /* it passed at least one of the peer's messages */
+  guint    kind;          /* 0 one-to-one, 1 group */
 } XgServerReceipt;
 
 /* A page of messages: pending ones at login, or history. */
@@ -89,14 +95,16 @@ struct _XgServerStoreMessagesInterface
                         XgServerSent              *sent,
                         GError                   **error);
   /* Moves @account_id's cursor in its conversation with each (peer, seq)
-   * of @acks (XgServerReceipt, only peer_id and received set) forward, never
-   * back and never past the conversation's last sequence; fills in
-   * what became of each. An unknown conversation is skipped. */
+   * of @acks (XgServerReceipt, only kind, peer_id and received set; in a
+   * group peer_id is the group) forward, never back and never past the
+   * conversation's last sequence; fills in what became of each. An
+   * unknown conversation, or a group the account is not in, is skipped. */
   gboolean (*receive)  (XgServerStoreMessages     *self,
                         guint64                    account_id,
                         GArray                    *acks,
                         GError                   **error);
-  /* What is above @account_id's cursors and not its own. */
+  /* What is above @account_id's cursors and not its own, one-to-one and
+   * in the groups it is in. */
   gboolean (*pending)  (XgServerStoreMessages     *self,
                         guint64                    account_id,
                         const XgServerPageLimits  *limits,
@@ -120,6 +128,30 @@ struct _XgServerStoreMessagesInterface
                         const XgServerPageLimits  *limits,
                         XgServerMessagePage       *page,
                         GError                   **error);
+  /* Dedupe, membership check, the group's next sequence, store; then
+   * the members at that moment into @members (guint64), for the
+   * fan-out, when it was stored. */
+  gboolean (*group_send)    (XgServerStoreMessages     *self,
+                             guint64                    sender_id,
+                             guint64                    group_id,
+                             guint64                    client_msg_id,
+                             guint32                    msg_type,
+                             GBytes                    *payload,
+                             gint64                     now_us,
+                             XgServerSent              *sent,
+                             GArray                    *members,
+                             GError                   **error);
+  /* As history, in the group @group_id, cut at @account_id's joining;
+   * *member FALSE (and nothing read) when it is not in the group. */
+  gboolean (*group_history) (XgServerStoreMessages     *self,
+                             guint64                    account_id,
+                             guint64                    group_id,
+                             guint64                    after,
+                             guint64                    before,
+                             const XgServerPageLimits  *limits,
+                             XgServerMessagePage       *page,
+                             gboolean                  *member,
+                             GError                   **error);
 };
 
 void                 xg_server_store_chat_send_async      (XgServerStore             *self,
@@ -168,6 +200,37 @@ void                 xg_server_store_chat_history_async   (XgServerStore        
                                                            gpointer                   user_data);
 XgServerMessagePage *xg_server_store_chat_history_finish  (XgServerStore             *self,
                                                            GAsyncResult              *result,
+                                                           GError                   **error);
+
+void                 xg_server_store_group_send_async     (XgServerStore             *self,
+                                                           guint64                    sender_id,
+                                                           guint64                    group_id,
+                                                           guint64                    client_msg_id,
+                                                           guint32                    msg_type,
+                                                           GBytes                    *payload,
+                                                           gint64                     now_us,
+                                                           GAsyncReadyCallback        callback,
+                                                           gpointer                   user_data);
+/* @members: (out) (element-type guint64) (transfer full): the group's
+ * members when it was stored (XG_SERVER_SEND_STORED), else empty */
+gboolean             xg_server_store_group_send_finish    (XgServerStore             *self,
+                                                           GAsyncResult              *result,
+                                                           XgServerSent              *sent,
+                                                           GArray                   **members,
+                                                           GError                   **error);
+
+void                 xg_server_store_group_history_async  (XgServerStore             *self,
+                                                           guint64                    account_id,
+                                                           guint64                    group_id,
+                                                           guint64                    after,
+                                                           guint64                    before,
+                                                           const XgServerPageLimits  *limits,
+                                                           GAsyncReadyCallback        callback,
+                                                           gpointer                   user_data);
+/* For a non-member: an empty page, and *member FALSE. */
+XgServerMessagePage *xg_server_store_group_history_finish (XgServerStore             *self,
+                                                           GAsyncResult              *result,
+                                                           gboolean                  *member,
                                                            GError                   **error);
 
 G_END_DECLS

@@ -679,8 +679,9 @@ test_history (void)
            XG_PROTO_ERR_INVALID_ARGUMENT);
   refused (alice, XG_PACKET_CHAT_HISTORY_REQUEST, xg_proto_chat_history_request_new (7, bob->id, 0, 0, 10),
            XG_PROTO_ERR_INVALID_ARGUMENT);
+  /* Kind 1 is a group's (tests/server/test-group-chat.c): none of this one. */
   refused (alice, XG_PACKET_CHAT_HISTORY_REQUEST, xg_proto_chat_history_request_new (1, 1, 0, 0, 10),
-           XG_PROTO_ERR_NOT_IMPLEMENTED);
+           XG_PROTO_ERR_PERMISSION_DENIED);
 }
 
 /* --- The server killed mid-write ----------------------------------------- */
