@@ -85,7 +85,7 @@ main (int   argc,
       "token-lifetime-days; [register] code-expiry, code-attempts, code-resend-interval, "
       "codes-per-email-per-hour, codes-per-address-per-hour, privacy; [login] max-hashes-in-flight, "
       "failures-per-address; [friends] lookups-per-hour, max-pending-requests, max-friends, "
-      "request-timeout; [mail] mode (outbox|smtp), smtp-url, starttls, username, password, "
+      "request-timeout; [groups] max-members, max-groups, max-owned, join-request-timeout; [mail] mode (outbox|smtp), smtp-url, starttls, username, password, "
       "ca-file, from. See README.md", "FILE" },
     { "insecure-plain", 0, 0, G_OPTION_ARG_NONE, &plain,
       "Development only: plain TCP without TLS, refused unless listening on loopback", NULL },

@@ -828,6 +828,9 @@ account_deleted (GObject      *source,
       xg_server_router_push (server->router, target, XG_PACKET_FRIEND_REQUEST_TIMEOUT,
                              xg_proto_friend_request_timeout_new (target, id));
     }
+  /* Each group it was in: it left, and one it owned passed on. */
+  for (guint i = 0; deletion.groups != NULL && i < deletion.groups->len; i++)
+    xg_server_groups_push_change (server, deletion.groups->pdata[i]);
   xg_server_account_deletion_clear (&deletion);
 }
 

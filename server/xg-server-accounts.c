@@ -174,10 +174,12 @@ start_session (Request *req)
   xg_server_connection_send (conn, XG_PACKET_PROFILE, 0, profile_body (req->account));
   g_debug ("Account %" G_GUINT64_FORMAT " logged in from %s", req->account->id, conn->peer);
 
-  /* The friend list, requests and outcomes, SYNC_DONE, then presence;
-   * then the messages that waited (both reads queued now, so they share
-   * a transaction with anything else in the store's next batch). */
+  /* The friend list, requests and outcomes, then presence; the groups,
+   * their requests and outcomes, SYNC_DONE; then the messages that waited
+   * (the reads queued now, so they share a transaction with anything
+   * else in the store's next batch, and are answered in this order). */
   xg_server_friends_sync (conn);
+  xg_server_groups_sync (conn);
   xg_server_chat_sync (conn);
 }
 

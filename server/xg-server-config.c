@@ -34,6 +34,10 @@ xg_server_config_new (void)
   config->max_pending_requests = 100;
   config->max_friends = 1000;
   config->request_timeout = 7 * 24 * 3600;
+  config->max_members = 2000;
+  config->max_groups = 500;
+  config->max_owned = 20;
+  config->join_request_timeout = 7 * 24 * 3600;
   config->mail_mode = XG_SERVER_MAIL_OUTBOX;
   config->starttls = TRUE;
   config->mail_from = g_strdup ("Xinge <noreply@localhost>");
@@ -161,6 +165,13 @@ xg_server_config_load_file (XgServerConfig  *config,
        * nickname and remark (about 280 bytes each) still do. */
       !read_uint (kf, "friends", "max-friends", 1, 20000, &config->max_friends, error) ||
       !read_uint (kf, "friends", "request-timeout", 1, 10 * 365 * 24 * 3600, &config->request_timeout, error) ||
+      /* GROUP_MEMBERS must fit its 8 MiB: 20000 entries of the longest
+       * nickname (about 140 bytes each) still do. */
+      !read_uint (kf, "groups", "max-members", 1, 20000, &config->max_members, error) ||
+      !read_uint (kf, "groups", "max-groups", 1, 20000, &config->max_groups, error) ||
+      !read_uint (kf, "groups", "max-owned", 0, 20000, &config->max_owned, error) ||
+      !read_uint (kf, "groups", "join-request-timeout", 1, 10 * 365 * 24 * 3600,
+                  &config->join_request_timeout, error) ||
       !read_bool (kf, "mail", "starttls", &config->starttls, error))
     return FALSE;
   config->max_frame_size = max_frame;

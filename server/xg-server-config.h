@@ -50,6 +50,12 @@ typedef struct {
   guint    max_friends;
   guint    request_timeout;      /* seconds a friend request waits for its answer */
 
+  /* [groups] */
+  guint    max_members;          /* members per group */
+  guint    max_groups;           /* groups an account may be in */
+  guint    max_owned;            /* groups an account may own */
+  guint    join_request_timeout; /* seconds a join request or invitation waits for its answer */
+
   /* [mail] */
   XgServerMailMode mail_mode;
   char    *smtp_url;

@@ -739,6 +739,7 @@ xg_server_handlers_new (void)
     xg_server_accounts_get_handlers,
     xg_server_account_life_get_handlers,
     xg_server_friends_get_handlers,
+    xg_server_groups_get_handlers,
     xg_server_chat_get_handlers,
   };
   GHashTable *table = g_hash_table_new (NULL, NULL);

@@ -643,7 +643,7 @@ sync_read (GObject      *source,
   for (guint i = 0; i < read->outcomes->len; i++)
     xg_server_connection_send (conn, outcome_type (read->outcomes->pdata[i]), 0,
                                outcome_body (read->outcomes->pdata[i]));
-  xg_server_connection_send (conn, XG_PACKET_SYNC_DONE, 0, xg_proto_sync_done_new ());
+  /* The groups' part follows, and SYNC_DONE with it (xg_server_groups_sync). */
 
   /* Then its online friends learn that it is online. */
   friend_ids = g_array_sized_new (FALSE, FALSE, sizeof (guint64), read->friends->len);
@@ -656,9 +656,10 @@ sync_read (GObject      *source,
  * xg_server_friends_sync:
  * @conn: a connection that was just answered LOGIN_OK and sent PROFILE
  *
- * The rest of docs/PROTOCOL.md 3.7 in one store round trip: FRIEND_LIST,
+ * Items 2-5 of docs/PROTOCOL.md 3.7 in one store round trip: FRIEND_LIST,
  * the requests waiting either way, the outcomes that waited for the
- * account, SYNC_DONE; then PRESENCE to its online friends.
+ * account; then PRESENCE to its online friends. SYNC_DONE comes after
+ * the groups' part (xg_server_groups_sync, queued right after this).
  */
 void
 xg_server_friends_sync (XgServerConnection *conn)
@@ -713,7 +714,8 @@ expired (GObject      *source,
  * xg_server_friends_expire:
  *
  * Marks the requests older than [friends] request-timeout expired and
- * pushes FRIEND_REQUEST_TIMEOUT for them. Runs every
+ * pushes FRIEND_REQUEST_TIMEOUT for them, and has the groups' join
+ * requests expire too (xg_server_groups_expire). Runs every
  * XG_SERVER_EXPIRY_INTERVAL seconds and right after the test clock moved;
  * a call while one is in the store makes that one run again when done.
  */
@@ -729,6 +731,8 @@ xg_server_friends_expire (XgServer *server)
     }
   server->expiring = TRUE;
   server->expire_again = FALSE;
+  /* Join requests and invitations time out on the same beat. */
+  xg_server_groups_expire (server);
   get_rules (server, &rules);
   xg_server_store_expire_requests_async (server->store, &rules, EXPIRY_BATCH, expired,
                                          g_object_ref (server));

@@ -86,6 +86,8 @@ struct _XgServer
   guint             expiry_id;       /* friend request timeouts, every XG_SERVER_EXPIRY_INTERVAL */
   gboolean          expiring;        /* an expiry is in the store now */
   gboolean          expire_again;    /* the clock moved meanwhile: run it again */
+  gboolean          groups_expiring; /* the same for join requests (xg-server-groups.c) */
+  gboolean          groups_expire_again;
 
   GHashTable       *connections;     /* XgServerConnection* set, owns a ref */
   GPtrArray        *closed;          /* freed after the current dispatch */
@@ -215,6 +217,16 @@ void                        xg_server_issue_code_async          (XgServer       
 const XgServerHandlerEntry *xg_server_friends_get_handlers  (guint *n_handlers);
 void                        xg_server_friends_sync          (XgServerConnection *conn);
 void                        xg_server_friends_expire        (XgServer           *server);
+
+/* xg-server-groups.c: groups, members, join requests, invitations; the
+ * groups' part of the login sync (which ends it with SYNC_DONE) and the
+ * join request timeouts */
+typedef struct _XgServerGroupChange XgServerGroupChange;
+const XgServerHandlerEntry *xg_server_groups_get_handlers   (guint *n_handlers);
+void                        xg_server_groups_sync           (XgServerConnection *conn);
+void                        xg_server_groups_expire         (XgServer           *server);
+void                        xg_server_groups_push_change    (XgServer                  *server,
+                                                             const XgServerGroupChange *change);
 
 /* xg-server-chat.c: one-to-one and group messages, their
  * acknowledgements, the backlog at login and history */

@@ -417,6 +417,7 @@ xg_server_account_deletion_clear (XgServerAccountDeletion *deletion)
   g_clear_pointer (&deletion->friends, g_array_unref);
   g_clear_pointer (&deletion->requesters, g_array_unref);
   g_clear_pointer (&deletion->targets, g_array_unref);
+  g_clear_pointer (&deletion->groups, g_ptr_array_unref);
 }
 
 typedef struct {

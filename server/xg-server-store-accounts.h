@@ -87,6 +87,7 @@ typedef struct {
   GArray *friends;      /* guint64: the deleted account's friends */
   GArray *requesters;   /* guint64: whose pending requests to it were dropped */
   GArray *targets;      /* guint64: to whom its pending requests were dropped */
+  GPtrArray *groups;    /* XgServerGroupChange (xg-server-store-groups.h): each group it left */
 } XgServerAccountDeletion;
 
 void xg_server_account_deletion_clear (XgServerAccountDeletion *deletion);

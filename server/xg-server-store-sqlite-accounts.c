@@ -546,6 +546,12 @@ sqlite_delete_account (XgServerStoreAccounts    *store,
   if (deletion->targets == NULL)
     return FALSE;
 
+  /* Its groups pass on or go (docs/PROTOCOL.md 3.8), before the account
+   * whose id a group's owner_id may still hold. */
+  deletion->groups = g_ptr_array_new_with_free_func ((GDestroyNotify) xg_server_group_change_free);
+  if (!xg_server_store_sqlite_leave_groups (self, account_id, deletion->groups, error))
+    return FALSE;
+
   stmt = xg_server_store_sqlite_statement (self, "DELETE FROM codes WHERE email = ? OR account_id = ?", error);
   if (stmt == NULL)
     return FALSE;

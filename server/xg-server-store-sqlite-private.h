@@ -15,6 +15,7 @@
 #include "xg-server-store-accounts.h"
 #include "xg-server-store-social.h"
 #include "xg-server-store-messages.h"
+#include "xg-server-store-groups.h"
 
 G_BEGIN_DECLS
 
@@ -77,5 +78,13 @@ XgServerAccount *xg_server_store_sqlite_account_by_id    (XgServerStoreSqlite  *
 void xg_server_store_sqlite_accounts_init (XgServerStoreAccountsInterface *iface);
 void xg_server_store_sqlite_social_init   (XgServerStoreSocialInterface   *iface);
 void xg_server_store_sqlite_messages_init (XgServerStoreMessagesInterface *iface);
+void xg_server_store_sqlite_groups_init   (XgServerStoreGroupsInterface   *iface);
+
+/* Account deletion (xg-server-store-sqlite-accounts.c) ends the account's
+ * memberships here; @changes gets an XgServerGroupChange per group left. */
+gboolean xg_server_store_sqlite_leave_groups (XgServerStoreSqlite  *self,
+                                              guint64               account_id,
+                                              GPtrArray            *changes,
+                                              GError              **error);
 
 G_END_DECLS

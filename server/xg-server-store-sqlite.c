@@ -27,7 +27,9 @@ G_DEFINE_FINAL_TYPE_WITH_CODE (XgServerStoreSqlite, xg_server_store_sqlite, XG_T
                                G_IMPLEMENT_INTERFACE (XG_TYPE_SERVER_STORE_SOCIAL,
                                                       xg_server_store_sqlite_social_init)
                                G_IMPLEMENT_INTERFACE (XG_TYPE_SERVER_STORE_MESSAGES,
-                                                      xg_server_store_sqlite_messages_init))
+                                                      xg_server_store_sqlite_messages_init)
+                               G_IMPLEMENT_INTERFACE (XG_TYPE_SERVER_STORE_GROUPS,
+                                                      xg_server_store_sqlite_groups_init))
 
 /* Where the numbered migrations live (sql/NNN-name.sql, compiled in). */
 #define MIGRATIONS_PATH "/io/github/xinge/Server/sql"

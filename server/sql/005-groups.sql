@@ -7,10 +7,11 @@
 -- member has a cursor there, made when it joins at the group's last_seq.
 
 -- Group numbers are given out in order from 100000000 (docs/PROTOCOL.md 6.3):
--- the first insert takes that id when the table is empty, later ones max + 1.
+-- the first insert takes that id, later ones the highest ever given + 1
+-- (AUTOINCREMENT: a disbanded group's number is never given to another).
 -- revision counts changes of the info (name, description, avatar), from 1.
 CREATE TABLE groups (
-  id           INTEGER PRIMARY KEY,
+  id           INTEGER PRIMARY KEY AUTOINCREMENT,
   name         TEXT NOT NULL,
   description  TEXT NOT NULL DEFAULT '',
   avatar       BLOB NOT NULL DEFAULT x'',

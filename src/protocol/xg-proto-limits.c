@@ -234,6 +234,87 @@ xg_proto_profile_field_is_valid (const char *key,
   return FALSE;
 }
 
+/* --- Group fields (docs/PROTOCOL.md "Group fields") ------------------- */
+
+/**
+ * xg_proto_group_field_is_valid:
+ * @key: a group info key ("name", "description", "avatar")
+ * @value: its value
+ *
+ * Whether @value is of the key's type and within its rules; an unknown
+ * key is never valid.
+ */
+gboolean
+xg_proto_group_field_is_valid (const char *key,
+                               GVariant   *value)
+{
+  const char *text;
+
+  g_return_val_if_fail (key != NULL && value != NULL, FALSE);
+
+  if (g_str_equal (key, "avatar"))
+    {
+      gsize len;
+      const guint8 *data;
+
+      if (!g_variant_is_of_type (value, G_VARIANT_TYPE_BYTESTRING))
+        return FALSE;
+      data = g_variant_get_fixed_array (value, &len, 1);
+      return xg_proto_avatar_is_valid (data, len);
+    }
+
+  if (!g_variant_is_of_type (value, G_VARIANT_TYPE_STRING))
+    return FALSE;
+  text = g_variant_get_string (value, NULL);
+
+  if (g_str_equal (key, "name"))
+    return *text != '\0' && xg_proto_text_is_valid (text, XG_PROTO_MAX_GROUP_NAME_CHARS);
+  if (g_str_equal (key, "description"))
+    return g_utf8_validate (text, -1, NULL) &&
+           g_utf8_strlen (text, -1) <= XG_PROTO_MAX_GROUP_DESCRIPTION_CHARS;
+  return FALSE;
+}
+
+/**
+ * xg_proto_group_info_is_valid:
+ * @info: an `a{sv}` of group fields
+ * @creating: %TRUE for GROUP_CREATE, where `name` is required
+ *
+ * Whether every entry of @info follows its rule (and, when @creating,
+ * a name is there). GROUP_INFO_UPDATE may carry any subset of the keys.
+ */
+gboolean
+xg_proto_group_info_is_valid (GVariant *info,
+                              gboolean  creating)
+{
+  GVariantIter iter;
+  const char *key;
+  GVariant *value;
+  gboolean has_name = FALSE;
+
+  if (info == NULL || !g_variant_is_of_type (info, G_VARIANT_TYPE_VARDICT))
+    return FALSE;
+  g_variant_iter_init (&iter, info);
+  while (g_variant_iter_loop (&iter, "{&sv}", &key, &value))
+    {
+      if (!xg_proto_group_field_is_valid (key, value))
+        {
+          g_variant_unref (value);
+          return FALSE;
+        }
+      has_name = has_name || g_str_equal (key, "name");
+    }
+  return has_name || !creating;
+}
+
+/* A join request's reason, or a rejection's: up to 256 characters of UTF-8. */
+gboolean
+xg_proto_group_reason_is_valid (const char *reason)
+{
+  return reason != NULL && g_utf8_validate (reason, -1, NULL) &&
+         g_utf8_strlen (reason, -1) <= XG_PROTO_MAX_GROUP_REASON_CHARS;
+}
+
 /* --- Message payloads (docs/PROTOCOL.md "Message payloads") ----------- */
 
 /**

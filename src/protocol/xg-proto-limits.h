@@ -26,6 +26,11 @@ G_BEGIN_DECLS
 #define XG_PROTO_MAX_GREETING_CHARS  128
 #define XG_PROTO_MAX_REASON_CHARS    128
 
+/* Group fields (docs/PROTOCOL.md "Group fields"). */
+#define XG_PROTO_MAX_GROUP_NAME_CHARS        64
+#define XG_PROTO_MAX_GROUP_DESCRIPTION_CHARS 512
+#define XG_PROTO_MAX_GROUP_REASON_CHARS      256
+
 /* Message payloads (docs/PROTOCOL.md "Message payloads"). */
 #define XG_PROTO_MAX_TEXT_BYTES      (64 * 1024)
 #define XG_PROTO_MAX_PAYLOAD_BYTES   (8 * 1024 * 1024)
@@ -51,6 +56,11 @@ gboolean  xg_proto_avatar_is_valid        (const guint8 *data,
                                            gsize         len);
 gboolean  xg_proto_profile_field_is_valid (const char   *key,
                                            GVariant     *value);
+gboolean  xg_proto_group_field_is_valid   (const char   *key,
+                                           GVariant     *value);
+gboolean  xg_proto_group_info_is_valid    (GVariant     *info,
+                                           gboolean      creating);
+gboolean  xg_proto_group_reason_is_valid  (const char   *reason);
 
 gsize     xg_proto_max_payload            (guint32       max_frame_size);
 gboolean  xg_proto_payload_is_valid       (guint32       msg_type,

@@ -1087,10 +1087,11 @@ test_migration (void)
 
   g_assert_cmpint (xg_test_server_kill (server, SIGTERM), ==, 0);
 
-  /* Back to schema 1: exactly what migrations 2 to 4 added goes, and 4's
+  /* Back to schema 1: exactly what migrations 2 to 5 added goes, and 4's
    * codes table is register_codes again. */
   g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_exec (db, "DROP TABLE cursors; DROP TABLE messages; DROP TABLE conversations; "
+  g_assert_cmpint (sqlite3_exec (db, "DROP TABLE group_invites; DROP TABLE group_join_requests; "
+                                     "DROP TABLE group_members; DROP TABLE groups; DROP TABLE cursors; DROP TABLE messages; DROP TABLE conversations; "
                                      "DROP TABLE friendships; DROP TABLE friend_requests; DROP TABLE codes; "
                                      "CREATE TABLE register_codes (email TEXT PRIMARY KEY, code_hash BLOB NOT NULL, "
                                      "expires_at INTEGER NOT NULL, attempts_left INTEGER NOT NULL, "
@@ -1107,7 +1108,7 @@ test_migration (void)
   g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
   g_assert_cmpint (sqlite3_prepare_v2 (db, "PRAGMA user_version", -1, &stmt, NULL), ==, SQLITE_OK);
   g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
-  g_assert_cmpint (sqlite3_column_int (stmt, 0), ==, 4);
+  g_assert_cmpint (sqlite3_column_int (stmt, 0), ==, 5);
   sqlite3_finalize (stmt);
   sqlite3_close (db);
 }

@@ -1,0 +1,665 @@
+/* test-groups.c: xinge-server's groups, end to end over real TLS
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Every test starts the real server binary on a temporary data dir and
+ * talks to it through the shared protocol library (docs/PROTOCOL.md 3.7
+ * item 6, 4.6, 5.13, 7.6). Join request timeouts move the server's clock
+ * (xg_test_server_advance_clock(), XG_SERVER_TEST_CLOCK). Group messages
+ * (GROUP_SEND and delivery) are not tested here.
+ */
+#include "config.h"
+
+#include <signal.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "xg-test-harness.h"
+#include "xg-test-people.h"
+
+#define TIMEOUT_SECONDS (7 * 24 * 3600)   /* [groups] join-request-timeout's default */
+#define FIRST_GROUP     100000000
+
+/* --- Helpers ------------------------------------------------------------- */
+
+static GVariant *
+info_new (const char *name,
+          const char *description)
+{
+  GVariantBuilder builder;
+
+  g_variant_builder_init (&builder, G_VARIANT_TYPE_VARDICT);
+  if (name != NULL)
+    g_variant_builder_add (&builder, "{sv}", "name", g_variant_new_string (name));
+  if (description != NULL)
+    g_variant_builder_add (&builder, "{sv}", "description", g_variant_new_string (description));
+  return g_variant_builder_end (&builder);
+}
+
+static char *
+info_name (GVariant *info)
+{
+  const char *name = NULL;
+
+  g_assert_true (g_variant_lookup (info, "name", "&s", &name));
+  return g_strdup (name);
+}
+
+/* The next push that is not PRESENCE, which must be @type. */
+static XgProtoFrame *
+next_push (Person  *p,
+           guint16  type)
+{
+  for (;;)
+    {
+      XgProtoFrame *frame = xg_test_client_receive (p->client, XG_TEST_TIMEOUT_MS);
+
+      if (frame == NULL)
+        g_error ("%s: expected %s, got nothing", p->nickname, xg_proto_packet_info (type)->name);
+      if (frame->type == XG_PACKET_PRESENCE)
+        {
+          xg_proto_frame_free (frame);
+          continue;
+        }
+      if (frame->type != type)
+        {
+          g_autofree char *text = frame->body ? g_variant_print (frame->body, FALSE) : g_strdup ("-");
+
+          g_error ("%s: expected %s, got %s %s", p->nickname, xg_proto_packet_info (type)->name,
+                   xg_proto_packet_info (frame->type)->name, text);
+        }
+      g_assert_cmpuint (frame->request_id, ==, 0);
+      return frame;
+    }
+}
+
+/* Nothing for @p but PRESENCE. */
+static void
+quiet (Person *p)
+{
+  xg_proto_frame_free (ask (p, XG_PACKET_HEARTBEAT, xg_proto_heartbeat_new (0), XG_PACKET_HEARTBEAT_ACK));
+  while (!g_queue_is_empty (&p->client->frames) &&
+         ((XgProtoFrame *) g_queue_peek_head (&p->client->frames))->type == XG_PACKET_PRESENCE)
+    xg_proto_frame_free (g_queue_pop_head (&p->client->frames));
+  nothing_for (p);
+}
+
+static guint64
+create_group (Person     *owner,
+              const char *name)
+{
+  g_autoptr(XgProtoFrame) ok = ask (owner, XG_PACKET_GROUP_CREATE,
+                                    xg_proto_group_create_new (info_new (name, "about it")),
+                                    XG_PACKET_GROUP_CREATE_OK);
+  g_autoptr(GVariant) info = NULL;
+  g_autofree char *stored = NULL;
+  guint64 id;
+
+  xg_proto_group_create_ok_get (ok->body, &id, &info);
+  stored = info_name (info);
+  g_assert_cmpstr (stored, ==, name);
+  g_assert_cmpuint (id, >=, FIRST_GROUP);
+  return id;
+}
+
+static void
+take_event (Person  *p,
+            guint64  group_id,
+            guint64  member_id,
+            guint8   event,
+            guint8   role,
+            guint64  actor_id,
+            guint32  member_count)
+{
+  g_autoptr(XgProtoFrame) frame = next_push (p, XG_PACKET_GROUP_MEMBER_EVENT);
+  guint64 g, m, a;
+  guint8 e, r;
+  const char *nickname;
+  guint32 count;
+
+  xg_proto_group_member_event_get (frame->body, &g, &m, &e, &r, &nickname, &a, &count);
+  g_assert_cmpuint (g, ==, group_id);
+  g_assert_cmpuint (m, ==, member_id);
+  g_assert_cmpuint (e, ==, event);
+  g_assert_cmpuint (r, ==, role);
+  g_assert_cmpuint (a, ==, actor_id);
+  g_assert_cmpuint (count, ==, member_count);
+  g_assert_cmpstr (nickname, !=, "");
+}
+
+static void
+send_join (Person     *p,
+           guint64     group_id,
+           const char *reason)
+{
+  xg_proto_frame_free (ask (p, XG_PACKET_GROUP_JOIN_REQUEST,
+                            xg_proto_group_join_request_new (group_id, p->id, reason),
+                            XG_PACKET_GROUP_JOIN_REQUEST_SENT));
+}
+
+static void
+take_join_incoming (Person     *admin,
+                    Person     *applicant,
+                    guint64     group_id,
+                    const char *reason)
+{
+  g_autoptr(XgProtoFrame) frame = next_push (admin, XG_PACKET_GROUP_JOIN_REQUEST_INCOMING);
+  g_autoptr(GVariant) brief = NULL;
+  guint64 a, g;
+  const char *nickname, *r;
+
+  xg_proto_group_join_request_incoming_get (frame->body, &a, &g, &brief, &nickname, &r);
+  g_assert_cmpuint (a, ==, applicant->id);
+  g_assert_cmpuint (g, ==, group_id);
+  g_assert_cmpstr (nickname, ==, applicant->nickname);
+  g_assert_cmpstr (r, ==, reason);
+  g_assert_true (g_variant_lookup (brief, "name", "&s", &r));
+}
+
+/* The role GROUP_LIST in @sync gives @group_id (0 if absent), with its count. */
+static guint8
+listed_role (GPtrArray *sync,
+             guint64    group_id,
+             guint32   *member_count)
+{
+  XgProtoFrame *list = find_type (sync, XG_PACKET_GROUP_LIST);
+  g_autoptr(GVariant) groups = NULL;
+  GVariantIter iter;
+  guint64 g, last;
+  guint8 role;
+  guint32 revision, count;
+
+  g_assert_nonnull (list);
+  g_assert_cmpuint (count_type (sync, XG_PACKET_GROUP_LIST), ==, 1);
+  xg_proto_group_list_get (list->body, &groups);
+  g_variant_iter_init (&iter, groups);
+  while (g_variant_iter_next (&iter, "(tyuut)", &g, &role, &revision, &count, &last))
+    if (g == group_id)
+      {
+        if (member_count != NULL)
+          *member_count = count;
+        g_assert_cmpuint (revision, >=, 1);
+        return role;
+      }
+  return 0;
+}
+
+/* GROUP_MEMBERS as "id:role,id:role". */
+static char *
+members_of (Person  *p,
+            guint64  group_id)
+{
+  g_autoptr(XgProtoFrame) frame = ask (p, XG_PACKET_GROUP_MEMBERS_REQUEST, xg_proto_group_members_request_new (group_id),
+                                       XG_PACKET_GROUP_MEMBERS);
+  g_autoptr(GVariant) members = NULL;
+  g_autoptr(GString) out = g_string_new ("");
+  GVariantIter iter;
+  guint64 g, id;
+  guint8 role;
+  const char *nickname;
+  gboolean online;
+
+  xg_proto_group_members_get (frame->body, &g, &members);
+  g_assert_cmpuint (g, ==, group_id);
+  g_variant_iter_init (&iter, members);
+  while (g_variant_iter_next (&iter, "(ty&sb)", &id, &role, &nickname, &online))
+    g_string_append_printf (out, "%s%" G_GUINT64_FORMAT ":%u", out->len ? "," : "", id, role);
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
+/* An online member count from GROUP_INFO. */
+static guint32
+info_of (Person  *p,
+         guint64  group_id,
+         guint8  *role,
+         guint64 *owner,
+         guint32 *revision)
+{
+  g_autoptr(XgProtoFrame) frame = ask (p, XG_PACKET_GROUP_INFO_REQUEST, xg_proto_group_info_request_new (group_id),
+                                       XG_PACKET_GROUP_INFO);
+  g_autoptr(GVariant) info = NULL;
+  guint64 g, o;
+  guint32 rev, count;
+  guint8 r;
+
+  xg_proto_group_info_get (frame->body, &g, &info, &rev, &o, &count, &r);
+  g_assert_cmpuint (g, ==, group_id);
+  if (role != NULL)
+    *role = r;
+  if (owner != NULL)
+    *owner = o;
+  if (revision != NULL)
+    *revision = rev;
+  return count;
+}
+
+/* @applicant (online) asks to join, @admin (online) approves. */
+static void
+join_approved (Person  *owner,
+               Person  *applicant,
+               guint64  group_id,
+               guint32  count_after)
+{
+  g_autoptr(XgProtoFrame) approved = NULL;
+
+  send_join (applicant, group_id, "let me in");
+  take_join_incoming (owner, applicant, group_id, "let me in");
+  approved = ask (owner, XG_PACKET_GROUP_JOIN_APPROVE, xg_proto_group_join_approve_new (group_id, applicant->id),
+                  XG_PACKET_GROUP_JOIN_APPROVED);
+  xg_proto_frame_free (next_push (applicant, XG_PACKET_GROUP_JOIN_APPROVED));
+  take_event (owner, group_id, applicant->id, 1, 3, applicant->id, count_after);
+  take_event (applicant, group_id, applicant->id, 1, 3, applicant->id, count_after);
+  xg_proto_frame_free (next_push (applicant, XG_PACKET_GROUP_INFO));
+}
+
+/* --- Tests --------------------------------------------------------------- */
+
+/* Create, look up, info, members; the numbers start at 100000000. */
+static void
+test_create_lookup (void)
+{
+  g_autoptr(XgTestServer) server = xg_test_server_start (NULL);
+  g_autoptr(Person) olga = person_new (server, "Olga");
+  g_autoptr(Person) pete = person_new (server, "Pete");
+  guint64 first, second;
+  guint8 role;
+  guint64 owner;
+  guint32 revision;
+
+  person_online (olga);
+  person_online (pete);
+  first = create_group (olga, "Pigeons");
+  second = create_group (olga, "Doves");
+  g_assert_cmpuint (first, ==, FIRST_GROUP);
+  g_assert_cmpuint (second, ==, FIRST_GROUP + 1);
+
+  /* Anyone may see the brief; the role is theirs. */
+  {
+    g_autoptr(XgProtoFrame) brief = ask (pete, XG_PACKET_GROUP_LOOKUP, xg_proto_group_lookup_new (first),
+                                         XG_PACKET_GROUP_BRIEF);
+    g_autoptr(GVariant) fields = NULL;
+    g_autofree char *name = NULL;
+    const char *description;
+    guint64 g;
+    guint32 count;
+
+    xg_proto_group_brief_get (brief->body, &g, &fields, &count, &role);
+    name = info_name (fields);
+    g_assert_cmpstr (name, ==, "Pigeons");
+    g_assert_true (g_variant_lookup (fields, "description", "&s", &description));
+    g_assert_cmpstr (description, ==, "about it");
+    g_assert_cmpuint (count, ==, 1);
+    g_assert_cmpuint (role, ==, 0);
+  }
+  refused (pete, XG_PACKET_GROUP_LOOKUP, xg_proto_group_lookup_new (FIRST_GROUP + 7), XG_PROTO_ERR_NOT_FOUND);
+
+  g_assert_cmpuint (info_of (olga, first, &role, &owner, &revision), ==, 1);
+  g_assert_cmpuint (role, ==, 1);
+  g_assert_cmpuint (owner, ==, olga->id);
+  g_assert_cmpuint (revision, ==, 1);
+  {
+    g_autofree char *members = members_of (olga, first);
+    g_autofree char *want = g_strdup_printf ("%" G_GUINT64_FORMAT ":1", olga->id);
+
+    g_assert_cmpstr (members, ==, want);
+  }
+  /* Not a member: neither info nor members. */
+  refused (pete, XG_PACKET_GROUP_INFO_REQUEST, xg_proto_group_info_request_new (first),
+           XG_PROTO_ERR_PERMISSION_DENIED);
+  refused (pete, XG_PACKET_GROUP_MEMBERS_REQUEST, xg_proto_group_members_request_new (first),
+           XG_PROTO_ERR_PERMISSION_DENIED);
+
+  /* Invalid info. */
+  {
+    GVariant *bad[] = {
+      info_new (NULL, "no name"),
+      info_new ("", NULL),
+      info_new ("12345678901234567890123456789012345678901234567890123456789012345", NULL),
+      NULL,
+    };
+    GVariantBuilder extra;
+
+    g_variant_builder_init (&extra, G_VARIANT_TYPE_VARDICT);
+    g_variant_builder_add (&extra, "{sv}", "name", g_variant_new_string ("ok"));
+    g_variant_builder_add (&extra, "{sv}", "colour", g_variant_new_string ("blue"));
+    bad[3] = g_variant_builder_end (&extra);
+    for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+      {
+        g_autoptr(XgProtoFrame) fail = ask (olga, XG_PACKET_GROUP_CREATE, xg_proto_group_create_new (bad[i]),
+                                            XG_PACKET_GROUP_CREATE_FAIL);
+        guint32 reason;
+        const char *message;
+
+        xg_proto_group_create_fail_get (fail->body, &reason, &message);
+        g_assert_cmpuint (reason, ==, XG_PROTO_GROUP_FAIL_INVALID_INFO);
+      }
+  }
+
+  /* The owner's login lists both, as owner; a stranger's lists none. */
+  person_offline (olga);
+  {
+    g_autoptr(GPtrArray) sync = person_login (olga);
+    guint32 count;
+
+    g_assert_cmpuint (listed_role (sync, first, &count), ==, 1);
+    g_assert_cmpuint (count, ==, 1);
+    g_assert_cmpuint (listed_role (sync, second, NULL), ==, 1);
+  }
+  person_offline (pete);
+  {
+    g_autoptr(GPtrArray) sync = person_login (pete);
+
+    g_assert_cmpuint (listed_role (sync, first, NULL), ==, 0);
+  }
+}
+
+/* A join request approved by an admin while the owner is offline; the
+ * owner hears of it at login; outcomes at the applicant's next login,
+ * exactly once. */
+static void
+test_join_admin_owner_offline (void)
+{
+  g_autoptr(XgTestServer) server = xg_test_server_start (NULL);
+  g_autoptr(Person) olga = person_new (server, "Olga");
+  g_autoptr(Person) adam = person_new (server, "Adam");
+  g_autoptr(Person) pete = person_new (server, "Pete");
+  g_autoptr(Person) rita = person_new (server, "Rita");
+  guint64 g;
+
+  person_online (olga);
+  person_online (adam);
+  g = create_group (olga, "Pigeons");
+  join_approved (olga, adam, g, 2);
+  xg_proto_frame_free (ask (olga, XG_PACKET_GROUP_ROLE_SET, xg_proto_group_role_set_new (g, adam->id, 2),
+                            XG_PACKET_GROUP_DONE));
+  take_event (olga, g, adam->id, 4, 2, olga->id, 2);
+  take_event (adam, g, adam->id, 4, 2, olga->id, 2);
+  person_offline (olga);
+
+  /* Pete applies while online; Rita while offline afterwards. */
+  person_online (pete);
+  send_join (pete, g, "bird lover");
+  take_join_incoming (adam, pete, g, "bird lover");
+  /* Asking again is the same request; nothing more is told. */
+  send_join (pete, g, "another reason");
+  quiet (adam);
+
+  person_online (rita);
+  send_join (rita, g, "me too");
+  take_join_incoming (adam, rita, g, "me too");
+  person_offline (rita);
+
+  /* Pete's outgoing list at a new login. */
+  person_offline (pete);
+  {
+    g_autoptr(GPtrArray) sync = person_login (pete);
+    XgProtoFrame *out = find_type (sync, XG_PACKET_GROUP_JOIN_REQUEST_OUTGOING);
+    g_autoptr(GVariant) brief = NULL;
+    guint64 gg, a;
+    const char *reason;
+    gint64 time;
+
+    g_assert_nonnull (out);
+    xg_proto_group_join_request_outgoing_get (out->body, &gg, &a, &brief, &reason, &time);
+    g_assert_cmpuint (gg, ==, g);
+    g_assert_cmpuint (a, ==, pete->id);
+    g_assert_cmpstr (reason, ==, "bird lover");
+    g_assert_cmpuint (listed_role (sync, g, NULL), ==, 0);
+  }
+
+  /* The admin approves Pete (online) and rejects Rita (offline). */
+  xg_proto_frame_free (ask (adam, XG_PACKET_GROUP_JOIN_APPROVE, xg_proto_group_join_approve_new (g, pete->id),
+                            XG_PACKET_GROUP_JOIN_APPROVED));
+  {
+    g_autoptr(XgProtoFrame) approved = next_push (pete, XG_PACKET_GROUP_JOIN_APPROVED);
+    g_autoptr(GVariant) info = NULL;
+    g_autofree char *name = NULL;
+    guint64 gg, a;
+
+    xg_proto_group_join_approved_get (approved->body, &gg, &a, &info);
+    name = info_name (info);
+    g_assert_cmpuint (gg, ==, g);
+    g_assert_cmpuint (a, ==, pete->id);
+    g_assert_cmpstr (name, ==, "Pigeons");
+  }
+  take_event (adam, g, pete->id, 1, 3, pete->id, 3);
+  take_event (pete, g, pete->id, 1, 3, pete->id, 3);
+  xg_proto_frame_free (next_push (pete, XG_PACKET_GROUP_INFO));
+  {
+    g_autoptr(XgProtoFrame) rejected = ask (adam, XG_PACKET_GROUP_JOIN_REJECT,
+                                            xg_proto_group_join_reject_new (g, rita->id, "not now"),
+                                            XG_PACKET_GROUP_JOIN_REJECTED);
+  }
+  /* Answered already: a second answer is refused. */
+  refused (adam, XG_PACKET_GROUP_JOIN_REJECT, xg_proto_group_join_reject_new (g, rita->id, ""),
+           XG_PROTO_ERR_INVALID_ARGUMENT);
+  refused (adam, XG_PACKET_GROUP_JOIN_APPROVE, xg_proto_group_join_approve_new (g, pete->id),
+           XG_PROTO_ERR_INVALID_ARGUMENT);
+  quiet (pete);
+  quiet (adam);
+
+  /* Rita's login gives her the outcome, once. */
+  {
+    g_autoptr(GPtrArray) sync = person_login (rita);
+
+    g_assert_cmpuint (count_type (sync, XG_PACKET_GROUP_JOIN_REJECTED), ==, 1);
+    g_assert_cmpuint (listed_role (sync, g, NULL), ==, 0);
+  }
+  person_offline (rita);
+  {
+    g_autoptr(GPtrArray) again = person_login (rita);
+
+    g_assert_cmpuint (count_type (again, XG_PACKET_GROUP_JOIN_REJECTED), ==, 0);
+  }
+  /* A plain member may not answer. */
+  send_join (rita, g, "again");
+  take_join_incoming (adam, rita, g, "again");
+  refused (pete, XG_PACKET_GROUP_JOIN_APPROVE, xg_proto_group_join_approve_new (g, rita->id),
+           XG_PROTO_ERR_PERMISSION_DENIED);
+  refused (pete, XG_PACKET_GROUP_JOIN_REJECT, xg_proto_group_join_reject_new (g, rita->id, ""),
+           XG_PROTO_ERR_PERMISSION_DENIED);
+
+  /* The owner's login: the group with three members, no pending request. */
+  {
+    g_autoptr(GPtrArray) sync = person_login (olga);
+    guint32 count;
+
+    g_assert_cmpuint (listed_role (sync, g, &count), ==, 1);
+    g_assert_cmpuint (count, ==, 3);
+    g_assert_cmpuint (count_type (sync, XG_PACKET_GROUP_JOIN_REQUEST_INCOMING), ==, 1);  /* Rita's second request */
+  }
+  {
+    g_autofree char *members = members_of (olga, g);
+    g_autofree char *want = g_strdup_printf ("%" G_GUINT64_FORMAT ":1,%" G_GUINT64_FORMAT ":2,%" G_GUINT64_FORMAT ":3",
+                                             olga->id, adam->id, pete->id);
+
+    g_assert_cmpstr (members, ==, want);
+  }
+}
+
+/* The rejection reaches an offline applicant at its next login, once. */
+static void
+test_outcome_at_login (void)
+{
+  g_autoptr(XgTestServer) server = xg_test_server_start (NULL);
+  g_autoptr(Person) olga = person_new (server, "Olga");
+  g_autoptr(Person) rita = person_new (server, "Rita");
+  g_autoptr(Person) pete = person_new (server, "Pete");
+  guint64 g;
+
+  person_online (olga);
+  g = create_group (olga, "Pigeons");
+  person_online (rita);
+  person_online (pete);
+  send_join (rita, g, "");
+  take_join_incoming (olga, rita, g, "");
+  send_join (pete, g, "hi");
+  take_join_incoming (olga, pete, g, "hi");
+  person_offline (rita);
+  person_offline (pete);
+
+  xg_proto_frame_free (ask (olga, XG_PACKET_GROUP_JOIN_REJECT, xg_proto_group_join_reject_new (g, rita->id, "full"),
+                            XG_PACKET_GROUP_JOIN_REJECTED));
+  xg_proto_frame_free (ask (olga, XG_PACKET_GROUP_JOIN_APPROVE, xg_proto_group_join_approve_new (g, pete->id),
+                            XG_PACKET_GROUP_JOIN_APPROVED));
+  take_event (olga, g, pete->id, 1, 3, pete->id, 2);
+  quiet (olga);
+
+  {
+    g_autoptr(GPtrArray) sync = person_login (rita);
+    XgProtoFrame *rejected = find_type (sync, XG_PACKET_GROUP_JOIN_REJECTED);
+    guint64 gg, a;
+    const char *reason;
+
+    g_assert_nonnull (rejected);
+    xg_proto_group_join_rejected_get (rejected->body, &gg, &a, &reason);
+    g_assert_cmpuint (gg, ==, g);
+    g_assert_cmpuint (a, ==, rita->id);
+    g_assert_cmpstr (reason, ==, "full");
+  }
+  {
+    g_autoptr(GPtrArray) sync = person_login (pete);
+
+    g_assert_cmpuint (count_type (sync, XG_PACKET_GROUP_JOIN_APPROVED), ==, 1);
+    g_assert_cmpuint (listed_role (sync, g, NULL), ==, 3);
+  }
+  person_offline (rita);
+  person_offline (pete);
+  {
+    g_autoptr(GPtrArray) sync = person_login (rita);
+
+    g_assert_cmpuint (count_type (sync, XG_PACKET_GROUP_JOIN_REJECTED), ==, 0);
+  }
+  {
+    g_autoptr(GPtrArray) sync = person_login (pete);
+
+    g_assert_cmpuint (count_type (sync, XG_PACKET_GROUP_JOIN_APPROVED), ==, 0);
+    g_assert_cmpuint (listed_role (sync, g, NULL), ==, 3);
+  }
+  /* Rita may ask again. */
+  send_join (rita, g, "please");
+  take_join_incoming (olga, rita, g, "please");
+}
+
+/* Two admins online: the first answer decides, the other is told. */
+static void
+test_first_answer_decides (void)
+{
+  g_autoptr(XgTestServer) server = xg_test_server_start (NULL);
+  g_autoptr(Person) olga = person_new (server, "Olga");
+  g_autoptr(Person) adam = person_new (server, "Adam");
+  g_autoptr(Person) anna = person_new (server, "Anna");
+  g_autoptr(Person) pete = person_new (server, "Pete");
+  guint64 g;
+
+  person_online (olga);
+  person_online (adam);
+  person_online (anna);
+  g = create_group (olga, "Pigeons");
+  join_approved (olga, adam, g, 2);
+  join_approved (olga, anna, g, 3);
+  take_event (adam, g, anna->id, 1, 3, anna->id, 3);
+  xg_proto_frame_free (ask (olga, XG_PACKET_GROUP_ROLE_SET, xg_proto_group_role_set_new (g, adam->id, 2),
+                            XG_PACKET_GROUP_DONE));
+  xg_proto_frame_free (ask (olga, XG_PACKET_GROUP_ROLE_SET, xg_proto_group_role_set_new (g, anna->id, 2),
+                            XG_PACKET_GROUP_DONE));
+  for (guint i = 0; i < 2; i++)
+    {
+      take_event (olga, g, i == 0 ? adam->id : anna->id, 4, 2, olga->id, 3);
+      take_event (adam, g, i == 0 ? adam->id : anna->id, 4, 2, olga->id, 3);
+      take_event (anna, g, i == 0 ? adam->id : anna->id, 4, 2, olga->id, 3);
+    }
+
+  person_online (pete);
+  send_join (pete, g, "hello");
+  take_join_incoming (olga, pete, g, "hello");
+  take_join_incoming (adam, pete, g, "hello");
+  take_join_incoming (anna, pete, g, "hello");
+
+  /* Both admins answer at once; exactly one of them decides. */
+  {
+    guint32 approve = xg_test_client_send (adam->client, XG_PACKET_GROUP_JOIN_APPROVE,
+                                           xg_proto_group_join_approve_new (g, pete->id));
+    guint32 reject = xg_test_client_send (anna->client, XG_PACKET_GROUP_JOIN_REJECT,
+                                          xg_proto_group_join_reject_new (g, pete->id, "no"));
+    XgProtoFrame *a_answer = NULL, *b_answer = NULL;
+    gboolean approved;
+
+    while (a_answer == NULL)
+      {
+        XgProtoFrame *f = xg_test_client_receive (adam->client, XG_TEST_TIMEOUT_MS);
+
+        g_assert_nonnull (f);
+        if (f->request_id == approve)
+          a_answer = f;
+        else
+          g_queue_push_tail (&adam->client->frames, f);
+      }
+    while (b_answer == NULL)
+      {
+        XgProtoFrame *f = xg_test_client_receive (anna->client, XG_TEST_TIMEOUT_MS);
+
+        g_assert_nonnull (f);
+        if (f->request_id == reject)
+          b_answer = f;
+        else
+          g_queue_push_tail (&anna->client->frames, f);
+      }
+    approved = a_answer->type == XG_PACKET_GROUP_JOIN_APPROVED;
+    if (approved)
+      {
+        g_assert_cmpuint (error_code (b_answer, XG_PACKET_GROUP_JOIN_REJECT), ==, XG_PROTO_ERR_INVALID_ARGUMENT);
+        xg_proto_frame_free (next_push (pete, XG_PACKET_GROUP_JOIN_APPROVED));
+      }
+    else
+      {
+        g_assert_cmpuint (b_answer->type, ==, XG_PACKET_GROUP_JOIN_REJECTED);
+        g_assert_cmpuint (error_code (a_answer, XG_PACKET_GROUP_JOIN_APPROVE), ==, XG_PROTO_ERR_INVALID_ARGUMENT);
+        xg_proto_frame_free (next_push (pete, XG_PACKET_GROUP_JOIN_REJECTED));
+      }
+    xg_proto_frame_free (a_answer);
+    xg_proto_frame_free (b_answer);
+
+    /* The owner and the admin who lost are told who decided. */
+    {
+      Person *others[] = { olga, approved ? anna : adam };
+
+      for (guint i = 0; i < G_N_ELEMENTS (others); i++)
+        {
+          g_autoptr(XgProtoFrame) d = next_push (others[i], XG_PACKET_GROUP_JOIN_DECIDED);
+          guint64 gg, a, decider;
+          gboolean yes;
+
+          xg_proto_group_join_decided_get (d->body, &gg, &a, &yes, &decider);
+          g_assert_cmpuint (gg, ==, g);
+          g_assert_cmpuint (a, ==, pete->id);
+          g_assert_cmpint (yes, ==, approved);
+          g_assert_cmpuint (decider, ==, approved ? adam->id : anna->id);
+        }
+    }
+    /* The admin who decided was not told "decided". */
+    if (approved)
+      {
+        take_event (adam, g, pete->id, 1, 3, pete->id, 4);
+        take_event (olga, g, pete->id, 1, 3, pete->id, 4);
+        take_event (anna, g, pete->id, 1, 3, pete->id, 4);
+      }
+    quiet (adam);
+    quiet (anna);
+    quiet (olga);
+  }
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/groups/create-lookup", test_create_lookup);
+  g_test_add_func ("/groups/join/admin-owner-offline", test_join_admin_owner_offline);
+  g_test_add_func ("/groups/join/outcome-at-login", test_outcome_at_login);
+  g_test_add_func ("/groups/join/first-answer-decides", test_first_answer_decides);
+
+  return g_test_run ();
+}
