@@ -522,7 +522,7 @@ request_button (const char     *label,
                 GCallback       callback,
                 XgGroupRequest *request)
 {
-  GtkWidget *button = gtk_button_new_with_mnemonic (label);
+  GtkWidget *button = gtk_button_new_with_label (label);
 
   gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
   if (suggested)
@@ -549,9 +549,9 @@ create_request_row (gpointer item,
   adw_action_row_add_prefix (ADW_ACTION_ROW (row), avatar);
   xg_label_avatar (ADW_AVATAR (avatar), nickname);
   adw_action_row_add_suffix (ADW_ACTION_ROW (row),
-                             request_button (_("_Decline"), reject, FALSE, G_CALLBACK (on_reject_clicked), request));
+                             request_button (_("Decline"), reject, FALSE, G_CALLBACK (on_reject_clicked), request));
   adw_action_row_add_suffix (ADW_ACTION_ROW (row),
-                             request_button (_("_Approve"), approve, TRUE, G_CALLBACK (on_approve_clicked), request));
+                             request_button (_("Approve"), approve, TRUE, G_CALLBACK (on_approve_clicked), request));
   return row;
 }
 
@@ -588,7 +588,7 @@ create_invite_row (gpointer item,
   GtkWidget *row = adw_action_row_new ();
   const char *name = xg_contact_get_display_name (contact);
   g_autofree char *label = g_strdup_printf (_("Invite %s"), name);
-  GtkWidget *button = gtk_button_new_with_mnemonic (_("_Invite"));
+  GtkWidget *button = gtk_button_new_with_label (_("Invite"));
   GtkWidget *avatar = adw_avatar_new (32, name, TRUE);
 
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), name);

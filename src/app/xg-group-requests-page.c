@@ -105,7 +105,7 @@ answer_button (XgGroupRequest *request,
                const char     *label,
                const char     *accessible)
 {
-  GtkWidget *button = gtk_button_new_with_mnemonic (label);
+  GtkWidget *button = gtk_button_new_with_label (label);
 
   gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
   if (yes)
@@ -151,11 +151,11 @@ create_row (gpointer item,
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
   adw_action_row_add_prefix (ADW_ACTION_ROW (row), avatar);
   xg_label_avatar (ADW_AVATAR (avatar), nickname);
-  adw_action_row_add_suffix (ADW_ACTION_ROW (row), answer_button (request, FALSE, _("_Decline"), no));
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), answer_button (request, FALSE, _("Decline"), no));
   adw_action_row_add_suffix (ADW_ACTION_ROW (row),
                              answer_button (request, TRUE,
                                             xg_group_request_get_kind (request) == XG_GROUP_REQUEST_INCOMING
-                                            ? _("_Approve") : _("_Accept"), yes));
+                                            ? _("Approve") : _("Accept"), yes));
   return row;
 }
 
