@@ -445,9 +445,14 @@ create_member_row (gpointer item,
   XgGroupRole theirs = xg_group_member_get_role (member);
   GtkWidget *row = adw_action_row_new ();
   GtkWidget *avatar = adw_avatar_new (32, xg_group_member_get_nickname (member), TRUE);
+  XgContacts *contacts = xg_session_get_contacts (self->session);
+  XgContact *contact = contacts != NULL ? xg_contacts_lookup (contacts, id) : NULL;
+  XgProfile *profile = id == xg_session_get_account_id (self->session) ? xg_session_get_profile (self->session)
+                       : contact != NULL ? xg_contact_get_profile (contact) : NULL;
   g_autoptr(GMenu) menu = g_menu_new ();
   gboolean mine_is_me = self->session != NULL && id == xg_session_get_account_id (self->session);
 
+  adw_avatar_set_custom_image (ADW_AVATAR (avatar), xg_profile_get_avatar_paintable (profile));
   adw_action_row_add_prefix (ADW_ACTION_ROW (row), avatar);
   xg_label_avatar (ADW_AVATAR (avatar), xg_group_member_get_nickname (member));
   update_member_row (ADW_ACTION_ROW (row), NULL, member);

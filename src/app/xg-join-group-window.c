@@ -28,6 +28,7 @@ struct _XgJoinGroupWindow
   GtkSpinner   *find_spinner;
   GtkLabel     *find_error;
   GtkWidget    *found_group;
+  GtkWidget    *apply_group;
   AdwAvatar    *found_avatar;
   GtkLabel     *found_name;
   GtkLabel     *found_count;
@@ -93,6 +94,7 @@ show_found (XgJoinGroupWindow *self,
 {
   g_set_object (&self->found, group);
   gtk_widget_set_visible (self->found_group, group != NULL);
+  gtk_widget_set_visible (self->apply_group, group != NULL);
   xg_set_inline_message (self->apply_status, NULL);
   if (group != NULL)
     {
@@ -260,6 +262,7 @@ xg_join_group_window_class_init (XgJoinGroupWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, XgJoinGroupWindow, find_spinner);
   gtk_widget_class_bind_template_child (widget_class, XgJoinGroupWindow, find_error);
   gtk_widget_class_bind_template_child (widget_class, XgJoinGroupWindow, found_group);
+  gtk_widget_class_bind_template_child (widget_class, XgJoinGroupWindow, apply_group);
   gtk_widget_class_bind_template_child (widget_class, XgJoinGroupWindow, found_avatar);
   gtk_widget_class_bind_template_child (widget_class, XgJoinGroupWindow, found_name);
   gtk_widget_class_bind_template_child (widget_class, XgJoinGroupWindow, found_count);
