@@ -542,6 +542,30 @@ test_outcome_at_login (void)
   take_join_incoming (olga, rita, g, "please");
 }
 
+/* The answer to request @id, whatever its type; the pushes that came
+ * first stay queued, in order. */
+static XgProtoFrame *
+answer_to (Person  *p,
+           guint32  id)
+{
+  g_autoptr(GPtrArray) others = g_ptr_array_new ();
+  XgProtoFrame *answer = NULL;
+
+  while (answer == NULL)
+    {
+      XgProtoFrame *f = xg_test_client_receive (p->client, XG_TEST_TIMEOUT_MS);
+
+      g_assert_nonnull (f);
+      if (f->request_id == id)
+        answer = f;
+      else
+        g_ptr_array_add (others, f);
+    }
+  for (guint i = others->len; i > 0; i--)
+    g_queue_push_head (&p->client->frames, others->pdata[i - 1]);
+  return answer;
+}
+
 /* Two admins online: the first answer decides, the other is told. */
 static void
 test_first_answer_decides (void)
@@ -583,29 +607,11 @@ test_first_answer_decides (void)
                                            xg_proto_group_join_approve_new (g, pete->id));
     guint32 reject = xg_test_client_send (anna->client, XG_PACKET_GROUP_JOIN_REJECT,
                                           xg_proto_group_join_reject_new (g, pete->id, "no"));
-    XgProtoFrame *a_answer = NULL, *b_answer = NULL;
+    XgProtoFrame *a_answer, *b_answer;
     gboolean approved;
 
-    while (a_answer == NULL)
-      {
-        XgProtoFrame *f = xg_test_client_receive (adam->client, XG_TEST_TIMEOUT_MS);
-
-        g_assert_nonnull (f);
-        if (f->request_id == approve)
-          a_answer = f;
-        else
-          g_queue_push_tail (&adam->client->frames, f);
-      }
-    while (b_answer == NULL)
-      {
-        XgProtoFrame *f = xg_test_client_receive (anna->client, XG_TEST_TIMEOUT_MS);
-
-        g_assert_nonnull (f);
-        if (f->request_id == reject)
-          b_answer = f;
-        else
-          g_queue_push_tail (&anna->client->frames, f);
-      }
+    a_answer = answer_to (adam, approve);
+    b_answer = answer_to (anna, reject);
     approved = a_answer->type == XG_PACKET_GROUP_JOIN_APPROVED;
     if (approved)
       {
@@ -651,6 +657,481 @@ test_first_answer_decides (void)
   }
 }
 
+static void
+done (Person   *p,
+      guint16   type,
+      GVariant *body)
+{
+  xg_proto_frame_free (ask (p, type, body, XG_PACKET_GROUP_DONE));
+}
+
+static void
+take_removed (Person  *p,
+              guint64  group_id,
+              guint8   reason,
+              guint64  actor_id)
+{
+  g_autoptr(XgProtoFrame) frame = next_push (p, XG_PACKET_GROUP_REMOVED);
+  guint64 g, a;
+  guint8 r;
+
+  xg_proto_group_removed_get (frame->body, &g, &r, &a);
+  g_assert_cmpuint (g, ==, group_id);
+  g_assert_cmpuint (r, ==, reason);
+  g_assert_cmpuint (a, ==, actor_id);
+}
+
+/* Nobody answers: the applicant and the owner hear GROUP_JOIN_TIMEOUT,
+ * now or at the next login, once; the request cannot be answered. */
+static void
+test_timeout (void)
+{
+  g_autoptr(XgTestServer) server = xg_test_server_start (NULL);
+  g_autoptr(Person) olga = person_new (server, "Olga");
+  g_autoptr(Person) pete = person_new (server, "Pete");
+  g_autoptr(Person) rita = person_new (server, "Rita");
+  guint64 g;
+
+  person_online (olga);
+  person_online (pete);
+  person_online (rita);
+  g = create_group (olga, "Pigeons");
+  send_join (pete, g, "1");
+  take_join_incoming (olga, pete, g, "1");
+  send_join (rita, g, "2");
+  take_join_incoming (olga, rita, g, "2");
+  person_offline (rita);
+
+  xg_test_server_advance_clock (server, olga->client, TIMEOUT_SECONDS - 10);
+  quiet (pete);
+  xg_test_server_advance_clock (server, olga->client, 11);
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr(XgProtoFrame) t = next_push (olga, XG_PACKET_GROUP_JOIN_TIMEOUT);
+      guint64 gg, a;
+
+      xg_proto_group_join_timeout_get (t->body, &gg, &a);
+      g_assert_cmpuint (gg, ==, g);
+      g_assert_cmpuint (a, ==, i == 0 ? pete->id : rita->id);
+    }
+  xg_proto_frame_free (next_push (pete, XG_PACKET_GROUP_JOIN_TIMEOUT));
+  refused (olga, XG_PACKET_GROUP_JOIN_APPROVE, xg_proto_group_join_approve_new (g, pete->id),
+           XG_PROTO_ERR_INVALID_ARGUMENT);
+  quiet (olga);
+  quiet (pete);
+  {
+    g_autoptr(GPtrArray) sync = person_login (rita);
+
+    g_assert_cmpuint (count_type (sync, XG_PACKET_GROUP_JOIN_TIMEOUT), ==, 1);
+    g_assert_cmpuint (count_type (sync, XG_PACKET_GROUP_JOIN_REQUEST_OUTGOING), ==, 0);
+  }
+  person_offline (rita);
+  {
+    g_autoptr(GPtrArray) sync = person_login (rita);
+
+    g_assert_cmpuint (count_type (sync, XG_PACKET_GROUP_JOIN_TIMEOUT), ==, 0);
+  }
+  person_offline (olga);
+  {
+    g_autoptr(GPtrArray) sync = person_login (olga);
+
+    g_assert_cmpuint (count_type (sync, XG_PACKET_GROUP_JOIN_REQUEST_INCOMING), ==, 0);
+  }
+  /* A new request starts afresh. */
+  send_join (pete, g, "again");
+  take_join_incoming (olga, pete, g, "again");
+}
+
+/* Removal, leaving, roles, edits, transfer and disbanding, with every
+ * refusal of docs/PROTOCOL.md 5.13 that is not GROUP_SEND's. */
+static void
+test_manage (void)
+{
+  g_autoptr(XgTestServer) server = xg_test_server_start (NULL);
+  g_autoptr(Person) olga = person_new (server, "Olga");
+  g_autoptr(Person) adam = person_new (server, "Adam");
+  g_autoptr(Person) pete = person_new (server, "Pete");
+  g_autoptr(Person) rita = person_new (server, "Rita");
+  g_autoptr(Person) zed = person_new (server, "Zed");
+  g_autofree char *long_reason = g_strnfill (257, 'x');
+  guint64 g;
+  guint32 revision;
+  guint64 owner;
+
+  person_online (olga);
+  person_online (adam);
+  person_online (pete);
+  person_online (rita);
+  person_online (zed);
+  g = create_group (olga, "Pigeons");
+  join_approved (olga, adam, g, 2);
+  done (olga, XG_PACKET_GROUP_ROLE_SET, xg_proto_group_role_set_new (g, adam->id, 2));
+  take_event (olga, g, adam->id, 4, 2, olga->id, 2);
+  take_event (adam, g, adam->id, 4, 2, olga->id, 2);
+  join_approved (olga, pete, g, 3);
+  take_join_incoming (adam, pete, g, "let me in");
+  xg_proto_frame_free (next_push (adam, XG_PACKET_GROUP_JOIN_DECIDED));
+  take_event (adam, g, pete->id, 1, 3, pete->id, 3);
+  join_approved (olga, rita, g, 4);
+  take_join_incoming (adam, rita, g, "let me in");
+  xg_proto_frame_free (next_push (adam, XG_PACKET_GROUP_JOIN_DECIDED));
+  take_event (adam, g, rita->id, 1, 3, rita->id, 4);
+  take_event (pete, g, rita->id, 1, 3, rita->id, 4);
+  quiet (olga);
+  quiet (adam);
+  quiet (pete);
+  quiet (rita);
+
+  /* Refusals: nothing changes. */
+  refused (zed, XG_PACKET_GROUP_JOIN_REQUEST, xg_proto_group_join_request_new (g + 50, zed->id, ""),
+           XG_PROTO_ERR_NOT_FOUND);
+  refused (pete, XG_PACKET_GROUP_JOIN_REQUEST, xg_proto_group_join_request_new (g, pete->id, ""),
+           XG_PROTO_ERR_INVALID_ARGUMENT);
+  refused (zed, XG_PACKET_GROUP_JOIN_REQUEST, xg_proto_group_join_request_new (g, zed->id, long_reason),
+           XG_PROTO_ERR_INVALID_ARGUMENT);
+  refused (zed, XG_PACKET_GROUP_LEAVE, xg_proto_group_leave_new (g), XG_PROTO_ERR_PERMISSION_DENIED);
+  refused (olga, XG_PACKET_GROUP_LEAVE, xg_proto_group_leave_new (g), XG_PROTO_ERR_PERMISSION_DENIED);
+  refused (zed, XG_PACKET_GROUP_INVITE, xg_proto_group_invite_new (g, olga->id), XG_PROTO_ERR_PERMISSION_DENIED);
+  refused (pete, XG_PACKET_GROUP_MEMBER_REMOVE, xg_proto_group_member_remove_new (g, rita->id),
+           XG_PROTO_ERR_PERMISSION_DENIED);
+  refused (adam, XG_PACKET_GROUP_MEMBER_REMOVE, xg_proto_group_member_remove_new (g, olga->id),
+           XG_PROTO_ERR_PERMISSION_DENIED);
+  refused (adam, XG_PACKET_GROUP_MEMBER_REMOVE, xg_proto_group_member_remove_new (g, adam->id),
+           XG_PROTO_ERR_PERMISSION_DENIED);
+  refused (olga, XG_PACKET_GROUP_MEMBER_REMOVE, xg_proto_group_member_remove_new (g, zed->id),
+           XG_PROTO_ERR_INVALID_ARGUMENT);
+  refused (adam, XG_PACKET_GROUP_ROLE_SET, xg_proto_group_role_set_new (g, pete->id, 2),
+           XG_PROTO_ERR_PERMISSION_DENIED);
+  refused (olga, XG_PACKET_GROUP_ROLE_SET, xg_proto_group_role_set_new (g, pete->id, 1),
+           XG_PROTO_ERR_INVALID_ARGUMENT);
+  refused (olga, XG_PACKET_GROUP_ROLE_SET, xg_proto_group_role_set_new (g, pete->id, 0),
+           XG_PROTO_ERR_INVALID_ARGUMENT);
+  refused (olga, XG_PACKET_GROUP_ROLE_SET, xg_proto_group_role_set_new (g, olga->id, 3),
+           XG_PROTO_ERR_INVALID_ARGUMENT);
+  refused (olga, XG_PACKET_GROUP_ROLE_SET, xg_proto_group_role_set_new (g, zed->id, 2),
+           XG_PROTO_ERR_INVALID_ARGUMENT);
+  refused (adam, XG_PACKET_GROUP_TRANSFER, xg_proto_group_transfer_new (g, pete->id),
+           XG_PROTO_ERR_PERMISSION_DENIED);
+  refused (olga, XG_PACKET_GROUP_TRANSFER, xg_proto_group_transfer_new (g, zed->id),
+           XG_PROTO_ERR_INVALID_ARGUMENT);
+  refused (pete, XG_PACKET_GROUP_INFO_UPDATE, xg_proto_group_info_update_new (g, info_new ("Mine", NULL)),
+           XG_PROTO_ERR_PERMISSION_DENIED);
+  refused (zed, XG_PACKET_GROUP_INFO_UPDATE, xg_proto_group_info_update_new (g, info_new ("Mine", NULL)),
+           XG_PROTO_ERR_PERMISSION_DENIED);
+  refused (adam, XG_PACKET_GROUP_INFO_UPDATE, xg_proto_group_info_update_new (g, info_new ("", NULL)),
+           XG_PROTO_ERR_INVALID_ARGUMENT);
+  refused (adam, XG_PACKET_GROUP_DISBAND, xg_proto_group_disband_new (g), XG_PROTO_ERR_PERMISSION_DENIED);
+  g_assert_cmpuint (info_of (olga, g, NULL, &owner, &revision), ==, 4);
+  g_assert_cmpuint (revision, ==, 1);
+  quiet (olga);
+  quiet (adam);
+  quiet (pete);
+  quiet (rita);
+
+  /* An admin removes a plain member: everyone hears, the member too. */
+  done (adam, XG_PACKET_GROUP_MEMBER_REMOVE, xg_proto_group_member_remove_new (g, pete->id));
+  {
+    Person *all[] = { olga, adam, rita, pete };
+
+    for (guint i = 0; i < G_N_ELEMENTS (all); i++)
+      take_event (all[i], g, pete->id, 3, 0, adam->id, 3);
+  }
+  take_removed (pete, g, XG_PROTO_GROUP_REMOVED_REMOVED, adam->id);
+  refused (pete, XG_PACKET_GROUP_INFO_REQUEST, xg_proto_group_info_request_new (g), XG_PROTO_ERR_PERMISSION_DENIED);
+  person_offline (pete);
+  {
+    g_autoptr(GPtrArray) sync = person_login (pete);
+
+    g_assert_cmpuint (listed_role (sync, g, NULL), ==, 0);
+  }
+
+  /* Rita leaves. */
+  {
+    g_autoptr(XgProtoFrame) answer = ask (rita, XG_PACKET_GROUP_LEAVE, xg_proto_group_leave_new (g),
+                                          XG_PACKET_GROUP_REMOVED);
+    guint64 gg, a;
+    guint8 r;
+
+    xg_proto_group_removed_get (answer->body, &gg, &r, &a);
+    g_assert_cmpuint (r, ==, XG_PROTO_GROUP_REMOVED_LEFT);
+  }
+  take_event (olga, g, rita->id, 2, 0, rita->id, 2);
+  take_event (adam, g, rita->id, 2, 0, rita->id, 2);
+  take_event (rita, g, rita->id, 2, 0, rita->id, 2);
+
+  /* An admin edits the info: a new revision, pushed to the others. */
+  {
+    g_autoptr(XgProtoFrame) answer = ask (adam, XG_PACKET_GROUP_INFO_UPDATE,
+                                          xg_proto_group_info_update_new (g, info_new (NULL, "new text")),
+                                          XG_PACKET_GROUP_INFO);
+    g_autoptr(XgProtoFrame) pushed = next_push (olga, XG_PACKET_GROUP_INFO);
+    g_autoptr(GVariant) info = NULL;
+    g_autofree char *name = NULL;
+    const char *description;
+    guint64 gg, o;
+    guint32 rev, count;
+    guint8 role;
+
+    xg_proto_group_info_get (pushed->body, &gg, &info, &rev, &o, &count, &role);
+    name = info_name (info);
+    g_assert_cmpstr (name, ==, "Pigeons");
+    g_assert_true (g_variant_lookup (info, "description", "&s", &description));
+    g_assert_cmpstr (description, ==, "new text");
+    g_assert_cmpuint (rev, ==, 2);
+    g_assert_cmpuint (role, ==, 1);
+    g_assert_cmpuint (count, ==, 2);
+  }
+
+  /* The owner transfers to the admin, and becomes one. */
+  done (olga, XG_PACKET_GROUP_TRANSFER, xg_proto_group_transfer_new (g, adam->id));
+  take_event (olga, g, adam->id, 4, 1, olga->id, 2);
+  take_event (olga, g, olga->id, 4, 2, olga->id, 2);
+  take_event (adam, g, adam->id, 4, 1, olga->id, 2);
+  take_event (adam, g, olga->id, 4, 2, olga->id, 2);
+  g_assert_cmpuint (info_of (olga, g, NULL, &owner, NULL), ==, 2);
+  g_assert_cmpuint (owner, ==, adam->id);
+  refused (olga, XG_PACKET_GROUP_DISBAND, xg_proto_group_disband_new (g), XG_PROTO_ERR_PERMISSION_DENIED);
+
+  /* The new owner disbands it: everyone is out, the group is gone. */
+  {
+    g_autoptr(XgProtoFrame) answer = ask (adam, XG_PACKET_GROUP_DISBAND, xg_proto_group_disband_new (g),
+                                          XG_PACKET_GROUP_REMOVED);
+  }
+  take_removed (olga, g, XG_PROTO_GROUP_REMOVED_DISBANDED, adam->id);
+  refused (zed, XG_PACKET_GROUP_LOOKUP, xg_proto_group_lookup_new (g), XG_PROTO_ERR_NOT_FOUND);
+  person_offline (olga);
+  {
+    g_autoptr(GPtrArray) sync = person_login (olga);
+
+    g_assert_cmpuint (listed_role (sync, g, NULL), ==, 0);
+  }
+  /* Its number is not given again. */
+  g_assert_cmpuint (create_group (zed, "Next"), ==, g + 1);
+  quiet (adam);
+  quiet (rita);
+}
+
+/* Inviting a friend: declined, accepted at the next login; refusals. */
+static void
+test_invite (void)
+{
+  g_autoptr(XgTestServer) server = xg_test_server_start (NULL);
+  g_autoptr(Person) olga = person_new (server, "Olga");
+  g_autoptr(Person) fred = person_new (server, "Fred");
+  g_autoptr(Person) pete = person_new (server, "Pete");
+  guint64 g;
+
+  person_online (olga);
+  person_online (fred);
+  person_online (pete);
+  befriend (olga, fred);
+  g = create_group (olga, "Pigeons");
+
+  refused (olga, XG_PACKET_GROUP_INVITE, xg_proto_group_invite_new (g, pete->id), XG_PROTO_ERR_PERMISSION_DENIED);
+  refused (fred, XG_PACKET_GROUP_INVITE, xg_proto_group_invite_new (g, olga->id), XG_PROTO_ERR_PERMISSION_DENIED);
+  done (olga, XG_PACKET_GROUP_INVITE, xg_proto_group_invite_new (g, fred->id));
+  {
+    g_autoptr(XgProtoFrame) incoming = next_push (fred, XG_PACKET_GROUP_INVITE_INCOMING);
+    g_autoptr(GVariant) brief = NULL;
+    guint64 gg, inviter;
+    const char *nickname;
+    gint64 time;
+
+    xg_proto_group_invite_incoming_get (incoming->body, &gg, &brief, &inviter, &nickname, &time);
+    g_assert_cmpuint (gg, ==, g);
+    g_assert_cmpuint (inviter, ==, olga->id);
+    g_assert_cmpstr (nickname, ==, "Olga");
+  }
+  /* The same invitation again: GROUP_DONE and nothing else. */
+  done (olga, XG_PACKET_GROUP_INVITE, xg_proto_group_invite_new (g, fred->id));
+  quiet (fred);
+  done (fred, XG_PACKET_GROUP_INVITE_DECLINE, xg_proto_group_invite_decline_new (g, olga->id));
+  refused (fred, XG_PACKET_GROUP_INVITE_DECLINE, xg_proto_group_invite_decline_new (g, olga->id),
+           XG_PROTO_ERR_INVALID_ARGUMENT);
+  refused (fred, XG_PACKET_GROUP_INVITE_ACCEPT, xg_proto_group_invite_accept_new (g, olga->id),
+           XG_PROTO_ERR_INVALID_ARGUMENT);
+  quiet (olga);
+
+  /* Invited while offline: the invitation waits for the login. */
+  person_offline (fred);
+  done (olga, XG_PACKET_GROUP_INVITE, xg_proto_group_invite_new (g, fred->id));
+  {
+    g_autoptr(GPtrArray) sync = person_login (fred);
+
+    g_assert_cmpuint (count_type (sync, XG_PACKET_GROUP_INVITE_INCOMING), ==, 1);
+  }
+  {
+    g_autoptr(XgProtoFrame) approved = ask (fred, XG_PACKET_GROUP_INVITE_ACCEPT,
+                                            xg_proto_group_invite_accept_new (g, olga->id),
+                                            XG_PACKET_GROUP_JOIN_APPROVED);
+  }
+  take_event (olga, g, fred->id, 1, 3, fred->id, 2);
+  take_event (fred, g, fred->id, 1, 3, fred->id, 2);
+  xg_proto_frame_free (next_push (fred, XG_PACKET_GROUP_INFO));
+  refused (olga, XG_PACKET_GROUP_INVITE, xg_proto_group_invite_new (g, fred->id), XG_PROTO_ERR_INVALID_ARGUMENT);
+  person_offline (fred);
+  {
+    g_autoptr(GPtrArray) sync = person_login (fred);
+
+    g_assert_cmpuint (listed_role (sync, g, NULL), ==, 3);
+    g_assert_cmpuint (count_type (sync, XG_PACKET_GROUP_INVITE_INCOMING), ==, 0);
+  }
+}
+
+/* [groups] limits, configured small. */
+static void
+test_limits (void)
+{
+  g_autoptr(XgTestServer) server = xg_test_server_start ("[groups]\nmax-members=2\nmax-groups=2\nmax-owned=1\n");
+  g_autoptr(Person) olga = person_new (server, "Olga");
+  g_autoptr(Person) pete = person_new (server, "Pete");
+  g_autoptr(Person) rita = person_new (server, "Rita");
+  guint64 a, b, c;
+
+  person_online (olga);
+  person_online (pete);
+  person_online (rita);
+  a = create_group (olga, "A");
+  {
+    g_autoptr(XgProtoFrame) fail = ask (olga, XG_PACKET_GROUP_CREATE, xg_proto_group_create_new (info_new ("B", NULL)),
+                                        XG_PACKET_GROUP_CREATE_FAIL);
+    guint32 reason;
+    const char *message;
+
+    xg_proto_group_create_fail_get (fail->body, &reason, &message);
+    g_assert_cmpuint (reason, ==, XG_PROTO_GROUP_FAIL_LIMIT);
+  }
+  b = create_group (pete, "B");
+  c = create_group (rita, "C");
+  /* Pete asks C while he is in one group ... */
+  send_join (pete, c, "");
+  take_join_incoming (rita, pete, c, "");
+  join_approved (olga, pete, a, 2);           /* ... now A is full, and Pete is in 2 groups */
+  refused (rita, XG_PACKET_GROUP_JOIN_REQUEST, xg_proto_group_join_request_new (a, rita->id, ""),
+           XG_PROTO_ERR_LIMIT_REACHED);
+  refused (rita, XG_PACKET_GROUP_JOIN_APPROVE, xg_proto_group_join_approve_new (c, pete->id),
+           XG_PROTO_ERR_LIMIT_REACHED);
+  /* Olga gets into C, her second group: then B is one too many. */
+  send_join (olga, c, "");
+  take_join_incoming (rita, olga, c, "");
+  xg_proto_frame_free (ask (rita, XG_PACKET_GROUP_JOIN_APPROVE, xg_proto_group_join_approve_new (c, olga->id),
+                            XG_PACKET_GROUP_JOIN_APPROVED));
+  xg_proto_frame_free (next_push (olga, XG_PACKET_GROUP_JOIN_APPROVED));
+  take_event (rita, c, olga->id, 1, 3, olga->id, 2);
+  take_event (olga, c, olga->id, 1, 3, olga->id, 2);
+  xg_proto_frame_free (next_push (olga, XG_PACKET_GROUP_INFO));
+  refused (olga, XG_PACKET_GROUP_JOIN_REQUEST, xg_proto_group_join_request_new (b, olga->id, ""),
+           XG_PROTO_ERR_LIMIT_REACHED);
+  quiet (pete);
+  quiet (olga);
+}
+
+/* Deleting an account: its group passes to the longest-standing admin,
+ * a group it alone was in is deleted. */
+static void
+test_account_deleted (void)
+{
+  g_autoptr(XgTestServer) server = xg_test_server_start (NULL);
+  g_autoptr(Person) olga = person_new (server, "Olga");
+  g_autoptr(Person) pete = person_new (server, "Pete");
+  g_autoptr(Person) adam = person_new (server, "Adam");
+  guint64 g, solo, owner;
+
+  person_online (olga);
+  person_online (pete);
+  person_online (adam);
+  g = create_group (olga, "Pigeons");
+  solo = create_group (olga, "Alone");
+  join_approved (olga, pete, g, 2);
+  join_approved (olga, adam, g, 3);
+  take_event (pete, g, adam->id, 1, 3, adam->id, 3);
+  done (olga, XG_PACKET_GROUP_ROLE_SET, xg_proto_group_role_set_new (g, adam->id, 2));
+  take_event (olga, g, adam->id, 4, 2, olga->id, 3);
+  take_event (pete, g, adam->id, 4, 2, olga->id, 3);
+  take_event (adam, g, adam->id, 4, 2, olga->id, 3);
+
+  xg_proto_frame_free (ask (olga, XG_PACKET_ACCOUNT_DELETE, xg_proto_account_delete_new (XG_TEST_PASSWORD, olga->email),
+                            XG_PACKET_ACCOUNT_DELETED));
+  /* The admin, though it joined after Pete, is the heir. */
+  take_event (pete, g, olga->id, 2, 0, olga->id, 2);
+  take_event (pete, g, adam->id, 4, 1, olga->id, 2);
+  take_event (adam, g, olga->id, 2, 0, olga->id, 2);
+  take_event (adam, g, adam->id, 4, 1, olga->id, 2);
+  g_assert_cmpuint (info_of (pete, g, NULL, &owner, NULL), ==, 2);
+  g_assert_cmpuint (owner, ==, adam->id);
+  refused (pete, XG_PACKET_GROUP_LOOKUP, xg_proto_group_lookup_new (solo), XG_PROTO_ERR_NOT_FOUND);
+  person_offline (adam);
+  {
+    g_autoptr(GPtrArray) sync = person_login (adam);
+
+    g_assert_cmpuint (listed_role (sync, g, NULL), ==, 1);
+  }
+}
+
+/* The server killed right after an approval was sent: after the restart
+ * the logins state one consistent outcome, member or still pending. */
+static void
+test_sigkill (void)
+{
+  g_autoptr(XgTestServer) server = xg_test_server_start (NULL);
+  g_autoptr(Person) olga = person_new (server, "Olga");
+  g_autoptr(Person) pete = person_new (server, "Pete");
+  guint members = 0, pending = 0;
+  guint64 g;
+
+  person_online (olga);
+  g = create_group (olga, "Pigeons");
+  for (guint round = 0; round < 6; round++)
+    {
+      g_autoptr(GPtrArray) olga_sync = NULL;
+      g_autoptr(GPtrArray) pete_sync = NULL;
+      guint32 count = 0;
+      guint8 role;
+
+      person_online (pete);
+      send_join (pete, g, "");
+      take_join_incoming (olga, pete, g, "");
+      xg_test_client_send (olga->client, XG_PACKET_GROUP_JOIN_APPROVE, xg_proto_group_join_approve_new (g, pete->id));
+      g_usleep (g_test_rand_int_range (0, 4000) * (round % 2 ? 1 : 0));
+      xg_test_server_kill (server, SIGKILL);
+      person_offline (olga);
+      person_offline (pete);
+      xg_test_server_restart (server);
+
+      olga_sync = person_login (olga);
+      pete_sync = person_login (pete);
+      role = listed_role (pete_sync, g, NULL);
+      g_assert_cmpuint (listed_role (olga_sync, g, &count), ==, 1);
+      if (role == 3)
+        {
+          g_autofree char *m = members_of (olga, g);
+          g_autofree char *want = g_strdup_printf ("%" G_GUINT64_FORMAT ":1,%" G_GUINT64_FORMAT ":3", olga->id, pete->id);
+
+          g_assert_cmpstr (m, ==, want);
+          g_assert_cmpuint (count, ==, 2);
+          g_assert_cmpuint (count_type (olga_sync, XG_PACKET_GROUP_JOIN_REQUEST_INCOMING), ==, 0);
+          g_assert_cmpuint (count_type (pete_sync, XG_PACKET_GROUP_JOIN_REQUEST_OUTGOING), ==, 0);
+          xg_proto_frame_free (ask (pete, XG_PACKET_GROUP_LEAVE, xg_proto_group_leave_new (g), XG_PACKET_GROUP_REMOVED));
+          take_event (olga, g, pete->id, 2, 0, pete->id, 1);
+          members++;
+        }
+      else
+        {
+          g_assert_cmpuint (role, ==, 0);
+          g_assert_cmpuint (count, ==, 1);
+          g_assert_cmpuint (count_type (olga_sync, XG_PACKET_GROUP_JOIN_REQUEST_INCOMING), ==, 1);
+          g_assert_cmpuint (count_type (pete_sync, XG_PACKET_GROUP_JOIN_REQUEST_OUTGOING), ==, 1);
+          g_assert_cmpuint (count_type (pete_sync, XG_PACKET_GROUP_JOIN_APPROVED), ==, 0);
+          xg_proto_frame_free (ask (olga, XG_PACKET_GROUP_JOIN_REJECT, xg_proto_group_join_reject_new (g, pete->id, ""),
+                                    XG_PACKET_GROUP_JOIN_REJECTED));
+          xg_proto_frame_free (next_push (pete, XG_PACKET_GROUP_JOIN_REJECTED));
+          pending++;
+        }
+      person_offline (pete);
+    }
+  g_test_message ("after the kill: %u members, %u still pending", members, pending);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -660,6 +1141,12 @@ main (int argc, char **argv)
   g_test_add_func ("/groups/join/admin-owner-offline", test_join_admin_owner_offline);
   g_test_add_func ("/groups/join/outcome-at-login", test_outcome_at_login);
   g_test_add_func ("/groups/join/first-answer-decides", test_first_answer_decides);
+  g_test_add_func ("/groups/join/timeout", test_timeout);
+  g_test_add_func ("/groups/manage", test_manage);
+  g_test_add_func ("/groups/invite", test_invite);
+  g_test_add_func ("/groups/limits", test_limits);
+  g_test_add_func ("/groups/account-deleted", test_account_deleted);
+  g_test_add_func ("/groups/sigkill", test_sigkill);
 
   return g_test_run ();
 }
