@@ -9,10 +9,12 @@
  * passes it; a member sees nothing from before it joined, and one who
  * left gets nothing more.
  *
- * Groups and their members are written here as GROUP_CREATE and the joins
- * write them (the group, its conversation, each member with its cursor at
- * the group's last sequence), straight into the database while the server
- * is stopped, so that these tests depend on the delivery alone.
+ * Groups and their members are mostly written here as GROUP_CREATE and the
+ * joins write them (the group, its conversation, each member with its
+ * cursor at the group's last sequence), straight into the database while
+ * the server is stopped, so that these tests depend on the delivery alone;
+ * /group-chat/packets does the same with the real requests
+ * (xg-server-groups.c), joining, leaving and joining again.
  *
  * XG_TEST_KILLS sets how many times /group-chat/sigkill kills the server
  * (default 10); tools/chat-kill-run.sh --groups runs it long.
@@ -798,6 +800,152 @@ test_removed (void)
   nothing_for (bob);
 }
 
+/* --- With the groups requests -------------------------------------------- */
+
+/* The next frame of @p, whatever it is. */
+static XgProtoFrame *
+next_frame (Person *p)
+{
+  XgProtoFrame *frame = xg_test_client_receive (p->client, XG_TEST_TIMEOUT_MS);
+
+  if (frame == NULL)
+    g_error ("%s: expected a frame, got nothing", p->nickname);
+  return frame;
+}
+
+/* The next frame that is not a group push (0x04xx) or PRESENCE. */
+static XgProtoFrame *
+next_message (Person *p)
+{
+  for (;;)
+    {
+      XgProtoFrame *frame = next_frame (p);
+
+      if ((frame->type & 0xff00) != 0x0400 && frame->type != XG_PACKET_PRESENCE)
+        return frame;
+      xg_proto_frame_free (frame);
+    }
+}
+
+/* Nothing for @p but group pushes and PRESENCE. */
+static void
+no_message_for (Person *p)
+{
+  xg_proto_frame_free (ask (p, XG_PACKET_HEARTBEAT, xg_proto_heartbeat_new (0), XG_PACKET_HEARTBEAT_ACK));
+  while (!g_queue_is_empty (&p->client->frames))
+    {
+      XgProtoFrame *frame = g_queue_peek_head (&p->client->frames);
+
+      if ((frame->type & 0xff00) != 0x0400 && frame->type != XG_PACKET_PRESENCE)
+        break;
+      xg_proto_frame_free (g_queue_pop_head (&p->client->frames));
+    }
+  nothing_for (p);
+}
+
+/* @applicant asks to join, @owner approves (both online). */
+static void
+join_by_request (Person  *owner,
+                 Person  *applicant,
+                 guint64  group_id)
+{
+  g_autoptr(XgProtoFrame) incoming = NULL;
+
+  xg_proto_frame_free (ask (applicant, XG_PACKET_GROUP_JOIN_REQUEST,
+                            xg_proto_group_join_request_new (group_id, applicant->id, "let me in"),
+                            XG_PACKET_GROUP_JOIN_REQUEST_SENT));
+  do
+    {
+      g_clear_pointer (&incoming, xg_proto_frame_free);
+      incoming = next_frame (owner);
+    }
+  while (incoming->type != XG_PACKET_GROUP_JOIN_REQUEST_INCOMING);
+  xg_proto_frame_free (ask (owner, XG_PACKET_GROUP_JOIN_APPROVE,
+                            xg_proto_group_join_approve_new (group_id, applicant->id),
+                            XG_PACKET_GROUP_JOIN_APPROVED));
+  no_message_for (owner);
+  no_message_for (applicant);
+}
+
+/* A delivery pushed to @to: message @seq from @from. */
+static void
+take_message (Person  *to,
+              guint16  type,
+              guint64  group_id,
+              Person  *from,
+              guint64  seq,
+              guint64  client_msg_id)
+{
+  g_autoptr(XgProtoFrame) frame = next_message (to);
+  g_auto(Delivered) d = { 0, };
+
+  g_assert_cmpuint (frame->type, ==, type);
+  read_delivered (frame, &d);
+  g_assert_cmpuint (d.conversation, ==, group_id);
+  g_assert_cmpuint (d.sender_id, ==, from->id);
+  g_assert_cmpuint (d.seq, ==, seq);
+  g_assert_cmpuint (d.client_msg_id, ==, client_msg_id);
+}
+
+/* The real GROUP_CREATE, join, GROUP_LEAVE and joining again: the
+ * delivery follows each, and history is cut at the latest joining. */
+static void
+test_packets (void)
+{
+  g_autoptr(XgTestServer) server = xg_test_server_start (NULL);
+  g_autoptr(Person) olga = person_new (server, "Olga");
+  g_autoptr(Person) pete = person_new (server, "Pete");
+  g_autoptr(XgProtoFrame) created = NULL;
+  g_autoptr(XgProtoFrame) removed = NULL;
+  g_autoptr(GBytes) hello = text ("hello?");
+  GVariantBuilder info;
+  guint64 group, id, first, last;
+  gboolean more;
+
+  person_online (olga);
+  person_online (pete);
+  g_variant_builder_init (&info, G_VARIANT_TYPE_VARDICT);
+  g_variant_builder_add (&info, "{sv}", "name", g_variant_new_string ("Pigeons"));
+  created = ask (olga, XG_PACKET_GROUP_CREATE, xg_proto_group_create_new (g_variant_builder_end (&info)),
+                 XG_PACKET_GROUP_CREATE_OK);
+  xg_proto_group_create_ok_get (created->body, &group, NULL);
+
+  /* Alone in it, and then with Pete from seq 1 on. */
+  g_assert_cmpuint (say (olga, group, random_id (), "before Pete", NULL), ==, 1);
+  refused (pete, XG_PACKET_GROUP_SEND,
+           xg_proto_group_send_new (random_id (), pete->id, group, XG_PROTO_MESSAGE_TEXT, hello),
+           XG_PROTO_ERR_PERMISSION_DENIED);
+  join_by_request (olga, pete, group);
+  g_assert_cmpuint (say (olga, group, id = random_id (), "welcome", NULL), ==, 2);
+  take_message (pete, XG_PACKET_GROUP_DELIVER, group, olga, 2, id);
+  g_assert_cmpuint (say (pete, group, id = random_id (), "thanks", NULL), ==, 3);
+  take_message (olga, XG_PACKET_GROUP_DELIVER, group, pete, 3, id);
+  g_assert_cmpuint (history (pete, group, 0, 0, 10, &first, &last, &more), ==, 2);
+  g_assert_cmpuint (first, ==, 2);
+
+  /* Gone: nothing more, live or at login; no history. */
+  removed = ask (pete, XG_PACKET_GROUP_LEAVE, xg_proto_group_leave_new (group), XG_PACKET_GROUP_REMOVED);
+  no_message_for (olga);
+  g_assert_cmpuint (say (olga, group, random_id (), "after Pete", NULL), ==, 4);
+  no_message_for (pete);
+  person_offline (pete);
+  login_quietly (pete);
+  no_message_for (pete);
+  refused (pete, XG_PACKET_CHAT_HISTORY_REQUEST,
+           xg_proto_chat_history_request_new (KIND_GROUP, group, 0, 0, 10), XG_PROTO_ERR_PERMISSION_DENIED);
+
+  /* Back: from this joining on (seq 4 is not his), offline too. */
+  join_by_request (olga, pete, group);
+  person_offline (pete);
+  g_assert_cmpuint (say (olga, group, id = random_id (), "welcome back", NULL), ==, 5);
+  login_quietly (pete);
+  take_message (pete, XG_PACKET_OFFLINE_GROUP_DELIVER, group, olga, 5, id);
+  no_message_for (pete);
+  g_assert_cmpuint (history (pete, group, 0, 0, 10, &first, &last, &more), ==, 1);
+  g_assert_cmpuint (first, ==, 5);
+  g_assert_false (more);
+}
+
 /* --- The server killed mid-write ----------------------------------------- */
 
 typedef struct {
@@ -1060,6 +1208,7 @@ main (int   argc,
   g_test_add_func ("/group-chat/cursor", test_cursor);
   g_test_add_func ("/group-chat/join", test_join);
   g_test_add_func ("/group-chat/removed", test_removed);
+  g_test_add_func ("/group-chat/packets", test_packets);
   g_test_add_func ("/group-chat/sigkill", test_sigkill);
 
   return g_test_run ();
