@@ -525,6 +525,79 @@ test_list_and_removal (Groups        *f,
   heard_clear (&bob);
 }
 
+/* A friend invited joins by accepting, without an admin; leaving and
+ * disbanding end it for each member, who keeps the group, gone. */
+static void
+test_invite_leave_disband (Groups        *f,
+                           gconstpointer  data)
+{
+  g_autoptr(XgGroup) group = NULL;
+  g_autoptr(XgGroupRequest) invitation = NULL;
+  Heard bob = { 0 }, carol = { 0 };
+  Outcome o = { 0 };
+  guint64 id;
+
+  log_in (&f->base, &f->base.alice);
+  log_in (&f->base, &f->base.bob);
+  log_in (&f->base, &f->carol);
+  befriend (&f->base);
+  group = create_group (&f->base.alice, "Climbers");
+  id = xg_group_get_id (group);
+  g_signal_connect (groups_of (&f->base.bob), "removed", G_CALLBACK (on_removed), &bob);
+  g_signal_connect (groups_of (&f->carol), "removed", G_CALLBACK (on_removed), &carol);
+
+  /* Only a friend may be invited. */
+  xg_groups_invite_async (groups_of (&f->base.alice), group, f->carol.id, NULL, done_cb, &o);
+  AWAIT (&o);
+  g_assert_error (o.error, XG_SESSION_ERROR, XG_SESSION_ERROR_PERMISSION_DENIED);
+  outcome_clear (&o);
+
+  xg_groups_invite_async (groups_of (&f->base.alice), group, f->base.bob.id, NULL, done_cb, &o);
+  AWAIT (&o);
+  g_assert_no_error (o.error);
+  outcome_clear (&o);
+  WAIT_UNTIL (g_list_model_get_n_items (xg_groups_get_invitations (groups_of (&f->base.bob))) == 1);
+  invitation = g_list_model_get_item (xg_groups_get_invitations (groups_of (&f->base.bob)), 0);
+  g_assert_cmpuint (xg_group_request_get_group_id (invitation), ==, id);
+  g_assert_cmpuint (xg_group_request_get_peer_id (invitation), ==, f->base.alice.id);
+  g_assert_cmpstr (xg_group_request_get_group_name (invitation), ==, "Climbers");
+  xg_groups_accept_invitation_async (groups_of (&f->base.bob), invitation, NULL, done_cb, &o);
+  AWAIT (&o);
+  g_assert_no_error (o.error);
+  outcome_clear (&o);
+  g_assert_cmpuint (g_list_model_get_n_items (xg_groups_get_invitations (groups_of (&f->base.bob))), ==, 0);
+  WAIT_UNTIL (xg_groups_lookup (groups_of (&f->base.bob), id) != NULL &&
+              xg_group_get_role (xg_groups_lookup (groups_of (&f->base.bob), id)) == XG_GROUP_ROLE_MEMBER);
+  WAIT_UNTIL (xg_group_get_member_count (group) == 2);
+
+  /* Bob leaves: the answer says so, and the group stays, gone. */
+  xg_groups_leave_async (groups_of (&f->base.bob), xg_groups_lookup (groups_of (&f->base.bob), id), NULL, done_cb, &o);
+  AWAIT (&o);
+  g_assert_no_error (o.error);
+  outcome_clear (&o);
+  g_assert_cmpuint (bob.removed, ==, 1);
+  g_assert_cmpuint (bob.removed_reason, ==, XG_GROUP_REMOVED_LEFT);
+  g_assert_true (xg_group_get_gone (xg_groups_lookup (groups_of (&f->base.bob), id)));
+  WAIT_UNTIL (xg_group_get_member_count (group) == 1);
+
+  /* The owner may not leave; she disbands, and Carol (in it) is told. */
+  join (&f->carol, &f->base.alice, group);
+  xg_groups_leave_async (groups_of (&f->base.alice), group, NULL, done_cb, &o);
+  AWAIT (&o);
+  g_assert_error (o.error, XG_SESSION_ERROR, XG_SESSION_ERROR_PERMISSION_DENIED);
+  outcome_clear (&o);
+  xg_groups_disband_async (groups_of (&f->base.alice), group, NULL, done_cb, &o);
+  AWAIT (&o);
+  g_assert_no_error (o.error);
+  outcome_clear (&o);
+  g_assert_true (xg_group_get_gone (group));
+  WAIT_UNTIL (carol.removed == 1);
+  g_assert_cmpuint (carol.removed_reason, ==, XG_GROUP_REMOVED_DISBANDED);
+  g_assert_true (xg_group_get_gone (xg_groups_lookup (groups_of (&f->carol), id)));
+  heard_clear (&bob);
+  heard_clear (&carol);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -534,6 +607,7 @@ main (int argc, char **argv)
   ADD ("/core/groups/create-and-join", test_create_and_join);
   ADD ("/core/groups/chat-three", test_chat_three);
   ADD ("/core/groups/list-and-removal", test_list_and_removal);
+  ADD ("/core/groups/invite-leave-disband", test_invite_leave_disband);
 #undef ADD
 
   return g_test_run ();
