@@ -607,6 +607,8 @@ asked_group_name (XgGroups *self,
     return g_strdup (xg_group_request_get_group_name (request));
   if (brief != NULL)
     return g_strdup (xg_group_get_name (brief));
+  if (xg_groups_lookup (self, group_id) != NULL)
+    return g_strdup (xg_group_get_name (xg_groups_lookup (self, group_id)));
   return g_strdup ("");
 }
 
