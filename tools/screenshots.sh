@@ -10,7 +10,8 @@
 # server, real accounts, the real windows, each rendered by GTK itself.
 # Files: <window>-en.png and <window>-zh_CN.png for login, login-error,
 # forgot-password, registration, contacts-empty, add-friend, friend-requests,
-# decline-dialog, main, friend-page, chat, profile, change-password,
+# decline-dialog, main, friend-page, chat, new-group, join-group, group-chat,
+# group-page, group-requests, profile, change-password,
 # delete-account, preferences, shortcuts, about, forced-logout,
 # reconnecting, reconnecting-dark and identity-changed; login.png,
 # registration.png, main.png, chat.png, add-friend.png and friend-requests.png

@@ -1071,3 +1071,143 @@ xg_code_button_update (GtkButton         *button,
       gtk_widget_set_sensitive (GTK_WIDGET (button), can_send);
     }
 }
+
+/* --- Groups ------------------------------------------------------------------------- */
+
+/* A number as the user reads it: digits, no grouping. */
+static const char *
+group_id_text (guint64 id)
+{
+  static char buffer[32];
+
+  g_snprintf (buffer, sizeof buffer, "%" G_GUINT64_FORMAT, id);
+  return buffer;
+}
+
+/**
+ * xg_group_get_avatar_paintable:
+ *
+ * Returns: (transfer none) (nullable): the group's avatar, decoded once
+ *   per picture, or %NULL when it has none (or it is no picture)
+ */
+GdkPaintable *
+xg_group_get_avatar_paintable (XgGroup *group)
+{
+  static GQuark quark;
+  AvatarCache *cache;
+  GBytes *bytes;
+
+  if (group == NULL)
+    return NULL;
+  bytes = xg_group_get_avatar (group);
+  if (bytes == NULL || g_bytes_get_size (bytes) == 0)
+    return NULL;
+  if (quark == 0)
+    quark = g_quark_from_static_string ("xg-group-avatar-paintable");
+  cache = g_object_get_qdata (G_OBJECT (group), quark);
+  if (cache == NULL || cache->bytes != bytes)
+    {
+      g_autoptr(GError) error = NULL;
+
+      cache = g_new0 (AvatarCache, 1);
+      cache->bytes = g_bytes_ref (bytes);
+      cache->texture = gdk_texture_new_from_bytes (bytes, &error);
+      if (cache->texture == NULL)
+        g_debug ("The avatar of group %" G_GUINT64_FORMAT " is not a picture: %s",
+                 xg_group_get_id (group), error->message);
+      g_object_set_qdata_full (G_OBJECT (group), quark, cache, (GDestroyNotify) avatar_cache_free);
+    }
+  return GDK_PAINTABLE (cache->texture);
+}
+
+XgGroup *
+xg_session_lookup_group (XgSession *session,
+                         guint64    group_id)
+{
+  XgGroups *groups = session != NULL ? xg_session_get_groups (session) : NULL;
+
+  return groups != NULL ? xg_groups_lookup (groups, group_id) : NULL;
+}
+
+char *
+xg_group_display_name (XgSession *session,
+                       guint64    group_id)
+{
+  XgGroup *group = xg_session_lookup_group (session, group_id);
+
+  if (group != NULL && xg_group_get_name (group)[0] != '\0')
+    return g_strdup (xg_group_get_name (group));
+  /* Translators: a group whose name is not known yet; %s is its number */
+  return g_strdup_printf (_("Group %s"), group_id_text (group_id));
+}
+
+char *
+xg_group_number_text (guint64 group_id)
+{
+  return g_strdup (group_id_text (group_id));
+}
+
+char *
+xg_conversation_display_name (XgSession      *session,
+                              XgConversation *conversation)
+{
+  if (xg_conversation_get_kind (conversation) == XG_CONVERSATION_GROUP)
+    return xg_group_display_name (session, xg_conversation_get_peer_id (conversation));
+  return xg_peer_display_name (session, xg_conversation_get_peer_id (conversation));
+}
+
+char *
+xg_group_sender_name (XgSession *session,
+                      guint64    group_id,
+                      guint64    sender_id)
+{
+  XgContacts *contacts = session != NULL ? xg_session_get_contacts (session) : NULL;
+  XgContact *contact = contacts != NULL ? xg_contacts_lookup (contacts, sender_id) : NULL;
+  XgGroups *groups = session != NULL ? xg_session_get_groups (session) : NULL;
+  const char *known = groups != NULL ? xg_groups_get_member_name (groups, group_id, sender_id) : NULL;
+
+  if (session != NULL && sender_id == xg_session_get_account_id (session))
+    {
+      XgProfile *profile = xg_session_get_profile (session);
+
+      if (profile != NULL && xg_profile_get_nickname (profile) != NULL)
+        return g_strdup (xg_profile_get_nickname (profile));
+    }
+  if (contact != NULL && xg_contact_get_display_name (contact) != NULL)
+    return g_strdup (xg_contact_get_display_name (contact));
+  if (known != NULL)
+    return g_strdup (known);
+  /* Translators: a group member whose name is not known; %s is their account number */
+  return g_strdup_printf (_("Member %s"), group_id_text (sender_id));
+}
+
+char *
+xg_conversation_preview (XgSession      *session,
+                         XgConversation *conversation)
+{
+  XgMessage *last = xg_conversation_get_last_message (conversation);
+  g_autofree char *preview = xg_message_preview (last);
+  g_autofree char *sender = NULL;
+
+  if (last == NULL || xg_conversation_get_kind (conversation) != XG_CONVERSATION_GROUP)
+    return g_steal_pointer (&preview);
+  if (xg_message_get_outgoing (last))
+    /* Translators: the newest message of a group in the chat list, your own; %s is the message */
+    return g_strdup_printf (_("You: %s"), preview);
+  sender = xg_group_sender_name (session, xg_conversation_get_peer_id (conversation),
+                                 xg_message_get_sender_id (last));
+  /* Translators: the newest message of a group in the chat list: its sender's name, then the message */
+  return g_strdup_printf (_("%s: %s"), sender, preview);
+}
+
+const char *
+xg_group_role_label (guint role)
+{
+  switch (role)
+    {
+    case XG_GROUP_ROLE_OWNER:  return _("Owner");
+    case XG_GROUP_ROLE_ADMIN:  return _("Admin");
+    case XG_GROUP_ROLE_MEMBER: return _("Member");
+    default:                   return _("Not a member");
+    }
+}

@@ -152,4 +152,24 @@ void   xg_code_button_update  (GtkButton         *button,
                                gboolean           sent,
                                gboolean           can_send);
 
+/* Groups: the avatar (transfer none), the listed group or NULL, names. */
+GdkPaintable *xg_group_get_avatar_paintable (XgGroup  *group);
+XgGroup *xg_session_lookup_group (XgSession     *session,
+                                  guint64        group_id);
+char  *xg_group_display_name  (XgSession     *session,
+                               guint64        group_id);
+char  *xg_group_number_text   (guint64        group_id);
+/* A chat's name: the friend's, or the group's. */
+char  *xg_conversation_display_name (XgSession      *session,
+                                     XgConversation *conversation);
+/* Who wrote in a group: own nickname, a friend's name, the name the group
+ * last told, or the number. */
+char  *xg_group_sender_name   (XgSession     *session,
+                               guint64        group_id,
+                               guint64        sender_id);
+/* The newest message for the chat list; a group's with its sender. */
+char  *xg_conversation_preview (XgSession      *session,
+                                XgConversation *conversation);
+const char *xg_group_role_label (guint        role);
+
 G_END_DECLS

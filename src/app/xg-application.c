@@ -63,6 +63,7 @@ struct _XgApplication
   GHashTable     *answers_notified;  /* peer ids of answers to this account's requests with one */
 
   GSignalGroup   *conversations_signals;  /* the session's XgConversations */
+  GSignalGroup   *groups_signals;    /* the session's XgGroups */
   GHashTable     *unread_seen;       /* peer id → the unread count last seen (watched conversations) */
   GHashTable     *chat_pending;      /* peer ids whose notification is due */
   GHashTable     *chat_notified;     /* peer ids with a chat notification up */
@@ -445,10 +446,46 @@ on_requests_model_changed (XgApplication *self)
 
 /* --- Chat notifications ------------------------------------------------------- */
 
-static char *
-chat_notification_id (guint64 peer_id)
+/* The chats are told apart by a key of the app's own: the friend's id,
+ * or the group's with the top bit set. */
+#define GROUP_KEY_BIT (G_GUINT64_CONSTANT (1) << 63)
+
+static guint64
+chat_key (XgConversation *conversation)
 {
-  return g_strdup_printf ("chat-%" G_GUINT64_FORMAT, peer_id);
+  guint64 id = xg_conversation_get_peer_id (conversation);
+
+  return xg_conversation_get_kind (conversation) == XG_CONVERSATION_GROUP ? id | GROUP_KEY_BIT : id;
+}
+
+static XgConversation *
+chat_of_key (XgConversations *conversations,
+             guint64          key)
+{
+  if (key & GROUP_KEY_BIT)
+    return xg_conversations_get_group (conversations, key & ~GROUP_KEY_BIT);
+  return xg_conversations_get (conversations, key);
+}
+
+static char *
+chat_notification_id (guint64 key)
+{
+  if (key & GROUP_KEY_BIT)
+    return g_strdup_printf ("group-%" G_GUINT64_FORMAT, key & ~GROUP_KEY_BIT);
+  return g_strdup_printf ("chat-%" G_GUINT64_FORMAT, key);
+}
+
+/* A group this device muted: its messages do not notify (mentions do). */
+static gboolean
+chat_is_muted (XgApplication  *self,
+               XgConversation *conversation)
+{
+  XgGroup *group;
+
+  if (xg_conversation_get_kind (conversation) != XG_CONVERSATION_GROUP)
+    return FALSE;
+  group = xg_session_lookup_group (self->session, xg_conversation_get_peer_id (conversation));
+  return group != NULL && xg_group_get_muted (group);
 }
 
 static void
@@ -473,16 +510,17 @@ notify_chat (XgApplication  *self,
   g_autofree char *id = NULL;
   g_autofree char *name = NULL;
   g_autofree char *body = NULL;
-  guint64 peer_id = xg_conversation_get_peer_id (conversation);
+  guint64 peer_id = chat_key (conversation);
+  gboolean group = xg_conversation_get_kind (conversation) == XG_CONVERSATION_GROUP;
   guint unread = xg_conversation_get_unread (conversation);
   XgMessage *last = xg_conversation_get_last_message (conversation);
 
   if (unread == 0)
     return;
-  name = xg_peer_display_name (self->session, peer_id);
+  name = xg_conversation_display_name (self->session, conversation);
   if (g_settings_get_boolean (xg_application_get_settings (self), "notification-preview") && last != NULL)
     {
-      g_autofree char *preview = xg_message_preview (last);
+      g_autofree char *preview = xg_conversation_preview (self->session, conversation);
 
       if (unread == 1)
         body = g_steal_pointer (&preview);
@@ -499,7 +537,11 @@ notify_chat (XgApplication  *self,
   g_notification_set_body (notification, body);
   icon = g_themed_icon_new (APP_ID);
   g_notification_set_icon (notification, icon);
-  g_notification_set_default_action_and_target (notification, "app.open-chat", "t", peer_id);
+  if (group)
+    g_notification_set_default_action_and_target (notification, "app.open-group-chat", "t",
+                                                  xg_conversation_get_peer_id (conversation));
+  else
+    g_notification_set_default_action_and_target (notification, "app.open-chat", "t", peer_id);
   id = chat_notification_id (peer_id);
   g_application_send_notification (G_APPLICATION (self), id, notification);
   g_hash_table_add (self->chat_notified, g_memdup2 (&peer_id, sizeof peer_id));
@@ -518,7 +560,7 @@ on_chat_notify_due (gpointer user_data)
     {
       g_hash_table_iter_init (&iter, self->chat_pending);
       while (g_hash_table_iter_next (&iter, (gpointer *) &peer_id, NULL))
-        notify_chat (self, xg_conversations_get (conversations, *peer_id));
+        notify_chat (self, chat_of_key (conversations, *peer_id));
     }
   g_hash_table_remove_all (self->chat_pending);
   return G_SOURCE_REMOVE;
@@ -529,7 +571,7 @@ on_conversation_unread (XgApplication  *self,
                         GParamSpec     *pspec,
                         XgConversation *conversation)
 {
-  guint64 peer_id = xg_conversation_get_peer_id (conversation);
+  guint64 peer_id = chat_key (conversation);
   guint unread = xg_conversation_get_unread (conversation);
   guint before = GPOINTER_TO_UINT (g_hash_table_lookup (self->unread_seen, &peer_id));
 
@@ -539,7 +581,7 @@ on_conversation_unread (XgApplication  *self,
       withdraw_chat (self, peer_id);
       return;
     }
-  if (unread <= before)
+  if (unread <= before || chat_is_muted (self, conversation))
     return;
   /* The main window is looking: its badge says it. A notification that is
    * up already is brought up to date. */
@@ -566,7 +608,7 @@ watch_conversations (XgApplication *self,
   for (guint i = position; i < position + added; i++)
     {
       g_autoptr(XgConversation) conversation = g_list_model_get_item (conversations, i);
-      guint64 peer_id = xg_conversation_get_peer_id (conversation);
+      guint64 peer_id = chat_key (conversation);
 
       if (g_signal_handler_find (conversation, G_SIGNAL_MATCH_FUNC | G_SIGNAL_MATCH_DATA, 0, 0, NULL,
                                  on_conversation_unread, self) != 0)
@@ -614,6 +656,128 @@ on_conversations_model_changed (XgApplication *self)
   if (conversations != NULL)
     watch_conversations (self, G_LIST_MODEL (conversations), 0,
                          g_list_model_get_n_items (G_LIST_MODEL (conversations)), TRUE);
+}
+
+/* --- Groups --------------------------------------------------------------- */
+
+static void
+send_group_notification (XgApplication *self,
+                         const char    *id,
+                         const char    *title,
+                         const char    *body,
+                         const char    *action,
+                         guint64        group_id)
+{
+  g_autoptr(GNotification) notification = g_notification_new (title);
+  g_autoptr(GIcon) icon = g_themed_icon_new (APP_ID);
+
+  g_notification_set_body (notification, body);
+  g_notification_set_icon (notification, icon);
+  if (group_id != 0)
+    g_notification_set_default_action_and_target (notification, action, "t", group_id);
+  else
+    g_notification_set_default_action (notification, action);
+  g_application_send_notification (G_APPLICATION (self), id, notification);
+}
+
+/* Someone names the account in a group: told even when the group is
+ * muted, unless the user is looking at that chat. */
+static void
+on_mentioned (XgApplication  *self,
+              XgConversation *conversation,
+              XgMessage      *message)
+{
+  g_autofree char *group = xg_conversation_display_name (self->session, conversation);
+  g_autofree char *sender = xg_group_sender_name (self->session, xg_conversation_get_peer_id (conversation),
+                                                  xg_message_get_sender_id (message));
+  g_autofree char *title = NULL;
+  g_autofree char *body = NULL;
+  g_autofree char *id = NULL;
+
+  if (main_window_is_active (self))
+    return;
+  /* Translators: a notification's title: who mentioned you, in which group */
+  title = g_strdup_printf (_("%s mentioned you in %s"), sender, group);
+  if (g_settings_get_boolean (xg_application_get_settings (self), "notification-preview"))
+    body = xg_message_preview (message);
+  else
+    body = g_strdup (_("Open the chat to read it."));
+  id = g_strdup_printf ("mention-%" G_GUINT64_FORMAT, xg_conversation_get_peer_id (conversation));
+  send_group_notification (self, id, title, body, "app.open-group-chat", xg_conversation_get_peer_id (conversation));
+}
+
+static void
+on_group_join_request (XgApplication  *self,
+                       XgGroupRequest *request)
+{
+  g_autofree char *body = NULL;
+  g_autofree char *id = NULL;
+  const char *reason = xg_group_request_get_reason (request);
+
+  if (main_window_is_active (self))
+    return;
+  if (reason[0] != '\0')
+    /* Translators: a join request's notification: who, which group, their reason */
+    body = g_strdup_printf (_("%s asks to join %s: “%s”"), xg_group_request_get_nickname (request),
+                            xg_group_request_get_group_name (request), reason);
+  else
+    body = g_strdup_printf (_("%s asks to join %s"), xg_group_request_get_nickname (request),
+                            xg_group_request_get_group_name (request));
+  id = g_strdup_printf ("join-%" G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT, xg_group_request_get_group_id (request),
+                        xg_group_request_get_peer_id (request));
+  send_group_notification (self, id, _("New Join Request"), body, "app.show-group-requests", 0);
+}
+
+static void
+on_group_invited (XgApplication  *self,
+                  XgGroupRequest *invitation)
+{
+  g_autofree char *body = NULL;
+  g_autofree char *id = NULL;
+
+  if (main_window_is_active (self))
+    return;
+  body = g_strdup_printf (_("%s invites you to %s"), xg_group_request_get_nickname (invitation),
+                          xg_group_request_get_group_name (invitation));
+  id = g_strdup_printf ("invite-%" G_GUINT64_FORMAT, xg_group_request_get_group_id (invitation));
+  send_group_notification (self, id, _("Group Invitation"), body, "app.show-group-requests", 0);
+}
+
+static void
+on_group_join_answered (XgApplication *self,
+                        guint64        group_id,
+                        const char    *name,
+                        guint          outcome,
+                        const char    *reason)
+{
+  g_autofree char *id = NULL;
+  g_autofree char *body = NULL;
+
+  /* The main window shows a toast. */
+  if (main_window_is_active (self))
+    return;
+  id = g_strdup_printf ("joined-%" G_GUINT64_FORMAT, group_id);
+  if (outcome == XG_GROUP_JOIN_APPROVED)
+    {
+      body = g_strdup_printf (_("You are in “%s” now."), name);
+      send_group_notification (self, id, _("Join Request Approved"), body, "app.open-group-chat", group_id);
+      return;
+    }
+  if (outcome == XG_GROUP_JOIN_REJECTED && reason[0] != '\0')
+    body = g_strdup_printf (_("“%s” turned your request down: %s"), name, reason);
+  else if (outcome == XG_GROUP_JOIN_REJECTED)
+    body = g_strdup_printf (_("“%s” turned your request down."), name);
+  else
+    body = g_strdup_printf (_("Nobody in “%s” answered your request in time."), name);
+  send_group_notification (self, id, outcome == XG_GROUP_JOIN_REJECTED ? _("Join Request Declined")
+                                                                        : _("Join Request Expired"),
+                           body, "app.show-group-requests", 0);
+}
+
+static void
+on_groups_model_changed (XgApplication *self)
+{
+  g_signal_group_set_target (self->groups_signals, xg_session_get_groups (self->session));
 }
 
 /* --- Windows -------------------------------------------------------------- */
@@ -921,6 +1085,38 @@ open_chat_activated (GSimpleAction *action,
 }
 
 static void
+open_group_chat_activated (GSimpleAction *action,
+                           GVariant      *parameter,
+                           gpointer       user_data)
+{
+  XgApplication *self = user_data;
+
+  if (self->main_window == NULL)
+    {
+      g_application_activate (G_APPLICATION (self));
+      return;
+    }
+  gtk_window_present (self->main_window);
+  xg_main_window_show_group_chat (XG_MAIN_WINDOW (self->main_window), g_variant_get_uint64 (parameter));
+}
+
+static void
+show_group_requests_activated (GSimpleAction *action,
+                               GVariant      *parameter,
+                               gpointer       user_data)
+{
+  XgApplication *self = user_data;
+
+  if (self->main_window == NULL)
+    {
+      g_application_activate (G_APPLICATION (self));
+      return;
+    }
+  gtk_window_present (self->main_window);
+  xg_main_window_show_group_requests (XG_MAIN_WINDOW (self->main_window));
+}
+
+static void
 quit_activated (GSimpleAction *action,
                 GVariant      *parameter,
                 gpointer       user_data)
@@ -944,6 +1140,8 @@ static const GActionEntry app_actions[] = {
   { .name = "logout", .activate = logout_activated },
   { .name = "show-friend-requests", .activate = show_friend_requests_activated },
   { .name = "open-chat", .activate = open_chat_activated, .parameter_type = "t" },
+  { .name = "open-group-chat", .activate = open_group_chat_activated, .parameter_type = "t" },
+  { .name = "show-group-requests", .activate = show_group_requests_activated },
   { .name = "quit", .activate = quit_activated },
 };
 
@@ -1038,9 +1236,18 @@ xg_application_startup (GApplication *app)
   g_signal_group_connect_data (self->conversations_signals, "items-changed",
                                G_CALLBACK (on_conversations_items_changed), self, NULL,
                                G_CONNECT_SWAPPED | G_CONNECT_AFTER);
+  g_signal_group_connect_swapped (self->conversations_signals, "mentioned", G_CALLBACK (on_mentioned), self);
   g_signal_connect_object (self->session, "notify::conversations",
                            G_CALLBACK (on_conversations_model_changed), self, G_CONNECT_SWAPPED);
   on_conversations_model_changed (self);
+
+  self->groups_signals = g_signal_group_new (XG_TYPE_GROUPS);
+  g_signal_group_connect_swapped (self->groups_signals, "join-request", G_CALLBACK (on_group_join_request), self);
+  g_signal_group_connect_swapped (self->groups_signals, "invited", G_CALLBACK (on_group_invited), self);
+  g_signal_group_connect_swapped (self->groups_signals, "join-answered", G_CALLBACK (on_group_join_answered), self);
+  g_signal_connect_object (self->session, "notify::groups",
+                           G_CALLBACK (on_groups_model_changed), self, G_CONNECT_SWAPPED);
+  on_groups_model_changed (self);
 }
 
 static void
@@ -1103,6 +1310,9 @@ xg_application_finalize (GObject *object)
   if (self->conversations_signals != NULL)
     g_signal_group_set_target (self->conversations_signals, NULL);
   g_clear_object (&self->conversations_signals);
+  if (self->groups_signals != NULL)
+    g_signal_group_set_target (self->groups_signals, NULL);
+  g_clear_object (&self->groups_signals);
   g_clear_handle_id (&self->chat_notify_source, g_source_remove);
   g_clear_pointer (&self->unread_seen, g_hash_table_unref);
   g_clear_pointer (&self->chat_pending, g_hash_table_unref);

@@ -48,6 +48,7 @@ struct _XgChatPage
   XgConversation       *conversation;
   XgChatMessages       *messages;
   GtkNoSelection       *selection;
+  XgGroupMembers       *members;          /* a group's, held while shown: the senders' names */
   GSignalGroup         *messages_signals;
   GSignalGroup         *conversation_signals;
   GHashTable           *rows;            /* XgMessage → XgMessageRow bound to it (both unowned) */
@@ -180,6 +181,69 @@ message_at (XgChatPage *self,
   return g_list_model_get_item (G_LIST_MODEL (self->messages), position);
 }
 
+/* A group's messages from others carry their sender; the name and avatar
+ * show above the first of a run of one sender's messages (a new day
+ * starts a new run). */
+static void
+show_sender (XgChatPage   *self,
+             XgMessageRow *row,
+             XgMessage    *message,
+             XgMessage    *previous)
+{
+  g_autofree char *name = NULL;
+  XgContacts *contacts;
+  XgContact *contact;
+  gboolean header;
+  guint64 sender;
+
+  if (self->conversation == NULL || xg_conversation_get_kind (self->conversation) != XG_CONVERSATION_GROUP ||
+      message == NULL || xg_message_get_outgoing (message))
+    {
+      xg_message_row_set_sender (row, NULL, NULL, FALSE);
+      return;
+    }
+  sender = xg_message_get_sender_id (message);
+  name = xg_group_sender_name (self->session, xg_conversation_get_peer_id (self->conversation), sender);
+  contacts = xg_session_get_contacts (self->session);
+  contact = contacts != NULL ? xg_contacts_lookup (contacts, sender) : NULL;
+  header = previous == NULL || xg_message_get_sender_id (previous) != sender ||
+           !xg_same_day (xg_message_get_time (previous), xg_message_get_time (message));
+  xg_message_row_set_sender (row, name,
+                             contact != NULL ? xg_profile_get_avatar_paintable (xg_contact_get_profile (contact)) : NULL,
+                             header);
+}
+
+/* The group's members came (or changed): every row shown names its sender again. */
+static void
+refresh_senders (XgChatPage *self)
+{
+  GHashTableIter iter;
+  gpointer message, row;
+
+  g_hash_table_iter_init (&iter, self->rows);
+  while (g_hash_table_iter_next (&iter, &message, &row))
+    {
+      guint position = GTK_INVALID_LIST_POSITION;
+      g_autoptr(XgMessage) previous = NULL;
+      guint n = g_list_model_get_n_items (G_LIST_MODEL (self->messages));
+
+      for (guint i = 0; i < n; i++)
+        {
+          g_autoptr(XgMessage) item = g_list_model_get_item (G_LIST_MODEL (self->messages), i);
+
+          if (item == message)
+            {
+              position = i;
+              break;
+            }
+        }
+      if (position == GTK_INVALID_LIST_POSITION)
+        continue;
+      previous = position > 0 ? message_at (self, position - 1) : NULL;
+      show_sender (self, row, message, previous);
+    }
+}
+
 static void
 on_messages_changed (XgChatPage *self,
                      guint       position,
@@ -199,6 +263,7 @@ on_messages_changed (XgChatPage *self,
           g_autoptr(XgMessage) previous = position + added > 0 ? message_at (self, position + added - 1) : NULL;
 
           xg_message_row_set_previous (row, previous);
+          show_sender (self, row, after, previous);
         }
     }
   if (position == 0 && added > 0 && after != NULL && !self->stick_to_bottom)
@@ -253,6 +318,7 @@ bind_row (GtkSignalListItemFactory *factory,
   g_autoptr(XgMessage) previous = position > 0 ? message_at (self, position - 1) : NULL;
 
   xg_message_row_set_message (row, self->conversation, message, previous);
+  show_sender (self, row, message, previous);
   g_hash_table_insert (self->rows, message, row);
 }
 
@@ -289,6 +355,17 @@ xg_chat_page_set_conversation (XgChatPage     *self,
 
   g_set_object (&self->conversation, conversation);
   g_signal_group_set_target (self->conversation_signals, conversation);
+  if (self->members != NULL)
+    g_signal_handlers_disconnect_by_data (self->members, self);
+  g_clear_object (&self->members);
+  if (conversation != NULL && xg_conversation_get_kind (conversation) == XG_CONVERSATION_GROUP &&
+      xg_session_get_groups (self->session) != NULL)
+    {
+      self->members = xg_groups_get_members (xg_session_get_groups (self->session),
+                                             xg_conversation_get_peer_id (conversation));
+      g_signal_connect_object (self->members, "items-changed", G_CALLBACK (refresh_senders), self,
+                               G_CONNECT_SWAPPED | G_CONNECT_AFTER);
+    }
   g_clear_object (&self->messages);
   if (conversation != NULL)
     self->messages = xg_conversation_get_messages (conversation);
@@ -301,6 +378,17 @@ xg_chat_page_set_conversation (XgChatPage     *self,
   on_loading_changed (self);
   /* A draft belongs to the chat it was written in. */
   gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->composer), "", -1);
+  /* A group one is no longer in is kept, read-only. */
+  {
+    XgGroup *group = conversation != NULL && xg_conversation_get_kind (conversation) == XG_CONVERSATION_GROUP
+                     ? xg_session_lookup_group (self->session, xg_conversation_get_peer_id (conversation)) : NULL;
+    gboolean read_only = group != NULL && xg_group_get_gone (group);
+
+    gtk_widget_set_sensitive (GTK_WIDGET (self->composer), !read_only);
+    gtk_widget_set_sensitive (GTK_WIDGET (self->attach_button), !read_only);
+    if (read_only)
+      show_error (self, _("You are no longer a member of this group: its messages are here to read."));
+  }
   mark_read_if_seen (self);
 }
 
@@ -813,6 +901,9 @@ xg_chat_page_dispose (GObject *object)
   g_clear_object (&self->selection);
   g_clear_object (&self->messages);
   g_clear_object (&self->conversation);
+  if (self->members != NULL)
+    g_signal_handlers_disconnect_by_data (self->members, self);
+  g_clear_object (&self->members);
   g_clear_pointer (&self->rows, g_hash_table_unref);
   g_clear_object (&self->session);
   gtk_widget_dispose_template (GTK_WIDGET (self), XG_TYPE_CHAT_PAGE);

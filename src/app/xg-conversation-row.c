@@ -32,7 +32,10 @@ struct _XgConversationRow
   XgSession      *session;
   XgConversation *conversation;
   XgContact      *contact;
+  XgGroup        *group;
   GSignalGroup   *conversation_signals;
+  GSignalGroup   *groups_signals;
+  GSignalGroup   *group_signals;
   GSignalGroup   *contacts_signals;
   GSignalGroup   *contact_signals;
   GSignalGroup   *profile_signals;
@@ -50,9 +53,9 @@ update_accessible (XgConversationRow *self)
 
   if (self->conversation == NULL)
     return;
-  name = xg_peer_display_name (self->session, xg_conversation_get_peer_id (self->conversation));
+  name = xg_conversation_display_name (self->session, self->conversation);
   unread = xg_conversation_get_unread (self->conversation);
-  preview = xg_message_preview (xg_conversation_get_last_message (self->conversation));
+  preview = xg_conversation_preview (self->session, self->conversation);
   if (unread > 0)
     /* Translators: a chat in the list, for screen readers: the friend's name and the unread count */
     label = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s, %u unread message", "%s, %u unread messages", unread),
@@ -81,11 +84,14 @@ update_name (XgConversationRow *self)
 
   if (self->conversation == NULL)
     return;
-  name = xg_peer_display_name (self->session, xg_conversation_get_peer_id (self->conversation));
+  name = xg_conversation_display_name (self->session, self->conversation);
   gtk_label_set_text (self->name_label, name);
   adw_avatar_set_text (self->avatar, name);
   profile = self->contact != NULL ? xg_contact_get_profile (self->contact) : NULL;
-  adw_avatar_set_custom_image (self->avatar, profile != NULL ? xg_profile_get_avatar_paintable (profile) : NULL);
+  if (self->group != NULL)
+    adw_avatar_set_custom_image (self->avatar, xg_group_get_avatar_paintable (self->group));
+  else
+    adw_avatar_set_custom_image (self->avatar, profile != NULL ? xg_profile_get_avatar_paintable (profile) : NULL);
   xg_label_avatar (self->avatar, name);
   update_accessible (self);
 }
@@ -96,8 +102,15 @@ update_contact (XgConversationRow *self)
 {
   XgContacts *contacts = xg_session_get_contacts (self->session);
   XgContact *contact = NULL;
+  XgGroup *group = NULL;
+  gboolean is_group = self->conversation != NULL &&
+                      xg_conversation_get_kind (self->conversation) == XG_CONVERSATION_GROUP;
 
-  if (self->conversation != NULL && contacts != NULL)
+  if (is_group)
+    group = xg_session_lookup_group (self->session, xg_conversation_get_peer_id (self->conversation));
+  if (g_set_object (&self->group, group))
+    g_signal_group_set_target (self->group_signals, group);
+  if (self->conversation != NULL && contacts != NULL && !is_group)
     contact = xg_contacts_lookup (contacts, xg_conversation_get_peer_id (self->conversation));
   if (g_set_object (&self->contact, contact))
     {
@@ -117,7 +130,7 @@ update_last_message (XgConversationRow *self)
   if (self->conversation == NULL)
     return;
   last = xg_conversation_get_last_message (self->conversation);
-  preview = xg_message_preview (last);
+  preview = xg_conversation_preview (self->session, self->conversation);
   gtk_label_set_text (self->preview_label, preview);
   if (last != NULL)
     time = xg_format_message_time (xg_message_get_time (last), g_get_real_time ());
@@ -154,6 +167,7 @@ xg_conversation_row_set_conversation (XgConversationRow *self,
     return;
   g_signal_group_set_target (self->conversation_signals, conversation);
   g_signal_group_set_target (self->contacts_signals, conversation ? xg_session_get_contacts (self->session) : NULL);
+  g_signal_group_set_target (self->groups_signals, conversation ? xg_session_get_groups (self->session) : NULL);
   update_contact (self);
   update_last_message (self);
   update_unread (self);
@@ -173,6 +187,13 @@ xg_conversation_row_dispose (GObject *object)
     g_signal_group_set_target (self->contact_signals, NULL);
   if (self->profile_signals != NULL)
     g_signal_group_set_target (self->profile_signals, NULL);
+  if (self->groups_signals != NULL)
+    g_signal_group_set_target (self->groups_signals, NULL);
+  if (self->group_signals != NULL)
+    g_signal_group_set_target (self->group_signals, NULL);
+  g_clear_object (&self->groups_signals);
+  g_clear_object (&self->group_signals);
+  g_clear_object (&self->group);
   g_clear_object (&self->conversation_signals);
   g_clear_object (&self->contacts_signals);
   g_clear_object (&self->contact_signals);
@@ -225,6 +246,15 @@ xg_conversation_row_init (XgConversationRow *self)
                                   G_CALLBACK (update_name), self);
   self->profile_signals = g_signal_group_new (XG_TYPE_PROFILE);
   g_signal_group_connect_swapped (self->profile_signals, "notify::avatar",
+                                  G_CALLBACK (update_name), self);
+  /* A group's chat: its name and avatar, when they come or change. */
+  self->groups_signals = g_signal_group_new (XG_TYPE_GROUPS);
+  g_signal_group_connect_swapped (self->groups_signals, "items-changed",
+                                  G_CALLBACK (update_contact), self);
+  self->group_signals = g_signal_group_new (XG_TYPE_GROUP);
+  g_signal_group_connect_swapped (self->group_signals, "notify::name",
+                                  G_CALLBACK (update_name), self);
+  g_signal_group_connect_swapped (self->group_signals, "notify::avatar",
                                   G_CALLBACK (update_name), self);
 }
 

@@ -36,6 +36,10 @@
 #include <glib/gi18n.h>
 
 #include "xg-add-friend-window.h"
+#include "xg-group-page.h"
+#include "xg-group-requests-page.h"
+#include "xg-join-group-window.h"
+#include "xg-new-group-window.h"
 #include "xg-app-util.h"
 #include "xg-chat-page.h"
 #include "xg-contact-row.h"
@@ -62,6 +66,9 @@ struct _XgMainWindow
   GtkListBox           *requests_list;
   GtkListBoxRow        *requests_row;
   GtkLabel             *requests_badge;
+  GtkListBoxRow        *group_requests_row;
+  GtkLabel             *group_requests_badge;
+  GtkButton            *group_info_button;
   GtkSearchEntry       *search_entry;
   GtkStack             *sidebar_stack;
   GtkListView          *contact_list;
@@ -83,6 +90,8 @@ struct _XgMainWindow
   GSignalGroup         *profile_signals;
   GtkWindow            *profile_window;      /* weak */
   GtkWindow            *add_friend_window;   /* weak */
+  GtkWindow            *new_group_window;    /* weak */
+  GtkWindow            *join_group_window;   /* weak */
 
   /* The friends */
   GtkStringFilter      *filter;
@@ -100,6 +109,11 @@ struct _XgMainWindow
   GtkSingleSelection   *chat_selection;
   GSignalGroup         *conversations_signals;
   GtkWidget            *chat_page;
+
+  /* The groups */
+  GSignalGroup         *groups_signals;
+  GtkWidget            *group_page;
+  GtkWidget            *group_requests_page;
   gboolean              tab_chosen;          /* the user (or a chat) chose the tab */
   gboolean              tab_set_by_window;
 };
@@ -246,6 +260,15 @@ show_content (XgMainWindow *self,
       gtk_single_selection_set_selected (self->chat_selection, GTK_INVALID_LIST_POSITION);
       xg_chat_page_set_conversation (XG_CHAT_PAGE (self->chat_page), NULL);
     }
+  if (!g_str_equal (name, "group"))
+    xg_group_page_set_group (XG_GROUP_PAGE (self->group_page), NULL);
+  {
+    XgConversation *shown = xg_chat_page_get_conversation (XG_CHAT_PAGE (self->chat_page));
+
+    gtk_widget_set_visible (GTK_WIDGET (self->group_info_button),
+                            g_str_equal (name, "chat") && shown != NULL &&
+                            xg_conversation_get_kind (shown) == XG_CONVERSATION_GROUP);
+  }
   if (g_str_equal (name, "empty"))
     {
       adw_window_title_set_title (self->content_title, _("Xinge"));
@@ -255,6 +278,8 @@ show_content (XgMainWindow *self,
     {
       if (g_str_equal (name, "requests"))
         adw_window_title_set_title (self->content_title, _("Friend Requests"));
+      else if (g_str_equal (name, "group-requests"))
+        adw_window_title_set_title (self->content_title, _("Group Requests"));
       adw_leaflet_set_visible_child (self->leaflet, self->content);
     }
 }
@@ -306,10 +331,25 @@ xg_main_window_show_friend_requests (XgMainWindow *self)
   show_content (self, "requests");
 }
 
-static void
-on_requests_row_activated (XgMainWindow *self)
+void
+xg_main_window_show_group_requests (XgMainWindow *self)
 {
-  xg_main_window_show_friend_requests (self);
+  g_return_if_fail (XG_IS_MAIN_WINDOW (self));
+
+  unselect_contact (self);
+  if (gtk_widget_get_visible (GTK_WIDGET (self->group_requests_row)))
+    gtk_list_box_select_row (self->requests_list, self->group_requests_row);
+  show_content (self, "group-requests");
+}
+
+static void
+on_requests_row_activated (XgMainWindow  *self,
+                           GtkListBoxRow *row)
+{
+  if (row == self->group_requests_row)
+    xg_main_window_show_group_requests (self);
+  else
+    xg_main_window_show_friend_requests (self);
 }
 
 static void
@@ -517,7 +557,7 @@ chat_matches (gpointer item,
 
   if (search == NULL || search[0] == '\0')
     return TRUE;
-  name = xg_peer_display_name (self->session, xg_conversation_get_peer_id (item));
+  name = xg_conversation_display_name (self->session, item);
   folded_name = g_utf8_casefold (name, -1);
   folded_search = g_utf8_casefold (search, -1);
   return strstr (folded_name, folded_search) != NULL;
@@ -708,7 +748,8 @@ show_conversation (XgMainWindow   *self,
 {
   guint64 peer_id = xg_conversation_get_peer_id (conversation);
   XgContacts *contacts = xg_session_get_contacts (self->session);
-  XgContact *contact = contacts ? xg_contacts_lookup (contacts, peer_id) : NULL;
+  gboolean group = xg_conversation_get_kind (conversation) == XG_CONVERSATION_GROUP;
+  XgContact *contact = contacts && !group ? xg_contacts_lookup (contacts, peer_id) : NULL;
 
   unselect_contact (self);
   gtk_list_box_unselect_all (self->requests_list);
@@ -716,7 +757,7 @@ show_conversation (XgMainWindow   *self,
   g_binding_group_set_source (self->title_bindings, contact);
   if (contact == NULL)
     {
-      g_autofree char *name = xg_peer_display_name (self->session, peer_id);
+      g_autofree char *name = xg_conversation_display_name (self->session, conversation);
 
       adw_window_title_set_title (self->content_title, name);
     }
@@ -744,6 +785,70 @@ xg_main_window_show_chat (XgMainWindow *self,
   show_conversation (self, conversation);
   xg_chat_page_focus_composer (XG_CHAT_PAGE (self->chat_page));
   return TRUE;
+}
+
+gboolean
+xg_main_window_show_group_chat (XgMainWindow *self,
+                                guint64       group_id)
+{
+  XgConversations *conversations;
+
+  g_return_val_if_fail (XG_IS_MAIN_WINDOW (self), FALSE);
+
+  conversations = xg_session_get_conversations (self->session);
+  if (conversations == NULL || group_id == 0)
+    return FALSE;
+  self->tab_chosen = TRUE;
+  self->tab_set_by_window = TRUE;
+  adw_view_stack_set_visible_child_name (self->sidebar_tabs, "chats");
+  self->tab_set_by_window = FALSE;
+  show_conversation (self, xg_conversations_get_group (conversations, group_id));
+  xg_chat_page_focus_composer (XG_CHAT_PAGE (self->chat_page));
+  return TRUE;
+}
+
+gboolean
+xg_main_window_show_group (XgMainWindow *self,
+                           guint64       group_id)
+{
+  XgGroup *group;
+
+  g_return_val_if_fail (XG_IS_MAIN_WINDOW (self), FALSE);
+
+  group = xg_session_lookup_group (self->session, group_id);
+  if (group == NULL)
+    return FALSE;
+  unselect_contact (self);
+  gtk_list_box_unselect_all (self->requests_list);
+  xg_group_page_set_group (XG_GROUP_PAGE (self->group_page), group);
+  g_binding_group_set_source (self->title_bindings, NULL);
+  adw_window_title_set_title (self->content_title, xg_group_get_name (group));
+  show_content (self, "group");
+  return TRUE;
+}
+
+static void
+on_group_info_clicked (XgMainWindow *self)
+{
+  XgConversation *shown = shown_conversation (self);
+
+  if (shown != NULL && xg_conversation_get_kind (shown) == XG_CONVERSATION_GROUP)
+    xg_main_window_show_group (self, xg_conversation_get_peer_id (shown));
+}
+
+static void
+on_group_page_open_chat (XgMainWindow *self,
+                         guint64       group_id)
+{
+  xg_main_window_show_group_chat (self, group_id);
+}
+
+static void
+open_group_chat_activated (GtkWidget  *widget,
+                           const char *action_name,
+                           GVariant   *parameter)
+{
+  xg_main_window_show_group_chat (XG_MAIN_WINDOW (widget), g_variant_get_uint64 (parameter));
 }
 
 static void
@@ -782,7 +887,10 @@ step_chat (XgMainWindow *self,
   else
     position += step;
   next = g_list_model_get_item (G_LIST_MODEL (self->chats_filtered), position);
-  xg_main_window_show_chat (self, xg_conversation_get_peer_id (next));
+  if (xg_conversation_get_kind (next) == XG_CONVERSATION_GROUP)
+    xg_main_window_show_group_chat (self, xg_conversation_get_peer_id (next));
+  else
+    xg_main_window_show_chat (self, xg_conversation_get_peer_id (next));
 }
 
 static void
@@ -828,7 +936,9 @@ update_requests_row (XgMainWindow *self)
   g_autofree char *badge = g_strdup_printf ("%u", waiting);
   g_autofree char *label = NULL;
 
-  gtk_widget_set_visible (GTK_WIDGET (self->requests_list), n > 0);
+  gtk_widget_set_visible (GTK_WIDGET (self->requests_row), n > 0);
+  gtk_widget_set_visible (GTK_WIDGET (self->requests_list),
+                          n > 0 || gtk_widget_get_visible (GTK_WIDGET (self->group_requests_row)));
   gtk_label_set_text (self->requests_badge, badge);
   gtk_widget_set_visible (GTK_WIDGET (self->requests_badge), waiting > 0);
   if (waiting > 0)
@@ -844,6 +954,85 @@ update_requests_row (XgMainWindow *self)
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->requests_badge), label);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->requests_badge),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
+}
+
+/* Join requests waiting for this account's answer, and invitations. */
+static void
+update_group_requests_row (XgMainWindow *self)
+{
+  XgGroups *groups = xg_session_get_groups (self->session);
+  guint waiting = groups ? xg_groups_get_n_incoming (groups) : 0;
+  guint invitations = groups ? g_list_model_get_n_items (xg_groups_get_invitations (groups)) : 0;
+  g_autofree char *badge = g_strdup_printf ("%u", waiting + invitations);
+  g_autofree char *label = NULL;
+
+  gtk_widget_set_visible (GTK_WIDGET (self->group_requests_row), waiting + invitations > 0);
+  gtk_label_set_text (self->group_requests_badge, badge);
+  gtk_widget_set_visible (GTK_WIDGET (self->group_requests_badge), waiting + invitations > 0);
+  if (waiting + invitations > 0)
+    label = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                          "Group Requests: %u waiting for your answer",
+                                          "Group Requests: %u waiting for your answer",
+                                          waiting + invitations),
+                             waiting + invitations);
+  else
+    label = g_strdup (_("Group Requests"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->group_requests_row),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->group_requests_badge), label);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->group_requests_badge),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
+  update_requests_row (self);
+}
+
+static void
+on_group_removed (XgMainWindow *self,
+                  XgGroup      *group,
+                  guint         reason)
+{
+  g_autofree char *text = NULL;
+
+  if (reason == XG_GROUP_REMOVED_REMOVED)
+    text = g_strdup_printf (_("You were removed from “%s”."), xg_group_get_name (group));
+  else if (reason == XG_GROUP_REMOVED_DISBANDED)
+    text = g_strdup_printf (_("“%s” was disbanded."), xg_group_get_name (group));
+  else if (reason == XG_GROUP_REMOVED_LEFT)
+    text = g_strdup_printf (_("You left “%s”."), xg_group_get_name (group));
+  else
+    text = g_strdup_printf (_("You are no longer in “%s”."), xg_group_get_name (group));
+  add_toast (self, text, reason != XG_GROUP_REMOVED_LEFT);
+}
+
+static void
+on_join_answered (XgMainWindow *self,
+                  guint64       group_id,
+                  const char   *name,
+                  guint         outcome,
+                  const char   *reason)
+{
+  g_autofree char *text = NULL;
+
+  if (outcome == XG_GROUP_JOIN_APPROVED)
+    text = g_strdup_printf (_("You are in “%s” now."), name);
+  else if (outcome == XG_GROUP_JOIN_REJECTED && reason[0] != '\0')
+    text = g_strdup_printf (_("“%s” turned your request down: %s"), name, reason);
+  else if (outcome == XG_GROUP_JOIN_REJECTED)
+    text = g_strdup_printf (_("“%s” turned your request down."), name);
+  else
+    text = g_strdup_printf (_("Nobody in “%s” answered your request in time."), name);
+  add_toast (self, text, FALSE);
+}
+
+static void
+on_groups_changed (XgMainWindow *self)
+{
+  XgGroups *groups = xg_session_get_groups (self->session);
+
+  g_signal_group_set_target (self->groups_signals, groups);
+  if (groups != NULL)
+    g_signal_connect_object (xg_groups_get_invitations (groups), "items-changed",
+                             G_CALLBACK (update_group_requests_row), self, G_CONNECT_SWAPPED);
+  update_group_requests_row (self);
 }
 
 static void
@@ -895,6 +1084,79 @@ xg_main_window_show_add_friend (XgMainWindow *self)
     }
   gtk_window_present (self->add_friend_window);
   return self->add_friend_window;
+}
+
+static void
+on_group_created (XgMainWindow *self,
+                  XgGroup      *group)
+{
+  g_autofree char *text = g_strdup_printf (_("“%s” is created. Its number is %s."), xg_group_get_name (group),
+                                           xg_group_number_text (xg_group_get_id (group)));
+
+  add_toast (self, text, FALSE);
+  xg_main_window_show_group_chat (self, xg_group_get_id (group));
+}
+
+GtkWindow *
+xg_main_window_show_new_group (XgMainWindow *self)
+{
+  g_return_val_if_fail (XG_IS_MAIN_WINDOW (self), NULL);
+
+  if (self->new_group_window == NULL)
+    {
+      self->new_group_window = GTK_WINDOW (xg_new_group_window_new (self->session));
+      g_object_add_weak_pointer (G_OBJECT (self->new_group_window), (gpointer *) &self->new_group_window);
+      gtk_window_set_transient_for (self->new_group_window, GTK_WINDOW (self));
+      gtk_window_set_destroy_with_parent (self->new_group_window, TRUE);
+      g_signal_connect_object (self->new_group_window, "created",
+                               G_CALLBACK (on_group_created), self, G_CONNECT_SWAPPED);
+    }
+  gtk_window_present (self->new_group_window);
+  return self->new_group_window;
+}
+
+static void
+new_group_activated (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  xg_main_window_show_new_group (XG_MAIN_WINDOW (widget));
+}
+
+static void
+on_join_applied (XgMainWindow *self,
+                 XgGroup      *brief)
+{
+  g_autofree char *text = g_strdup_printf (_("Asked to join “%s”. You hear when they answer."),
+                                           xg_group_get_name (brief));
+
+  add_toast (self, text, FALSE);
+}
+
+GtkWindow *
+xg_main_window_show_join_group (XgMainWindow *self)
+{
+  g_return_val_if_fail (XG_IS_MAIN_WINDOW (self), NULL);
+
+  if (self->join_group_window == NULL)
+    {
+      self->join_group_window = GTK_WINDOW (xg_join_group_window_new (self->session));
+      g_object_add_weak_pointer (G_OBJECT (self->join_group_window), (gpointer *) &self->join_group_window);
+      gtk_window_set_transient_for (self->join_group_window, GTK_WINDOW (self));
+      gtk_window_set_destroy_with_parent (self->join_group_window, TRUE);
+      g_signal_connect_object (self->join_group_window, "applied",
+                               G_CALLBACK (on_join_applied), self, G_CONNECT_SWAPPED);
+    }
+  gtk_window_present (self->join_group_window);
+  return self->join_group_window;
+}
+
+static void
+join_group_activated (GtkWidget  *widget,
+                      const char *action_name,
+                      GVariant   *parameter)
+{
+  xg_main_window_show_join_group (XG_MAIN_WINDOW (widget));
 }
 
 static void
@@ -1006,6 +1268,15 @@ xg_main_window_constructed (GObject *object)
   gtk_stack_add_named (self->content_stack, self->requests_page, "requests");
   self->chat_page = xg_chat_page_new (self->session);
   gtk_stack_add_named (self->content_stack, self->chat_page, "chat");
+  self->group_page = xg_group_page_new (self->session);
+  gtk_stack_add_named (self->content_stack, self->group_page, "group");
+  g_signal_connect_object (self->group_page, "open-chat", G_CALLBACK (on_group_page_open_chat), self,
+                           G_CONNECT_SWAPPED);
+  self->group_requests_page = xg_group_requests_page_new (self->session);
+  gtk_stack_add_named (self->content_stack, self->group_requests_page, "group-requests");
+  g_signal_connect_object (self->session, "notify::groups",
+                           G_CALLBACK (on_groups_changed), self, G_CONNECT_SWAPPED);
+  on_groups_changed (self);
 
   g_signal_connect_object (self->session, "notify::contacts",
                            G_CALLBACK (on_contacts_changed), self, G_CONNECT_SWAPPED);
@@ -1048,6 +1319,21 @@ xg_main_window_dispose (GObject *object)
       gtk_window_destroy (self->add_friend_window);
       self->add_friend_window = NULL;
     }
+  if (self->new_group_window != NULL)
+    {
+      g_object_remove_weak_pointer (G_OBJECT (self->new_group_window), (gpointer *) &self->new_group_window);
+      gtk_window_destroy (self->new_group_window);
+      self->new_group_window = NULL;
+    }
+  if (self->join_group_window != NULL)
+    {
+      g_object_remove_weak_pointer (G_OBJECT (self->join_group_window), (gpointer *) &self->join_group_window);
+      gtk_window_destroy (self->join_group_window);
+      self->join_group_window = NULL;
+    }
+  if (self->groups_signals != NULL)
+    g_signal_group_set_target (self->groups_signals, NULL);
+  g_clear_object (&self->groups_signals);
   if (self->contacts_signals != NULL)
     g_signal_group_set_target (self->contacts_signals, NULL);
   if (self->requests_signals != NULL)
@@ -1154,6 +1440,9 @@ xg_main_window_class_init (XgMainWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, XgMainWindow, requests_list);
   gtk_widget_class_bind_template_child (widget_class, XgMainWindow, requests_row);
   gtk_widget_class_bind_template_child (widget_class, XgMainWindow, requests_badge);
+  gtk_widget_class_bind_template_child (widget_class, XgMainWindow, group_requests_row);
+  gtk_widget_class_bind_template_child (widget_class, XgMainWindow, group_requests_badge);
+  gtk_widget_class_bind_template_child (widget_class, XgMainWindow, group_info_button);
   gtk_widget_class_bind_template_child (widget_class, XgMainWindow, search_entry);
   gtk_widget_class_bind_template_child (widget_class, XgMainWindow, sidebar_stack);
   gtk_widget_class_bind_template_child (widget_class, XgMainWindow, contact_list);
@@ -1176,6 +1465,7 @@ xg_main_window_class_init (XgMainWindowClass *klass)
   gtk_widget_class_bind_template_child_full (widget_class, "empty_add_button", FALSE, 0);
   gtk_widget_class_bind_template_child_full (widget_class, "back_button", FALSE, 0);
   gtk_widget_class_bind_template_callback (widget_class, on_back_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, on_group_info_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_requests_row_activated);
   gtk_widget_class_bind_template_callback (widget_class, on_search_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_stop_search);
@@ -1186,6 +1476,9 @@ xg_main_window_class_init (XgMainWindowClass *klass)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK, "win.search", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_n, GDK_CONTROL_MASK, "win.add-friend", NULL);
   gtk_widget_class_install_action (widget_class, "win.open-chat", "t", open_chat_activated);
+  gtk_widget_class_install_action (widget_class, "win.open-group-chat", "t", open_group_chat_activated);
+  gtk_widget_class_install_action (widget_class, "win.new-group", NULL, new_group_activated);
+  gtk_widget_class_install_action (widget_class, "win.join-group", NULL, join_group_activated);
   gtk_widget_class_install_action (widget_class, "win.search-chats", NULL, search_chats_activated);
   gtk_widget_class_install_action (widget_class, "win.next-chat", NULL, next_chat_activated);
   gtk_widget_class_install_action (widget_class, "win.previous-chat", NULL, previous_chat_activated);
@@ -1252,6 +1545,11 @@ xg_main_window_init (XgMainWindow *self)
                                   G_CALLBACK (update_requests_row), self);
   g_signal_group_connect_swapped (self->requests_signals, "answered",
                                   G_CALLBACK (on_request_answered), self);
+  self->groups_signals = g_signal_group_new (XG_TYPE_GROUPS);
+  g_signal_group_connect_swapped (self->groups_signals, "notify::n-incoming",
+                                  G_CALLBACK (update_group_requests_row), self);
+  g_signal_group_connect_swapped (self->groups_signals, "removed", G_CALLBACK (on_group_removed), self);
+  g_signal_group_connect_swapped (self->groups_signals, "join-answered", G_CALLBACK (on_join_answered), self);
   self->title_bindings = g_binding_group_new ();
   g_binding_group_bind (self->title_bindings, "display-name", self->content_title, "title", G_BINDING_SYNC_CREATE);
 

@@ -30,4 +30,14 @@ gboolean      xg_main_window_show_chat    (XgMainWindow *self,
 void          xg_main_window_show_contact (XgMainWindow *self,
                                            XgContact    *contact);
 
+/* Groups: a group's chat, its page, the requests to answer, and the two
+ * windows to make or find one. */
+gboolean      xg_main_window_show_group_chat     (XgMainWindow *self,
+                                                  guint64       group_id);
+gboolean      xg_main_window_show_group          (XgMainWindow *self,
+                                                  guint64       group_id);
+void          xg_main_window_show_group_requests (XgMainWindow *self);
+GtkWindow    *xg_main_window_show_new_group      (XgMainWindow *self);
+GtkWindow    *xg_main_window_show_join_group     (XgMainWindow *self);
+
 G_END_DECLS

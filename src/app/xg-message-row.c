@@ -28,6 +28,9 @@ struct _XgMessageRow
 
   /* Template children */
   GtkLabel             *day_label;
+  GtkWidget            *sender_box;
+  AdwAvatar            *sender_avatar;
+  GtkLabel             *sender_label;
   GtkWidget            *bubble;
   GtkLabel             *text_label;
   GtkPicture           *picture;
@@ -48,6 +51,7 @@ struct _XgMessageRow
   GtkFileChooserNative *chooser;
   GCancellable         *cancellable;
   char                 *save_error;
+  char                 *sender;         /* a group message's sender, or NULL */
 };
 
 G_DEFINE_FINAL_TYPE (XgMessageRow, xg_message_row, GTK_TYPE_WIDGET)
@@ -146,6 +150,9 @@ update_state (XgMessageRow *self)
     if (xg_message_get_outgoing (message))
       /* Translators: a message of your own, for screen readers: the message, its time and state */
       label = g_strdup_printf (_("You, %s: %s (%s)"), time, preview, state);
+    else if (self->sender != NULL)
+      /* Translators: a group member's message, for screen readers: who, its time and the message */
+      label = g_strdup_printf (_("%s, %s: %s"), self->sender, time, preview);
     else
       /* Translators: the friend's message, for screen readers: its time and the message */
       label = g_strdup_printf (_("%s: %s"), time, preview);
@@ -246,6 +253,34 @@ xg_message_row_set_previous (XgMessageRow *self,
       gtk_label_set_text (self->day_label, day);
     }
   gtk_widget_set_visible (GTK_WIDGET (self->day_label), show);
+}
+
+void
+xg_message_row_set_sender (XgMessageRow *self,
+                           const char   *sender,
+                           GdkPaintable *avatar,
+                           gboolean      show_header)
+{
+  g_return_if_fail (XG_IS_MESSAGE_ROW (self));
+
+  g_free (self->sender);
+  self->sender = g_strdup (sender);
+  gtk_widget_set_visible (self->sender_box, sender != NULL && show_header);
+  if (sender != NULL)
+    {
+      gtk_label_set_text (self->sender_label, sender);
+      adw_avatar_set_text (self->sender_avatar, sender);
+      adw_avatar_set_custom_image (self->sender_avatar, avatar);
+      xg_label_avatar (self->sender_avatar, sender);
+    }
+  update_state (self);
+}
+
+gboolean
+xg_message_row_shows_sender (XgMessageRow *self)
+{
+  g_return_val_if_fail (XG_IS_MESSAGE_ROW (self), FALSE);
+  return gtk_widget_get_visible (self->sender_box);
 }
 
 void
@@ -364,6 +399,7 @@ xg_message_row_dispose (GObject *object)
   g_clear_object (&self->message);
   g_clear_object (&self->conversation);
   g_clear_pointer (&self->save_error, g_free);
+  g_clear_pointer (&self->sender, g_free);
   gtk_widget_dispose_template (GTK_WIDGET (self), XG_TYPE_MESSAGE_ROW);
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
     gtk_widget_unparent (child);
@@ -381,6 +417,9 @@ xg_message_row_class_init (XgMessageRowClass *klass)
 
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/xinge/Xinge/xg-message-row.ui");
   gtk_widget_class_bind_template_child (widget_class, XgMessageRow, day_label);
+  gtk_widget_class_bind_template_child (widget_class, XgMessageRow, sender_box);
+  gtk_widget_class_bind_template_child (widget_class, XgMessageRow, sender_avatar);
+  gtk_widget_class_bind_template_child (widget_class, XgMessageRow, sender_label);
   gtk_widget_class_bind_template_child (widget_class, XgMessageRow, bubble);
   gtk_widget_class_bind_template_child (widget_class, XgMessageRow, text_label);
   gtk_widget_class_bind_template_child (widget_class, XgMessageRow, picture);

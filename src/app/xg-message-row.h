@@ -27,6 +27,14 @@ void            xg_message_row_set_message (XgMessageRow   *self,
 /* Shows the day heading when @previous is on another day (or NULL). */
 void            xg_message_row_set_previous (XgMessageRow  *self,
                                              XgMessage     *previous);
+/* A group message from someone else: who wrote it (NULL for none), and
+ * whether the name and avatar show above it (the first of a run of one
+ * sender's messages). */
+void            xg_message_row_set_sender  (XgMessageRow   *self,
+                                            const char     *sender,
+                                            GdkPaintable   *avatar,
+                                            gboolean        show_header);
+gboolean        xg_message_row_shows_sender (XgMessageRow  *self);
 /* Whether the row shows a picture (an image message that decoded). */
 gboolean        xg_message_row_shows_picture (XgMessageRow *self);
 

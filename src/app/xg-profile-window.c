@@ -545,6 +545,28 @@ load_avatar_thread (GTask        *task,
   g_task_return_pointer (task, g_bytes_new_take (png, png_len), (GDestroyNotify) g_bytes_unref);
 }
 
+/* Also for the groups' pictures: @file made a PNG of at most 256×256 in a
+ * worker thread. */
+void
+xg_load_avatar_png_async (GFile               *file,
+                          GCancellable        *cancellable,
+                          GAsyncReadyCallback  callback,
+                          gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, xg_load_avatar_png_async);
+  g_task_set_task_data (task, g_object_ref (file), g_object_unref);
+  g_task_run_in_thread (task, load_avatar_thread);
+}
+
+GBytes *
+xg_load_avatar_png_finish (GAsyncResult  *result,
+                           GError       **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
 static void
 on_avatar_loaded (GObject      *source,
                   GAsyncResult *result,

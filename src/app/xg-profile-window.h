@@ -26,4 +26,13 @@ void             xg_profile_window_load_avatar (XgProfileWindow *self,
  * when there are none. */
 GVariant        *xg_profile_window_dup_changes (XgProfileWindow *self);
 
+/* A picture file as a PNG of at most 256×256 (for an avatar), read and
+ * scaled in a worker thread. */
+void       xg_load_avatar_png_async  (GFile               *file,
+                                      GCancellable        *cancellable,
+                                      GAsyncReadyCallback  callback,
+                                      gpointer             user_data);
+GBytes    *xg_load_avatar_png_finish (GAsyncResult        *result,
+                                      GError             **error);
+
 G_END_DECLS

@@ -176,12 +176,19 @@ read_conversation (XgDb                  *db,
   if (last->len > 0)
     conversation->last = g_ptr_array_steal_index (last, 0);
 
-  stmt = xg_db_statement (db, "SELECT count(*) FROM messages WHERE peer_id = ?1 AND sender_id = ?1 AND seq > ?2",
-                          error);
+  /* One-to-one: the peer's messages; a group: everyone's but the account's. */
+  if (XG_CONVERSATION_KEY_KIND (peer_id) == 0)
+    stmt = xg_db_statement (db, "SELECT count(*) FROM messages WHERE peer_id = ?1 AND sender_id = ?1 AND seq > ?2",
+                            error);
+  else
+    stmt = xg_db_statement (db, "SELECT count(*) FROM messages WHERE peer_id = ?1 AND seq > ?2 "
+                                "AND sender_id <> ?3", error);
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, (sqlite3_int64) peer_id);
   sqlite3_bind_int64 (stmt, 2, (sqlite3_int64) conversation->read);
+  if (XG_CONVERSATION_KEY_KIND (peer_id) == 1)
+    sqlite3_bind_int64 (stmt, 3, (sqlite3_int64) xg_account_db_get_account_id (XG_ACCOUNT_DB (db)));
   if (!xg_db_step_row (db, stmt, &has_row, error))
     return FALSE;
   conversation->unread = has_row ? (guint) sqlite3_column_int64 (stmt, 0) : 0;

@@ -11,7 +11,9 @@
 
 struct _XgAccountDb
 {
-  XgDb parent_instance;
+  XgDb    parent_instance;
+
+  guint64 account_id;   /* set before the first job; read on the database's thread */
 };
 
 G_DEFINE_FINAL_TYPE (XgAccountDb, xg_account_db, XG_TYPE_DB)
@@ -47,6 +49,21 @@ xg_account_db_new (const char *path)
   g_return_val_if_fail (path != NULL, NULL);
 
   return g_object_new (XG_TYPE_ACCOUNT_DB, "path", path, NULL);
+}
+
+void
+xg_account_db_set_account_id (XgAccountDb *self,
+                              guint64      account_id)
+{
+  g_return_if_fail (XG_IS_ACCOUNT_DB (self));
+  self->account_id = account_id;
+}
+
+guint64
+xg_account_db_get_account_id (XgAccountDb *self)
+{
+  g_return_val_if_fail (XG_IS_ACCOUNT_DB (self), 0);
+  return self->account_id;
 }
 
 /* --- Profile ---------------------------------------------------------------- */

@@ -19,6 +19,11 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (XgAccountDb, xg_account_db, XG, ACCOUNT_DB, XgDb)
 
 XgAccountDb *xg_account_db_new                 (const char           *path);
+/* Whose database it is: set once, before the first call (a group's unread
+ * count is the messages of everyone but the account). */
+void         xg_account_db_set_account_id      (XgAccountDb          *self,
+                                                 guint64               account_id);
+guint64      xg_account_db_get_account_id      (XgAccountDb          *self);
 
 /* The profile as a PROFILE body "(tssa{sv})". */
 void         xg_account_db_store_profile_async  (XgAccountDb          *self,
@@ -113,6 +118,16 @@ gboolean     xg_account_db_save_requests_finish     (XgAccountDb          *self,
                                                      GError              **error);
 
 /* --- Conversations and messages (xg-account-db-messages.c) --- */
+
+/* One table holds both kinds of conversation: a one-to-one conversation
+ * is kept under the peer's account id, a group's (kind 1) under the group
+ * id with this bit set, so the two never meet whatever ranges the server
+ * numbers them from. The key is the "peer_id" of the rows and structs
+ * below; it never goes on the wire. */
+#define XG_CONVERSATION_GROUP_BIT (G_GUINT64_CONSTANT (1) << 62)
+#define XG_CONVERSATION_KEY(kind, id) ((kind) ? ((guint64) (id) | XG_CONVERSATION_GROUP_BIT) : (guint64) (id))
+#define XG_CONVERSATION_KEY_KIND(key) (((key) & XG_CONVERSATION_GROUP_BIT) ? 1 : 0)
+#define XG_CONVERSATION_KEY_ID(key) ((key) & ~XG_CONVERSATION_GROUP_BIT)
 
 typedef enum {
   XG_STORED_SENDING = 0,   /* in the outbox */
@@ -261,5 +276,57 @@ void         xg_account_db_load_messages_async       (XgAccountDb          *self
 GPtrArray   *xg_account_db_load_messages_finish      (XgAccountDb          *self,
                                                       GAsyncResult         *result,
                                                       GError              **error);
+
+/* --- Groups (xg-account-db-groups.c) --- */
+
+typedef struct {
+  guint64   id;
+  GVariant *info;          /* a{sv}: name, description, avatar */
+  guint32   revision;      /* of @info; 0 when not fetched yet */
+  guint64   owner_id;
+  guint32   member_count;
+  guint8    role;          /* XgProtoGroupRole; 0 once gone */
+  gboolean  gone;
+  gboolean  muted;
+} XgStoredGroup;
+
+XgStoredGroup *xg_stored_group_copy (const XgStoredGroup *group);
+void           xg_stored_group_free (XgStoredGroup       *group);
+
+/* Finish: a GPtrArray of XgStoredGroup, by id. */
+void         xg_account_db_load_groups_async        (XgAccountDb          *self,
+                                                     GCancellable         *cancellable,
+                                                     GAsyncReadyCallback   callback,
+                                                     gpointer              user_data);
+GPtrArray   *xg_account_db_load_groups_finish       (XgAccountDb          *self,
+                                                     GAsyncResult         *result,
+                                                     GError              **error);
+/* Writes @groups (whole rows); with @replace, every other group is gone. */
+void         xg_account_db_save_groups_async        (XgAccountDb          *self,
+                                                     GPtrArray            *groups,
+                                                     gboolean              replace,
+                                                     GCancellable         *cancellable,
+                                                     GAsyncReadyCallback   callback,
+                                                     gpointer              user_data);
+gboolean     xg_account_db_save_groups_finish       (XgAccountDb          *self,
+                                                     GAsyncResult         *result,
+                                                     GError              **error);
+/* Members' names, "a(tts)" (group, member, nickname): load all, or add
+ * and update some. */
+void         xg_account_db_load_group_names_async   (XgAccountDb          *self,
+                                                     GCancellable         *cancellable,
+                                                     GAsyncReadyCallback   callback,
+                                                     gpointer              user_data);
+GVariant    *xg_account_db_load_group_names_finish  (XgAccountDb          *self,
+                                                     GAsyncResult         *result,
+                                                     GError              **error);
+void         xg_account_db_save_group_names_async   (XgAccountDb          *self,
+                                                     GVariant             *names,
+                                                     GCancellable         *cancellable,
+                                                     GAsyncReadyCallback   callback,
+                                                     gpointer              user_data);
+gboolean     xg_account_db_save_group_names_finish  (XgAccountDb          *self,
+                                                     GAsyncResult         *result,
+                                                     GError              **error);
 
 G_END_DECLS

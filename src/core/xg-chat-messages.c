@@ -274,7 +274,7 @@ xg_chat_messages_new (XgConversation *conversation)
   self->conversation = g_object_ref (conversation);
   self->loading = TRUE;
   self->has_older = TRUE;
-  xg_account_db_load_messages_async (xg_conversations_get_db (owner), xg_conversation_get_peer_id (conversation),
+  xg_account_db_load_messages_async (xg_conversations_get_db (owner), xg_conversation_get_key (conversation),
                                      0, XG_CHAT_PAGE, NULL, first_page_read, g_object_ref (self));
   return self;
 }
@@ -307,7 +307,7 @@ read_older_from_db (GTask *task)
   XgConversations *owner = xg_conversation_get_owner (self->conversation);
 
   set_loading (self, TRUE);
-  xg_account_db_load_messages_async (xg_conversations_get_db (owner), xg_conversation_get_peer_id (self->conversation),
+  xg_account_db_load_messages_async (xg_conversations_get_db (owner), xg_conversation_get_key (self->conversation),
                                      self->oldest_seq, XG_CHAT_PAGE, g_task_get_cancellable (task),
                                      older_read, task);
 }
@@ -371,7 +371,7 @@ older_counted (GObject      *source,
   /* Nothing older on this device: ask the server. */
   cancellable = g_task_get_cancellable (task);
   g_task_set_task_data (task, GSIZE_TO_POINTER ((gsize) self->oldest_seq), NULL);
-  xg_conversations_fetch_history_async (owner, xg_conversation_get_peer_id (self->conversation),
+  xg_conversations_fetch_history_async (owner, xg_conversation_get_key (self->conversation),
                                         self->oldest_seq, cancellable, history_fetched, g_steal_pointer (&task));
 }
 
@@ -394,7 +394,7 @@ xg_chat_messages_load_older_async (XgChatMessages      *self,
     }
   owner = xg_conversation_get_owner (self->conversation);
   set_loading (self, TRUE);
-  xg_account_db_load_messages_async (xg_conversations_get_db (owner), xg_conversation_get_peer_id (self->conversation),
+  xg_account_db_load_messages_async (xg_conversations_get_db (owner), xg_conversation_get_key (self->conversation),
                                      self->oldest_seq, XG_CHAT_PAGE, cancellable, older_counted,
                                      g_steal_pointer (&task));
 }

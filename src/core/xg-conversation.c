@@ -1,4 +1,4 @@
-/* xg-conversation.c: one-to-one chat with a friend
+/* xg-conversation.c: a chat with a friend, or a group's
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
@@ -20,11 +20,12 @@ struct _XgConversation
   GObject          parent_instance;
 
   XgConversations *owner;          /* not owned: it outlives its conversations' use */
-  guint64          peer_id;
+  guint64          key;            /* the peer's id, or the group's with the group bit (xg-account-db.h) */
   XgMessage       *last;
   guint            unread;
   gint64           activity;
   guint64          peer_received;
+  guint64          received;       /* every seq up to this is in the database */
   GWeakRef         messages;       /* XgChatMessages, while someone holds it */
 };
 
@@ -33,6 +34,7 @@ G_DEFINE_FINAL_TYPE (XgConversation, xg_conversation, G_TYPE_OBJECT)
 enum {
   PROP_0,
   PROP_PEER_ID,
+  PROP_KIND,
   PROP_LAST_MESSAGE,
   PROP_UNREAD,
   PROP_ACTIVITY,
@@ -43,12 +45,12 @@ static GParamSpec *props[N_PROPS];
 
 XgConversation *
 xg_conversation_new (XgConversations *owner,
-                     guint64          peer_id)
+                     guint64          key)
 {
   XgConversation *self = g_object_new (XG_TYPE_CONVERSATION, NULL);
 
   self->owner = owner;
-  self->peer_id = peer_id;
+  self->key = key;
   return self;
 }
 
@@ -61,7 +63,7 @@ xg_conversation_compare (gconstpointer a,
 
   if (x->activity != y->activity)
     return x->activity > y->activity ? -1 : 1;
-  return x->peer_id < y->peer_id ? -1 : x->peer_id > y->peer_id;
+  return x->key < y->key ? -1 : x->key > y->key;
 }
 
 static XgChatMessages *
@@ -126,6 +128,7 @@ xg_conversation_apply_stored (XgConversation             *self,
       set_last (self, last);
     }
   self->peer_received = MAX (self->peer_received, stored->peer_received);
+  self->received = MAX (self->received, stored->received);
   set_activity (self, stored->activity);
   set_unread (self, stored->unread);
   g_object_thaw_notify (G_OBJECT (self));
@@ -202,6 +205,12 @@ xg_conversation_get_peer_received (XgConversation *self)
   return self->peer_received;
 }
 
+guint64
+xg_conversation_get_received (XgConversation *self)
+{
+  return self->received;
+}
+
 XgConversations *
 xg_conversation_get_owner (XgConversation *self)
 {
@@ -212,7 +221,20 @@ guint64
 xg_conversation_get_peer_id (XgConversation *self)
 {
   g_return_val_if_fail (XG_IS_CONVERSATION (self), 0);
-  return self->peer_id;
+  return XG_CONVERSATION_KEY_ID (self->key);
+}
+
+XgConversationKind
+xg_conversation_get_kind (XgConversation *self)
+{
+  g_return_val_if_fail (XG_IS_CONVERSATION (self), 0);
+  return XG_CONVERSATION_KEY_KIND (self->key);
+}
+
+guint64
+xg_conversation_get_key (XgConversation *self)
+{
+  return self->key;
 }
 
 XgMessage *
@@ -340,7 +362,8 @@ xg_conversation_get_property (GObject    *object,
 
   switch (prop_id)
     {
-    case PROP_PEER_ID:      g_value_set_uint64 (value, self->peer_id); break;
+    case PROP_PEER_ID:      g_value_set_uint64 (value, xg_conversation_get_peer_id (self)); break;
+    case PROP_KIND:         g_value_set_uint (value, xg_conversation_get_kind (self)); break;
     case PROP_LAST_MESSAGE: g_value_set_object (value, self->last); break;
     case PROP_UNREAD:       g_value_set_uint (value, self->unread); break;
     case PROP_ACTIVITY:     g_value_set_int64 (value, self->activity); break;
@@ -358,6 +381,7 @@ xg_conversation_class_init (XgConversationClass *klass)
   object_class->get_property = xg_conversation_get_property;
 
   props[PROP_PEER_ID] = g_param_spec_uint64 ("peer-id", NULL, NULL, 0, G_MAXUINT64, 0, flags);
+  props[PROP_KIND] = g_param_spec_uint ("kind", NULL, NULL, 0, 1, 0, flags);
   props[PROP_LAST_MESSAGE] = g_param_spec_object ("last-message", NULL, NULL, XG_TYPE_MESSAGE, flags);
   props[PROP_UNREAD] = g_param_spec_uint ("unread", NULL, NULL, 0, G_MAXUINT, 0, flags);
   props[PROP_ACTIVITY] = g_param_spec_int64 ("activity", NULL, NULL, 0, G_MAXINT64, 0, flags);

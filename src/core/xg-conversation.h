@@ -1,4 +1,4 @@
-/* xg-conversation.h: one-to-one chat with a friend
+/* xg-conversation.h: a chat with a friend, or a group's
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
@@ -20,11 +20,23 @@ G_BEGIN_DECLS
 #define XG_TYPE_CONVERSATION (xg_conversation_get_type ())
 G_DECLARE_FINAL_TYPE (XgConversation, xg_conversation, XG, CONVERSATION, GObject)
 
-/* Properties (read-only, notified): peer-id (guint64: the friend),
+/**
+ * XgConversationKind:
+ * @XG_CONVERSATION_ONE_TO_ONE: with a friend; peer-id is the friend
+ * @XG_CONVERSATION_GROUP: a group's; peer-id is the group
+ */
+typedef enum {
+  XG_CONVERSATION_ONE_TO_ONE = 0,
+  XG_CONVERSATION_GROUP      = 1,
+} XgConversationKind;
+
+/* Properties (read-only, notified): peer-id (guint64: the friend, or the
+ * group), kind (guint: an XgConversationKind),
  * last-message (XgMessage or NULL), unread (guint: the friend's messages
  * not yet read), activity (gint64: µs, the newest message's time). */
 
 guint64       xg_conversation_get_peer_id      (XgConversation  *self);
+XgConversationKind xg_conversation_get_kind    (XgConversation  *self);
 XgMessage    *xg_conversation_get_last_message (XgConversation  *self);
 guint         xg_conversation_get_unread       (XgConversation  *self);
 gint64        xg_conversation_get_activity     (XgConversation  *self);

@@ -27,6 +27,14 @@ void             xg_conversations_detach          (XgConversations  *self);
 /* CHAT_DELIVER and OFFLINE_CHAT_DELIVER (same fields), and MSG_DELIVERED. */
 void             xg_conversations_apply_deliver   (XgConversations  *self,
                                                    GVariant         *deliver);
+/* GROUP_DELIVER and OFFLINE_GROUP_DELIVER (same fields). */
+void             xg_conversations_apply_group_deliver (XgConversations *self,
+                                                   GVariant         *deliver);
+/* GROUP_LIST's last sequence of a group: what this device lacks up to it
+ * is fetched. */
+void             xg_conversations_apply_group_head (XgConversations *self,
+                                                   guint64           group_id,
+                                                   guint64           last_seq);
 void             xg_conversations_apply_delivered (XgConversations  *self,
                                                    GVariant         *delivered);
 /* CHAT_HEADS: what this device lacks below them is fetched. */
@@ -51,7 +59,7 @@ void             xg_conversations_mark_read       (XgConversations  *self,
 /* Older history from the server into the database; completes with the
  * number of messages it brought. */
 void             xg_conversations_fetch_history_async  (XgConversations     *self,
-                                                        guint64              peer_id,
+                                                        guint64              key,
                                                         guint64              before_seq,
                                                         GCancellable        *cancellable,
                                                         GAsyncReadyCallback  callback,
@@ -63,7 +71,9 @@ gssize           xg_conversations_fetch_history_finish (XgConversations     *sel
 /* --- XgConversation ---------------------------------------------------------- */
 
 XgConversation  *xg_conversation_new              (XgConversations  *owner,
-                                                   guint64           peer_id);
+                                                   guint64           key);
+/* Its key in the account database (xg-account-db.h). */
+guint64          xg_conversation_get_key          (XgConversation   *self);
 /* What the database says now, and the messages it just added (XgMessage). */
 void             xg_conversation_apply_stored     (XgConversation             *self,
                                                    const XgStoredConversation *stored,
@@ -80,6 +90,8 @@ void             xg_conversation_update_outgoing  (XgConversation   *self,
 void             xg_conversation_set_peer_received (XgConversation  *self,
                                                    guint64           peer_received);
 guint64          xg_conversation_get_peer_received (XgConversation  *self);
+/* What the database holds without a gap, as last told. */
+guint64          xg_conversation_get_received     (XgConversation   *self);
 XgConversations *xg_conversation_get_owner        (XgConversation   *self);
 int              xg_conversation_compare          (gconstpointer     a,
                                                    gconstpointer     b);

@@ -1,4 +1,4 @@
-/* xg-conversations.c: the account's one-to-one chats, and their delivery
+/* xg-conversations.c: the account's chats (one-to-one and groups), and their delivery
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
@@ -21,6 +21,10 @@
  *    any other, and fetched the same way; a conversation this device has
  *    nothing of gets its newest page.
  *  - Receipts: MSG_DELIVERED moves own messages to "delivered".
+ *  - Groups (7.6) are conversations of kind 1, kept under their key
+ *    (xg-account-db.h): the same outbox, store, acknowledgement and gap
+ *    fetching; GROUP_SEND instead of CHAT_SEND, any member as sender, and
+ *    GROUP_LIST's last sequence as the head to catch up to. No receipts.
  */
 #define G_LOG_DOMAIN "xg-core"
 
@@ -31,6 +35,7 @@
 
 #include "xg-conversations-private.h"
 #include "xg-manager.h"
+#include "xg-profile.h"
 #include "xg-proto-limits.h"
 #include "xg-session-private.h"
 
@@ -44,7 +49,7 @@ struct _XgConversations
 {
   XgManager     parent_instance;
 
-  GHashTable   *by_peer;        /* peer id → XgConversation, listed or not */
+  GHashTable   *by_peer;        /* key (xg-account-db.h) → XgConversation, listed or not */
   GHashTable   *in_flight;      /* client ids (guint64 *) whose CHAT_SEND has no answer yet */
   GPtrArray    *incoming;       /* XgStoredMessage gathered for the next store */
   gboolean      storing;        /* a store job is out */
@@ -69,6 +74,13 @@ enum {
 };
 
 static GParamSpec *props[N_PROPS];
+
+enum {
+  MENTIONED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
 
 static XgSession *
 session_of (XgConversations *self)
@@ -139,19 +151,16 @@ on_activity (XgConversation  *conversation,
     xg_manager_reposition (XG_MANAGER (self), conversation);
 }
 
-XgConversation *
-xg_conversations_get (XgConversations *self,
-                      guint64          peer_id)
+static XgConversation *
+conversation_by_key (XgConversations *self,
+                     guint64          key)
 {
-  XgConversation *conversation;
+  XgConversation *conversation = g_hash_table_lookup (self->by_peer, &key);
 
-  g_return_val_if_fail (XG_IS_CONVERSATIONS (self), NULL);
-
-  conversation = g_hash_table_lookup (self->by_peer, &peer_id);
   if (conversation == NULL)
     {
-      conversation = xg_conversation_new (self, peer_id);
-      g_hash_table_insert (self->by_peer, id_key (peer_id), conversation);
+      conversation = xg_conversation_new (self, key);
+      g_hash_table_insert (self->by_peer, id_key (key), conversation);
       g_signal_connect_object (conversation, "notify::activity", G_CALLBACK (on_activity), self, 0);
       g_signal_connect_object (conversation, "notify::unread", G_CALLBACK (update_unread), self,
                                G_CONNECT_SWAPPED);
@@ -159,19 +168,64 @@ xg_conversations_get (XgConversations *self,
   return conversation;
 }
 
-/* Applies what a job says of a conversation, and the messages it added. */
+XgConversation *
+xg_conversations_get (XgConversations *self,
+                      guint64          peer_id)
+{
+  g_return_val_if_fail (XG_IS_CONVERSATIONS (self), NULL);
+  return conversation_by_key (self, XG_CONVERSATION_KEY (0, peer_id));
+}
+
+XgConversation *
+xg_conversations_get_group (XgConversations *self,
+                            guint64          group_id)
+{
+  g_return_val_if_fail (XG_IS_CONVERSATIONS (self), NULL);
+  return conversation_by_key (self, XG_CONVERSATION_KEY (1, group_id));
+}
+
+static const char *
+own_nickname (XgConversations *self)
+{
+  XgSession *session = session_of (self);
+  XgProfile *profile = session ? xg_session_get_profile (session) : NULL;
+
+  return profile ? xg_profile_get_nickname (profile) : NULL;
+}
+
+/* Applies what a job says of a conversation, and the messages it added.
+ * @live: they were delivered (not history fetched): a group message that
+ * names the account is announced. */
+static void
+apply_stored_messages (XgConversations            *self,
+                       const XgStoredConversation *stored,
+                       gboolean                    live)
+{
+  XgConversation *conversation = conversation_by_key (self, stored->peer_id);
+  guint64 account_id = xg_conversations_get_account_id (self);
+  g_autoptr(GPtrArray) added = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GPtrArray) mentions = g_ptr_array_new ();
+
+  if (stored->added != NULL)
+    for (guint i = 0; i < stored->added->len; i++)
+      {
+        XgMessage *message = xg_message_new_from_stored (stored->added->pdata[i], account_id);
+
+        xg_message_detect_mention (message, own_nickname (self));
+        if (live && xg_message_get_mentions_me (message))
+          g_ptr_array_add (mentions, message);
+        g_ptr_array_add (added, message);
+      }
+  xg_conversation_apply_stored (conversation, stored, added);
+  for (guint i = 0; i < mentions->len; i++)
+    g_signal_emit (self, signals[MENTIONED], 0, conversation, mentions->pdata[i]);
+}
+
 static void
 apply_stored (XgConversations            *self,
               const XgStoredConversation *stored)
 {
-  XgConversation *conversation = xg_conversations_get (self, stored->peer_id);
-  guint64 account_id = xg_conversations_get_account_id (self);
-  g_autoptr(GPtrArray) added = g_ptr_array_new_with_free_func (g_object_unref);
-
-  if (stored->added != NULL)
-    for (guint i = 0; i < stored->added->len; i++)
-      g_ptr_array_add (added, xg_message_new_from_stored (stored->added->pdata[i], account_id));
-  xg_conversation_apply_stored (conversation, stored, added);
+  apply_stored_messages (self, stored, FALSE);
 }
 
 /* --- Acknowledging ------------------------------------------------------ */
@@ -201,7 +255,8 @@ acknowledge (XgConversations *self,
 
       if (stored->received == 0 || (acked != NULL && *acked >= stored->received))
         continue;
-      g_variant_builder_add (&builder, "(ytt)", 0, stored->peer_id, stored->received);
+      g_variant_builder_add (&builder, "(ytt)", (guint8) XG_CONVERSATION_KEY_KIND (stored->peer_id),
+                             XG_CONVERSATION_KEY_ID (stored->peer_id), stored->received);
       g_hash_table_insert (self->acked, id_key (stored->peer_id), id_key (stored->received));
       n++;
     }
@@ -243,7 +298,7 @@ incoming_stored (GObject      *source,
   else
     {
       for (guint i = 0; i < conversations->len; i++)
-        apply_stored (self, conversations->pdata[i]);
+        apply_stored_messages (self, conversations->pdata[i], TRUE);
       acknowledge (self, conversations);
       for (guint i = 0; i < conversations->len; i++)
         fetch_gap (self, conversations->pdata[i]);
@@ -317,6 +372,35 @@ xg_conversations_apply_deliver (XgConversations *self,
 {
   if (!xg_manager_defer (XG_MANAGER (self), apply_deliver_now, deliver))
     apply_deliver_now (XG_MANAGER (self), deliver);
+}
+
+static void
+apply_group_deliver_now (XgManager *manager,
+                         GVariant  *body)
+{
+  XgConversations *self = XG_CONVERSATIONS (manager);
+  guint64 seq, client_msg_id, sender_id, group_id;
+  guint32 msg_type;
+  g_autoptr(GBytes) payload = NULL;
+  gint64 time;
+
+  /* GROUP_DELIVER and OFFLINE_GROUP_DELIVER have the same fields. */
+  xg_proto_group_deliver_get (body, &seq, &client_msg_id, &sender_id, &group_id, &msg_type, &payload, &time);
+  if (seq == 0 || group_id == 0 || (group_id & XG_CONVERSATION_GROUP_BIT) != 0)
+    {
+      g_warning ("Ignoring a delivery of seq %" G_GUINT64_FORMAT " in group %" G_GUINT64_FORMAT, seq, group_id);
+      return;
+    }
+  gather (self, xg_stored_message_new (XG_CONVERSATION_KEY (1, group_id), seq, client_msg_id, sender_id,
+                                       msg_type, payload, time));
+}
+
+void
+xg_conversations_apply_group_deliver (XgConversations *self,
+                                      GVariant        *deliver)
+{
+  if (!xg_manager_defer (XG_MANAGER (self), apply_group_deliver_now, deliver))
+    apply_group_deliver_now (XG_MANAGER (self), deliver);
 }
 
 /* --- Gaps and history --------------------------------------------------- */
@@ -434,7 +518,8 @@ history_answered (GObject      *source,
       g_autoptr(GBytes) bytes = g_variant_get_data_as_bytes (payload);
 
       g_variant_unref (payload);
-      if (sender_id != account_id && sender_id != req->peer_id)
+      /* One-to-one: only the two of them write in it. */
+      if (XG_CONVERSATION_KEY_KIND (req->peer_id) == 0 && sender_id != account_id && sender_id != req->peer_id)
         continue;
       g_ptr_array_add (messages, xg_stored_message_new (req->peer_id, seq, client_msg_id, sender_id, msg_type,
                                                         bytes, time));
@@ -469,7 +554,9 @@ request_history (XgConversations *self,
   req->task = task;
   g_hash_table_add (self->fetching, id_key (peer_id));
   xg_session_request_async (session_of (self), XG_PACKET_CHAT_HISTORY_REQUEST,
-                            xg_proto_chat_history_request_new (0, peer_id, after, before, limit),
+                            xg_proto_chat_history_request_new ((guint8) XG_CONVERSATION_KEY_KIND (peer_id),
+                                                               XG_CONVERSATION_KEY_ID (peer_id),
+                                                               after, before, limit),
                             TRUE, history_answered, req);
 }
 
@@ -519,6 +606,47 @@ fetch_gap (XgConversations            *self,
   g_debug ("Conversation with %" G_GUINT64_FORMAT ": fetching %" G_GUINT64_FORMAT "..%" G_GUINT64_FORMAT,
            stored->peer_id, stored->received + 1, stored->gap_before - 1);
   request_history (self, stored->peer_id, stored->received, stored->gap_before, GAP_PAGE, NULL);
+}
+
+/* GROUP_LIST says the group's newest message is @last_seq: whatever this
+ * device lacks up to it (a wiped profile's recent past, another device's
+ * own messages, what came while it was not a member... from its joining
+ * on) is fetched forward from what it has, or as the newest page when it
+ * has nothing yet. */
+static void
+apply_group_head_now (XgConversations *self,
+                      guint64          group_id,
+                      guint64          last_seq)
+{
+  XgConversation *conversation = xg_conversations_get_group (self, group_id);
+  guint64 key = xg_conversation_get_key (conversation);
+  guint64 received = xg_conversation_get_received (conversation);
+
+  if (last_seq == 0 || received >= last_seq || g_hash_table_contains (self->fetching, &key) ||
+      session_of (self) == NULL)
+    return;
+  request_history (self, key, received, 0, GAP_PAGE, NULL);
+}
+
+static void
+apply_group_head_deferred (XgManager *manager,
+                           GVariant  *body)
+{
+  guint64 group_id, last_seq;
+
+  g_variant_get (body, "(tt)", &group_id, &last_seq);
+  apply_group_head_now (XG_CONVERSATIONS (manager), group_id, last_seq);
+}
+
+void
+xg_conversations_apply_group_head (XgConversations *self,
+                                   guint64          group_id,
+                                   guint64          last_seq)
+{
+  g_autoptr(GVariant) body = g_variant_ref_sink (g_variant_new ("(tt)", group_id, last_seq));
+
+  if (!xg_manager_defer (XG_MANAGER (self), apply_group_head_deferred, body))
+    apply_group_head_now (self, group_id, last_seq);
 }
 
 void
@@ -764,7 +892,7 @@ sent (GObject      *source,
   XgConversations *self = req->self;
   g_autoptr(GError) error = NULL;
   g_autoptr(XgProtoFrame) answer = xg_session_request_finish (result, &error);
-  XgConversation *conversation = xg_conversations_get (self, req->peer_id);
+  XgConversation *conversation = conversation_by_key (self, req->peer_id);
   guint64 client_msg_id, seq;
   gint64 time;
 
@@ -824,10 +952,17 @@ send_now (XgConversations       *self,
   req->client_msg_id = message->client_msg_id;
   req->peer_id = message->peer_id;
   g_hash_table_add (self->in_flight, id_key (message->client_msg_id));
-  xg_session_request_async (session, XG_PACKET_CHAT_SEND,
-                            xg_proto_chat_send_new (message->client_msg_id, message->sender_id, message->peer_id,
-                                                    message->msg_type, message->payload),
-                            TRUE, sent, req);
+  if (XG_CONVERSATION_KEY_KIND (message->peer_id) == 1)
+    xg_session_request_async (session, XG_PACKET_GROUP_SEND,
+                              xg_proto_group_send_new (message->client_msg_id, message->sender_id,
+                                                       XG_CONVERSATION_KEY_ID (message->peer_id),
+                                                       message->msg_type, message->payload),
+                              TRUE, sent, req);
+  else
+    xg_session_request_async (session, XG_PACKET_CHAT_SEND,
+                              xg_proto_chat_send_new (message->client_msg_id, message->sender_id, message->peer_id,
+                                                      message->msg_type, message->payload),
+                              TRUE, sent, req);
 }
 
 typedef struct {
@@ -847,7 +982,7 @@ written (GObject      *source,
     {
       /* Not in the outbox, so never sent: show it failed. */
       g_warning ("Writing a message to the outbox: %s", error->message);
-      xg_conversation_update_outgoing (xg_conversations_get (writing->self, writing->message->peer_id),
+      xg_conversation_update_outgoing (conversation_by_key (writing->self, writing->message->peer_id),
                                        writing->message->client_msg_id, 0, writing->message->time,
                                        XG_MESSAGE_FAILED, XG_SESSION_ERROR_PROTOCOL);
     }
@@ -898,7 +1033,7 @@ xg_conversations_send (XgConversations  *self,
       return NULL;
     }
 
-  stored = xg_stored_message_new (xg_conversation_get_peer_id (conversation), 0, random_id (),
+  stored = xg_stored_message_new (xg_conversation_get_key (conversation), 0, random_id (),
                                   xg_session_get_account_id (session), msg_type, payload, g_get_real_time ());
   message = xg_message_new_from_stored (stored, stored->sender_id);
   xg_conversation_add_outgoing (conversation, message);
@@ -919,10 +1054,10 @@ xg_conversations_retry (XgConversations *self,
   if (!xg_message_get_outgoing (message) || xg_message_get_state (message) != XG_MESSAGE_FAILED ||
       session_of (self) == NULL)
     return;
-  stored = xg_stored_message_new (xg_message_get_peer_id (message), 0, xg_message_get_client_msg_id (message),
+  stored = xg_stored_message_new (xg_message_get_key (message), 0, xg_message_get_client_msg_id (message),
                                   xg_message_get_sender_id (message), xg_message_get_msg_type (message),
                                   xg_message_get_payload (message), xg_message_get_time (message));
-  xg_conversation_update_outgoing (xg_conversations_get (self, stored->peer_id), stored->client_msg_id, 0,
+  xg_conversation_update_outgoing (conversation_by_key (self, stored->peer_id), stored->client_msg_id, 0,
                                    stored->time, XG_MESSAGE_SENDING, 0);
   /* Back to sending on disk first, so a crash now still sends it. */
   xg_account_db_update_outgoing_async (xg_conversations_get_db (self), stored->sender_id, stored->client_msg_id,
@@ -1000,7 +1135,7 @@ xg_conversations_mark_read (XgConversations *self,
   update_unread (self);
   if (seq > 0)
     xg_account_db_update_conversation_async (xg_conversations_get_db (self),
-                                             xg_conversation_get_peer_id (conversation), 0, seq, NULL, NULL, NULL);
+                                             xg_conversation_get_key (conversation), 0, seq, NULL, NULL, NULL);
 }
 
 /* --- Life ---------------------------------------------------------------------- */
@@ -1023,7 +1158,7 @@ conversations_loaded (GObject      *source,
     for (guint i = 0; i < stored->len; i++)
       {
         XgStoredConversation *conversation = stored->pdata[i];
-        XgConversation *item = xg_conversations_get (self, conversation->peer_id);
+        XgConversation *item = conversation_by_key (self, conversation->peer_id);
 
         /* Listed at once below, not one by one. */
         g_signal_handlers_block_by_func (item, on_activity, self);
@@ -1132,6 +1267,16 @@ xg_conversations_class_init (XgConversationsClass *klass)
   manager_class->item_type = XG_TYPE_CONVERSATION;
   manager_class->compare = xg_conversation_compare;
   manager_class->detach = xg_conversations_detach_impl;
+
+  /**
+   * XgConversations::mentioned:
+   * @conversation: a group's conversation
+   * @message: a message just delivered that names the account ("@Nickname")
+   *
+   * For a notification that a muted group still deserves.
+   */
+  signals[MENTIONED] = g_signal_new ("mentioned", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                     NULL, NULL, NULL, G_TYPE_NONE, 2, XG_TYPE_CONVERSATION, XG_TYPE_MESSAGE);
 
   props[PROP_UNREAD] = g_param_spec_uint ("unread", NULL, NULL, 0, G_MAXUINT, 0,
                                           G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);

@@ -1,4 +1,4 @@
-/* xg-conversations.h: the account's one-to-one chats, as a list model
+/* xg-conversations.h: the account's chats, one-to-one and groups, as a list model
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
@@ -22,7 +22,11 @@ G_BEGIN_DECLS
 #define XG_TYPE_CONVERSATIONS (xg_conversations_get_type ())
 G_DECLARE_FINAL_TYPE (XgConversations, xg_conversations, XG, CONVERSATIONS, XgManager)
 
-/* Properties: loaded (gboolean), unread (guint: over all conversations). */
+/* Properties: loaded (gboolean), unread (guint: over all conversations).
+ *
+ * Signals:
+ *   mentioned (XgConversation *conversation, XgMessage *message): a
+ *     group message just delivered names the account ("@Nickname"). */
 
 gboolean        xg_conversations_get_loaded (XgConversations *self);
 guint           xg_conversations_get_unread (XgConversations *self);
@@ -30,5 +34,8 @@ guint           xg_conversations_get_unread (XgConversations *self);
  * if there is none yet (transfer none). */
 XgConversation *xg_conversations_get        (XgConversations *self,
                                              guint64          peer_id);
+/* The group's conversation, likewise (transfer none). */
+XgConversation *xg_conversations_get_group  (XgConversations *self,
+                                             guint64          group_id);
 
 G_END_DECLS

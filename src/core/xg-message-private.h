@@ -18,6 +18,11 @@ void       xg_message_update          (XgMessage             *self,
                                        XgMessageState         state,
                                        guint                  failure);
 gint64     xg_message_get_local_id    (XgMessage             *self);
+/* The conversation's key in the account database (xg-account-db.h). */
+guint64    xg_message_get_key         (XgMessage             *self);
+/* Sets mentions-me if the text names @nickname as "@nickname". */
+void       xg_message_detect_mention  (XgMessage             *self,
+                                       const char            *nickname);
 GBytes    *xg_message_get_payload     (XgMessage             *self);
 guint32    xg_message_get_msg_type    (XgMessage             *self);
 

@@ -10,6 +10,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include "xg-message-private.h"
 #include "xg-proto.h"
 #include "xg-proto-limits.h"
@@ -19,7 +21,7 @@ struct _XgMessage
   GObject         parent_instance;
 
   gint64          local_id;
-  guint64         peer_id;
+  guint64         key;            /* the conversation's (xg-account-db.h) */
   guint64         sender_id;
   gboolean        outgoing;
   guint64         client_msg_id;
@@ -36,6 +38,7 @@ struct _XgMessage
   gint64          time;
   XgMessageState  state;
   guint           failure;
+  gboolean        mentions_me;
 };
 
 G_DEFINE_FINAL_TYPE (XgMessage, xg_message, G_TYPE_OBJECT)
@@ -67,6 +70,8 @@ enum {
   PROP_TIME,
   PROP_STATE,
   PROP_FAILURE,
+  PROP_GROUP,
+  PROP_MENTIONS_ME,
   N_PROPS
 };
 
@@ -108,7 +113,7 @@ xg_message_new_from_stored (const XgStoredMessage *stored,
   XgMessage *self = g_object_new (XG_TYPE_MESSAGE, NULL);
 
   self->local_id = stored->id;
-  self->peer_id = stored->peer_id;
+  self->key = stored->peer_id;
   self->sender_id = stored->sender_id;
   self->outgoing = stored->sender_id == account_id;
   self->client_msg_id = stored->client_msg_id;
@@ -126,6 +131,35 @@ xg_message_new_from_stored (const XgStoredMessage *stored,
   self->failure = (guint) g_ascii_strtoull (stored->error, NULL, 10);
   parse_payload (self);
   return self;
+}
+
+/* "@Nickname" in a group's text message from someone else: the app
+ * notifies it even when the group is muted. The name must end there (a
+ * space, punctuation or the end of the text follows), so "@Ann" is not
+ * found in "@Anna". */
+void
+xg_message_detect_mention (XgMessage  *self,
+                           const char *nickname)
+{
+  g_autofree char *needle = NULL;
+  const char *at;
+  gsize len;
+
+  if (self->outgoing || !xg_message_get_group (self) || self->text == NULL ||
+      nickname == NULL || *nickname == '\0')
+    return;
+  needle = g_strconcat ("@", nickname, NULL);
+  len = strlen (needle);
+  for (at = strstr (self->text, needle); at != NULL; at = strstr (at + 1, needle))
+    {
+      gunichar next = g_utf8_get_char (at + len);
+
+      if (next == 0 || !(g_unichar_isalnum (next) || next == '_'))
+        {
+          self->mentions_me = TRUE;
+          return;
+        }
+    }
 }
 
 void
@@ -164,7 +198,10 @@ xg_message_update (XgMessage      *self,
 gint64          xg_message_get_local_id      (XgMessage *self) { return self->local_id; }
 GBytes         *xg_message_get_payload       (XgMessage *self) { return self->payload; }
 guint32         xg_message_get_msg_type      (XgMessage *self) { return self->msg_type; }
-guint64         xg_message_get_peer_id       (XgMessage *self) { return self->peer_id; }
+guint64         xg_message_get_key           (XgMessage *self) { return self->key; }
+guint64         xg_message_get_peer_id       (XgMessage *self) { return XG_CONVERSATION_KEY_ID (self->key); }
+gboolean        xg_message_get_group         (XgMessage *self) { return XG_CONVERSATION_KEY_KIND (self->key) == 1; }
+gboolean        xg_message_get_mentions_me   (XgMessage *self) { return self->mentions_me; }
 guint64         xg_message_get_sender_id     (XgMessage *self) { return self->sender_id; }
 gboolean        xg_message_get_outgoing      (XgMessage *self) { return self->outgoing; }
 guint64         xg_message_get_client_msg_id (XgMessage *self) { return self->client_msg_id; }
@@ -201,7 +238,9 @@ xg_message_get_property (GObject    *object,
 
   switch (prop_id)
     {
-    case PROP_PEER_ID:       g_value_set_uint64 (value, self->peer_id); break;
+    case PROP_PEER_ID:       g_value_set_uint64 (value, xg_message_get_peer_id (self)); break;
+    case PROP_GROUP:         g_value_set_boolean (value, xg_message_get_group (self)); break;
+    case PROP_MENTIONS_ME:   g_value_set_boolean (value, self->mentions_me); break;
     case PROP_SENDER_ID:     g_value_set_uint64 (value, self->sender_id); break;
     case PROP_OUTGOING:      g_value_set_boolean (value, self->outgoing); break;
     case PROP_CLIENT_MSG_ID: g_value_set_uint64 (value, self->client_msg_id); break;
@@ -241,6 +280,8 @@ xg_message_class_init (XgMessageClass *klass)
   props[PROP_TIME] = g_param_spec_int64 ("time", NULL, NULL, 0, G_MAXINT64, 0, notified);
   props[PROP_STATE] = g_param_spec_enum ("state", NULL, NULL, XG_TYPE_MESSAGE_STATE, XG_MESSAGE_SENDING, notified);
   props[PROP_FAILURE] = g_param_spec_uint ("failure", NULL, NULL, 0, G_MAXUINT, 0, notified);
+  props[PROP_GROUP] = g_param_spec_boolean ("group", NULL, NULL, FALSE, ro);
+  props[PROP_MENTIONS_ME] = g_param_spec_boolean ("mentions-me", NULL, NULL, FALSE, ro);
   g_object_class_install_properties (object_class, N_PROPS, props);
 }
 

@@ -61,7 +61,11 @@ G_DECLARE_FINAL_TYPE (XgMessage, xg_message, XG, MESSAGE, GObject)
  * when it was written), state, failure (the XgSessionError code the server
  * refused it with; meaningful only when failed). */
 
+/* The peer (one-to-one) or the group the message belongs to. */
 guint64         xg_message_get_peer_id       (XgMessage *self);
+gboolean        xg_message_get_group         (XgMessage *self);
+/* An incoming group message that names this account ("@Nickname"). */
+gboolean        xg_message_get_mentions_me   (XgMessage *self);
 guint64         xg_message_get_sender_id     (XgMessage *self);
 gboolean        xg_message_get_outgoing      (XgMessage *self);
 guint64         xg_message_get_client_msg_id (XgMessage *self);

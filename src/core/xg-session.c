@@ -30,6 +30,7 @@
 
 #include "xg-contacts-private.h"
 #include "xg-conversations-private.h"
+#include "xg-groups-private.h"
 #include "xg-friend-requests-private.h"
 #include "xg-link.h"
 #include "xg-proto.h"
@@ -87,6 +88,7 @@ struct _XgSession
   XgContacts      *contacts;         /* the managers, while there is an account */
   XgFriendRequests *requests;
   XgConversations  *conversations;
+  XgGroups         *groups;
 
   gboolean         logged_in;        /* the server knows this link as the account's session */
   gboolean         login_pending;    /* a LOGIN or TOKEN_LOGIN in flight */
@@ -111,6 +113,7 @@ enum {
   PROP_CONTACTS,
   PROP_FRIEND_REQUESTS,
   PROP_CONVERSATIONS,
+  PROP_GROUPS,
   PROP_SYNCED,
   PROP_REQUEST_TIMEOUT,
   N_PROPS
@@ -247,7 +250,8 @@ update_synced (XgSession *self)
   gboolean synced = self->sync_done &&
                     self->contacts != NULL && xg_contacts_get_loaded (self->contacts) &&
                     self->requests != NULL && xg_friend_requests_get_loaded (self->requests) &&
-                    self->conversations != NULL && xg_conversations_get_loaded (self->conversations);
+                    self->conversations != NULL && xg_conversations_get_loaded (self->conversations) &&
+                    self->groups != NULL && xg_groups_get_loaded (self->groups);
 
   if (self->synced == synced)
     return;
@@ -288,6 +292,13 @@ drop_managers (XgSession *self)
       xg_conversations_detach (self->conversations);
       g_clear_object (&self->conversations);
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONVERSATIONS]);
+    }
+  if (self->groups != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->groups, self);
+      xg_groups_detach (self->groups);
+      g_clear_object (&self->groups);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_GROUPS]);
     }
 }
 
@@ -334,6 +345,7 @@ open_account_db (XgSession *self,
   /* A file that cannot be opened makes every call fail, which the
    * session only logs: the server stays the source of truth. */
   self->account_db = xg_account_db_new (path);
+  xg_account_db_set_account_id (self->account_db, account_id);
 }
 
 /* Waits for its pending writes, so what the session saw is on disk. */
@@ -409,9 +421,12 @@ take_account (XgSession  *self,
   self->conversations = xg_conversations_new (self, self->account_db);
   g_signal_connect_swapped (self->requests, "notify::loaded", G_CALLBACK (update_synced), self);
   g_signal_connect_swapped (self->conversations, "notify::loaded", G_CALLBACK (update_synced), self);
+  self->groups = xg_groups_new (self, self->account_db);
+  g_signal_connect_swapped (self->groups, "notify::loaded", G_CALLBACK (update_synced), self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONTACTS]);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FRIEND_REQUESTS]);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONVERSATIONS]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_GROUPS]);
 }
 
 /* --- Requests --------------------------------------------------------------- */
@@ -434,6 +449,7 @@ error_from_packet (const XgProtoFrame *frame)
     case XG_PROTO_ERR_PERMISSION_DENIED: session_code = XG_SESSION_ERROR_PERMISSION_DENIED; break;
     case XG_PROTO_ERR_ALREADY_FRIENDS: session_code = XG_SESSION_ERROR_ALREADY_FRIENDS; break;
     case XG_PROTO_ERR_LIMIT_REACHED: session_code = XG_SESSION_ERROR_LIMIT_REACHED; break;
+    case XG_PROTO_ERR_NOT_FOUND: session_code = XG_SESSION_ERROR_NOT_FOUND; break;
     default: break;
     }
   return g_error_new (XG_SESSION_ERROR, session_code, "%s", message);
@@ -690,6 +706,8 @@ push_sync_done (XgSession *self,
 {
   if (self->requests != NULL)
     xg_friend_requests_end_sync (self->requests);
+  if (self->groups != NULL)
+    xg_groups_end_sync (self->groups);
   set_sync_done (self, TRUE);
 }
 
@@ -792,16 +810,53 @@ push_chat_heads (XgSession *self,
     xg_conversations_apply_heads (self->conversations, body);
 }
 
-/* Groups: servers of this version answer their requests with
- * NOT_IMPLEMENTED and never push them; the groups manager will take
- * these rows. */
 static void
-push_not_in_this_version (XgSession *self,
-                          GVariant  *body)
+push_group_deliver (XgSession *self,
+                    GVariant  *body)
 {
-  g_debug ("Ignoring a %s push: groups are not in this version",
-           g_variant_get_type_string (body));
+  if (self->conversations != NULL)
+    xg_conversations_apply_group_deliver (self->conversations, body);
 }
+
+/* The list replaces the groups; its last sequences are the heads their
+ * conversations catch up to (docs/PROTOCOL.md 7.6). */
+static void
+push_group_list (XgSession *self,
+                 GVariant  *body)
+{
+  g_autoptr(GVariant) entries = NULL;
+  GVariantIter iter;
+  guint64 group_id, last_seq;
+
+  if (self->groups != NULL)
+    xg_groups_apply_list (self->groups, body);
+  if (self->conversations == NULL)
+    return;
+  xg_proto_group_list_get (body, &entries);
+  g_variant_iter_init (&iter, entries);
+  while (g_variant_iter_next (&iter, "(tyuut)", &group_id, NULL, NULL, NULL, &last_seq))
+    xg_conversations_apply_group_head (self->conversations, group_id, last_seq);
+}
+
+#define GROUPS_PUSH(name, apply)             \
+  static void                                \
+  name (XgSession *self,                     \
+        GVariant  *body)                     \
+  {                                          \
+    if (self->groups != NULL)                \
+      apply (self->groups, body);            \
+  }
+
+GROUPS_PUSH (push_group_info, xg_groups_apply_info)
+GROUPS_PUSH (push_group_member_event, xg_groups_apply_member_event)
+GROUPS_PUSH (push_group_removed, xg_groups_apply_removed)
+GROUPS_PUSH (push_group_join_incoming, xg_groups_apply_join_incoming)
+GROUPS_PUSH (push_group_join_outgoing, xg_groups_apply_join_outgoing)
+GROUPS_PUSH (push_group_join_approved, xg_groups_apply_join_approved)
+GROUPS_PUSH (push_group_join_rejected, xg_groups_apply_join_rejected)
+GROUPS_PUSH (push_group_join_timeout, xg_groups_apply_join_timeout)
+GROUPS_PUSH (push_group_join_decided, xg_groups_apply_join_decided)
+GROUPS_PUSH (push_group_invite, xg_groups_apply_invite)
 
 static void
 push_error (XgSession *self,
@@ -860,23 +915,23 @@ static const struct {
   { XG_PACKET_GROUP_CREATE_OK,       XG_SESSION_PUSH_ANSWER_ONLY, NULL },
   { XG_PACKET_GROUP_CREATE_FAIL,     XG_SESSION_PUSH_ANSWER_ONLY, NULL },
   { XG_PACKET_GROUP_JOIN_REQUEST_SENT, XG_SESSION_PUSH_ANSWER_ONLY, NULL },
-  { XG_PACKET_GROUP_JOIN_REQUEST_INCOMING, XG_SESSION_PUSH_HANDLED, push_not_in_this_version },
-  { XG_PACKET_GROUP_JOIN_APPROVED,   XG_SESSION_PUSH_HANDLED,     push_not_in_this_version },
-  { XG_PACKET_GROUP_JOIN_REJECTED,   XG_SESSION_PUSH_HANDLED,     push_not_in_this_version },
-  { XG_PACKET_GROUP_JOIN_TIMEOUT,    XG_SESSION_PUSH_HANDLED,     push_not_in_this_version },
+  { XG_PACKET_GROUP_JOIN_REQUEST_INCOMING, XG_SESSION_PUSH_HANDLED, push_group_join_incoming },
+  { XG_PACKET_GROUP_JOIN_APPROVED,   XG_SESSION_PUSH_HANDLED,     push_group_join_approved },
+  { XG_PACKET_GROUP_JOIN_REJECTED,   XG_SESSION_PUSH_HANDLED,     push_group_join_rejected },
+  { XG_PACKET_GROUP_JOIN_TIMEOUT,    XG_SESSION_PUSH_HANDLED,     push_group_join_timeout },
   { XG_PACKET_GROUP_BRIEF,           XG_SESSION_PUSH_ANSWER_ONLY, NULL },
-  { XG_PACKET_GROUP_JOIN_DECIDED,    XG_SESSION_PUSH_HANDLED,     push_not_in_this_version },
-  { XG_PACKET_GROUP_JOIN_REQUEST_OUTGOING, XG_SESSION_PUSH_HANDLED, push_not_in_this_version },
-  { XG_PACKET_GROUP_LIST,            XG_SESSION_PUSH_HANDLED,     push_not_in_this_version },
-  { XG_PACKET_GROUP_INFO,            XG_SESSION_PUSH_HANDLED,     push_not_in_this_version },
+  { XG_PACKET_GROUP_JOIN_DECIDED,    XG_SESSION_PUSH_HANDLED,     push_group_join_decided },
+  { XG_PACKET_GROUP_JOIN_REQUEST_OUTGOING, XG_SESSION_PUSH_HANDLED, push_group_join_outgoing },
+  { XG_PACKET_GROUP_LIST,            XG_SESSION_PUSH_HANDLED,     push_group_list },
+  { XG_PACKET_GROUP_INFO,            XG_SESSION_PUSH_HANDLED,     push_group_info },
   { XG_PACKET_GROUP_MEMBERS,         XG_SESSION_PUSH_ANSWER_ONLY, NULL },
-  { XG_PACKET_GROUP_MEMBER_EVENT,    XG_SESSION_PUSH_HANDLED,     push_not_in_this_version },
-  { XG_PACKET_GROUP_REMOVED,         XG_SESSION_PUSH_HANDLED,     push_not_in_this_version },
+  { XG_PACKET_GROUP_MEMBER_EVENT,    XG_SESSION_PUSH_HANDLED,     push_group_member_event },
+  { XG_PACKET_GROUP_REMOVED,         XG_SESSION_PUSH_HANDLED,     push_group_removed },
   { XG_PACKET_GROUP_DONE,            XG_SESSION_PUSH_ANSWER_ONLY, NULL },
-  { XG_PACKET_GROUP_INVITE_INCOMING, XG_SESSION_PUSH_HANDLED,     push_not_in_this_version },
+  { XG_PACKET_GROUP_INVITE_INCOMING, XG_SESSION_PUSH_HANDLED,     push_group_invite },
   { XG_PACKET_CHAT_DELIVER,          XG_SESSION_PUSH_HANDLED,     push_chat_deliver },
-  { XG_PACKET_GROUP_DELIVER,         XG_SESSION_PUSH_HANDLED,     push_not_in_this_version },
-  { XG_PACKET_OFFLINE_GROUP_DELIVER, XG_SESSION_PUSH_HANDLED,     push_not_in_this_version },
+  { XG_PACKET_GROUP_DELIVER,         XG_SESSION_PUSH_HANDLED,     push_group_deliver },
+  { XG_PACKET_OFFLINE_GROUP_DELIVER, XG_SESSION_PUSH_HANDLED,     push_group_deliver },
   { XG_PACKET_OFFLINE_CHAT_DELIVER,  XG_SESSION_PUSH_HANDLED,     push_chat_deliver },
   { XG_PACKET_MSG_SENT_ACK,          XG_SESSION_PUSH_ANSWER_ONLY, NULL },
   { XG_PACKET_CHAT_HISTORY,          XG_SESSION_PUSH_ANSWER_ONLY, NULL },
@@ -1041,6 +1096,7 @@ adopt_login (XgSession          *self,
   take_account (self, account_id, NULL);
   set_sync_done (self, FALSE);
   xg_friend_requests_begin_sync (self->requests);
+  xg_groups_begin_sync (self->groups);
   set_keep_session (self, TRUE);
   set_logged_in (self, TRUE);
   g_object_thaw_notify (G_OBJECT (self));
@@ -2128,6 +2184,19 @@ xg_session_get_friend_requests (XgSession *self)
  * Returns: (transfer none) (nullable): the account's one-to-one chats, or
  *   %NULL without an account
  */
+/**
+ * xg_session_get_groups:
+ *
+ * Returns: (transfer none) (nullable): the account's groups, while there
+ *   is an account
+ */
+XgGroups *
+xg_session_get_groups (XgSession *self)
+{
+  g_return_val_if_fail (XG_IS_SESSION (self), NULL);
+  return self->groups;
+}
+
 XgConversations *
 xg_session_get_conversations (XgSession *self)
 {
@@ -2377,6 +2446,7 @@ xg_session_get_property (GObject    *object,
     case PROP_CONTACTS: g_value_set_object (value, self->contacts); break;
     case PROP_FRIEND_REQUESTS: g_value_set_object (value, self->requests); break;
     case PROP_CONVERSATIONS: g_value_set_object (value, self->conversations); break;
+    case PROP_GROUPS: g_value_set_object (value, self->groups); break;
     case PROP_SYNCED: g_value_set_boolean (value, self->synced); break;
     case PROP_REQUEST_TIMEOUT: g_value_set_uint (value, self->request_timeout); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -2445,6 +2515,9 @@ xg_session_class_init (XgSessionClass *klass)
                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   properties[PROP_CONVERSATIONS] =
     g_param_spec_object ("conversations", NULL, NULL, XG_TYPE_CONVERSATIONS,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_GROUPS] =
+    g_param_spec_object ("groups", NULL, NULL, XG_TYPE_GROUPS,
                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   properties[PROP_SYNCED] =
     g_param_spec_boolean ("synced", NULL, NULL, FALSE,

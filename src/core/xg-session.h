@@ -18,6 +18,7 @@
 #include "xg-conversations.h"
 #include "xg-device-db.h"
 #include "xg-friend-requests.h"
+#include "xg-groups.h"
 #include "xg-profile.h"
 
 G_BEGIN_DECLS
@@ -350,6 +351,7 @@ gboolean       xg_session_flush_finish           (XgSession            *self,
 XgContacts       *xg_session_get_contacts        (XgSession            *self);
 XgFriendRequests *xg_session_get_friend_requests (XgSession            *self);
 XgConversations  *xg_session_get_conversations   (XgSession            *self);
+XgGroups         *xg_session_get_groups           (XgSession            *self);
 gboolean          xg_session_get_synced          (XgSession            *self);
 
 /* Closes the connection without logging out (the token stays valid). */

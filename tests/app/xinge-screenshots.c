@@ -5,7 +5,8 @@
  * Usage: xinge-screenshots OUTDIR SUFFIX
  *   writes OUTDIR/<window>-SUFFIX.png for login, login-error, forgot-password,
  *   registration, contacts-empty, add-friend, friend-requests, decline-dialog,
- *   main, friend-page, chat, profile, change-password, delete-account,
+ *   main, friend-page, chat, new-group, join-group, group-chat, group-page,
+ *   group-requests, profile, change-password, delete-account,
  *   preferences, shortcuts, about, forced-logout,
  *   reconnecting, reconnecting-dark and identity-changed. Run it under tests/app/run-under-xvfb.sh with
  *   XG_SERVER_BINARY and GSETTINGS_SCHEMA_DIR set, and LANGUAGE for the
@@ -30,6 +31,8 @@
 #include "xg-add-friend-window.h"
 #include "xg-app-test.h"
 #include "xg-contact-row.h"
+#include "xg-join-group-window.h"
+#include "xg-new-group-window.h"
 #include "xg-login-window.h"
 #include "xg-main-window.h"
 #include "xg-request-row.h"
@@ -205,6 +208,84 @@ static guint
 n_shown (GtkWindow *main_window)
 {
   return g_list_model_get_n_items (G_LIST_MODEL (gtk_list_view_get_model (MAIN_CHILD (main_window, "contact_list"))));
+}
+
+/* --- Groups, through the side accounts' sessions --------------------------- */
+
+static void
+on_group_call_done (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  gboolean *done = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!xg_groups_call_finish (XG_GROUPS (source), result, &error))
+    g_error ("A group call failed: %s", error->message);
+  *done = TRUE;
+}
+
+static void
+on_group_created (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  XgGroup **group = user_data;
+  g_autoptr(GError) error = NULL;
+
+  *group = xg_groups_create_finish (XG_GROUPS (source), result, &error);
+  g_assert_no_error (error);
+}
+
+static void
+ask_to_join (XgSession  *session,
+             guint64     group_id,
+             const char *reason)
+{
+  gboolean done = FALSE;
+
+  xg_groups_join_async (xg_session_get_groups (session), group_id, reason, NULL, on_group_call_done, &done);
+  XG_APP_TEST_WAIT_FOR (done);
+}
+
+/* @admin lets @applicant in, once the request is there. */
+static void
+approve (XgSession *admin,
+         guint64    group_id,
+         guint64    applicant)
+{
+  GListModel *incoming = xg_groups_get_incoming (xg_session_get_groups (admin));
+  g_autoptr(XgGroupRequest) request = NULL;
+  gboolean done = FALSE;
+
+  for (;;)
+    {
+      for (guint i = 0; i < g_list_model_get_n_items (incoming) && request == NULL; i++)
+        {
+          g_autoptr(XgGroupRequest) item = g_list_model_get_item (incoming, i);
+
+          if (xg_group_request_get_group_id (item) == group_id && xg_group_request_get_peer_id (item) == applicant)
+            request = g_steal_pointer (&item);
+        }
+      if (request != NULL)
+        break;
+      g_main_context_iteration (NULL, TRUE);
+    }
+  xg_groups_approve_async (xg_session_get_groups (admin), request, NULL, on_group_call_done, &done);
+  XG_APP_TEST_WAIT_FOR (done);
+}
+
+static void
+say_in_group (XgSession  *session,
+              guint64     group_id,
+              const char *text)
+{
+  g_autoptr(XgMessage) message = NULL;
+
+  XG_APP_TEST_WAIT_FOR (xg_groups_lookup (xg_session_get_groups (session), group_id) != NULL);
+  message = xg_conversation_send_text (xg_conversations_get_group (xg_session_get_conversations (session), group_id),
+                                       text, NULL);
+  XG_APP_TEST_WAIT_FOR (xg_message_get_state (message) == XG_MESSAGE_SENT);
 }
 
 int
@@ -432,6 +513,85 @@ main (int   argc,
     XG_APP_TEST_WAIT_FOR (toasts_gone (main_window));
     xg_app_test_settle (300);
     shoot (main_window, "chat");
+  }
+
+  /* Groups: New Group filled in; Join Group showing another group's
+   * brief; the group's chat with its members' names; its page; and the
+   * join requests waiting. */
+  {
+    g_autoptr(XgGroup) book_club = NULL;
+    XgGroup *hikers;
+    guint64 me = xg_session_get_account_id (session);
+    guint64 hikers_id;
+    g_autofree char *number = NULL;
+
+    window = xg_main_window_show_new_group (XG_MAIN_WINDOW (main_window));
+    XG_APP_TEST_WAIT_FOR (gtk_widget_get_mapped (GTK_WIDGET (window)));
+    xg_app_test_set_text (xg_app_test_child (window, XG_TYPE_NEW_GROUP_WINDOW, "name_row"),
+                          is_chinese () ? "周末爬山小组" : "Weekend Hikers");
+    xg_app_test_set_text (xg_app_test_child (window, XG_TYPE_NEW_GROUP_WINDOW, "description_row"),
+                          is_chinese () ? "每周六早上八点，香山见" : "Saturdays at eight, at the foot of the hill");
+    shoot (window, "new-group");
+    xg_app_test_click (xg_app_test_child (window, XG_TYPE_NEW_GROUP_WINDOW, "create_button"));
+    XG_APP_TEST_WAIT_FOR (xg_app_test_find_window (XG_TYPE_NEW_GROUP_WINDOW, NULL) == NULL);
+    XG_APP_TEST_WAIT_FOR (g_list_model_get_n_items (G_LIST_MODEL (xg_session_get_groups (session))) == 1);
+    hikers = g_list_model_get_item (G_LIST_MODEL (xg_session_get_groups (session)), 0);
+    g_object_unref (hikers);   /* the list holds it */
+    hikers_id = xg_group_get_id (hikers);
+
+    /* Li Lei's book club, which Meimei finds by its number. */
+    xg_groups_create_async (xg_session_get_groups (li_lei), is_chinese () ? "读书会" : "Book Club",
+                            is_chinese () ? "每月读一本书，最后一个周日聚会讨论" : "A book a month, talked over on its last Sunday",
+                            li_lei_avatar, NULL, on_group_created, &book_club);
+    XG_APP_TEST_WAIT_FOR (book_club != NULL);
+    XG_APP_TEST_WAIT_FOR (toasts_gone (main_window));
+    window = xg_main_window_show_join_group (XG_MAIN_WINDOW (main_window));
+    XG_APP_TEST_WAIT_FOR (gtk_widget_get_mapped (GTK_WIDGET (window)));
+    number = g_strdup_printf ("%" G_GUINT64_FORMAT, xg_group_get_id (book_club));
+    xg_app_test_set_text (xg_app_test_child (window, XG_TYPE_JOIN_GROUP_WINDOW, "number_row"), number);
+    xg_app_test_click (xg_app_test_child (window, XG_TYPE_JOIN_GROUP_WINDOW, "find_button"));
+    XG_APP_TEST_WAIT_FOR (gtk_widget_get_mapped (xg_app_test_child (window, XG_TYPE_JOIN_GROUP_WINDOW, "found_group")));
+    xg_app_test_set_text (xg_app_test_child (window, XG_TYPE_JOIN_GROUP_WINDOW, "reason_row"),
+                          is_chinese () ? "我也喜欢读书，李雷推荐的" : "Li Lei told me about it, I love reading");
+    xg_app_test_settle (200);
+    shoot (window, "join-group");
+    gtk_window_destroy (window);
+
+    /* Li Lei and Chen Jing are in Meimei's group; Zhang Wei waits. */
+    ask_to_join (li_lei, hikers_id, "");
+    approve (session, hikers_id, xg_session_get_account_id (li_lei));
+    ask_to_join (chen_jing, hikers_id, "");
+    approve (session, hikers_id, xg_session_get_account_id (chen_jing));
+    ask_to_join (zhang_wei, hikers_id, is_chinese () ? "我也想一起去爬山" : "Can I come along too?");
+    XG_APP_TEST_WAIT_FOR (xg_groups_get_n_incoming (xg_session_get_groups (session)) == 1);
+    say_in_group (li_lei, hikers_id, is_chinese () ? "大家好！这周六天气不错" : "Hi all! Saturday looks sunny");
+    say_in_group (li_lei, hikers_id, is_chinese () ? "我带地图" : "I’ll bring the map");
+    say_in_group (chen_jing, hikers_id, is_chinese () ? "@韩梅梅 要带水吗？" : "@Han Meimei shall I bring water?");
+    XG_APP_TEST_WAIT_FOR (xg_conversation_get_last_message (xg_conversations_get_group (xg_session_get_conversations (session),
+                                                                                         hikers_id)) != NULL &&
+                          xg_conversation_get_unread (xg_conversations_get_group (xg_session_get_conversations (session),
+                                                                                  hikers_id)) == 3);
+    xg_main_window_show_group_chat (XG_MAIN_WINDOW (main_window), hikers_id);
+    say_in_group (session, hikers_id, is_chinese () ? "好的，每人两瓶" : "Yes please, two bottles each");
+    XG_APP_TEST_WAIT_FOR (toasts_gone (main_window));
+    xg_app_test_settle (300);
+    shoot (main_window, "group-chat");
+
+    {
+      int width, height;
+
+      gtk_window_get_default_size (main_window, &width, &height);
+      gtk_window_set_default_size (main_window, width, 1000);
+      xg_main_window_show_group (XG_MAIN_WINDOW (main_window), hikers_id);
+      XG_APP_TEST_WAIT_FOR (xg_group_get_member_count (hikers) == 3);
+      xg_app_test_settle (300);
+      shoot (main_window, "group-page");
+      xg_main_window_show_group_requests (XG_MAIN_WINDOW (main_window));
+      xg_app_test_settle (300);
+      shoot (main_window, "group-requests");
+      gtk_window_set_default_size (main_window, width, height);
+    }
+    (void) me;
   }
 
   /* The profile, edited and saved. */

@@ -583,14 +583,14 @@ test_migrations_once (Fixture       *fixture,
   cache = XG_DB (open_account (fixture->account_path, &error));
   g_assert_no_error (error);
   g_clear_object (&cache);
-  /* The account database has three: the profile; contacts and requests;
-   * conversations and messages. */
-  g_assert_cmpuint (migrations, ==, 4);
-  g_assert_cmpint (db_int (fixture->account_path, "PRAGMA user_version"), ==, 3);
+  /* The account database has four: the profile; contacts and requests;
+   * conversations and messages; groups and their members' names. */
+  g_assert_cmpuint (migrations, ==, 5);
+  g_assert_cmpint (db_int (fixture->account_path, "PRAGMA user_version"), ==, 4);
   g_assert_cmpint (db_int (fixture->account_path,
                            "SELECT count(*) FROM sqlite_schema WHERE type = 'table' "
                            "AND name IN ('profile', 'contacts', 'contact_info', 'friend_requests', "
-                           "'messages', 'conversations')"), ==, 6);
+                           "'messages', 'conversations', 'groups', 'group_names')"), ==, 8);
 
   g_log_remove_handler ("xg-core", handler);
 }
@@ -1225,6 +1225,175 @@ test_open_on_worker (Fixture       *fixture,
   g_assert_cmpint (db_int (fixture->device_path, "PRAGMA user_version"), ==, 42);
 }
 
+/* --- Groups ------------------------------------------------------------------- */
+
+static XgStoredGroup *
+sample_group (guint64     id,
+              const char *name,
+              guint8      role)
+{
+  XgStoredGroup *group = g_new0 (XgStoredGroup, 1);
+
+  group->id = id;
+  group->info = g_variant_ref_sink (g_variant_new_parsed ("{'name': <%s>, 'description': <'about'>}", name));
+  group->revision = 1;
+  group->owner_id = 7;
+  group->member_count = 2;
+  group->role = role;
+  return group;
+}
+
+static GPtrArray *
+load_groups (XgAccountDb *db)
+{
+  GAsyncResult *slot = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  GPtrArray *groups;
+
+  xg_account_db_load_groups_async (db, NULL, store_result, &slot);
+  result = await_result (&slot);
+  groups = xg_account_db_load_groups_finish (db, result, &error);
+  g_assert_no_error (error);
+  return groups;
+}
+
+static void
+save_groups (XgAccountDb *db,
+             GPtrArray   *groups,
+             gboolean     replace)
+{
+  GAsyncResult *slot = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  xg_account_db_save_groups_async (db, groups, replace, NULL, store_result, &slot);
+  result = await_result (&slot);
+  g_assert_true (xg_account_db_save_groups_finish (db, result, &error));
+  g_assert_no_error (error);
+}
+
+/* The list a login's GROUP_LIST replaces: a group missing from it is gone
+ * (kept, role NONE), the device's mute stays; members' names add up. */
+static void
+test_groups (Fixture       *fixture,
+             gconstpointer  data)
+{
+  g_autoptr(XgAccountDb) db = xg_account_db_new (fixture->account_path);
+  g_autoptr(GPtrArray) first = g_ptr_array_new_with_free_func ((GDestroyNotify) xg_stored_group_free);
+  g_autoptr(GPtrArray) second = g_ptr_array_new_with_free_func ((GDestroyNotify) xg_stored_group_free);
+  g_autoptr(GPtrArray) loaded = NULL;
+  g_autoptr(GVariant) names = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  GAsyncResult *slot = NULL;
+  XgStoredGroup *group;
+  const char *name;
+
+  g_ptr_array_add (first, sample_group (100000000, "Climbers", 1));
+  g_ptr_array_add (first, sample_group (100000001, "Cooks", 3));
+  ((XgStoredGroup *) first->pdata[1])->muted = TRUE;
+  save_groups (db, first, FALSE);
+
+  loaded = load_groups (db);
+  g_assert_cmpuint (loaded->len, ==, 2);
+  group = loaded->pdata[1];
+  g_assert_cmpuint (group->id, ==, 100000001);
+  g_assert_true (g_variant_lookup (group->info, "name", "&s", &name));
+  g_assert_cmpstr (name, ==, "Cooks");
+  g_assert_cmpuint (group->role, ==, 3);
+  g_assert_true (group->muted);
+  g_assert_false (group->gone);
+  g_clear_pointer (&loaded, g_ptr_array_unref);
+
+  /* A new list without the first group. */
+  g_ptr_array_add (second, xg_stored_group_copy (first->pdata[1]));
+  ((XgStoredGroup *) second->pdata[0])->member_count = 5;
+  save_groups (db, second, TRUE);
+  loaded = load_groups (db);
+  g_assert_cmpuint (loaded->len, ==, 2);
+  group = loaded->pdata[0];
+  g_assert_true (group->gone);
+  g_assert_cmpuint (group->role, ==, 0);
+  g_assert_true (g_variant_lookup (group->info, "name", "&s", &name));
+  g_assert_cmpstr (name, ==, "Climbers");
+  group = loaded->pdata[1];
+  g_assert_false (group->gone);
+  g_assert_true (group->muted);
+  g_assert_cmpuint (group->member_count, ==, 5);
+
+  xg_account_db_save_group_names_async (db, g_variant_new_parsed ("[(uint64 100000001, uint64 7, 'Ann'), "
+                                                                  "(uint64 100000001, uint64 8, 'Bo')]"),
+                                        NULL, NULL, NULL);
+  xg_account_db_save_group_names_async (db, g_variant_new_parsed ("[(uint64 100000001, uint64 8, 'Bob')]"),
+                                        NULL, NULL, NULL);
+  xg_account_db_load_group_names_async (db, NULL, store_result, &slot);
+  result = await_result (&slot);
+  names = xg_account_db_load_group_names_finish (db, result, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_variant_n_children (names), ==, 2);
+  {
+    g_autoptr(GVariant) bo = g_variant_get_child_value (names, 1);
+    guint64 group_id, member_id;
+
+    g_variant_get (bo, "(tt&s)", &group_id, &member_id, &name);
+    g_assert_cmpuint (member_id, ==, 8);
+    g_assert_cmpstr (name, ==, "Bob");
+  }
+}
+
+/* A group's messages share the tables with one-to-one chats under their
+ * own key: a group and an account of the same number never meet, and a
+ * group's unread count is everyone's messages but the account's. */
+static void
+test_group_conversation (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  g_autoptr(XgAccountDb) db = xg_account_db_new (fixture->account_path);
+  g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func ((GDestroyNotify) xg_stored_message_free);
+  g_autoptr(GPtrArray) stored = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) text = g_bytes_new_static ("hi", 2);
+  GAsyncResult *slot = NULL;
+  guint64 group_key = XG_CONVERSATION_KEY (1, 42);
+
+  g_assert_cmpuint (XG_CONVERSATION_KEY_KIND (group_key), ==, 1);
+  g_assert_cmpuint (XG_CONVERSATION_KEY_ID (group_key), ==, 42);
+  g_assert_cmpuint (XG_CONVERSATION_KEY (0, 42), ==, 42);
+  g_assert_cmpuint (XG_CONVERSATION_KEY_KIND (42), ==, 0);
+
+  xg_account_db_set_account_id (db, 5);
+  /* Account 42's chat and group 42's, same seqs. */
+  g_ptr_array_add (batch, xg_stored_message_new (42, 1, 11, 42, 1, text, 1000));
+  g_ptr_array_add (batch, xg_stored_message_new (group_key, 1, 21, 9, 1, text, 1000));
+  g_ptr_array_add (batch, xg_stored_message_new (group_key, 2, 22, 5, 1, text, 1001));
+  g_ptr_array_add (batch, xg_stored_message_new (group_key, 3, 23, 10, 1, text, 1002));
+  xg_account_db_store_incoming_async (db, batch, NULL, store_result, &slot);
+  result = await_result (&slot);
+  stored = xg_account_db_store_incoming_finish (db, result, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (stored->len, ==, 2);
+  for (guint i = 0; i < stored->len; i++)
+    {
+      XgStoredConversation *conversation = stored->pdata[i];
+
+      if (conversation->peer_id == 42)
+        {
+          g_assert_cmpuint (conversation->received, ==, 1);
+          g_assert_cmpuint (conversation->unread, ==, 1);
+        }
+      else
+        {
+          g_assert_cmpuint (conversation->peer_id, ==, group_key);
+          g_assert_cmpuint (conversation->added->len, ==, 3);
+          g_assert_cmpuint (conversation->received, ==, 3);
+          /* Seqs 1 and 3: not the account's own 2. */
+          g_assert_cmpuint (conversation->unread, ==, 2);
+        }
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1268,6 +1437,8 @@ main (int   argc,
   ADD ("/db/dispose-closes", test_dispose_closes);
   ADD ("/db/cancelled", test_cancelled);
   ADD ("/db/thread-default-context", test_thread_default_context);
+  ADD ("/db/groups", test_groups);
+  ADD ("/db/groups/conversation", test_group_conversation);
 
 #undef ADD
 

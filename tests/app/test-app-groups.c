@@ -1,0 +1,413 @@
+/* test-app-groups.c: groups end to end, through the real windows
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Three apps, each with its own profile, in this one process (as in
+ * test-app-chat.c), against a real xinge-server over TLS. Everything is
+ * done in the windows: Alice makes a group with New Group; Bob and Carol
+ * find it by its number with Join Group (the brief shows before they ask)
+ * and ask with a reason; Alice, not looking, is notified, and approves
+ * one in Group Requests and the other on the group's page. Then all three
+ * type into their chats: each window shows every message once, others'
+ * with their sender's name above them. Carol mutes the group: a message
+ * no longer notifies her, one that names her does. A stand-in
+ * notification server on the test's bus records the notifications.
+ */
+#include "config.h"
+
+#include <locale.h>
+#include <string.h>
+
+#include "xg-app-test.h"
+#include "xg-chat-page.h"
+#include "xg-conversation-row.h"
+#include "xg-group-page.h"
+#include "xg-join-group-window.h"
+#include "xg-main-window.h"
+#include "xg-message-row.h"
+#include "xg-new-group-window.h"
+#include "xg-login-window.h"
+
+#define PASSWORD "correct horse battery"
+
+typedef struct {
+  XgAppTestServer        *server;
+  XgAppTestNotifications *notifications;
+  XgApplication          *a;
+  XgApplication          *b;
+  XgApplication          *c;
+} Fixture;
+
+static void
+fixture_set_up (Fixture       *fixture,
+                gconstpointer  data)
+{
+  fixture->server = xg_app_test_server_start ();
+  fixture->notifications = xg_app_test_notifications_start ();
+}
+
+static void
+fixture_tear_down (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  if (fixture->a != NULL)
+    xg_app_test_stop_app (fixture->a);
+  if (fixture->b != NULL)
+    xg_app_test_stop_app (fixture->b);
+  if (fixture->c != NULL)
+    xg_app_test_stop_app (fixture->c);
+  xg_app_test_notifications_free (fixture->notifications);
+  xg_app_test_server_free (fixture->server);
+}
+
+#define LOGIN_CHILD(app, name) \
+  xg_app_test_child (xg_application_get_login_window (app), XG_TYPE_LOGIN_WINDOW, name)
+#define MAIN(app) XG_MAIN_WINDOW (xg_application_get_main_window (app))
+#define MAIN_CHILD(app, name) \
+  xg_app_test_child (xg_application_get_main_window (app), XG_TYPE_MAIN_WINDOW, name)
+#define CHAT_CHILD(app, name) xg_app_test_child (chat_page (app), XG_TYPE_CHAT_PAGE, name)
+#define ROW_CHILD(row, name) xg_app_test_child (row, XG_TYPE_MESSAGE_ROW, name)
+
+static gboolean
+main_window_shown (XgApplication *app)
+{
+  GtkWindow *window = xg_application_get_main_window (app);
+
+  return window != NULL && gtk_widget_get_mapped (GTK_WIDGET (window))
+         && xg_application_get_login_window (app) == NULL;
+}
+
+static XgSession *
+session_of (XgApplication *app)
+{
+  return xg_main_window_get_session (MAIN (app));
+}
+
+static XgApplication *
+start_logged_in (const char      *profile,
+                 XgAppTestServer *server,
+                 const char      *email)
+{
+  XgApplication *app = xg_app_test_start_app (profile, server);
+
+  xg_app_test_set_text (LOGIN_CHILD (app, "email_row"), email);
+  xg_app_test_set_text (LOGIN_CHILD (app, "password_row"), PASSWORD);
+  xg_app_test_click (LOGIN_CHILD (app, "login_button"));
+  XG_APP_TEST_WAIT_FOR (main_window_shown (app));
+  XG_APP_TEST_WAIT_FOR (xg_session_get_synced (session_of (app)));
+  return app;
+}
+
+static const char *
+app_id (XgApplication *app)
+{
+  return g_application_get_application_id (G_APPLICATION (app));
+}
+
+static void
+make_active (XgApplication *app)
+{
+  GtkWindow *window = GTK_WINDOW (MAIN (app));
+
+  gtk_window_present (window);
+  XG_APP_TEST_WAIT_FOR (gtk_window_is_active (window));
+}
+
+static GtkWidget *
+chat_page (XgApplication *app)
+{
+  return gtk_stack_get_child_by_name (MAIN_CHILD (app, "content_stack"), "chat");
+}
+
+static GtkWidget *
+content_page (XgApplication *app,
+              const char    *name)
+{
+  return gtk_stack_get_child_by_name (MAIN_CHILD (app, "content_stack"), name);
+}
+
+static gboolean
+group_chat_shown (XgApplication *app,
+                  guint64        group_id)
+{
+  XgConversation *conversation = xg_chat_page_get_conversation (XG_CHAT_PAGE (chat_page (app)));
+
+  return g_strcmp0 (gtk_stack_get_visible_child_name (MAIN_CHILD (app, "content_stack")), "chat") == 0
+         && gtk_widget_get_mapped (chat_page (app)) && conversation != NULL
+         && xg_conversation_get_kind (conversation) == XG_CONVERSATION_GROUP
+         && xg_conversation_get_peer_id (conversation) == group_id;
+}
+
+/* Types @text into the composer and presses Enter (the composer's own key
+ * controller, as GTK hands it a key press). */
+static void
+send_typed (XgApplication *app,
+            const char    *text)
+{
+  GtkTextView *composer = CHAT_CHILD (app, "composer");
+  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (GTK_WIDGET (composer));
+  gboolean handled = FALSE;
+
+  gtk_widget_grab_focus (GTK_WIDGET (composer));
+  gtk_text_buffer_insert_at_cursor (gtk_text_view_get_buffer (composer), text, -1);
+  for (guint i = 0; i < g_list_model_get_n_items (controllers) && !handled; i++)
+    {
+      g_autoptr(GtkEventController) controller = g_list_model_get_item (controllers, i);
+
+      if (GTK_IS_EVENT_CONTROLLER_KEY (controller)
+          && gtk_event_controller_get_propagation_phase (controller) == GTK_PHASE_CAPTURE)
+        g_signal_emit_by_name (controller, "key-pressed", GDK_KEY_Return, 0, 0, &handled);
+    }
+  g_assert_true (handled);
+}
+
+/* The mapped row of @app's chat that shows the text message @text, or NULL. */
+static XgMessageRow *
+message_row (XgApplication *app,
+             const char    *text)
+{
+  g_autoptr(GPtrArray) rows = xg_app_test_find_all (chat_page (app), XG_TYPE_MESSAGE_ROW);
+
+  for (guint i = 0; i < rows->len; i++)
+    {
+      XgMessageRow *row = rows->pdata[i];
+      XgMessage *message = xg_message_row_get_message (row);
+
+      if (message != NULL && gtk_widget_get_mapped (GTK_WIDGET (row))
+          && g_strcmp0 (gtk_label_get_text (ROW_CHILD (row, "text_label")), text) == 0)
+        return row;
+    }
+  return NULL;
+}
+
+/* How many message rows of @app's chat show @text (each message once). */
+static guint
+rows_showing (XgApplication *app,
+              const char    *text)
+{
+  g_autoptr(GPtrArray) rows = xg_app_test_find_all (chat_page (app), XG_TYPE_MESSAGE_ROW);
+  guint n = 0;
+
+  for (guint i = 0; i < rows->len; i++)
+    if (xg_message_row_get_message (rows->pdata[i]) != NULL && gtk_widget_get_mapped (rows->pdata[i])
+        && g_strcmp0 (gtk_label_get_text (ROW_CHILD (rows->pdata[i], "text_label")), text) == 0)
+      n++;
+  return n;
+}
+
+/* The sender shown above @row, or NULL when none is. */
+static const char *
+sender_shown (XgMessageRow *row)
+{
+  if (!gtk_widget_get_visible (ROW_CHILD (row, "sender_box")))
+    return NULL;
+  return gtk_label_get_text (ROW_CHILD (row, "sender_label"));
+}
+
+static XgConversationRow *
+group_row (XgApplication *app,
+           guint64        group_id)
+{
+  g_autoptr(GPtrArray) rows = xg_app_test_find_all (MAIN_CHILD (app, "conversation_list"), XG_TYPE_CONVERSATION_ROW);
+
+  for (guint i = 0; i < rows->len; i++)
+    {
+      XgConversation *conversation = xg_conversation_row_get_conversation (rows->pdata[i]);
+
+      if (conversation != NULL && xg_conversation_get_kind (conversation) == XG_CONVERSATION_GROUP
+          && xg_conversation_get_peer_id (conversation) == group_id && gtk_widget_get_mapped (rows->pdata[i]))
+        return rows->pdata[i];
+    }
+  return NULL;
+}
+
+/* @app finds the group by its number in Join Group and asks, with a reason. */
+static void
+ask_to_join (XgApplication *app,
+             guint64        group_id,
+             const char     *reason)
+{
+  g_autofree char *number = g_strdup_printf ("%" G_GUINT64_FORMAT, group_id);
+  GtkWindow *window;
+
+  make_active (app);
+  gtk_widget_activate_action (GTK_WIDGET (MAIN (app)), "win.join-group", NULL);
+  XG_APP_TEST_WAIT_FOR ((window = xg_app_test_find_window (XG_TYPE_JOIN_GROUP_WINDOW, GTK_WINDOW (MAIN (app))))
+                        != NULL && gtk_widget_get_mapped (GTK_WIDGET (window)));
+  xg_app_test_set_text (xg_app_test_child (window, XG_TYPE_JOIN_GROUP_WINDOW, "number_row"), number);
+  xg_app_test_click (xg_app_test_child (window, XG_TYPE_JOIN_GROUP_WINDOW, "find_button"));
+  /* The brief, before anything is asked. */
+  XG_APP_TEST_WAIT_FOR (gtk_widget_get_mapped (xg_app_test_child (window, XG_TYPE_JOIN_GROUP_WINDOW, "found_group")));
+  g_assert_true (xg_app_test_label_shows (xg_app_test_child (window, XG_TYPE_JOIN_GROUP_WINDOW, "found_name"),
+                                          "Hikers"));
+  g_assert_true (xg_app_test_label_shows (xg_app_test_child (window, XG_TYPE_JOIN_GROUP_WINDOW, "found_description"),
+                                          "Weekend walks"));
+  g_assert_true (xg_app_test_label_shows (xg_app_test_child (window, XG_TYPE_JOIN_GROUP_WINDOW, "found_count"),
+                                          "member"));
+  xg_app_test_set_text (xg_app_test_child (window, XG_TYPE_JOIN_GROUP_WINDOW, "reason_row"), reason);
+  g_object_add_weak_pointer (G_OBJECT (window), (gpointer *) &window);
+  xg_app_test_click (xg_app_test_child (window, XG_TYPE_JOIN_GROUP_WINDOW, "apply_button"));
+  XG_APP_TEST_WAIT_FOR (window == NULL);
+}
+
+/* --- Three people, one group --------------------------------------------------------- */
+
+static void
+test_three (Fixture       *fixture,
+            gconstpointer  data)
+{
+  g_autofree char *a_email = xg_app_test_email ("alice");
+  g_autofree char *b_email = xg_app_test_email ("bob");
+  g_autofree char *c_email = xg_app_test_email ("carol");
+  g_autofree char *join_id = NULL;
+  g_autofree char *chat_id = NULL;
+  g_autofree char *mention_id = NULL;
+  XgAppTestNotification *notification;
+  GtkWindow *window;
+  GtkWidget *page;
+  XgConversation *shown;
+  XgMessageRow *row;
+  XgApplication *apps[3];
+  const char *texts[3] = { "Hello hikers", "Hi from Bob", "Carol here" };
+  guint64 group_id, b_id, c_id;
+
+  xg_app_test_register (fixture->server, a_email, "Alice", PASSWORD);
+  b_id = xg_app_test_register (fixture->server, b_email, "Bob", PASSWORD);
+  c_id = xg_app_test_register (fixture->server, c_email, "Carol", PASSWORD);
+  fixture->a = start_logged_in ("groups-a", fixture->server, a_email);
+  fixture->b = start_logged_in ("groups-b", fixture->server, b_email);
+  fixture->c = start_logged_in ("groups-c", fixture->server, c_email);
+  apps[0] = fixture->a;
+  apps[1] = fixture->b;
+  apps[2] = fixture->c;
+
+  /* Alice: New Group, a name and a description, Create: its chat opens. */
+  make_active (fixture->a);
+  gtk_widget_activate_action (GTK_WIDGET (MAIN (fixture->a)), "win.new-group", NULL);
+  XG_APP_TEST_WAIT_FOR ((window = xg_app_test_find_window (XG_TYPE_NEW_GROUP_WINDOW, GTK_WINDOW (MAIN (fixture->a))))
+                        != NULL && gtk_widget_get_mapped (GTK_WIDGET (window)));
+  g_assert_false (gtk_widget_get_sensitive (xg_app_test_child (window, XG_TYPE_NEW_GROUP_WINDOW, "create_button")));
+  xg_app_test_set_text (xg_app_test_child (window, XG_TYPE_NEW_GROUP_WINDOW, "name_row"), "Hikers");
+  xg_app_test_set_text (xg_app_test_child (window, XG_TYPE_NEW_GROUP_WINDOW, "description_row"), "Weekend walks");
+  g_object_add_weak_pointer (G_OBJECT (window), (gpointer *) &window);
+  xg_app_test_click (xg_app_test_child (window, XG_TYPE_NEW_GROUP_WINDOW, "create_button"));
+  XG_APP_TEST_WAIT_FOR (window == NULL);
+  XG_APP_TEST_WAIT_FOR ((shown = xg_chat_page_get_conversation (XG_CHAT_PAGE (chat_page (fixture->a)))) != NULL &&
+                        xg_conversation_get_kind (shown) == XG_CONVERSATION_GROUP);
+  group_id = xg_conversation_get_peer_id (shown);
+  XG_APP_TEST_WAIT_FOR (group_chat_shown (fixture->a, group_id));
+  g_assert_cmpstr (adw_window_title_get_title (MAIN_CHILD (fixture->a, "content_title")), ==, "Hikers");
+  g_assert_true (gtk_widget_get_mapped (MAIN_CHILD (fixture->a, "group_info_button")));
+  g_assert_true (xg_app_test_toast_shows (MAIN_CHILD (fixture->a, "toast_overlay"), "Hikers"));
+
+  /* Bob asks while Alice is not looking: she is notified. */
+  join_id = g_strdup_printf ("join-%" G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT, group_id, b_id);
+  ask_to_join (fixture->b, group_id, "I like walking");
+  XG_APP_TEST_WAIT_FOR ((notification = xg_app_test_notifications_find (fixture->notifications,
+                                                                        app_id (fixture->a), join_id)) != NULL);
+  g_assert_cmpstr (notification->title, ==, "New Join Request");
+  g_assert_cmpstr (notification->body, ==, "Bob asks to join Hikers: “I like walking”");
+  g_assert_cmpstr (notification->default_action, ==, "app.show-group-requests");
+  XG_APP_TEST_WAIT_FOR (gtk_widget_get_mapped (MAIN_CHILD (fixture->a, "group_requests_row")));
+  XG_APP_TEST_WAIT_FOR (xg_app_test_label_shows (MAIN_CHILD (fixture->a, "group_requests_badge"), "1"));
+
+  /* Alice opens Group Requests (the notification's action) and approves. */
+  make_active (fixture->a);
+  g_action_group_activate_action (G_ACTION_GROUP (fixture->a), "show-group-requests", NULL);
+  page = content_page (fixture->a, "group-requests");
+  XG_APP_TEST_WAIT_FOR (gtk_widget_get_mapped (page));
+  XG_APP_TEST_WAIT_FOR (xg_app_test_find_widget (page, GTK_TYPE_BUTTON, "Approve") != NULL);
+  xg_app_test_click (xg_app_test_find_widget (page, GTK_TYPE_BUTTON, "Approve"));
+  XG_APP_TEST_WAIT_FOR (!gtk_widget_get_visible (MAIN_CHILD (fixture->a, "group_requests_row")));
+  /* Bob is in: the group in his list, and a toast says so. */
+  XG_APP_TEST_WAIT_FOR (xg_groups_lookup (xg_session_get_groups (session_of (fixture->b)), group_id) != NULL);
+  XG_APP_TEST_WAIT_FOR (xg_app_test_toast_shows (MAIN_CHILD (fixture->b, "toast_overlay"), "You are in “Hikers” now."));
+
+  /* Carol asks; Alice approves on the group's page this time. */
+  ask_to_join (fixture->c, group_id, "");
+  make_active (fixture->a);
+  XG_APP_TEST_WAIT_FOR (xg_groups_get_n_incoming (xg_session_get_groups (session_of (fixture->a))) == 1);
+  g_assert_true (xg_main_window_show_group (MAIN (fixture->a), group_id));
+  page = content_page (fixture->a, "group");
+  XG_APP_TEST_WAIT_FOR (gtk_widget_get_mapped (xg_app_test_child (page, XG_TYPE_GROUP_PAGE, "requests_group")));
+  XG_APP_TEST_WAIT_FOR (xg_app_test_find_widget (xg_app_test_child (page, XG_TYPE_GROUP_PAGE, "requests_list"),
+                                                 GTK_TYPE_BUTTON, "Approve") != NULL);
+  xg_app_test_click (xg_app_test_find_widget (xg_app_test_child (page, XG_TYPE_GROUP_PAGE, "requests_list"),
+                                              GTK_TYPE_BUTTON, "Approve"));
+  XG_APP_TEST_WAIT_FOR (xg_groups_lookup (xg_session_get_groups (session_of (fixture->c)), group_id) != NULL);
+  /* Alice's page lists all three, the owner first. */
+  XG_APP_TEST_WAIT_FOR (xg_app_test_find_widget (xg_app_test_child (page, XG_TYPE_GROUP_PAGE, "members_list"),
+                                                 ADW_TYPE_ACTION_ROW, NULL) != NULL);
+  XG_APP_TEST_WAIT_FOR (xg_group_get_member_count (xg_groups_lookup (xg_session_get_groups (session_of (fixture->a)),
+                                                                     group_id)) == 3);
+
+  /* Carol mutes the group on its page. */
+  make_active (fixture->c);
+  g_assert_true (xg_main_window_show_group (MAIN (fixture->c), group_id));
+  page = content_page (fixture->c, "group");
+  XG_APP_TEST_WAIT_FOR (gtk_widget_get_mapped (page));
+  gtk_switch_set_active (xg_app_test_child (page, XG_TYPE_GROUP_PAGE, "mute_switch"), TRUE);
+  g_assert_true (xg_group_get_muted (xg_groups_lookup (xg_session_get_groups (session_of (fixture->c)), group_id)));
+
+  /* All three chat, each typing in their own window. */
+  for (guint i = 0; i < 3; i++)
+    {
+      make_active (apps[i]);
+      gtk_widget_activate_action (GTK_WIDGET (MAIN (apps[i])), "win.open-group-chat", "t", group_id);
+      XG_APP_TEST_WAIT_FOR (group_chat_shown (apps[i], group_id));
+      send_typed (apps[i], texts[i]);
+      XG_APP_TEST_WAIT_FOR (message_row (apps[i], texts[i]) != NULL);
+    }
+  for (guint i = 0; i < 3; i++)
+    for (guint j = 0; j < 3; j++)
+      {
+        make_active (apps[i]);
+        gtk_widget_activate_action (GTK_WIDGET (MAIN (apps[i])), "win.open-group-chat", "t", group_id);
+        XG_APP_TEST_WAIT_FOR (group_chat_shown (apps[i], group_id));
+        XG_APP_TEST_WAIT_FOR ((row = message_row (apps[i], texts[j])) != NULL);
+        g_assert_cmpuint (rows_showing (apps[i], texts[j]), ==, 1);
+        /* Others' messages name their sender; one's own do not. */
+        if (i == j)
+          g_assert_null (sender_shown (row));
+        else
+          g_assert_cmpstr (sender_shown (row), ==, j == 0 ? "Alice" : j == 1 ? "Bob" : "Carol");
+      }
+  /* The chat list shows the group with the newest message and its sender. */
+  XG_APP_TEST_WAIT_FOR (group_row (fixture->a, group_id) != NULL);
+  XG_APP_TEST_WAIT_FOR (xg_app_test_label_shows (xg_app_test_child (group_row (fixture->a, group_id),
+                                                                    XG_TYPE_CONVERSATION_ROW, "preview_label"),
+                                                 "Carol: Carol here"));
+  g_assert_true (xg_app_test_label_shows (xg_app_test_child (group_row (fixture->a, group_id),
+                                                             XG_TYPE_CONVERSATION_ROW, "name_label"), "Hikers"));
+
+  /* Carol, muted and not looking: a message does not notify her, one that
+   * names her does. */
+  chat_id = g_strdup_printf ("group-%" G_GUINT64_FORMAT, group_id);
+  mention_id = g_strdup_printf ("mention-%" G_GUINT64_FORMAT, group_id);
+  make_active (fixture->b);
+  send_typed (fixture->b, "Anyone for Sunday?");
+  send_typed (fixture->b, "@Carol are you coming?");
+  XG_APP_TEST_WAIT_FOR ((notification = xg_app_test_notifications_find (fixture->notifications,
+                                                                        app_id (fixture->c), mention_id)) != NULL);
+  g_assert_cmpstr (notification->title, ==, "Bob mentioned you in Hikers");
+  g_assert_cmpstr (notification->default_action, ==, "app.open-group-chat");
+  /* Alice (not muted, not looking) is told of the messages as usual. */
+  XG_APP_TEST_WAIT_FOR (xg_app_test_notifications_find (fixture->notifications, app_id (fixture->a), chat_id) != NULL);
+  xg_app_test_settle (500);
+  g_assert_null (xg_app_test_notifications_find (fixture->notifications, app_id (fixture->c), chat_id));
+  (void) c_id;
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  setlocale (LC_ALL, "");
+  /* The tests compare English text. */
+  g_setenv ("LANGUAGE", "C", TRUE);
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add ("/app/groups/three", Fixture, NULL, fixture_set_up, test_three, fixture_tear_down);
+
+  return g_test_run ();
+}
