@@ -139,6 +139,15 @@ update_last_message (XgConversationRow *self)
 }
 
 static void
+on_names_changed (XgConversationRow *self,
+                  guint64            group_id)
+{
+  if (self->conversation != NULL && xg_conversation_get_kind (self->conversation) == XG_CONVERSATION_GROUP &&
+      xg_conversation_get_peer_id (self->conversation) == group_id)
+    update_last_message (self);
+}
+
+static void
 update_unread (XgConversationRow *self)
 {
   guint unread = self->conversation ? xg_conversation_get_unread (self->conversation) : 0;
@@ -251,6 +260,9 @@ xg_conversation_row_init (XgConversationRow *self)
   self->groups_signals = g_signal_group_new (XG_TYPE_GROUPS);
   g_signal_group_connect_swapped (self->groups_signals, "items-changed",
                                   G_CALLBACK (update_contact), self);
+  /* The preview names the sender, perhaps before the members' names came. */
+  g_signal_group_connect_swapped (self->groups_signals, "names-changed",
+                                  G_CALLBACK (on_names_changed), self);
   self->group_signals = g_signal_group_new (XG_TYPE_GROUP);
   g_signal_group_connect_swapped (self->group_signals, "notify::name",
                                   G_CALLBACK (update_name), self);

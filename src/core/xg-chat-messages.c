@@ -76,13 +76,17 @@ sorted_position (XgChatMessages *self,
   return lo;
 }
 
+/* Whether @message belongs in what is shown: not older than the oldest
+ * message shown, unless fewer than a page are shown (then the first page
+ * would have held it, had it been stored before the page was read: a
+ * history fetch that lands after the first page). */
 static gboolean
 in_window (XgChatMessages *self,
            XgMessage      *message)
 {
   guint64 seq = xg_message_get_seq (message);
 
-  return seq == 0 || self->oldest_seq == 0 || seq >= self->oldest_seq;
+  return seq == 0 || self->oldest_seq == 0 || seq >= self->oldest_seq || self->items->len < XG_CHAT_PAGE;
 }
 
 static void

@@ -460,6 +460,7 @@ history_stored (GObject      *source,
       XgStoredConversation *stored = conversations->pdata[i];
 
       n += stored->added ? stored->added->len : 0;
+      g_debug ("History of %" G_GUINT64_FORMAT ": %u stored", stored->peer_id, stored->added ? stored->added->len : 0);
       apply_stored (self, stored);
     }
   if (xg_manager_get_session (XG_MANAGER (self)) != NULL)
@@ -500,6 +501,8 @@ history_answered (GObject      *source,
   gint64 time;
   gboolean more;
 
+  g_debug ("History of %" G_GUINT64_FORMAT " (%" G_GUINT64_FORMAT "..%" G_GUINT64_FORMAT "): %s",
+           req->peer_id, req->after, req->before, answer != NULL ? "answered" : error ? error->message : "no account");
   if (answer == NULL || account_id == 0)
     {
       g_hash_table_remove (self->fetching, &req->peer_id);
@@ -526,6 +529,7 @@ history_answered (GObject      *source,
       req->last_seq = MAX (req->last_seq, seq);
     }
   req->more = more;
+  g_debug ("History of %" G_GUINT64_FORMAT ": %u messages, more: %d", req->peer_id, messages->len, more);
   if (messages->len == 0)
     {
       g_hash_table_remove (self->fetching, &req->peer_id);
@@ -622,6 +626,8 @@ apply_group_head_now (XgConversations *self,
   guint64 key = xg_conversation_get_key (conversation);
   guint64 received = xg_conversation_get_received (conversation);
 
+  g_debug ("Group %" G_GUINT64_FORMAT ": head %" G_GUINT64_FORMAT ", have %" G_GUINT64_FORMAT "%s",
+           group_id, last_seq, received, g_hash_table_contains (self->fetching, &key) ? ", fetching" : "");
   if (last_seq == 0 || received >= last_seq || g_hash_table_contains (self->fetching, &key) ||
       session_of (self) == NULL)
     return;

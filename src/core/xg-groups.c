@@ -65,6 +65,7 @@ enum {
   INVITED,
   JOIN_ANSWERED,
   REMOVED,
+  NAMES_CHANGED,
   N_SIGNALS
 };
 
@@ -127,11 +128,27 @@ name_key (guint64 group_id,
   return g_strdup_printf ("%" G_GUINT64_FORMAT ":%" G_GUINT64_FORMAT, group_id, member_id);
 }
 
+/* Tells once per group in @groups (a set of guint64 keys) that names of
+ * its members are known now or changed: what shows a sender's name reads
+ * it again. */
+static void
+emit_names_changed (XgGroups   *self,
+                    GHashTable *groups)
+{
+  GHashTableIter iter;
+  gpointer key;
+
+  g_hash_table_iter_init (&iter, groups);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    g_signal_emit (self, signals[NAMES_CHANGED], 0, *(guint64 *) key);
+}
+
 /* Remembers names (a(tts)); those that changed are written. */
 static void
 learn_names (XgGroups *self,
              GVariant *names)
 {
+  g_autoptr(GHashTable) groups = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   g_autoptr(GVariant) owned = g_variant_ref_sink (names);
   GVariantBuilder changed;
   GVariantIter iter;
@@ -149,6 +166,7 @@ learn_names (XgGroups *self,
         continue;
       g_hash_table_insert (self->names, g_steal_pointer (&key), g_strdup (nickname));
       g_variant_builder_add (&changed, "(tts)", group_id, member_id, nickname);
+      g_hash_table_add (groups, g_memdup2 (&group_id, sizeof group_id));
       n++;
     }
   if (n == 0)
@@ -158,6 +176,7 @@ learn_names (XgGroups *self,
     }
   xg_account_db_save_group_names_async (xg_manager_get_db (XG_MANAGER (self)), g_variant_builder_end (&changed),
                                         NULL, NULL, NULL);
+  emit_names_changed (self, groups);
 }
 
 static void
@@ -1483,6 +1502,7 @@ names_loaded (GObject      *source,
   g_autoptr(XgGroups) self = user_data;
   g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) names = xg_account_db_load_group_names_finish (XG_ACCOUNT_DB (source), result, &error);
+  g_autoptr(GHashTable) groups = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   GVariantIter iter;
   guint64 group_id, member_id;
   const char *nickname;
@@ -1500,10 +1520,14 @@ names_loaded (GObject      *source,
 
       /* A name learnt since is newer. */
       if (!g_hash_table_contains (self->names, key))
-        g_hash_table_insert (self->names, key, g_strdup (nickname));
+        {
+          g_hash_table_insert (self->names, key, g_strdup (nickname));
+          g_hash_table_add (groups, g_memdup2 (&group_id, sizeof group_id));
+        }
       else
         g_free (key);
     }
+  emit_names_changed (self, groups);
 }
 
 static void
@@ -1640,6 +1664,15 @@ xg_groups_class_init (XgGroupsClass *klass)
                                          G_TYPE_UINT, G_TYPE_STRING);
   signals[REMOVED] = g_signal_new ("removed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                                    NULL, NULL, NULL, G_TYPE_NONE, 3, XG_TYPE_GROUP, G_TYPE_UINT, G_TYPE_UINT64);
+  /**
+   * XgGroups::names-changed:
+   * @group_id: the group
+   *
+   * Members' names of @group_id became known or changed
+   * (xg_groups_get_member_name() tells them).
+   */
+  signals[NAMES_CHANGED] = g_signal_new ("names-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                         NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_UINT64);
 }
 
 static void
