@@ -812,6 +812,45 @@ test_link_cuts (Fixture       *f,
   g_signal_handlers_disconnect_by_data (bob_sees, &bob_changes);
 }
 
+/* A server too slow to answer a CHAT_SEND within the request timeout:
+ * the request is still on the wire, so the message stays in flight (not
+ * sent again over and over, which would only add to the server's work)
+ * and its late MSG_SENT_ACK records it as sent at once. */
+static void
+test_late_ack (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autoptr(XgMessage) message = NULL;
+  g_autoptr(XgChatMessages) bob_sees = NULL;
+  gint64 resumed, until;
+
+  befriend_both (f);
+  xg_session_set_request_timeout (f->alice.session, 1000);
+  signal_server (f->server, SIGSTOP);
+  message = say (&f->alice, &f->bob, "late");
+  /* Its request times out after 1 s; the server is still stopped. */
+  until = g_get_monotonic_time () + 2500 * 1000;
+  while (g_get_monotonic_time () < until)
+    g_main_context_iteration (NULL, FALSE);
+  g_assert_cmpint (xg_message_get_state (message), ==, XG_MESSAGE_SENDING);
+  g_assert_cmpint (xg_session_get_state (f->alice.session), ==, XG_SESSION_LOGGED_IN);
+
+  /* The answer comes once the server goes on: recorded then, not when a
+   * resend (5 s after the timeout) would have been answered. */
+  signal_server (f->server, SIGCONT);
+  resumed = g_get_monotonic_time ();
+  until = resumed + 2000 * 1000;
+  while (xg_message_get_state (message) == XG_MESSAGE_SENDING && g_get_monotonic_time () < until)
+    g_main_context_iteration (NULL, FALSE);
+  g_assert_cmpint (xg_message_get_state (message), !=, XG_MESSAGE_SENDING);
+  g_test_message ("sent %.2f s after the server went on", (g_get_monotonic_time () - resumed) / 1e6);
+  g_assert_cmpuint (xg_message_get_seq (message), ==, 1);
+
+  bob_sees = xg_conversation_get_messages (conversation_with (&f->bob, &f->alice));
+  WAIT_UNTIL (model_has (bob_sees, 1));
+  WAIT_UNTIL (xg_message_get_state (message) == XG_MESSAGE_DELIVERED);
+}
+
 /* A message sent the moment the account has a conversations model, before
  * the stored list is read: listed once, after the load, and sent. */
 typedef struct {
@@ -880,6 +919,7 @@ main (int argc, char **argv)
   ADD ("/core/chat/other-device", test_other_device);
   ADD ("/core/chat/shown-once", test_shown_once);
   ADD ("/core/chat/link-cuts", test_link_cuts);
+  ADD ("/core/chat/late-ack", test_late_ack);
   ADD ("/core/chat/send-before-loaded", test_send_before_loaded);
 #undef ADD
 
