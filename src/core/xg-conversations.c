@@ -48,6 +48,7 @@ struct _XgConversations
   GHashTable   *in_flight;      /* client ids (guint64 *) whose CHAT_SEND has no answer yet */
   GHashTable   *unanswered;     /* client id → peer id (guint64 *) of those in flight whose request timed
                                  * out on this connection: their answer may still come */
+  GHashTable   *recording;      /* client ids whose MSG_SENT_ACK came, while the outbox records it */
   GPtrArray    *incoming;       /* XgStoredMessage gathered for the next store */
   gboolean      storing;        /* a store job is out */
   guint         store_idle;
@@ -744,7 +745,10 @@ send_ended (XgConversations *self,
 static void outgoing_updated (GObject *source, GAsyncResult *result, gpointer user_data);
 
 /* MSG_SENT_ACK: shown as sent once it is recorded as sent (the record
- * also brings the conversation as it is now). */
+ * also brings the conversation as it is now). Until the record is
+ * written the outbox still has it as sending: it is not sent again (an
+ * outbox read behind a busy database would send, and record, what has
+ * its answer over and over). */
 static void
 record_sent (XgConversations *self,
              guint64          peer_id,
@@ -752,11 +756,20 @@ record_sent (XgConversations *self,
              guint64          seq,
              gint64           time)
 {
+  SendRequest *recording;
+
   xg_conversation_update_outgoing (xg_conversations_get (self, peer_id), client_msg_id, seq, time,
                                    XG_MESSAGE_SENT, 0);
+  if (g_hash_table_contains (self->recording, &client_msg_id))
+    return;
+  g_hash_table_add (self->recording, id_key (client_msg_id));
+  recording = g_new0 (SendRequest, 1);
+  recording->self = g_object_ref (self);
+  recording->client_msg_id = client_msg_id;
+  recording->peer_id = peer_id;
   xg_account_db_update_outgoing_async (xg_conversations_get_db (self), xg_conversations_get_account_id (self),
                                        client_msg_id, seq, time, NULL, self->cancellable, outgoing_updated,
-                                       g_object_ref (self));
+                                       recording);
 }
 
 static void
@@ -764,11 +777,15 @@ outgoing_updated (GObject      *source,
                   GAsyncResult *result,
                   gpointer      user_data)
 {
-  g_autoptr(XgConversations) self = user_data;
+  g_autoptr(SendRequest) recording = user_data;
+  XgConversations *self = recording->self;
   g_autoptr(GError) error = NULL;
   g_autoptr(XgStoredConversation) stored = xg_account_db_update_outgoing_finish (XG_ACCOUNT_DB (source), result,
                                                                                  &error);
   g_autoptr(GPtrArray) one = NULL;
+
+  /* Recorded, or still sending on disk (and sent again after a login). */
+  g_hash_table_remove (self->recording, &recording->client_msg_id);
 
   if (stored == NULL)
     {
@@ -899,7 +916,8 @@ send_now (XgConversations       *self,
   XgSession *session = session_of (self);
   SendRequest *req;
 
-  if (session == NULL || g_hash_table_contains (self->in_flight, &message->client_msg_id))
+  if (session == NULL || g_hash_table_contains (self->in_flight, &message->client_msg_id) ||
+      g_hash_table_contains (self->recording, &message->client_msg_id))
     return;
   req = g_new0 (SendRequest, 1);
   req->self = g_object_ref (self);
@@ -1037,11 +1055,12 @@ outbox_loaded (GObject      *source,
         if (message->state != XG_STORED_SENDING)
           continue;
         sending++;
-        if (g_hash_table_contains (self->in_flight, &message->client_msg_id))
+        if (g_hash_table_contains (self->in_flight, &message->client_msg_id) ||
+            g_hash_table_contains (self->recording, &message->client_msg_id))
           skipped++;
         send_now (self, message);
       }
-    g_debug ("Outbox: %u sending, %u of them in flight already; %u gaps wait",
+    g_debug ("Outbox: %u sending, %u of them in flight or answered already; %u gaps wait",
              sending, skipped, g_hash_table_size (self->gaps));
   }
 }
@@ -1200,6 +1219,7 @@ xg_conversations_finalize (GObject *object)
   g_hash_table_unref (self->by_peer);
   g_hash_table_unref (self->in_flight);
   g_hash_table_unref (self->unanswered);
+  g_hash_table_unref (self->recording);
   g_hash_table_unref (self->acked);
   g_hash_table_unref (self->fetching);
   g_hash_table_unref (self->gaps);
@@ -1248,6 +1268,7 @@ xg_conversations_init (XgConversations *self)
   self->by_peer = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_object_unref);
   self->in_flight = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   self->unanswered = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
+  self->recording = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   self->acked = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
   self->fetching = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   self->gaps = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free,
