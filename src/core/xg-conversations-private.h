@@ -40,6 +40,10 @@ void             xg_conversations_apply_delivered (XgConversations  *self,
 /* CHAT_HEADS: what this device lacks below them is fetched. */
 void             xg_conversations_apply_heads     (XgConversations  *self,
                                                    GVariant         *heads);
+/* The late answer of a CHAT_SEND that timed out (the session applies it
+ * as a push): the message is recorded as sent. */
+void             xg_conversations_apply_sent_ack  (XgConversations  *self,
+                                                   GVariant         *ack);
 /* The session has its login (again): the outbox goes out. */
 void             xg_conversations_logged_in       (XgConversations  *self);
 

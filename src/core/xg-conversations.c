@@ -51,6 +51,9 @@ struct _XgConversations
 
   GHashTable   *by_peer;        /* key (xg-account-db.h) → XgConversation, listed or not */
   GHashTable   *in_flight;      /* client ids (guint64 *) whose CHAT_SEND has no answer yet */
+  GHashTable   *unanswered;     /* client id → peer id (guint64 *) of those in flight whose request timed
+                                 * out on this connection: their answer may still come */
+  GHashTable   *recording;      /* client ids whose MSG_SENT_ACK came, while the outbox records it */
   GPtrArray    *incoming;       /* XgStoredMessage gathered for the next store */
   gboolean      storing;        /* a store job is out */
   guint         store_idle;
@@ -604,6 +607,9 @@ fetch_gap (XgConversations            *self,
       waiting->received = stored->received;
       waiting->gap_before = stored->gap_before;
       g_hash_table_insert (self->gaps, id_key (stored->peer_id), waiting);
+      g_debug ("Conversation with %" G_GUINT64_FORMAT ": gap %" G_GUINT64_FORMAT "..%" G_GUINT64_FORMAT
+               " waits for %u own sends", stored->peer_id, stored->received + 1, stored->gap_before - 1,
+               g_hash_table_size (self->in_flight));
       return;
     }
   g_hash_table_remove (self->gaps, &stored->peer_id);
@@ -831,16 +837,89 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (SendRequest, send_request_free)
 
 static void schedule_resend (XgConversations *self);
 
+/* The gaps that waited for own sends, once none is in flight. */
+static void
+fetch_waiting_gaps (XgConversations *self)
+{
+  g_autoptr(GArray) waiting = NULL;
+  GHashTableIter iter;
+  gpointer value;
+
+  if (g_hash_table_size (self->in_flight) > 0 || g_hash_table_size (self->gaps) == 0 ||
+      session_of (self) == NULL || xg_session_get_state (session_of (self)) != XG_SESSION_LOGGED_IN)
+    return;
+
+  /* Copies of what fetch_gap() reads: it changes the table. */
+  waiting = g_array_new (FALSE, TRUE, sizeof (XgStoredConversation));
+  g_hash_table_iter_init (&iter, self->gaps);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      XgStoredConversation gap = { 0, };
+
+      gap.peer_id = ((XgStoredConversation *) value)->peer_id;
+      gap.received = ((XgStoredConversation *) value)->received;
+      gap.gap_before = ((XgStoredConversation *) value)->gap_before;
+      g_array_append_val (waiting, gap);
+      g_hash_table_iter_remove (&iter);
+    }
+  for (guint i = 0; i < waiting->len; i++)
+    fetch_gap (self, &g_array_index (waiting, XgStoredConversation, i));
+}
+
+/* A CHAT_SEND has ended (answered, refused, or lost with its link). */
+static void
+send_ended (XgConversations *self,
+            guint64          client_msg_id)
+{
+  g_hash_table_remove (self->unanswered, &client_msg_id);
+  if (g_hash_table_remove (self->in_flight, &client_msg_id))
+    fetch_waiting_gaps (self);
+}
+
+static void outgoing_updated (GObject *source, GAsyncResult *result, gpointer user_data);
+
+/* MSG_SENT_ACK: shown as sent once it is recorded as sent (the record
+ * also brings the conversation as it is now). Until the record is
+ * written the outbox still has it as sending: it is not sent again (an
+ * outbox read behind a busy database would send, and record, what has
+ * its answer over and over). */
+static void
+record_sent (XgConversations *self,
+             guint64          peer_id,
+             guint64          client_msg_id,
+             guint64          seq,
+             gint64           time)
+{
+  SendRequest *recording;
+
+  xg_conversation_update_outgoing (xg_conversations_get (self, peer_id), client_msg_id, seq, time,
+                                   XG_MESSAGE_SENT, 0);
+  if (g_hash_table_contains (self->recording, &client_msg_id))
+    return;
+  g_hash_table_add (self->recording, id_key (client_msg_id));
+  recording = g_new0 (SendRequest, 1);
+  recording->self = g_object_ref (self);
+  recording->client_msg_id = client_msg_id;
+  recording->peer_id = peer_id;
+  xg_account_db_update_outgoing_async (xg_conversations_get_db (self), xg_conversations_get_account_id (self),
+                                       client_msg_id, seq, time, NULL, self->cancellable, outgoing_updated,
+                                       recording);
+}
+
 static void
 outgoing_updated (GObject      *source,
                   GAsyncResult *result,
                   gpointer      user_data)
 {
-  g_autoptr(XgConversations) self = user_data;
+  g_autoptr(SendRequest) recording = user_data;
+  XgConversations *self = recording->self;
   g_autoptr(GError) error = NULL;
   g_autoptr(XgStoredConversation) stored = xg_account_db_update_outgoing_finish (XG_ACCOUNT_DB (source), result,
                                                                                  &error);
   g_autoptr(GPtrArray) one = NULL;
+
+  /* Recorded, or still sending on disk (and sent again after a login). */
+  g_hash_table_remove (self->recording, &recording->client_msg_id);
 
   if (stored == NULL)
     {
@@ -856,27 +935,7 @@ outgoing_updated (GObject      *source,
   g_ptr_array_add (one, stored);
   acknowledge (self, one);
   fetch_gap (self, stored);
-  if (g_hash_table_size (self->in_flight) == 0 && g_hash_table_size (self->gaps) > 0)
-    {
-      g_autoptr(GArray) waiting = g_array_new (FALSE, TRUE, sizeof (XgStoredConversation));
-      GHashTableIter iter;
-      gpointer value;
-
-      /* Copies of what fetch_gap() reads: it changes the table. */
-      g_hash_table_iter_init (&iter, self->gaps);
-      while (g_hash_table_iter_next (&iter, NULL, &value))
-        {
-          XgStoredConversation gap = { 0, };
-
-          gap.peer_id = ((XgStoredConversation *) value)->peer_id;
-          gap.received = ((XgStoredConversation *) value)->received;
-          gap.gap_before = ((XgStoredConversation *) value)->gap_before;
-          g_array_append_val (waiting, gap);
-          g_hash_table_iter_remove (&iter);
-        }
-      for (guint i = 0; i < waiting->len; i++)
-        fetch_gap (self, &g_array_index (waiting, XgStoredConversation, i));
-    }
+  fetch_waiting_gaps (self);
 }
 
 /* Whether a failed send should simply go again later: the server did not
@@ -902,9 +961,23 @@ sent (GObject      *source,
   guint64 client_msg_id, seq;
   gint64 time;
 
-  g_hash_table_remove (self->in_flight, &req->client_msg_id);
   if (xg_manager_get_session (XG_MANAGER (self)) == NULL)
-    return;
+    {
+      g_hash_table_remove (self->in_flight, &req->client_msg_id);
+      return;
+    }
+  /* The server did not answer in time, but the request is still on the
+   * wire: it stays in flight until its late answer comes (applied by
+   * xg_conversations_apply_sent_ack()) or its link is lost (and the next
+   * login sends it again). Sending it again now would only add to what a
+   * slow server has to work through, and never end while it stays slow. */
+  if (answer == NULL && g_error_matches (error, XG_SESSION_ERROR, XG_SESSION_ERROR_TIMED_OUT))
+    {
+      g_debug ("Message %" G_GINT64_MODIFIER "x not answered yet: %s", req->client_msg_id, error->message);
+      g_hash_table_insert (self->unanswered, id_key (req->client_msg_id), id_key (req->peer_id));
+      return;
+    }
+  send_ended (self, req->client_msg_id);
 
   if (answer == NULL)
     {
@@ -913,8 +986,7 @@ sent (GObject      *source,
           /* Still in the outbox: it goes again after the next login, or
            * soon if the server merely did not answer. */
           g_debug ("Message %" G_GINT64_MODIFIER "x not sent yet: %s", req->client_msg_id, error->message);
-          if (g_error_matches (error, XG_SESSION_ERROR, XG_SESSION_ERROR_TIMED_OUT) ||
-              g_error_matches (error, XG_SESSION_ERROR, XG_SESSION_ERROR_BUSY) ||
+          if (g_error_matches (error, XG_SESSION_ERROR, XG_SESSION_ERROR_BUSY) ||
               g_error_matches (error, XG_SESSION_ERROR, XG_SESSION_ERROR_PROTOCOL))
             schedule_resend (self);
           return;
@@ -936,12 +1008,39 @@ sent (GObject      *source,
       g_warning ("MSG_SENT_ACK for the wrong message; it stays in the outbox");
       return;
     }
-  /* Shown as sent once it is recorded as sent: the record also brings
-   * the conversation as it is now. */
-  xg_conversation_update_outgoing (conversation, client_msg_id, seq, time, XG_MESSAGE_SENT, 0);
-  xg_account_db_update_outgoing_async (xg_conversations_get_db (self), xg_conversations_get_account_id (self),
-                                       client_msg_id, seq, time, NULL, self->cancellable, outgoing_updated,
-                                       g_object_ref (self));
+  record_sent (self, req->peer_id, client_msg_id, seq, time);
+}
+
+static void
+apply_sent_ack_now (XgManager *manager,
+                    GVariant  *body)
+{
+  XgConversations *self = XG_CONVERSATIONS (manager);
+  guint64 client_msg_id, seq, *peer_id;
+  gint64 time;
+
+  xg_proto_msg_sent_ack_get (body, &client_msg_id, &seq, &time);
+  peer_id = g_hash_table_lookup (self->unanswered, &client_msg_id);
+  if (peer_id == NULL || seq == 0)
+    {
+      g_debug ("Ignoring a MSG_SENT_ACK of %" G_GINT64_MODIFIER "x: no send of it waits", client_msg_id);
+      return;
+    }
+  g_debug ("Message %" G_GINT64_MODIFIER "x answered late", client_msg_id);
+  {
+    guint64 peer = *peer_id;
+
+    send_ended (self, client_msg_id);
+    record_sent (self, peer, client_msg_id, seq, time);
+  }
+}
+
+void
+xg_conversations_apply_sent_ack (XgConversations *self,
+                                 GVariant        *ack)
+{
+  if (!xg_manager_defer (XG_MANAGER (self), apply_sent_ack_now, ack))
+    apply_sent_ack_now (XG_MANAGER (self), ack);
 }
 
 static void
@@ -951,7 +1050,8 @@ send_now (XgConversations       *self,
   XgSession *session = session_of (self);
   SendRequest *req;
 
-  if (session == NULL || g_hash_table_contains (self->in_flight, &message->client_msg_id))
+  if (session == NULL || g_hash_table_contains (self->in_flight, &message->client_msg_id) ||
+      g_hash_table_contains (self->recording, &message->client_msg_id))
     return;
   req = g_new0 (SendRequest, 1);
   req->self = g_object_ref (self);
@@ -1086,13 +1186,24 @@ outbox_loaded (GObject      *source,
         g_warning ("Reading the outbox: %s", error->message);
       return;
     }
-  for (guint i = 0; i < outbox->len; i++)
-    {
-      XgStoredMessage *message = outbox->pdata[i];
+  {
+    guint sending = 0, skipped = 0;
 
-      if (message->state == XG_STORED_SENDING)
+    for (guint i = 0; i < outbox->len; i++)
+      {
+        XgStoredMessage *message = outbox->pdata[i];
+
+        if (message->state != XG_STORED_SENDING)
+          continue;
+        sending++;
+        if (g_hash_table_contains (self->in_flight, &message->client_msg_id) ||
+            g_hash_table_contains (self->recording, &message->client_msg_id))
+          skipped++;
         send_now (self, message);
-    }
+      }
+    g_debug ("Outbox: %u sending, %u of them in flight or answered already; %u gaps wait",
+             sending, skipped, g_hash_table_size (self->gaps));
+  }
 }
 
 /* Everything still sending goes (again); the server keeps each once. */
@@ -1124,8 +1235,19 @@ schedule_resend (XgConversations *self)
 void
 xg_conversations_logged_in (XgConversations *self)
 {
+  GHashTableIter iter;
+  gpointer key;
+
   /* A new login starts with the server's cursor: acknowledge again. */
   g_hash_table_remove_all (self->acked);
+  /* What timed out on the last connection will not be answered now: it
+   * goes again with the rest of the outbox. */
+  g_hash_table_iter_init (&iter, self->unanswered);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    {
+      g_hash_table_remove (self->in_flight, key);
+      g_hash_table_iter_remove (&iter);
+    }
   send_outbox (self);
 }
 
@@ -1237,6 +1359,8 @@ xg_conversations_finalize (GObject *object)
   g_clear_handle_id (&self->resend_id, g_source_remove);
   g_hash_table_unref (self->by_peer);
   g_hash_table_unref (self->in_flight);
+  g_hash_table_unref (self->unanswered);
+  g_hash_table_unref (self->recording);
   g_hash_table_unref (self->acked);
   g_hash_table_unref (self->fetching);
   g_hash_table_unref (self->gaps);
@@ -1294,6 +1418,8 @@ xg_conversations_init (XgConversations *self)
 {
   self->by_peer = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_object_unref);
   self->in_flight = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  self->unanswered = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
+  self->recording = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   self->acked = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
   self->fetching = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   self->gaps = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free,

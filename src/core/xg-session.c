@@ -794,6 +794,15 @@ push_chat_deliver (XgSession *self,
     xg_conversations_apply_deliver (self->conversations, body);
 }
 
+/* Only ever the late answer of a CHAT_SEND that timed out. */
+static void
+push_msg_sent_ack (XgSession *self,
+                   GVariant  *body)
+{
+  if (self->conversations != NULL)
+    xg_conversations_apply_sent_ack (self->conversations, body);
+}
+
 static void
 push_msg_delivered (XgSession *self,
                     GVariant  *body)
@@ -933,7 +942,7 @@ static const struct {
   { XG_PACKET_GROUP_DELIVER,         XG_SESSION_PUSH_HANDLED,     push_group_deliver },
   { XG_PACKET_OFFLINE_GROUP_DELIVER, XG_SESSION_PUSH_HANDLED,     push_group_deliver },
   { XG_PACKET_OFFLINE_CHAT_DELIVER,  XG_SESSION_PUSH_HANDLED,     push_chat_deliver },
-  { XG_PACKET_MSG_SENT_ACK,          XG_SESSION_PUSH_ANSWER_ONLY, NULL },
+  { XG_PACKET_MSG_SENT_ACK,          XG_SESSION_PUSH_HANDLED,     push_msg_sent_ack },
   { XG_PACKET_CHAT_HISTORY,          XG_SESSION_PUSH_ANSWER_ONLY, NULL },
   { XG_PACKET_MSG_DELIVERED,         XG_SESSION_PUSH_HANDLED,     push_msg_delivered },
   { XG_PACKET_CHAT_HEADS,            XG_SESSION_PUSH_HANDLED,     push_chat_heads },

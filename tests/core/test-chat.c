@@ -685,6 +685,15 @@ settled (Person *p)
          xg_session_get_synced (p->session);
 }
 
+static guint
+env_uint (const char *name,
+          guint       fallback)
+{
+  const char *value = g_getenv (name);
+
+  return value != NULL && *value != '\0' ? (guint) g_ascii_strtoull (value, NULL, 10) : fallback;
+}
+
 /* Both write while the links between them and the server are cut at
  * random (XG_TEST_CUTS times, default 15; tools/chat-cut-run.sh runs
  * 1,000): every message reaches the other side once, in order, and each
@@ -700,8 +709,12 @@ static void
 test_link_cuts (Fixture       *f,
                 gconstpointer  data)
 {
-  const char *cuts_env = g_getenv ("XG_TEST_CUTS");
-  guint cuts = cuts_env ? (guint) g_ascii_strtoull (cuts_env, NULL, 10) : 15;
+  guint cuts = env_uint ("XG_TEST_CUTS", 15);
+  /* How hard the run pushes: the longest wait between two cuts and
+   * between two messages (shorter ones reproduce a long run's troubles
+   * sooner). */
+  guint cut_every_ms = MAX (env_uint ("XG_TEST_CUT_EVERY_MS", 1500), 101);
+  guint pause_ms = MAX (env_uint ("XG_TEST_SEND_PAUSE_MS", 40), 2);
   g_autoptr(Proxy) proxy = proxy_new (f->server->address);
   g_autoptr(GPtrArray) sent = g_ptr_array_new_with_free_func (g_object_unref);
   g_autoptr(XgChatMessages) alice_sees = NULL;
@@ -718,19 +731,19 @@ test_link_cuts (Fixture       *f,
   g_signal_connect (alice_sees, "items-changed", G_CALLBACK (count_changes), &alice_changes);
   g_signal_connect (bob_sees, "items-changed", G_CALLBACK (count_changes), &bob_changes);
 
-  next_cut = g_get_monotonic_time () + g_test_rand_int_range (100, 1500) * 1000;
+  next_cut = g_get_monotonic_time () + g_test_rand_int_range (100, cut_every_ms) * 1000;
   while (proxy->cuts < cuts)
     {
       g_autofree char *text = g_strdup_printf ("message %u", sent->len + 1);
       gboolean from_alice = g_test_rand_bit ();
-      gint64 pause = g_get_monotonic_time () + g_test_rand_int_range (5, 40) * 1000;
+      gint64 pause = g_get_monotonic_time () + g_test_rand_int_range (MIN (5, pause_ms - 1), pause_ms) * 1000;
 
       g_ptr_array_add (sent, say (from_alice ? &f->alice : &f->bob, from_alice ? &f->bob : &f->alice, text));
       while (g_get_monotonic_time () < pause)
         g_main_context_iteration (NULL, FALSE);
       if (g_get_monotonic_time () >= next_cut && settled (&f->alice) && settled (&f->bob) &&
           proxy_cut (proxy, (guint) g_test_rand_int_range (0, 300)))
-        next_cut = g_get_monotonic_time () + g_test_rand_int_range (100, 1500) * 1000;
+        next_cut = g_get_monotonic_time () + g_test_rand_int_range (100, cut_every_ms) * 1000;
     }
 
   /* Calm: everything goes out and comes in. */
@@ -797,6 +810,45 @@ test_link_cuts (Fixture       *f,
                   (g_get_monotonic_time () - started) / 1e6);
   g_signal_handlers_disconnect_by_data (alice_sees, &alice_changes);
   g_signal_handlers_disconnect_by_data (bob_sees, &bob_changes);
+}
+
+/* A server too slow to answer a CHAT_SEND within the request timeout:
+ * the request is still on the wire, so the message stays in flight (not
+ * sent again over and over, which would only add to the server's work)
+ * and its late MSG_SENT_ACK records it as sent at once. */
+static void
+test_late_ack (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autoptr(XgMessage) message = NULL;
+  g_autoptr(XgChatMessages) bob_sees = NULL;
+  gint64 resumed, until;
+
+  befriend_both (f);
+  xg_session_set_request_timeout (f->alice.session, 1000);
+  signal_server (f->server, SIGSTOP);
+  message = say (&f->alice, &f->bob, "late");
+  /* Its request times out after 1 s; the server is still stopped. */
+  until = g_get_monotonic_time () + 2500 * 1000;
+  while (g_get_monotonic_time () < until)
+    g_main_context_iteration (NULL, FALSE);
+  g_assert_cmpint (xg_message_get_state (message), ==, XG_MESSAGE_SENDING);
+  g_assert_cmpint (xg_session_get_state (f->alice.session), ==, XG_SESSION_LOGGED_IN);
+
+  /* The answer comes once the server goes on: recorded then, not when a
+   * resend (5 s after the timeout) would have been answered. */
+  signal_server (f->server, SIGCONT);
+  resumed = g_get_monotonic_time ();
+  until = resumed + 2000 * 1000;
+  while (xg_message_get_state (message) == XG_MESSAGE_SENDING && g_get_monotonic_time () < until)
+    g_main_context_iteration (NULL, FALSE);
+  g_assert_cmpint (xg_message_get_state (message), !=, XG_MESSAGE_SENDING);
+  g_test_message ("sent %.2f s after the server went on", (g_get_monotonic_time () - resumed) / 1e6);
+  g_assert_cmpuint (xg_message_get_seq (message), ==, 1);
+
+  bob_sees = xg_conversation_get_messages (conversation_with (&f->bob, &f->alice));
+  WAIT_UNTIL (model_has (bob_sees, 1));
+  WAIT_UNTIL (xg_message_get_state (message) == XG_MESSAGE_DELIVERED);
 }
 
 /* A message sent the moment the account has a conversations model, before
@@ -867,6 +919,7 @@ main (int argc, char **argv)
   ADD ("/core/chat/other-device", test_other_device);
   ADD ("/core/chat/shown-once", test_shown_once);
   ADD ("/core/chat/link-cuts", test_link_cuts);
+  ADD ("/core/chat/late-ack", test_late_ack);
   ADD ("/core/chat/send-before-loaded", test_send_before_loaded);
 #undef ADD
 

@@ -562,16 +562,6 @@ test_cache_with_server_down (Fixture *f, gconstpointer data)
 }
 
 static void
-signal_server (XgTestServer *server,
-               int           signal_number)
-{
-  const char *pid = g_subprocess_get_identifier (server->process);
-
-  g_assert_nonnull (pid);
-  g_assert_cmpint (kill ((pid_t) g_ascii_strtoll (pid, NULL, 10), signal_number), ==, 0);
-}
-
-static void
 count_forced_logout (XgSession  *session,
                      guint       reason,
                      const char *message,

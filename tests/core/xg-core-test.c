@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <signal.h>
 #include <string.h>
 
 #include <glib/gstdio.h>
@@ -244,4 +245,15 @@ befriend (Fixture *f)
   g_assert_true (answer (&f->bob, request, TRUE, NULL, NULL));
   WAIT_UNTIL (xg_contacts_lookup (contacts_of (&f->alice), f->bob.id) != NULL);
   g_assert_nonnull (xg_contacts_lookup (contacts_of (&f->bob), f->alice.id));
+}
+
+/* Sends @signal_number (SIGSTOP, SIGCONT) to the server. */
+void
+signal_server (XgTestServer *server,
+               int           signal_number)
+{
+  const char *pid = g_subprocess_get_identifier (server->process);
+
+  g_assert_nonnull (pid);
+  g_assert_cmpint (kill ((pid_t) g_ascii_strtoll (pid, NULL, 10), signal_number), ==, 0);
 }

@@ -68,5 +68,6 @@ XgProfile *find (Person *from, const char *email, GError **error);
 gboolean send_request (Person *from, XgProfile *to, const char *greeting, GError **error);
 gboolean answer (Person *who, XgFriendRequest *request, gboolean accept, const char *reason, GError **error);
 void befriend (Fixture *f);
+void signal_server (XgTestServer *server, int signal_number);
 
 G_END_DECLS
