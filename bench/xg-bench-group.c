@@ -40,7 +40,6 @@
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sqlite3.h>
 
 #include "xg-bench-common.h"
@@ -140,8 +139,7 @@ typedef struct {
   gboolean        tls;
   XgBenchServer   xinge;
   XgBenchPin      pin;
-  GSubprocess    *mosquitto;
-  char           *mosquitto_fingerprint;
+  XgBenchMosquitto mosquitto;
   GSocketAddress *address;
   int             pid;
 } Session;
@@ -473,46 +471,13 @@ xinge_send (Member *m,
 /* --- MQTT ---------------------------------------------------------------- */
 
 static void
-mqtt_put_length (GByteArray *out,
-                 gsize       length)
-{
-  do
-    {
-      guint8 byte = length % 128;
-
-      length /= 128;
-      if (length > 0)
-        byte |= 0x80;
-      g_byte_array_append (out, &byte, 1);
-    }
-  while (length > 0);
-}
-
-static void
-mqtt_put_u16 (GByteArray *out,
-              guint       value)
-{
-  guint8 bytes[2] = { value >> 8, value & 0xff };
-
-  g_byte_array_append (out, bytes, 2);
-}
-
-static void
-mqtt_put_string (GByteArray *out,
-                 const char *s)
-{
-  mqtt_put_u16 (out, strlen (s));
-  g_byte_array_append (out, (const guint8 *) s, strlen (s));
-}
-
-static void
 mqtt_queue (Member       *m,
             guint8        header,
             const guint8 *body,
             gsize         len)
 {
   g_byte_array_append (m->wbuf, &header, 1);
-  mqtt_put_length (m->wbuf, len);
+  xg_bench_mqtt_put_length (m->wbuf, len);
   if (len > 0)
     g_byte_array_append (m->wbuf, body, len);
 }
@@ -596,18 +561,18 @@ mqtt_login (Member    *m,
 
   if (!link_open (m, session, error))
     return FALSE;
-  mqtt_put_string (body, "MQTT");
+  xg_bench_mqtt_put_string (body, "MQTT");
   g_byte_array_append (body, level_flags, 2);
-  mqtt_put_u16 (body, 600);
-  mqtt_put_string (body, client_id);
+  xg_bench_mqtt_put_u16 (body, 600);
+  xg_bench_mqtt_put_string (body, client_id);
   mqtt_queue (m, MQTT_CONNECT, body->data, body->len);
   if (!mqtt_wait_for (m, MQTT_CONNACK, error))
     return FALSE;
   if (!subscribe)
     return TRUE;
   g_byte_array_set_size (body, 0);
-  mqtt_put_u16 (body, 1);
-  mqtt_put_string (body, TOPIC);
+  xg_bench_mqtt_put_u16 (body, 1);
+  xg_bench_mqtt_put_string (body, TOPIC);
   g_byte_array_append (body, (const guint8 *) "\x01", 1);
   mqtt_queue (m, MQTT_SUBSCRIBE, body->data, body->len);
   return mqtt_wait_for (m, MQTT_SUBACK, error);
@@ -622,11 +587,11 @@ mqtt_send (Member *m,
 
   payload_fill (payload, at);
   g_byte_array_append (m->wbuf, &header, 1);
-  mqtt_put_length (m->wbuf, 2 + strlen (TOPIC) + 2 + PAYLOAD_SIZE);
-  mqtt_put_string (m->wbuf, TOPIC);
+  xg_bench_mqtt_put_length (m->wbuf, 2 + strlen (TOPIC) + 2 + PAYLOAD_SIZE);
+  xg_bench_mqtt_put_string (m->wbuf, TOPIC);
   if (m->next_packet_id == 0)
     m->next_packet_id = 1;
-  mqtt_put_u16 (m->wbuf, m->next_packet_id++);
+  xg_bench_mqtt_put_u16 (m->wbuf, m->next_packet_id++);
   g_byte_array_append (m->wbuf, payload, PAYLOAD_SIZE);
   m->sent++;
 }
@@ -949,110 +914,23 @@ run_workers (gint64   start,
 
 /* --- Servers ---------------------------------------------------------------- */
 
-static void
-die_with_parent (gpointer user_data)
-{
-  prctl (PR_SET_PDEATHSIG, SIGKILL);
-}
-
-static gboolean
-free_port (guint16 *port)
-{
-  g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
-  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
-  g_autoptr(GSocketAddress) bound = NULL;
-
-  if (socket == NULL || !g_socket_bind (socket, any, FALSE, NULL) ||
-      (bound = g_socket_get_local_address (socket, NULL)) == NULL)
-    return FALSE;
-  *port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
-  return TRUE;
-}
-
 static gboolean
 mosquitto_start (Session *session)
 {
-  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
-  g_autoptr(GError) error = NULL;
-  g_autofree char *config_path = g_build_filename (bench.data_dir, "mosquitto.conf", NULL);
-  g_autofree char *cert = g_build_filename (bench.data_dir, "tls", "cert.pem", NULL);
-  g_autofree char *key = g_build_filename (bench.data_dir, "tls", "key.pem", NULL);
-  g_autoptr(GString) config = g_string_new (NULL);
-  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketClient) client = g_socket_client_new ();
-  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
-  guint16 port;
-
-  if (!free_port (&port))
+  if (!xg_bench_mosquitto_start (&session->mosquitto, bench.mosquitto_binary, bench.data_dir, session->tls))
     return FALSE;
-  /* As in xg-bench-chat.c: in memory only, no limit in flight or queued. */
-  g_string_append_printf (config,
-                          "per_listener_settings false\n"
-                          "allow_anonymous true\n"
-                          "persistence false\n"
-                          "max_inflight_messages 0\n"
-                          "max_queued_messages 0\n"
-                          "set_tcp_nodelay true\n"
-                          "log_dest stderr\n"
-                          "log_type error\n"
-                          "log_type warning\n"
-                          "user root\n"
-                          "listener %u 127.0.0.1\n", port);
-  if (session->tls)
-    {
-      g_autoptr(GTlsCertificate) certificate = g_tls_certificate_new_from_file (cert, &error);
-      g_autoptr(GByteArray) der = NULL;
-
-      if (certificate == NULL)
-        {
-          g_printerr ("mosquitto: the Xinge server's certificate: %s\n", error->message);
-          return FALSE;
-        }
-      g_object_get (certificate, "certificate", &der, NULL);
-      session->mosquitto_fingerprint = xg_proto_fingerprint (der->data, der->len);
-      session->pin.fingerprint = session->mosquitto_fingerprint;
-      g_string_append_printf (config, "certfile %s\nkeyfile %s\n", cert, key);
-    }
-  if (!g_file_set_contents (config_path, config->str, -1, &error))
-    {
-      g_printerr ("%s\n", error->message);
-      return FALSE;
-    }
-  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
-  session->mosquitto = g_subprocess_launcher_spawn (launcher, &error, bench.mosquitto_binary, "-c", config_path, NULL);
-  if (session->mosquitto == NULL)
-    {
-      g_printerr ("Cannot start %s: %s\n", bench.mosquitto_binary, error->message);
-      return FALSE;
-    }
-  session->pid = (int) g_ascii_strtoll (g_subprocess_get_identifier (session->mosquitto), NULL, 10);
-  session->address = g_inet_socket_address_new (loopback, port);
-  g_socket_client_set_enable_proxy (client, FALSE);
-  for (;;)
-    {
-      g_autoptr(GSocketConnection) probe = g_socket_client_connect (client, G_SOCKET_CONNECTABLE (session->address),
-                                                                   NULL, NULL);
-      if (probe != NULL)
-        return TRUE;
-      if (g_get_monotonic_time () > deadline)
-        {
-          g_printerr ("mosquitto does not accept connections\n");
-          return FALSE;
-        }
-      g_usleep (50 * 1000);
-    }
+  /* The same pin as for the Xinge server. */
+  session->pin.fingerprint = session->mosquitto.fingerprint;
+  session->address = g_object_ref (session->mosquitto.address);
+  session->pid = session->mosquitto.pid;
+  return TRUE;
 }
 
+/* Stops it (SIGTERM, then waits) and frees what it held. */
 static void
 mosquitto_stop (Session *session)
 {
-  if (session->mosquitto == NULL)
-    return;
-  g_subprocess_send_signal (session->mosquitto, SIGTERM);
-  g_subprocess_wait (session->mosquitto, NULL, NULL);
-  g_clear_object (&session->mosquitto);
-  g_clear_pointer (&session->mosquitto_fingerprint, g_free);
+  xg_bench_mosquitto_clear (&session->mosquitto);
 }
 
 static gboolean
