@@ -118,17 +118,8 @@ static const char *const transport_names[] = { "plain", "tls" };
 
 /* One client connection, used by one thread at a time. */
 typedef struct {
-  GSocketConnection *tcp;
-  GIOStream         *stream;        /* TLS over @tcp, or @tcp itself */
-  GPollableInputStream *input;
-  GOutputStream     *output;
-  int                fd;
-  XgProtoDecoder    *decoder;       /* Xinge */
+  XgBenchLink        io;
   GQueue             frames;        /* Xinge: decoded, not yet handled (login) */
-  GByteArray        *rbuf;          /* MQTT: bytes not yet a whole packet */
-  GByteArray        *wbuf;          /* written at the end of the loop turn */
-  guint32            next_request_id;
-  guint16            next_packet_id;
   gboolean           closed;
 } Link;
 
@@ -245,14 +236,8 @@ pair_fail (Pair       *pair,
 static void
 link_clear (Link *link)
 {
-  if (link->stream != NULL)
-    g_io_stream_close (link->stream, NULL, NULL);
-  g_clear_object (&link->stream);
-  g_clear_object (&link->tcp);
-  g_clear_pointer (&link->decoder, xg_proto_decoder_free);
+  xg_bench_link_close (&link->io);
   g_queue_clear_full (&link->frames, (GDestroyNotify) xg_proto_frame_free);
-  g_clear_pointer (&link->rbuf, g_byte_array_unref);
-  g_clear_pointer (&link->wbuf, g_byte_array_unref);
   link->closed = FALSE;
 }
 
@@ -262,44 +247,14 @@ link_open (Link           *link,
            GSocketClient  *client,
            GError        **error)
 {
-  g_autoptr(GSocketConnection) tcp = NULL;
-
-  tcp = g_socket_client_connect (client, G_SOCKET_CONNECTABLE (session->address), NULL, error);
-  if (tcp == NULL)
-    return FALSE;
-  if (session->tls)
-    {
-      link->stream = xg_bench_tls_connect (tcp, &session->pin, error);
-      if (link->stream == NULL)
-        return FALSE;
-    }
-  else
-    {
-      xg_bench_set_nodelay (tcp);
-      link->stream = G_IO_STREAM (g_object_ref (tcp));
-    }
-  link->tcp = g_steal_pointer (&tcp);
-  link->fd = g_socket_get_fd (g_socket_connection_get_socket (link->tcp));
-  link->input = G_POLLABLE_INPUT_STREAM (g_io_stream_get_input_stream (link->stream));
-  link->output = g_io_stream_get_output_stream (link->stream);
-  link->decoder = xg_proto_decoder_new (0);
-  link->rbuf = g_byte_array_new ();
-  link->wbuf = g_byte_array_new ();
-  link->next_request_id = 1;
-  link->next_packet_id = 1;
-  return TRUE;
+  return xg_bench_link_open (&link->io, client, session->address, session->tls ? &session->pin : NULL, error);
 }
 
 static gboolean
 link_flush (Link    *link,
             GError **error)
 {
-  gboolean ok = TRUE;
-
-  if (link->wbuf->len > 0)
-    ok = g_output_stream_write_all (link->output, link->wbuf->data, link->wbuf->len, NULL, NULL, error);
-  g_byte_array_set_size (link->wbuf, 0);
-  return ok;
+  return xg_bench_link_flush (&link->io, error);
 }
 
 typedef gboolean (*ChunkFunc) (Link         *link,
@@ -322,7 +277,7 @@ link_read_burst (Link      *link,
   for (;;)
     {
       g_autoptr(GError) local_error = NULL;
-      gssize n = g_pollable_input_stream_read_nonblocking (link->input, buffer, sizeof buffer, NULL, &local_error);
+      gssize n = g_pollable_input_stream_read_nonblocking (link->io.input, buffer, sizeof buffer, NULL, &local_error);
 
       if (n < 0 && g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
         return total;
@@ -349,15 +304,7 @@ link_wait (Link     *link,
            gint64    deadline,
            GError  **error)
 {
-  struct pollfd pfd = { .fd = link->fd, .events = POLLIN };
-  gint64 left = deadline - g_get_monotonic_time ();
-
-  if (left <= 0 || poll (&pfd, 1, (int) MAX (1, left / 1000)) == 0)
-    {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "no answer in time");
-      return FALSE;
-    }
-  return TRUE;
+  return xg_bench_link_wait (&link->io, deadline, error);
 }
 
 /* --- Payloads ------------------------------------------------------------ */
@@ -471,14 +418,14 @@ xinge_queue (Link      *link,
              GVariant  *body,
              GError   **error)
 {
-  g_autoptr(GBytes) frame = xg_proto_frame_encode (type, link->next_request_id++, body, error);
+  g_autoptr(GBytes) frame = xg_proto_frame_encode (type, link->io.next_request_id++, body, error);
   gsize size;
   const guint8 *data;
 
   if (frame == NULL)
     return FALSE;
   data = g_bytes_get_data (frame, &size);
-  g_byte_array_append (link->wbuf, data, size);
+  g_byte_array_append (link->io.wbuf, data, size);
   return TRUE;
 }
 
@@ -497,7 +444,7 @@ collect_frames (Link         *link,
       XgProtoFrame *frame = NULL;
       g_autoptr(GError) local_error = NULL;
 
-      offset += xg_proto_decoder_feed (link->decoder, data + offset, len - offset, &frame, &local_error);
+      offset += xg_proto_decoder_feed (link->io.decoder, data + offset, len - offset, &frame, &local_error);
       if (local_error != NULL)
         {
           g_propagate_prefixed_error (error, g_steal_pointer (&local_error), "decoding: ");
@@ -569,13 +516,13 @@ xinge_login (Link     *link,
                     error) ||
       !link_flush (link, error))
     return FALSE;
-  welcome = xinge_expect (link, XG_PACKET_WELCOME, link->next_request_id - 1, error);
+  welcome = xinge_expect (link, XG_PACKET_WELCOME, link->io.next_request_id - 1, error);
   if (welcome == NULL)
     return FALSE;
   if (!xinge_queue (link, XG_PACKET_TOKEN_LOGIN, xg_proto_token_login_new (account_id, token), error) ||
       !link_flush (link, error))
     return FALSE;
-  ok = xinge_expect (link, XG_PACKET_LOGIN_OK, link->next_request_id - 1, error);
+  ok = xinge_expect (link, XG_PACKET_LOGIN_OK, link->io.next_request_id - 1, error);
   if (ok == NULL)
     return FALSE;
   xg_proto_login_ok_get (ok->body, &got, NULL, NULL);
@@ -704,17 +651,6 @@ xinge_handle_receiver (Pair         *pair,
 #define MQTT_SUBACK    0x90
 
 static void
-mqtt_queue (Link         *link,
-            guint8        header,
-            const guint8 *body,
-            gsize         len)
-{
-  g_byte_array_append (link->wbuf, &header, 1);
-  xg_bench_mqtt_put_length (link->wbuf, len);
-  g_byte_array_append (link->wbuf, body, len);
-}
-
-static void
 mqtt_queue_connect (Link       *link,
                     const char *client_id)
 {
@@ -725,7 +661,7 @@ mqtt_queue_connect (Link       *link,
   g_byte_array_append (body, level_flags, 2);
   xg_bench_mqtt_put_u16 (body, 600);              /* keep-alive, s */
   xg_bench_mqtt_put_string (body, client_id);
-  mqtt_queue (link, MQTT_CONNECT, body->data, body->len);
+  xg_bench_mqtt_queue (&link->io, MQTT_CONNECT, body->data, body->len);
 }
 
 static void
@@ -737,11 +673,11 @@ mqtt_queue_publish (Link         *link,
   gsize topic_len = strlen (topic);
   guint8 header = MQTT_PUBLISH | 0x02;   /* QoS 1 */
 
-  g_byte_array_append (link->wbuf, &header, 1);
-  xg_bench_mqtt_put_length (link->wbuf, 2 + topic_len + 2 + PAYLOAD_SIZE);
-  xg_bench_mqtt_put_string (link->wbuf, topic);
-  xg_bench_mqtt_put_u16 (link->wbuf, packet_id);
-  g_byte_array_append (link->wbuf, payload, PAYLOAD_SIZE);
+  g_byte_array_append (link->io.wbuf, &header, 1);
+  xg_bench_mqtt_put_length (link->io.wbuf, 2 + topic_len + 2 + PAYLOAD_SIZE);
+  xg_bench_mqtt_put_string (link->io.wbuf, topic);
+  xg_bench_mqtt_put_u16 (link->io.wbuf, packet_id);
+  g_byte_array_append (link->io.wbuf, payload, PAYLOAD_SIZE);
 }
 
 static void
@@ -750,7 +686,7 @@ mqtt_queue_puback (Link    *link,
 {
   guint8 body[2] = { packet_id >> 8, packet_id & 0xff };
 
-  mqtt_queue (link, MQTT_PUBACK, body, 2);
+  xg_bench_mqtt_queue (&link->io, MQTT_PUBACK, body, 2);
 }
 
 typedef struct {
@@ -778,11 +714,11 @@ mqtt_consume (Link         *link,
   MqttSink *sink = user_data;
   gsize offset = 0;
 
-  g_byte_array_append (link->rbuf, data, len);
+  g_byte_array_append (link->io.rbuf, data, len);
   for (;;)
     {
-      const guint8 *p = link->rbuf->data + offset;
-      gsize avail = link->rbuf->len - offset;
+      const guint8 *p = link->io.rbuf->data + offset;
+      gsize avail = link->io.rbuf->len - offset;
       gsize length = 0, header = 1;
       guint shift = 0;
       MqttPacket packet;
@@ -810,7 +746,7 @@ mqtt_consume (Link         *link,
       offset += header + length;
     }
 need_more:
-  g_byte_array_remove_range (link->rbuf, 0, offset);
+  g_byte_array_remove_range (link->io.rbuf, 0, offset);
   return TRUE;
 }
 
@@ -875,7 +811,7 @@ mqtt_login (Pair     *pair,
   xg_bench_mqtt_put_u16 (body, 1);
   xg_bench_mqtt_put_string (body, pair->topic);
   g_byte_array_append (body, (const guint8 *) "\x01", 1);   /* QoS 1 */
-  mqtt_queue (&pair->r, MQTT_SUBSCRIBE, body->data, body->len);
+  xg_bench_mqtt_queue (&pair->r.io, MQTT_SUBSCRIBE, body->data, body->len);
   return mqtt_wait_for (&pair->r, MQTT_SUBACK, error);
 }
 
@@ -1134,7 +1070,7 @@ worker_main (gpointer data)
       timeout.tv_sec = (wake - now) / G_USEC_PER_SEC;
       timeout.tv_nsec = (wake - now) % G_USEC_PER_SEC * 1000;
       for (guint j = 0; j < n_links; j++)
-        fds[j] = (struct pollfd) { .fd = links[j]->closed ? -1 : links[j]->fd, .events = POLLIN };
+        fds[j] = (struct pollfd) { .fd = links[j]->closed ? -1 : links[j]->io.fd, .events = POLLIN };
       n_ready = ppoll (fds, n_links, &timeout, NULL);
       if (n_ready < 0 && errno != EINTR)
         break;

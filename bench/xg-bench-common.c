@@ -10,6 +10,7 @@
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -619,6 +620,81 @@ xg_bench_tls_connect (GSocketConnection  *tcp,
   return g_steal_pointer (&tls);
 }
 
+gboolean
+xg_bench_link_open (XgBenchLink     *link,
+                    GSocketClient   *client,
+                    GSocketAddress  *address,
+                    XgBenchPin      *pin,
+                    GError         **error)
+{
+  g_autoptr(GSocketConnection) tcp = NULL;
+
+  tcp = g_socket_client_connect (client, G_SOCKET_CONNECTABLE (address), NULL, error);
+  if (tcp == NULL)
+    return FALSE;
+  if (pin != NULL)
+    {
+      link->stream = xg_bench_tls_connect (tcp, pin, error);
+      if (link->stream == NULL)
+        return FALSE;
+    }
+  else
+    {
+      xg_bench_set_nodelay (tcp);
+      link->stream = G_IO_STREAM (g_object_ref (tcp));
+    }
+  link->tcp = g_steal_pointer (&tcp);
+  link->fd = g_socket_get_fd (g_socket_connection_get_socket (link->tcp));
+  link->input = G_POLLABLE_INPUT_STREAM (g_io_stream_get_input_stream (link->stream));
+  link->output = g_io_stream_get_output_stream (link->stream);
+  link->decoder = xg_proto_decoder_new (0);
+  link->rbuf = g_byte_array_new ();
+  link->wbuf = g_byte_array_new ();
+  link->next_request_id = 1;
+  link->next_packet_id = 1;
+  return TRUE;
+}
+
+void
+xg_bench_link_close (XgBenchLink *link)
+{
+  if (link->stream != NULL)
+    g_io_stream_close (link->stream, NULL, NULL);
+  g_clear_object (&link->stream);
+  g_clear_object (&link->tcp);
+  g_clear_pointer (&link->decoder, xg_proto_decoder_free);
+  g_clear_pointer (&link->rbuf, g_byte_array_unref);
+  g_clear_pointer (&link->wbuf, g_byte_array_unref);
+}
+
+gboolean
+xg_bench_link_flush (XgBenchLink  *link,
+                     GError      **error)
+{
+  gboolean ok = TRUE;
+
+  if (link->wbuf->len > 0)
+    ok = g_output_stream_write_all (link->output, link->wbuf->data, link->wbuf->len, NULL, NULL, error);
+  g_byte_array_set_size (link->wbuf, 0);
+  return ok;
+}
+
+gboolean
+xg_bench_link_wait (XgBenchLink  *link,
+                    gint64        deadline,
+                    GError      **error)
+{
+  struct pollfd pfd = { .fd = link->fd, .events = POLLIN };
+  gint64 left = deadline - g_get_monotonic_time ();
+
+  if (left <= 0 || poll (&pfd, 1, (int) MAX (1, left / 1000)) == 0)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "no answer in time");
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /* --- mosquitto, for comparison ------------------------------------------ */
 
 void
@@ -652,6 +728,18 @@ xg_bench_mqtt_put_string (GByteArray *out,
 {
   xg_bench_mqtt_put_u16 (out, strlen (s));
   g_byte_array_append (out, (const guint8 *) s, strlen (s));
+}
+
+void
+xg_bench_mqtt_queue (XgBenchLink  *link,
+                     guint8        header,
+                     const guint8 *body,
+                     gsize         len)
+{
+  g_byte_array_append (link->wbuf, &header, 1);
+  xg_bench_mqtt_put_length (link->wbuf, len);
+  if (len > 0)
+    g_byte_array_append (link->wbuf, body, len);
 }
 
 char *

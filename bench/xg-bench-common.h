@@ -10,6 +10,7 @@
 
 #include <gio/gio.h>
 
+#include "xg-proto.h"
 #include "xg-server-store.h"
 
 G_BEGIN_DECLS
@@ -112,6 +113,38 @@ GIOStream  *xg_bench_tls_connect         (GSocketConnection  *tcp,
 /* TCP_NODELAY on @tcp: small frames go out at once. */
 void        xg_bench_set_nodelay         (GSocketConnection  *tcp);
 
+/* One client connection, used by one thread at a time. */
+typedef struct {
+  GSocketConnection    *tcp;
+  GIOStream            *stream;     /* TLS over @tcp, or @tcp itself */
+  GPollableInputStream *input;
+  GOutputStream        *output;
+  int                   fd;
+  XgProtoDecoder       *decoder;    /* Xinge */
+  GByteArray           *rbuf;       /* MQTT: bytes not yet a whole packet */
+  GByteArray           *wbuf;       /* written at the end of the loop turn */
+  guint32               next_request_id;
+  guint16               next_packet_id;
+} XgBenchLink;
+
+/* Connects @link to @address with @client: over TLS pinned to @pin, or
+ * plain (TCP_NODELAY set) when @pin is NULL; fresh buffers and a decoder,
+ * request and packet ids from 1. */
+gboolean    xg_bench_link_open           (XgBenchLink        *link,
+                                          GSocketClient      *client,
+                                          GSocketAddress     *address,
+                                          XgBenchPin         *pin,
+                                          GError            **error);
+/* Closes and frees what xg_bench_link_open() made; safe to call twice. */
+void        xg_bench_link_close          (XgBenchLink        *link);
+/* Writes @link->wbuf out (blocking) and empties it. */
+gboolean    xg_bench_link_flush          (XgBenchLink        *link,
+                                          GError            **error);
+/* Blocks until @link is readable or @deadline (monotonic µs) passes. */
+gboolean    xg_bench_link_wait           (XgBenchLink        *link,
+                                          gint64              deadline,
+                                          GError            **error);
+
 /* --- mosquitto, for comparison ------------------------------------------ */
 
 /* MQTT 3.1.1's encodings. */
@@ -121,6 +154,11 @@ void        xg_bench_mqtt_put_u16        (GByteArray     *out,
                                           guint           value);
 void        xg_bench_mqtt_put_string     (GByteArray     *out,
                                           const char     *s);
+/* Appends a packet to @link->wbuf: @header, the length, @body. */
+void        xg_bench_mqtt_queue          (XgBenchLink    *link,
+                                          guint8          header,
+                                          const guint8   *body,
+                                          gsize           len);
 
 typedef struct {
   GSubprocess    *process;

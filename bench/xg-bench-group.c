@@ -40,7 +40,6 @@
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sqlite3.h>
 
 #include "xg-bench-common.h"
@@ -111,16 +110,7 @@ typedef struct {
   gboolean           publisher;      /* mosquitto: a separate publishing client */
   gboolean           online;
 
-  GSocketConnection *tcp;
-  GIOStream         *stream;
-  GPollableInputStream *input;
-  GOutputStream     *output;
-  int                fd;
-  XgProtoDecoder    *decoder;
-  GByteArray        *rbuf;           /* MQTT: bytes not yet a whole packet */
-  GByteArray        *wbuf;           /* written at the end of the loop turn */
-  guint32            next_request_id;
-  guint16            next_packet_id;
+  XgBenchLink        link;
 
   /* This phase. */
   guint              planned;        /* sends scheduled this phase */
@@ -140,8 +130,7 @@ typedef struct {
   gboolean        tls;
   XgBenchServer   xinge;
   XgBenchPin      pin;
-  GSubprocess    *mosquitto;
-  char           *mosquitto_fingerprint;
+  XgBenchMosquitto mosquitto;
   GSocketAddress *address;
   int             pid;
 } Session;
@@ -184,13 +173,7 @@ fail (Member     *m,
 static void
 link_close (Member *m)
 {
-  if (m->stream != NULL)
-    g_io_stream_close (m->stream, NULL, NULL);
-  g_clear_object (&m->stream);
-  g_clear_object (&m->tcp);
-  g_clear_pointer (&m->decoder, xg_proto_decoder_free);
-  g_clear_pointer (&m->rbuf, g_byte_array_unref);
-  g_clear_pointer (&m->wbuf, g_byte_array_unref);
+  xg_bench_link_close (&m->link);
   m->online = FALSE;
 }
 
@@ -200,33 +183,11 @@ link_open (Member   *m,
            GError  **error)
 {
   g_autoptr(GSocketClient) client = g_socket_client_new ();
-  g_autoptr(GSocketConnection) tcp = NULL;
 
   g_socket_client_set_enable_proxy (client, FALSE);
   g_socket_client_set_timeout (client, IO_TIMEOUT_US / G_USEC_PER_SEC);
-  tcp = g_socket_client_connect (client, G_SOCKET_CONNECTABLE (session->address), NULL, error);
-  if (tcp == NULL)
+  if (!xg_bench_link_open (&m->link, client, session->address, session->tls ? &session->pin : NULL, error))
     return FALSE;
-  if (session->tls)
-    {
-      m->stream = xg_bench_tls_connect (tcp, &session->pin, error);
-      if (m->stream == NULL)
-        return FALSE;
-    }
-  else
-    {
-      xg_bench_set_nodelay (tcp);
-      m->stream = G_IO_STREAM (g_object_ref (tcp));
-    }
-  m->tcp = g_steal_pointer (&tcp);
-  m->fd = g_socket_get_fd (g_socket_connection_get_socket (m->tcp));
-  m->input = G_POLLABLE_INPUT_STREAM (g_io_stream_get_input_stream (m->stream));
-  m->output = g_io_stream_get_output_stream (m->stream);
-  m->decoder = xg_proto_decoder_new (0);
-  m->rbuf = g_byte_array_new ();
-  m->wbuf = g_byte_array_new ();
-  m->next_request_id = 1;
-  m->next_packet_id = 1;
   m->online = TRUE;
   return TRUE;
 }
@@ -235,15 +196,10 @@ static gboolean
 link_flush (Member  *m,
             GError **error)
 {
-  gboolean ok = TRUE;
-
-  if (m->wbuf->len > 0)
-    ok = g_output_stream_write_all (m->output, m->wbuf->data, m->wbuf->len, NULL, NULL, error);
-  g_byte_array_set_size (m->wbuf, 0);
-  return ok;
+  return xg_bench_link_flush (&m->link, error);
 }
 
-/* Reads what has arrived into @m->rbuf; FALSE when the link failed. */
+/* Reads what has arrived into @m->link.rbuf; FALSE when the link failed. */
 static gboolean
 link_read (Member  *m,
            GError **error)
@@ -253,7 +209,7 @@ link_read (Member  *m,
   for (;;)
     {
       g_autoptr(GError) local_error = NULL;
-      gssize n = g_pollable_input_stream_read_nonblocking (m->input, buffer, sizeof buffer, NULL, &local_error);
+      gssize n = g_pollable_input_stream_read_nonblocking (m->link.input, buffer, sizeof buffer, NULL, &local_error);
 
       if (n < 0 && g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
         return TRUE;
@@ -265,7 +221,7 @@ link_read (Member  *m,
             g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED, "closed by the server");
           return FALSE;
         }
-      g_byte_array_append (m->rbuf, buffer, n);
+      g_byte_array_append (m->link.rbuf, buffer, n);
     }
 }
 
@@ -274,15 +230,7 @@ link_wait (Member  *m,
            gint64   deadline,
            GError **error)
 {
-  struct pollfd pfd = { .fd = m->fd, .events = POLLIN };
-  gint64 left = deadline - g_get_monotonic_time ();
-
-  if (left <= 0 || poll (&pfd, 1, (int) MAX (1, left / 1000)) == 0)
-    {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "no answer in time");
-      return FALSE;
-    }
-  return TRUE;
+  return xg_bench_link_wait (&m->link, deadline, error);
 }
 
 /* --- Payloads ------------------------------------------------------------ */
@@ -320,16 +268,16 @@ xinge_queue (Member   *m,
              GVariant *body)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) frame = xg_proto_frame_encode (type, m->next_request_id++, body, &error);
+  g_autoptr(GBytes) frame = xg_proto_frame_encode (type, m->link.next_request_id++, body, &error);
   gsize size;
   const guint8 *data;
 
   g_assert_no_error (error);
   data = g_bytes_get_data (frame, &size);
-  g_byte_array_append (m->wbuf, data, size);
+  g_byte_array_append (m->link.wbuf, data, size);
 }
 
-/* The next whole frame of @m->rbuf, or NULL. */
+/* The next whole frame of @m->link.rbuf, or NULL. */
 static XgProtoFrame *
 xinge_next_frame (Member  *m,
                   GError **error)
@@ -337,10 +285,10 @@ xinge_next_frame (Member  *m,
   XgProtoFrame *frame = NULL;
   gsize used;
 
-  if (m->rbuf->len == 0)
+  if (m->link.rbuf->len == 0)
     return NULL;
-  used = xg_proto_decoder_feed (m->decoder, m->rbuf->data, m->rbuf->len, &frame, error);
-  g_byte_array_remove_range (m->rbuf, 0, used);
+  used = xg_proto_decoder_feed (m->link.decoder, m->link.rbuf->data, m->link.rbuf->len, &frame, error);
+  g_byte_array_remove_range (m->link.rbuf, 0, used);
   return frame;
 }
 
@@ -379,7 +327,7 @@ xinge_wait_for (Member  *m,
 }
 
 /* HELLO, TOKEN_LOGIN, the sync up to SYNC_DONE; a backlog that follows
- * stays in @m->rbuf for the run loop. */
+ * stays in @m->link.rbuf for the run loop. */
 static gboolean
 xinge_login (Member   *m,
              Session  *session,
@@ -472,52 +420,7 @@ xinge_send (Member *m,
 
 /* --- MQTT ---------------------------------------------------------------- */
 
-static void
-mqtt_put_length (GByteArray *out,
-                 gsize       length)
-{
-  do
-    {
-      guint8 byte = length % 128;
-
-      length /= 128;
-      if (length > 0)
-        byte |= 0x80;
-      g_byte_array_append (out, &byte, 1);
-    }
-  while (length > 0);
-}
-
-static void
-mqtt_put_u16 (GByteArray *out,
-              guint       value)
-{
-  guint8 bytes[2] = { value >> 8, value & 0xff };
-
-  g_byte_array_append (out, bytes, 2);
-}
-
-static void
-mqtt_put_string (GByteArray *out,
-                 const char *s)
-{
-  mqtt_put_u16 (out, strlen (s));
-  g_byte_array_append (out, (const guint8 *) s, strlen (s));
-}
-
-static void
-mqtt_queue (Member       *m,
-            guint8        header,
-            const guint8 *body,
-            gsize         len)
-{
-  g_byte_array_append (m->wbuf, &header, 1);
-  mqtt_put_length (m->wbuf, len);
-  if (len > 0)
-    g_byte_array_append (m->wbuf, body, len);
-}
-
-/* The next whole packet of @m->rbuf: its first byte, body and length;
+/* The next whole packet of @m->link.rbuf: its first byte, body and length;
  * the caller drops @consumed bytes after handling it. */
 static gboolean
 mqtt_next_packet (Member        *m,
@@ -526,8 +429,8 @@ mqtt_next_packet (Member        *m,
                   gsize         *len,
                   gsize         *consumed)
 {
-  const guint8 *p = m->rbuf->data;
-  gsize avail = m->rbuf->len, length = 0, header = 1;
+  const guint8 *p = m->link.rbuf->data;
+  gsize avail = m->link.rbuf->len, length = 0, header = 1;
   guint shift = 0;
 
   if (avail < 2)
@@ -569,7 +472,7 @@ mqtt_wait_for (Member  *m,
         {
           gboolean ok = (type & 0xf0) == want;
 
-          g_byte_array_remove_range (m->rbuf, 0, consumed);
+          g_byte_array_remove_range (m->link.rbuf, 0, consumed);
           if (!ok)
             {
               g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "MQTT 0x%02x instead of 0x%02x", type, want);
@@ -596,20 +499,20 @@ mqtt_login (Member    *m,
 
   if (!link_open (m, session, error))
     return FALSE;
-  mqtt_put_string (body, "MQTT");
+  xg_bench_mqtt_put_string (body, "MQTT");
   g_byte_array_append (body, level_flags, 2);
-  mqtt_put_u16 (body, 600);
-  mqtt_put_string (body, client_id);
-  mqtt_queue (m, MQTT_CONNECT, body->data, body->len);
+  xg_bench_mqtt_put_u16 (body, 600);
+  xg_bench_mqtt_put_string (body, client_id);
+  xg_bench_mqtt_queue (&m->link, MQTT_CONNECT, body->data, body->len);
   if (!mqtt_wait_for (m, MQTT_CONNACK, error))
     return FALSE;
   if (!subscribe)
     return TRUE;
   g_byte_array_set_size (body, 0);
-  mqtt_put_u16 (body, 1);
-  mqtt_put_string (body, TOPIC);
+  xg_bench_mqtt_put_u16 (body, 1);
+  xg_bench_mqtt_put_string (body, TOPIC);
   g_byte_array_append (body, (const guint8 *) "\x01", 1);
-  mqtt_queue (m, MQTT_SUBSCRIBE, body->data, body->len);
+  xg_bench_mqtt_queue (&m->link, MQTT_SUBSCRIBE, body->data, body->len);
   return mqtt_wait_for (m, MQTT_SUBACK, error);
 }
 
@@ -621,13 +524,13 @@ mqtt_send (Member *m,
   guint8 header = MQTT_PUBLISH | 0x02;   /* QoS 1 */
 
   payload_fill (payload, at);
-  g_byte_array_append (m->wbuf, &header, 1);
-  mqtt_put_length (m->wbuf, 2 + strlen (TOPIC) + 2 + PAYLOAD_SIZE);
-  mqtt_put_string (m->wbuf, TOPIC);
-  if (m->next_packet_id == 0)
-    m->next_packet_id = 1;
-  mqtt_put_u16 (m->wbuf, m->next_packet_id++);
-  g_byte_array_append (m->wbuf, payload, PAYLOAD_SIZE);
+  g_byte_array_append (m->link.wbuf, &header, 1);
+  xg_bench_mqtt_put_length (m->link.wbuf, 2 + strlen (TOPIC) + 2 + PAYLOAD_SIZE);
+  xg_bench_mqtt_put_string (m->link.wbuf, TOPIC);
+  if (m->link.next_packet_id == 0)
+    m->link.next_packet_id = 1;
+  xg_bench_mqtt_put_u16 (m->link.wbuf, m->link.next_packet_id++);
+  g_byte_array_append (m->link.wbuf, payload, PAYLOAD_SIZE);
   m->sent++;
 }
 
@@ -654,7 +557,7 @@ mqtt_handle (Member       *m,
         }
       ack[0] = id[0];
       ack[1] = id[1];
-      mqtt_queue (m, MQTT_PUBACK, ack, 2);
+      xg_bench_mqtt_queue (&m->link, MQTT_PUBACK, ack, 2);
       /* QoS 1 is at least once: a message may come again after a
        * reconnect (DUP or not); each is counted once, by its stamp. */
       if (m->seen == NULL)
@@ -736,7 +639,7 @@ member_take (Member *m,
       while (mqtt_next_packet (m, &type, &body, &len, &consumed))
         {
           mqtt_handle (m, w, type, body, len, now);
-          g_byte_array_remove_range (m->rbuf, 0, consumed);
+          g_byte_array_remove_range (m->link.rbuf, 0, consumed);
         }
     }
 }
@@ -771,7 +674,7 @@ worker_run (gpointer data)
 
   /* What came with the login (a backlog after SYNC_DONE, or CONNACK). */
   for (guint i = w->first; i < bench.n_links; i += step)
-    if (bench.members[i].online && bench.members[i].rbuf->len > 0)
+    if (bench.members[i].online && bench.members[i].link.rbuf->len > 0)
       member_take (&bench.members[i], w, g_get_monotonic_time ());
 
   for (;;)
@@ -801,7 +704,7 @@ worker_run (gpointer data)
               if (m->next_at < w->stop_sending)
                 wake = MIN (wake, m->next_at);
             }
-          if (m->wbuf->len > 0)
+          if (m->link.wbuf->len > 0)
             {
               g_autoptr(GError) error = NULL;
 
@@ -814,7 +717,7 @@ worker_run (gpointer data)
             }
           if (!member_done (m, w))
             all_done = FALSE;
-          fds[n] = (struct pollfd) { .fd = m->fd, .events = POLLIN };
+          fds[n] = (struct pollfd) { .fd = m->link.fd, .events = POLLIN };
           polled[n++] = m;
         }
       if (all_done)
@@ -949,110 +852,23 @@ run_workers (gint64   start,
 
 /* --- Servers ---------------------------------------------------------------- */
 
-static void
-die_with_parent (gpointer user_data)
-{
-  prctl (PR_SET_PDEATHSIG, SIGKILL);
-}
-
-static gboolean
-free_port (guint16 *port)
-{
-  g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
-  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
-  g_autoptr(GSocketAddress) bound = NULL;
-
-  if (socket == NULL || !g_socket_bind (socket, any, FALSE, NULL) ||
-      (bound = g_socket_get_local_address (socket, NULL)) == NULL)
-    return FALSE;
-  *port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
-  return TRUE;
-}
-
 static gboolean
 mosquitto_start (Session *session)
 {
-  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
-  g_autoptr(GError) error = NULL;
-  g_autofree char *config_path = g_build_filename (bench.data_dir, "mosquitto.conf", NULL);
-  g_autofree char *cert = g_build_filename (bench.data_dir, "tls", "cert.pem", NULL);
-  g_autofree char *key = g_build_filename (bench.data_dir, "tls", "key.pem", NULL);
-  g_autoptr(GString) config = g_string_new (NULL);
-  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketClient) client = g_socket_client_new ();
-  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
-  guint16 port;
-
-  if (!free_port (&port))
+  if (!xg_bench_mosquitto_start (&session->mosquitto, bench.mosquitto_binary, bench.data_dir, session->tls))
     return FALSE;
-  /* As in xg-bench-chat.c: in memory only, no limit in flight or queued. */
-  g_string_append_printf (config,
-                          "per_listener_settings false\n"
-                          "allow_anonymous true\n"
-                          "persistence false\n"
-                          "max_inflight_messages 0\n"
-                          "max_queued_messages 0\n"
-                          "set_tcp_nodelay true\n"
-                          "log_dest stderr\n"
-                          "log_type error\n"
-                          "log_type warning\n"
-                          "user root\n"
-                          "listener %u 127.0.0.1\n", port);
-  if (session->tls)
-    {
-      g_autoptr(GTlsCertificate) certificate = g_tls_certificate_new_from_file (cert, &error);
-      g_autoptr(GByteArray) der = NULL;
-
-      if (certificate == NULL)
-        {
-          g_printerr ("mosquitto: the Xinge server's certificate: %s\n", error->message);
-          return FALSE;
-        }
-      g_object_get (certificate, "certificate", &der, NULL);
-      session->mosquitto_fingerprint = xg_proto_fingerprint (der->data, der->len);
-      session->pin.fingerprint = session->mosquitto_fingerprint;
-      g_string_append_printf (config, "certfile %s\nkeyfile %s\n", cert, key);
-    }
-  if (!g_file_set_contents (config_path, config->str, -1, &error))
-    {
-      g_printerr ("%s\n", error->message);
-      return FALSE;
-    }
-  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
-  session->mosquitto = g_subprocess_launcher_spawn (launcher, &error, bench.mosquitto_binary, "-c", config_path, NULL);
-  if (session->mosquitto == NULL)
-    {
-      g_printerr ("Cannot start %s: %s\n", bench.mosquitto_binary, error->message);
-      return FALSE;
-    }
-  session->pid = (int) g_ascii_strtoll (g_subprocess_get_identifier (session->mosquitto), NULL, 10);
-  session->address = g_inet_socket_address_new (loopback, port);
-  g_socket_client_set_enable_proxy (client, FALSE);
-  for (;;)
-    {
-      g_autoptr(GSocketConnection) probe = g_socket_client_connect (client, G_SOCKET_CONNECTABLE (session->address),
-                                                                   NULL, NULL);
-      if (probe != NULL)
-        return TRUE;
-      if (g_get_monotonic_time () > deadline)
-        {
-          g_printerr ("mosquitto does not accept connections\n");
-          return FALSE;
-        }
-      g_usleep (50 * 1000);
-    }
+  /* The same pin as for the Xinge server. */
+  session->pin.fingerprint = session->mosquitto.fingerprint;
+  session->address = g_object_ref (session->mosquitto.address);
+  session->pid = session->mosquitto.pid;
+  return TRUE;
 }
 
+/* Stops it (SIGTERM, then waits) and frees what it held. */
 static void
 mosquitto_stop (Session *session)
 {
-  if (session->mosquitto == NULL)
-    return;
-  g_subprocess_send_signal (session->mosquitto, SIGTERM);
-  g_subprocess_wait (session->mosquitto, NULL, NULL);
-  g_clear_object (&session->mosquitto);
-  g_clear_pointer (&session->mosquitto_fingerprint, g_free);
+  xg_bench_mosquitto_clear (&session->mosquitto);
 }
 
 static gboolean
@@ -1274,7 +1090,7 @@ run_target (Target  target,
             {
               g_autoptr(GError) error = NULL;
 
-              mqtt_queue (m, MQTT_DISCONNECT, NULL, 0);
+              xg_bench_mqtt_queue (&m->link, MQTT_DISCONNECT, NULL, 0);
               link_flush (m, &error);
             }
           link_close (m);
@@ -1296,7 +1112,7 @@ run_target (Target  target,
             bench.members[i].online = FALSE;   /* not part of this measurement */
           round->catchup = run_workers (0, 0, 0, (guint) expected_catchup, FALSE, logins);
           for (guint i = 0; i < first_offline; i++)
-            bench.members[i].online = bench.members[i].stream != NULL;
+            bench.members[i].online = bench.members[i].link.stream != NULL;
           if (round->catchup.delivered != expected_catchup * opt_offline)
             {
               g_printerr ("%s: catch-up %" G_GUINT64_FORMAT " deliveries, expected %" G_GUINT64_FORMAT "\n",

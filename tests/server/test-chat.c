@@ -28,18 +28,6 @@
 
 /* --- Messages ------------------------------------------------------------ */
 
-static guint64
-random_id (void)
-{
-  return ((guint64) g_random_int () << 32) | g_random_int ();
-}
-
-static GBytes *
-text (const char *s)
-{
-  return g_bytes_new (s, strlen (s));
-}
-
 /* Sends without waiting; returns the request id. */
 static guint32
 send_message (Person   *from,
@@ -65,50 +53,8 @@ say (Person     *from,
                                      xg_proto_chat_send_new (client_msg_id, from->id, to->id,
                                                              XG_PROTO_MESSAGE_TEXT, payload),
                                      XG_PACKET_MSG_SENT_ACK);
-  guint64 got_id, seq;
-  gint64 time;
 
-  xg_proto_msg_sent_ack_get (ack->body, &got_id, &seq, &time);
-  g_assert_cmpuint (got_id, ==, client_msg_id);
-  g_assert_cmpuint (seq, >, 0);
-  g_assert_cmpint (time, >, (xg_test_server_now (from->server) - 5) * G_USEC_PER_SEC);
-  if (server_time != NULL)
-    *server_time = time;
-  return seq;
-}
-
-typedef struct {
-  guint64  seq;
-  guint64  client_msg_id;
-  guint64  sender_id;
-  guint64  receiver_id;
-  guint32  msg_type;
-  GBytes  *payload;
-  gint64   server_time;
-} Delivered;
-
-static void
-delivered_clear (Delivered *d)
-{
-  g_clear_pointer (&d->payload, g_bytes_unref);
-}
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Delivered, delivered_clear)
-
-/* CHAT_DELIVER or OFFLINE_CHAT_DELIVER, whichever @frame is. */
-static void
-read_delivered (XgProtoFrame *frame,
-                Delivered    *d)
-{
-  if (frame->type == XG_PACKET_CHAT_DELIVER)
-    xg_proto_chat_deliver_get (frame->body, &d->seq, &d->client_msg_id, &d->sender_id, &d->receiver_id,
-                               &d->msg_type, &d->payload, &d->server_time);
-  else if (frame->type == XG_PACKET_OFFLINE_CHAT_DELIVER)
-    xg_proto_offline_chat_deliver_get (frame->body, &d->seq, &d->client_msg_id, &d->sender_id,
-                                       &d->receiver_id, &d->msg_type, &d->payload, &d->server_time);
-  else
-    g_error ("Expected a delivery, got %s", xg_proto_packet_info (frame->type)->name);
-  g_assert_cmpuint (frame->request_id, ==, 0);
+  return take_sent_ack (from, ack, client_msg_id, server_time);
 }
 
 /* The next push to @to is @type: message @seq from @from saying @s. */
@@ -127,23 +73,9 @@ take_text (Person     *to,
   g_assert_cmpuint (d.seq, ==, seq);
   g_assert_cmpuint (d.client_msg_id, ==, client_msg_id);
   g_assert_cmpuint (d.sender_id, ==, from->id);
-  g_assert_cmpuint (d.receiver_id, ==, to->id);
+  g_assert_cmpuint (d.conversation, ==, to->id);
   g_assert_cmpuint (d.msg_type, ==, XG_PROTO_MESSAGE_TEXT);
   g_assert_cmpmem (g_bytes_get_data (d.payload, NULL), g_bytes_get_size (d.payload), s, strlen (s));
-}
-
-/* MSG_RECEIVED_ACK for the conversation with @peer up to @seq. */
-static void
-acknowledge (Person  *p,
-             Person  *peer,
-             guint64  seq)
-{
-  GVariantBuilder builder;
-
-  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a(ytt)"));
-  g_variant_builder_add (&builder, "(ytt)", 0, peer->id, seq);
-  xg_test_client_send (p->client, XG_PACKET_MSG_RECEIVED_ACK,
-                       xg_proto_msg_received_ack_new (g_variant_builder_end (&builder)));
 }
 
 /* The next push to @p is MSG_DELIVERED saying @peer has everything up to @seq. */
@@ -214,17 +146,17 @@ test_online (void)
   g_assert_cmpuint (say (alice, bob, hello, "Hello, Bob", NULL), ==, 1);
   take_text (bob, XG_PACKET_CHAT_DELIVER, alice, 1, hello, "Hello, Bob");
 
-  acknowledge (bob, alice, 1);
+  acknowledge (bob, 0, alice->id, 1);
   take_delivered (alice, bob, 1);
 
   /* One conversation, one sequence, whoever writes. */
   g_assert_cmpuint (say (bob, alice, reply, "Hi, Alice 你好", NULL), ==, 2);
   take_text (alice, XG_PACKET_CHAT_DELIVER, bob, 2, reply, "Hi, Alice 你好");
-  acknowledge (alice, bob, 2);
+  acknowledge (alice, 0, bob->id, 2);
   take_delivered (bob, alice, 2);
 
   /* An acknowledgement that passes nothing of the peer's tells it nothing. */
-  acknowledge (bob, alice, 2);
+  acknowledge (bob, 0, alice->id, 2);
   nothing_for (alice);
   nothing_for (bob);
 }
@@ -461,7 +393,7 @@ test_offline (void)
     take_text (bob, XG_PACKET_OFFLINE_CHAT_DELIVER, alice, i + 1, ids[i], texts[i]);
   take_heads (bob, alice, 3);
   take_presence (alice, bob, TRUE);
-  acknowledge (bob, alice, 3);
+  acknowledge (bob, 0, alice->id, 3);
   take_delivered (alice, bob, 3);
   person_offline (bob);
   take_presence (alice, bob, FALSE);
@@ -492,7 +424,7 @@ test_receipt_at_login (void)
 
   person_offline (alice);
   take_presence (bob, alice, FALSE);
-  acknowledge (bob, alice, 1);
+  acknowledge (bob, 0, alice->id, 1);
   nothing_for (bob);
 
   sync = person_login (alice);
@@ -548,7 +480,7 @@ test_pages (void)
         g_assert_cmpuint (say (alice, bob, late_id, "late", NULL), ==, n + 1);
       nothing_for (bob);
 
-      acknowledge (bob, alice, next - 1);
+      acknowledge (bob, 0, alice->id, next - 1);
       take_delivered (alice, bob, next - 1);
     }
   g_assert_cmpuint (next, ==, n + 2);
@@ -602,6 +534,7 @@ test_concurrent (void)
               g_auto(Delivered) d = { 0, };
 
               read_delivered (frame, &d);
+              g_assert_cmpuint (d.kind, ==, 0);
               g_assert_cmpuint (d.seq, >, last_delivered);
               last_delivered = seq = d.seq;
               deliveries++;
@@ -801,7 +734,7 @@ drain (KillRun *run,
     }
   if (alive && run->committed > run->acked_up_to)
     {
-      acknowledge (run->receiver, run->sender, run->committed);
+      acknowledge (run->receiver, 0, run->sender->id, run->committed);
       run->acked_up_to = run->committed;
     }
 }
@@ -938,11 +871,11 @@ test_heads (void)
    * it; Bob once more to Alice, which waits for her. */
   say (alice, bob, random_id (), "one", NULL);
   say (alice, bob, random_id (), "two", NULL);
-  acknowledge (bob, alice, 2);
+  acknowledge (bob, 0, alice->id, 2);
   take_delivered (alice, bob, 2);
   say (carol, alice, carol_id, "three", NULL);
   take_text (alice, XG_PACKET_CHAT_DELIVER, carol, 1, carol_id, "three");
-  acknowledge (alice, carol, 1);
+  acknowledge (alice, 0, carol->id, 1);
   take_delivered (carol, alice, 1);
   nothing_for (alice);
   person_offline (alice);

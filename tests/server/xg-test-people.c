@@ -4,6 +4,8 @@
  */
 #include "config.h"
 
+#include <string.h>
+
 #include "xg-test-people.h"
 
 #define PASSWORD XG_TEST_PASSWORD
@@ -342,4 +344,89 @@ assert_sync_types (GPtrArray     *sync,
                  want ? xg_proto_packet_info (want)->name : "nothing",
                  got ? xg_proto_packet_info (got)->name : "nothing");
     }
+}
+
+/* --- Messages ------------------------------------------------------------ */
+
+guint64
+random_id (void)
+{
+  return ((guint64) g_random_int () << 32) | g_random_int ();
+}
+
+GBytes *
+text (const char *s)
+{
+  return g_bytes_new (s, strlen (s));
+}
+
+/* @ack answers @from's send of @client_msg_id: checks it and returns the
+ * sequence number. */
+guint64
+take_sent_ack (Person       *from,
+               XgProtoFrame *ack,
+               guint64       client_msg_id,
+               gint64       *server_time)
+{
+  guint64 got_id, seq;
+  gint64 time;
+
+  xg_proto_msg_sent_ack_get (ack->body, &got_id, &seq, &time);
+  g_assert_cmpuint (got_id, ==, client_msg_id);
+  g_assert_cmpuint (seq, >, 0);
+  g_assert_cmpint (time, >, (xg_test_server_now (from->server) - 5) * G_USEC_PER_SEC);
+  if (server_time != NULL)
+    *server_time = time;
+  return seq;
+}
+
+void
+delivered_clear (Delivered *d)
+{
+  g_clear_pointer (&d->payload, g_bytes_unref);
+}
+
+/* CHAT_DELIVER, OFFLINE_CHAT_DELIVER, GROUP_DELIVER or
+ * OFFLINE_GROUP_DELIVER, whichever @frame is. */
+void
+read_delivered (XgProtoFrame *frame,
+                Delivered    *d)
+{
+  d->kind = 1;
+  if (frame->type == XG_PACKET_GROUP_DELIVER)
+    xg_proto_group_deliver_get (frame->body, &d->seq, &d->client_msg_id, &d->sender_id, &d->conversation,
+                                &d->msg_type, &d->payload, &d->server_time);
+  else if (frame->type == XG_PACKET_OFFLINE_GROUP_DELIVER)
+    xg_proto_offline_group_deliver_get (frame->body, &d->seq, &d->client_msg_id, &d->sender_id, &d->conversation,
+                                        &d->msg_type, &d->payload, &d->server_time);
+  else if (frame->type == XG_PACKET_CHAT_DELIVER)
+    {
+      d->kind = 0;
+      xg_proto_chat_deliver_get (frame->body, &d->seq, &d->client_msg_id, &d->sender_id, &d->conversation,
+                                 &d->msg_type, &d->payload, &d->server_time);
+    }
+  else if (frame->type == XG_PACKET_OFFLINE_CHAT_DELIVER)
+    {
+      d->kind = 0;
+      xg_proto_offline_chat_deliver_get (frame->body, &d->seq, &d->client_msg_id, &d->sender_id,
+                                         &d->conversation, &d->msg_type, &d->payload, &d->server_time);
+    }
+  else
+    g_error ("Expected a delivery, got %s", xg_proto_packet_info (frame->type)->name);
+  g_assert_cmpuint (frame->request_id, ==, 0);
+}
+
+/* MSG_RECEIVED_ACK of (@kind, @id) up to @seq. */
+void
+acknowledge (Person  *p,
+             guint    kind,
+             guint64  id,
+             guint64  seq)
+{
+  GVariantBuilder builder;
+
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a(ytt)"));
+  g_variant_builder_add (&builder, "(ytt)", kind, id, seq);
+  xg_test_client_send (p->client, XG_PACKET_MSG_RECEIVED_ACK,
+                       xg_proto_msg_received_ack_new (g_variant_builder_end (&builder)));
 }

@@ -51,5 +51,25 @@ void send_request (Person *from, Person *to, const char *greeting);
 void take_incoming (Person *to, Person *from, const char *greeting);
 void befriend (Person *a, Person *b);
 void assert_sync_types (GPtrArray *sync, const guint16 *types, guint n_types);
+/* Messages */
+guint64 random_id (void);
+GBytes *text (const char *s);
+guint64 take_sent_ack (Person *from, XgProtoFrame *ack, guint64 client_msg_id, gint64 *server_time);
+
+typedef struct {
+  guint    kind;           /* 0: one-to-one, 1: group */
+  guint64  seq;
+  guint64  client_msg_id;
+  guint64  sender_id;
+  guint64  conversation;   /* the group, or (one-to-one) the receiver */
+  guint32  msg_type;
+  GBytes  *payload;
+  gint64   server_time;
+} Delivered;
+
+void delivered_clear (Delivered *d);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Delivered, delivered_clear)
+void read_delivered (XgProtoFrame *frame, Delivered *d);
+void acknowledge (Person *p, guint kind, guint64 id, guint64 seq);
 
 G_END_DECLS
