@@ -449,6 +449,21 @@ act (GroupsRequest *req)
 
 /* --- Handlers ------------------------------------------------------------ */
 
+/* A join request's or a rejection's reason (docs/PROTOCOL.md 6.2): kept
+ * for the store, or refused with ERROR(INVALID_ARGUMENT). */
+static gboolean
+take_reason (GroupsRequest *req,
+             const char    *reason)
+{
+  if (!xg_proto_group_reason_is_valid (reason))
+    {
+      reply_error (req, XG_PROTO_ERR_INVALID_ARGUMENT, "A reason has at most 256 characters");
+      return FALSE;
+    }
+  req->ask.text = g_strdup (reason);
+  return TRUE;
+}
+
 static void
 handle_group_create (XgServerConnection *conn,
                      const XgProtoFrame *frame)
@@ -505,13 +520,8 @@ handle_group_join_request (XgServerConnection *conn,
   const char *reason;
 
   xg_proto_group_join_request_get (frame->body, &req->ask.group_id, NULL, &reason);
-  if (!xg_proto_group_reason_is_valid (reason))
-    {
-      reply_error (req, XG_PROTO_ERR_INVALID_ARGUMENT, "A reason has at most 256 characters");
-      return;
-    }
-  req->ask.text = g_strdup (reason);
-  act (g_steal_pointer (&req));
+  if (take_reason (req, reason))
+    act (g_steal_pointer (&req));
 }
 
 static void
@@ -532,13 +542,8 @@ handle_group_join_reject (XgServerConnection *conn,
   const char *reason;
 
   xg_proto_group_join_reject_get (frame->body, &req->ask.group_id, &req->ask.other_id, &reason);
-  if (!xg_proto_group_reason_is_valid (reason))
-    {
-      reply_error (req, XG_PROTO_ERR_INVALID_ARGUMENT, "A reason has at most 256 characters");
-      return;
-    }
-  req->ask.text = g_strdup (reason);
-  act (g_steal_pointer (&req));
+  if (take_reason (req, reason))
+    act (g_steal_pointer (&req));
 }
 
 static void

@@ -946,6 +946,24 @@ op_of (GTask *task)
   return g_task_get_task_data (task);
 }
 
+/* A task answering @request (a join request or an invitation): the group,
+ * the other party and the request, whose list loses it once answered. */
+static GTask *
+answer_task_new (XgGroups            *self,
+                 XgGroupRequest      *request,
+                 GCancellable        *cancellable,
+                 gpointer             source_tag,
+                 GAsyncReadyCallback  callback,
+                 gpointer             user_data)
+{
+  GTask *task = op_task_new (self, cancellable, source_tag, callback, user_data);
+
+  op_of (task)->group_id = xg_group_request_get_group_id (request);
+  op_of (task)->peer_id = xg_group_request_get_peer_id (request);
+  op_of (task)->request = g_object_ref (request);
+  return task;
+}
+
 static void
 return_error (GTask  *task,
               GError *error)
@@ -1087,10 +1105,7 @@ xg_groups_approve_async (XgGroups            *self,
   g_return_if_fail (XG_IS_GROUPS (self));
   g_return_if_fail (xg_group_request_get_kind (request) == XG_GROUP_REQUEST_INCOMING);
 
-  task = op_task_new (self, cancellable, xg_groups_approve_async, callback, user_data);
-  op_of (task)->group_id = xg_group_request_get_group_id (request);
-  op_of (task)->peer_id = xg_group_request_get_peer_id (request);
-  op_of (task)->request = g_object_ref (request);
+  task = answer_task_new (self, request, cancellable, xg_groups_approve_async, callback, user_data);
   call (self, task, XG_PACKET_GROUP_JOIN_APPROVE,
         xg_proto_group_join_approve_new (op_of (task)->group_id, op_of (task)->peer_id));
 }
@@ -1108,10 +1123,7 @@ xg_groups_reject_async (XgGroups            *self,
   g_return_if_fail (XG_IS_GROUPS (self));
   g_return_if_fail (xg_group_request_get_kind (request) == XG_GROUP_REQUEST_INCOMING);
 
-  task = op_task_new (self, cancellable, xg_groups_reject_async, callback, user_data);
-  op_of (task)->group_id = xg_group_request_get_group_id (request);
-  op_of (task)->peer_id = xg_group_request_get_peer_id (request);
-  op_of (task)->request = g_object_ref (request);
+  task = answer_task_new (self, request, cancellable, xg_groups_reject_async, callback, user_data);
   if (reason == NULL)
     reason = "";
   if (!check_reason (task, reason))
@@ -1132,10 +1144,7 @@ xg_groups_accept_invitation_async (XgGroups            *self,
   g_return_if_fail (XG_IS_GROUPS (self));
   g_return_if_fail (xg_group_request_get_kind (invitation) == XG_GROUP_REQUEST_INVITATION);
 
-  task = op_task_new (self, cancellable, xg_groups_accept_invitation_async, callback, user_data);
-  op_of (task)->group_id = xg_group_request_get_group_id (invitation);
-  op_of (task)->peer_id = xg_group_request_get_peer_id (invitation);
-  op_of (task)->request = g_object_ref (invitation);
+  task = answer_task_new (self, invitation, cancellable, xg_groups_accept_invitation_async, callback, user_data);
   call (self, task, XG_PACKET_GROUP_INVITE_ACCEPT,
         xg_proto_group_invite_accept_new (op_of (task)->group_id, op_of (task)->peer_id));
 }
@@ -1152,10 +1161,7 @@ xg_groups_decline_invitation_async (XgGroups            *self,
   g_return_if_fail (XG_IS_GROUPS (self));
   g_return_if_fail (xg_group_request_get_kind (invitation) == XG_GROUP_REQUEST_INVITATION);
 
-  task = op_task_new (self, cancellable, xg_groups_decline_invitation_async, callback, user_data);
-  op_of (task)->group_id = xg_group_request_get_group_id (invitation);
-  op_of (task)->peer_id = xg_group_request_get_peer_id (invitation);
-  op_of (task)->request = g_object_ref (invitation);
+  task = answer_task_new (self, invitation, cancellable, xg_groups_decline_invitation_async, callback, user_data);
   call (self, task, XG_PACKET_GROUP_INVITE_DECLINE,
         xg_proto_group_invite_decline_new (op_of (task)->group_id, op_of (task)->peer_id));
 }
