@@ -62,58 +62,11 @@ fixture_tear_down (Fixture       *fixture,
 
 /* --- Driving the windows ------------------------------------------------------------ */
 
-#define LOGIN_CHILD(app, name) \
-  xg_app_test_child (xg_application_get_login_window (app), XG_TYPE_LOGIN_WINDOW, name)
 #define MAIN(app) XG_MAIN_WINDOW (xg_application_get_main_window (app))
 #define MAIN_CHILD(app, name) \
   xg_app_test_child (xg_application_get_main_window (app), XG_TYPE_MAIN_WINDOW, name)
 #define CHAT_CHILD(app, name) xg_app_test_child (chat_page (app), XG_TYPE_CHAT_PAGE, name)
 #define ROW_CHILD(row, name) xg_app_test_child (row, XG_TYPE_MESSAGE_ROW, name)
-
-static gboolean
-main_window_shown (XgApplication *app)
-{
-  GtkWindow *window = xg_application_get_main_window (app);
-
-  return window != NULL && gtk_widget_get_mapped (GTK_WIDGET (window))
-         && xg_application_get_login_window (app) == NULL;
-}
-
-static XgSession *
-session_of (XgApplication *app)
-{
-  return xg_main_window_get_session (MAIN (app));
-}
-
-static XgApplication *
-start_logged_in (const char      *profile,
-                 XgAppTestServer *server,
-                 const char      *email)
-{
-  XgApplication *app = xg_app_test_start_app (profile, server);
-
-  xg_app_test_set_text (LOGIN_CHILD (app, "email_row"), email);
-  xg_app_test_set_text (LOGIN_CHILD (app, "password_row"), PASSWORD);
-  xg_app_test_click (LOGIN_CHILD (app, "login_button"));
-  XG_APP_TEST_WAIT_FOR (main_window_shown (app));
-  XG_APP_TEST_WAIT_FOR (xg_session_get_synced (session_of (app)));
-  return app;
-}
-
-static const char *
-app_id (XgApplication *app)
-{
-  return g_application_get_application_id (G_APPLICATION (app));
-}
-
-static void
-make_active (XgApplication *app)
-{
-  GtkWindow *window = GTK_WINDOW (MAIN (app));
-
-  gtk_window_present (window);
-  XG_APP_TEST_WAIT_FOR (gtk_window_is_active (window));
-}
 
 static GtkWidget *
 chat_page (XgApplication *app)
@@ -318,11 +271,11 @@ two_friends (Fixture  *fixture,
 
   *a_id = xg_app_test_register (fixture->server, a_email, "Li Lei", PASSWORD);
   *b_id = xg_app_test_register (fixture->server, b_email, "Han Meimei", PASSWORD);
-  fixture->a = start_logged_in ("chat-a", fixture->server, a_email);
-  fixture->b = start_logged_in ("chat-b", fixture->server, b_email);
-  xg_app_test_befriend (session_of (fixture->a), session_of (fixture->b), b_email, "Hi");
-  XG_APP_TEST_WAIT_FOR (xg_contacts_lookup (xg_session_get_contacts (session_of (fixture->a)), *b_id) != NULL);
-  XG_APP_TEST_WAIT_FOR (xg_contacts_lookup (xg_session_get_contacts (session_of (fixture->b)), *a_id) != NULL);
+  fixture->a = xg_app_test_start_logged_in ("chat-a", fixture->server, a_email, PASSWORD);
+  fixture->b = xg_app_test_start_logged_in ("chat-b", fixture->server, b_email, PASSWORD);
+  xg_app_test_befriend (xg_app_test_session_of (fixture->a), xg_app_test_session_of (fixture->b), b_email, "Hi");
+  XG_APP_TEST_WAIT_FOR (xg_contacts_lookup (xg_session_get_contacts (xg_app_test_session_of (fixture->a)), *b_id) != NULL);
+  XG_APP_TEST_WAIT_FOR (xg_contacts_lookup (xg_session_get_contacts (xg_app_test_session_of (fixture->b)), *a_id) != NULL);
   /* "Now friends" toasts: not what these tests look at. */
   xg_app_test_settle (100);
   XG_APP_TEST_WAIT_FOR (toasts_gone (fixture->a) && toasts_gone (fixture->b));
@@ -333,7 +286,7 @@ static void
 open_chat_from_contact (XgApplication *app,
                         guint64        peer_id)
 {
-  XgContact *contact = xg_contacts_lookup (xg_session_get_contacts (session_of (app)), peer_id);
+  XgContact *contact = xg_contacts_lookup (xg_session_get_contacts (xg_app_test_session_of (app)), peer_id);
   GtkWidget *page;
 
   xg_main_window_show_contact (MAIN (app), contact);
@@ -365,7 +318,7 @@ test_conversation (Fixture       *fixture,
   g_assert_cmpstr (gtk_stack_get_visible_child_name (MAIN_CHILD (fixture->a, "chats_stack")), ==, "empty");
 
   /* A: B's page, Send Message: the chat, with the keyboard in the composer. */
-  make_active (fixture->a);
+  xg_app_test_make_active (fixture->a);
   open_chat_from_contact (fixture->a, b_id);
   g_assert_cmpstr (adw_window_title_get_title (MAIN_CHILD (fixture->a, "content_title")), ==, "Han Meimei");
   g_assert_cmpstr (sidebar_tab (fixture->a), ==, "chats");
@@ -398,16 +351,16 @@ test_conversation (Fixture       *fixture,
   XG_APP_TEST_WAIT_FOR (g_strcmp0 (sidebar_tab (fixture->b), "chats") == 0);
   XG_APP_TEST_WAIT_FOR (row_badge_is (fixture->b, a_id, "1"));
   XG_APP_TEST_WAIT_FOR ((notification = xg_app_test_notifications_find (fixture->notifications,
-                                                                        app_id (fixture->b), to_b)) != NULL);
+                                                                        xg_app_test_app_id (fixture->b), to_b)) != NULL);
   g_assert_cmpstr (notification->title, ==, "Li Lei");
   g_assert_cmpstr (notification->body, ==, "Hello Meimei…");
   g_assert_cmpstr (notification->default_action, ==, "app.open-chat");
   /* A was looking at its own chat. */
-  g_assert_null (xg_app_test_notifications_find (fixture->notifications, app_id (fixture->a), to_a));
+  g_assert_null (xg_app_test_notifications_find (fixture->notifications, xg_app_test_app_id (fixture->a), to_a));
 
   /* B clicks the notification: its chat opens, the count clears and the
    * notification goes. */
-  make_active (fixture->b);
+  xg_app_test_make_active (fixture->b);
   g_action_group_activate_action (G_ACTION_GROUP (fixture->b), "open-chat", g_variant_new_uint64 (a_id));
   XG_APP_TEST_WAIT_FOR (chat_shown_with (fixture->b, a_id));
   XG_APP_TEST_WAIT_FOR ((row = message_row (fixture->b, FALSE, "Hello Meimei\nAre you there?")) != NULL);
@@ -415,7 +368,7 @@ test_conversation (Fixture       *fixture,
   g_assert_false (gtk_widget_get_visible (ROW_CHILD (row, "state_icon")));
   XG_APP_TEST_WAIT_FOR (tab_badge (fixture->b) == 0);
   XG_APP_TEST_WAIT_FOR (row_badge_is (fixture->b, a_id, NULL));
-  XG_APP_TEST_WAIT_FOR (xg_app_test_notifications_find (fixture->notifications, app_id (fixture->b), to_b)->withdrawn);
+  XG_APP_TEST_WAIT_FOR (xg_app_test_notifications_find (fixture->notifications, xg_app_test_app_id (fixture->b), to_b)->withdrawn);
 
   /* B answers with the send button; A (not looking now) sees it. */
   type_text (fixture->b, "Yes! 你好");
@@ -423,7 +376,7 @@ test_conversation (Fixture       *fixture,
   XG_APP_TEST_WAIT_FOR ((row = message_row (fixture->a, FALSE, "Yes! 你好")) != NULL);
   g_assert_false (gtk_widget_get_visible (ROW_CHILD (row, "day_label")));   /* the same day as the one before */
   XG_APP_TEST_WAIT_FOR ((notification = xg_app_test_notifications_find (fixture->notifications,
-                                                                        app_id (fixture->a), to_a)) != NULL);
+                                                                        xg_app_test_app_id (fixture->a), to_a)) != NULL);
   g_assert_cmpstr (notification->title, ==, "Han Meimei");
   g_assert_cmpstr (notification->body, ==, "Yes! 你好");
 
@@ -451,7 +404,7 @@ test_conversation (Fixture       *fixture,
   }
   XG_APP_TEST_WAIT_FOR (g_strcmp0 (notification->body, "Image") == 0
                         || ((notification = xg_app_test_notifications_find (fixture->notifications,
-                                                                             app_id (fixture->a), to_a)) != NULL
+                                                                             xg_app_test_app_id (fixture->a), to_a)) != NULL
                             && strstr (notification->body, "Image") != NULL));
 
   /* B sends a file (as the attach button and a drop do); A sees its name
@@ -553,7 +506,7 @@ test_failed (Fixture       *fixture,
   guint64 a_id, b_id;
 
   two_friends (fixture, &a_id, &b_id);
-  make_active (fixture->a);
+  xg_app_test_make_active (fixture->a);
   open_chat_from_contact (fixture->a, b_id);
   type_text (fixture->a, "First");
   g_assert_true (press_key (fixture->a, GDK_KEY_Return, 0));
@@ -561,13 +514,13 @@ test_failed (Fixture       *fixture,
                         && g_strcmp0 (state_shown (row), "Delivered") == 0);
 
   /* B ends it; A's chat stays, and the next message fails. */
-  b_contacts = xg_session_get_contacts (session_of (fixture->b));
+  b_contacts = xg_session_get_contacts (xg_app_test_session_of (fixture->b));
   xg_contacts_remove_async (b_contacts, xg_contacts_lookup (b_contacts, a_id), NULL,
                             xg_app_test_store_result, &result);
   XG_APP_TEST_WAIT_FOR (result != NULL);
   g_assert_true (xg_contacts_remove_finish (b_contacts, result, &error));
   g_assert_no_error (error);
-  XG_APP_TEST_WAIT_FOR (xg_contacts_lookup (xg_session_get_contacts (session_of (fixture->a)), b_id) == NULL);
+  XG_APP_TEST_WAIT_FOR (xg_contacts_lookup (xg_session_get_contacts (xg_app_test_session_of (fixture->a)), b_id) == NULL);
 
   /* The Chats list still has the chat, and opening it from there works. */
   XG_APP_TEST_WAIT_FOR (conversation_row (fixture->a, b_id) != NULL);
@@ -605,17 +558,17 @@ test_keyboard (Fixture       *fixture,
   GtkWidget *entry;
 
   two_friends (fixture, &a_id, &b_id);
-  a_email = g_strdup (xg_session_get_email (session_of (fixture->a)));
+  a_email = g_strdup (xg_session_get_email (xg_app_test_session_of (fixture->a)));
   c_id = xg_app_test_register (fixture->server, c_email, "Lucy", PASSWORD);
   c = xg_app_test_session_new (fixture->server);
   xg_app_test_login (c, c_email, PASSWORD);
   XG_APP_TEST_WAIT_FOR (xg_contacts_get_loaded (xg_session_get_contacts (c))
                         && xg_friend_requests_get_loaded (xg_session_get_friend_requests (c))
                         && xg_conversations_get_loaded (xg_session_get_conversations (c)));
-  xg_app_test_befriend (c, session_of (fixture->a), a_email, "Hi");
+  xg_app_test_befriend (c, xg_app_test_session_of (fixture->a), a_email, "Hi");
 
   /* Two chats with A: Meimei's, then Lucy's (the newest, first). */
-  m1 = xg_conversation_send_text (xg_conversations_get (xg_session_get_conversations (session_of (fixture->b)), a_id),
+  m1 = xg_conversation_send_text (xg_conversations_get (xg_session_get_conversations (xg_app_test_session_of (fixture->b)), a_id),
                                   "from Meimei", &error);
   g_assert_no_error (error);
   XG_APP_TEST_WAIT_FOR (conversation_row (fixture->a, b_id) != NULL);
@@ -625,7 +578,7 @@ test_keyboard (Fixture       *fixture,
   XG_APP_TEST_WAIT_FOR (tab_badge (fixture->a) == 2);
 
   /* Alt+Down from nothing: the first chat (Lucy); again: Meimei; Alt+Up: Lucy. */
-  make_active (fixture->a);
+  xg_app_test_make_active (fixture->a);
   gtk_widget_activate_action (GTK_WIDGET (MAIN (fixture->a)), "win.next-chat", NULL);
   XG_APP_TEST_WAIT_FOR (chat_shown_with (fixture->a, c_id));
   gtk_widget_activate_action (GTK_WIDGET (MAIN (fixture->a)), "win.next-chat", NULL);

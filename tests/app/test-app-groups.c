@@ -60,58 +60,11 @@ fixture_tear_down (Fixture       *fixture,
   xg_app_test_server_free (fixture->server);
 }
 
-#define LOGIN_CHILD(app, name) \
-  xg_app_test_child (xg_application_get_login_window (app), XG_TYPE_LOGIN_WINDOW, name)
 #define MAIN(app) XG_MAIN_WINDOW (xg_application_get_main_window (app))
 #define MAIN_CHILD(app, name) \
   xg_app_test_child (xg_application_get_main_window (app), XG_TYPE_MAIN_WINDOW, name)
 #define CHAT_CHILD(app, name) xg_app_test_child (chat_page (app), XG_TYPE_CHAT_PAGE, name)
 #define ROW_CHILD(row, name) xg_app_test_child (row, XG_TYPE_MESSAGE_ROW, name)
-
-static gboolean
-main_window_shown (XgApplication *app)
-{
-  GtkWindow *window = xg_application_get_main_window (app);
-
-  return window != NULL && gtk_widget_get_mapped (GTK_WIDGET (window))
-         && xg_application_get_login_window (app) == NULL;
-}
-
-static XgSession *
-session_of (XgApplication *app)
-{
-  return xg_main_window_get_session (MAIN (app));
-}
-
-static XgApplication *
-start_logged_in (const char      *profile,
-                 XgAppTestServer *server,
-                 const char      *email)
-{
-  XgApplication *app = xg_app_test_start_app (profile, server);
-
-  xg_app_test_set_text (LOGIN_CHILD (app, "email_row"), email);
-  xg_app_test_set_text (LOGIN_CHILD (app, "password_row"), PASSWORD);
-  xg_app_test_click (LOGIN_CHILD (app, "login_button"));
-  XG_APP_TEST_WAIT_FOR (main_window_shown (app));
-  XG_APP_TEST_WAIT_FOR (xg_session_get_synced (session_of (app)));
-  return app;
-}
-
-static const char *
-app_id (XgApplication *app)
-{
-  return g_application_get_application_id (G_APPLICATION (app));
-}
-
-static void
-make_active (XgApplication *app)
-{
-  GtkWindow *window = GTK_WINDOW (MAIN (app));
-
-  gtk_window_present (window);
-  XG_APP_TEST_WAIT_FOR (gtk_window_is_active (window));
-}
 
 static GtkWidget *
 chat_page (XgApplication *app)
@@ -230,7 +183,7 @@ ask_to_join (XgApplication *app,
   g_autofree char *number = g_strdup_printf ("%" G_GUINT64_FORMAT, group_id);
   GtkWindow *window;
 
-  make_active (app);
+  xg_app_test_make_active (app);
   gtk_widget_activate_action (GTK_WIDGET (MAIN (app)), "win.join-group", NULL);
   XG_APP_TEST_WAIT_FOR ((window = xg_app_test_find_window (XG_TYPE_JOIN_GROUP_WINDOW, GTK_WINDOW (MAIN (app))))
                         != NULL && gtk_widget_get_mapped (GTK_WIDGET (window)));
@@ -274,15 +227,15 @@ test_three (Fixture       *fixture,
   xg_app_test_register (fixture->server, a_email, "Alice", PASSWORD);
   b_id = xg_app_test_register (fixture->server, b_email, "Bob", PASSWORD);
   c_id = xg_app_test_register (fixture->server, c_email, "Carol", PASSWORD);
-  fixture->a = start_logged_in ("groups-a", fixture->server, a_email);
-  fixture->b = start_logged_in ("groups-b", fixture->server, b_email);
-  fixture->c = start_logged_in ("groups-c", fixture->server, c_email);
+  fixture->a = xg_app_test_start_logged_in ("groups-a", fixture->server, a_email, PASSWORD);
+  fixture->b = xg_app_test_start_logged_in ("groups-b", fixture->server, b_email, PASSWORD);
+  fixture->c = xg_app_test_start_logged_in ("groups-c", fixture->server, c_email, PASSWORD);
   apps[0] = fixture->a;
   apps[1] = fixture->b;
   apps[2] = fixture->c;
 
   /* Alice: New Group, a name and a description, Create: its chat opens. */
-  make_active (fixture->a);
+  xg_app_test_make_active (fixture->a);
   gtk_widget_activate_action (GTK_WIDGET (MAIN (fixture->a)), "win.new-group", NULL);
   XG_APP_TEST_WAIT_FOR ((window = xg_app_test_find_window (XG_TYPE_NEW_GROUP_WINDOW, GTK_WINDOW (MAIN (fixture->a))))
                         != NULL && gtk_widget_get_mapped (GTK_WIDGET (window)));
@@ -304,7 +257,7 @@ test_three (Fixture       *fixture,
   join_id = g_strdup_printf ("join-%" G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT, group_id, b_id);
   ask_to_join (fixture->b, group_id, "I like walking");
   XG_APP_TEST_WAIT_FOR ((notification = xg_app_test_notifications_find (fixture->notifications,
-                                                                        app_id (fixture->a), join_id)) != NULL);
+                                                                        xg_app_test_app_id (fixture->a), join_id)) != NULL);
   g_assert_cmpstr (notification->title, ==, "New Join Request");
   g_assert_cmpstr (notification->body, ==, "Bob asks to join Hikers: “I like walking”");
   g_assert_cmpstr (notification->default_action, ==, "app.show-group-requests");
@@ -312,7 +265,7 @@ test_three (Fixture       *fixture,
   XG_APP_TEST_WAIT_FOR (xg_app_test_label_shows (MAIN_CHILD (fixture->a, "group_requests_badge"), "1"));
 
   /* Alice opens Group Requests (the notification's action) and approves. */
-  make_active (fixture->a);
+  xg_app_test_make_active (fixture->a);
   g_action_group_activate_action (G_ACTION_GROUP (fixture->a), "show-group-requests", NULL);
   page = content_page (fixture->a, "group-requests");
   XG_APP_TEST_WAIT_FOR (gtk_widget_get_mapped (page));
@@ -320,13 +273,13 @@ test_three (Fixture       *fixture,
   xg_app_test_click (xg_app_test_find_widget (page, GTK_TYPE_BUTTON, "Approve"));
   XG_APP_TEST_WAIT_FOR (!gtk_widget_get_visible (MAIN_CHILD (fixture->a, "group_requests_row")));
   /* Bob is in: the group in his list, and a toast says so. */
-  XG_APP_TEST_WAIT_FOR (xg_groups_lookup (xg_session_get_groups (session_of (fixture->b)), group_id) != NULL);
+  XG_APP_TEST_WAIT_FOR (xg_groups_lookup (xg_session_get_groups (xg_app_test_session_of (fixture->b)), group_id) != NULL);
   XG_APP_TEST_WAIT_FOR (xg_app_test_toast_shows (MAIN_CHILD (fixture->b, "toast_overlay"), "You are in “Hikers” now."));
 
   /* Carol asks; Alice approves on the group's page this time. */
   ask_to_join (fixture->c, group_id, "");
-  make_active (fixture->a);
-  XG_APP_TEST_WAIT_FOR (xg_groups_get_n_incoming (xg_session_get_groups (session_of (fixture->a))) == 1);
+  xg_app_test_make_active (fixture->a);
+  XG_APP_TEST_WAIT_FOR (xg_groups_get_n_incoming (xg_session_get_groups (xg_app_test_session_of (fixture->a))) == 1);
   g_assert_true (xg_main_window_show_group (MAIN (fixture->a), group_id));
   page = content_page (fixture->a, "group");
   XG_APP_TEST_WAIT_FOR (gtk_widget_get_mapped (xg_app_test_child (page, XG_TYPE_GROUP_PAGE, "requests_group")));
@@ -334,25 +287,25 @@ test_three (Fixture       *fixture,
                                                  GTK_TYPE_BUTTON, "Approve") != NULL);
   xg_app_test_click (xg_app_test_find_widget (xg_app_test_child (page, XG_TYPE_GROUP_PAGE, "requests_list"),
                                               GTK_TYPE_BUTTON, "Approve"));
-  XG_APP_TEST_WAIT_FOR (xg_groups_lookup (xg_session_get_groups (session_of (fixture->c)), group_id) != NULL);
+  XG_APP_TEST_WAIT_FOR (xg_groups_lookup (xg_session_get_groups (xg_app_test_session_of (fixture->c)), group_id) != NULL);
   /* Alice's page lists all three, the owner first. */
   XG_APP_TEST_WAIT_FOR (xg_app_test_find_widget (xg_app_test_child (page, XG_TYPE_GROUP_PAGE, "members_list"),
                                                  ADW_TYPE_ACTION_ROW, NULL) != NULL);
-  XG_APP_TEST_WAIT_FOR (xg_group_get_member_count (xg_groups_lookup (xg_session_get_groups (session_of (fixture->a)),
+  XG_APP_TEST_WAIT_FOR (xg_group_get_member_count (xg_groups_lookup (xg_session_get_groups (xg_app_test_session_of (fixture->a)),
                                                                      group_id)) == 3);
 
   /* Carol mutes the group on its page. */
-  make_active (fixture->c);
+  xg_app_test_make_active (fixture->c);
   g_assert_true (xg_main_window_show_group (MAIN (fixture->c), group_id));
   page = content_page (fixture->c, "group");
   XG_APP_TEST_WAIT_FOR (gtk_widget_get_mapped (page));
   gtk_switch_set_active (xg_app_test_child (page, XG_TYPE_GROUP_PAGE, "mute_switch"), TRUE);
-  g_assert_true (xg_group_get_muted (xg_groups_lookup (xg_session_get_groups (session_of (fixture->c)), group_id)));
+  g_assert_true (xg_group_get_muted (xg_groups_lookup (xg_session_get_groups (xg_app_test_session_of (fixture->c)), group_id)));
 
   /* All three chat, each typing in their own window. */
   for (guint i = 0; i < 3; i++)
     {
-      make_active (apps[i]);
+      xg_app_test_make_active (apps[i]);
       gtk_widget_activate_action (GTK_WIDGET (MAIN (apps[i])), "win.open-group-chat", "t", group_id);
       XG_APP_TEST_WAIT_FOR (group_chat_shown (apps[i], group_id));
       send_typed (apps[i], texts[i]);
@@ -361,7 +314,7 @@ test_three (Fixture       *fixture,
   for (guint i = 0; i < 3; i++)
     for (guint j = 0; j < 3; j++)
       {
-        make_active (apps[i]);
+        xg_app_test_make_active (apps[i]);
         gtk_widget_activate_action (GTK_WIDGET (MAIN (apps[i])), "win.open-group-chat", "t", group_id);
         XG_APP_TEST_WAIT_FOR (group_chat_shown (apps[i], group_id));
         XG_APP_TEST_WAIT_FOR ((row = message_row (apps[i], texts[j])) != NULL);
@@ -384,17 +337,17 @@ test_three (Fixture       *fixture,
    * names her does. */
   chat_id = g_strdup_printf ("group-%" G_GUINT64_FORMAT, group_id);
   mention_id = g_strdup_printf ("mention-%" G_GUINT64_FORMAT, group_id);
-  make_active (fixture->b);
+  xg_app_test_make_active (fixture->b);
   send_typed (fixture->b, "Anyone for Sunday?");
   send_typed (fixture->b, "@Carol are you coming?");
   XG_APP_TEST_WAIT_FOR ((notification = xg_app_test_notifications_find (fixture->notifications,
-                                                                        app_id (fixture->c), mention_id)) != NULL);
+                                                                        xg_app_test_app_id (fixture->c), mention_id)) != NULL);
   g_assert_cmpstr (notification->title, ==, "Bob mentioned you in Hikers");
   g_assert_cmpstr (notification->default_action, ==, "app.open-group-chat");
   /* Alice (not muted, not looking) is told of the messages as usual. */
-  XG_APP_TEST_WAIT_FOR (xg_app_test_notifications_find (fixture->notifications, app_id (fixture->a), chat_id) != NULL);
+  XG_APP_TEST_WAIT_FOR (xg_app_test_notifications_find (fixture->notifications, xg_app_test_app_id (fixture->a), chat_id) != NULL);
   xg_app_test_settle (500);
-  g_assert_null (xg_app_test_notifications_find (fixture->notifications, app_id (fixture->c), chat_id));
+  g_assert_null (xg_app_test_notifications_find (fixture->notifications, xg_app_test_app_id (fixture->c), chat_id));
   (void) c_id;
 }
 

@@ -12,6 +12,8 @@
 #include <glib/gstdio.h>
 
 #include "xg-app-test.h"
+#include "xg-login-window.h"
+#include "xg-main-window.h"
 #include "xg-paths.h"
 
 /* --- The server --------------------------------------------------------------- */
@@ -903,4 +905,53 @@ xg_app_test_check_accessible (const char *what)
     }
   if (status != 0)
     g_error ("accessibility of %s:\n%s", what, report);
+}
+
+/* --- Logged-in apps ------------------------------------------------------ */
+
+gboolean
+xg_app_test_main_window_shown (XgApplication *app)
+{
+  GtkWindow *window = xg_application_get_main_window (app);
+
+  return window != NULL && gtk_widget_get_mapped (GTK_WIDGET (window))
+         && xg_application_get_login_window (app) == NULL;
+}
+
+XgSession *
+xg_app_test_session_of (XgApplication *app)
+{
+  return xg_main_window_get_session (XG_MAIN_WINDOW (xg_application_get_main_window (app)));
+}
+
+XgApplication *
+xg_app_test_start_logged_in (const char      *profile,
+                             XgAppTestServer *server,
+                             const char      *email,
+                             const char      *password)
+{
+  XgApplication *app = xg_app_test_start_app (profile, server);
+  GtkWindow *login = xg_application_get_login_window (app);
+
+  xg_app_test_set_text (xg_app_test_child (login, XG_TYPE_LOGIN_WINDOW, "email_row"), email);
+  xg_app_test_set_text (xg_app_test_child (login, XG_TYPE_LOGIN_WINDOW, "password_row"), password);
+  xg_app_test_click (xg_app_test_child (login, XG_TYPE_LOGIN_WINDOW, "login_button"));
+  XG_APP_TEST_WAIT_FOR (xg_app_test_main_window_shown (app));
+  XG_APP_TEST_WAIT_FOR (xg_session_get_synced (xg_app_test_session_of (app)));
+  return app;
+}
+
+const char *
+xg_app_test_app_id (XgApplication *app)
+{
+  return g_application_get_application_id (G_APPLICATION (app));
+}
+
+void
+xg_app_test_make_active (XgApplication *app)
+{
+  GtkWindow *window = xg_application_get_main_window (app);
+
+  gtk_window_present (window);
+  XG_APP_TEST_WAIT_FOR (gtk_window_is_active (window));
 }

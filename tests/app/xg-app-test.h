@@ -184,6 +184,20 @@ void             xg_app_test_check_accessible (const char      *what);
 int              xg_app_test_run_accessible_check (const char  *script,
                                                    char       **report);
 
+/* The main window is up and the login window gone. */
+gboolean         xg_app_test_main_window_shown (XgApplication *app);
+/* The main window's session. */
+XgSession       *xg_app_test_session_of     (XgApplication   *app);
+/* Starts @profile's app, logs in through its login window and waits until
+ * the session has synced. */
+XgApplication   *xg_app_test_start_logged_in (const char      *profile,
+                                              XgAppTestServer *server,
+                                              const char      *email,
+                                              const char      *password);
+const char      *xg_app_test_app_id         (XgApplication   *app);
+/* Presents @app's main window and waits until it is the active one. */
+void             xg_app_test_make_active    (XgApplication   *app);
+
 /* Renders @window as it is on screen into a PNG file. */
 void             xg_app_test_save_png         (GtkWidget       *window,
                                                const char      *path);
