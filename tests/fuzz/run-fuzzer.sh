@@ -47,7 +47,7 @@ trap 'rm -rf "$work"' EXIT INT TERM
 
 # GSlice off, so ASan sees every GVariant allocation on its own.
 export G_SLICE=always-malloc
-export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}"
+export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:intercept_tls_get_addr=0}"  # see tools/test.sh
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 
 half=$((seconds / 2))
