@@ -8,6 +8,7 @@
 
 #include "xg-bench-common.h"
 
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -152,6 +153,46 @@ xg_bench_remove_tree (const char *path)
           g_unlink (child);
       }
   g_rmdir (path);
+}
+
+/* What a durable delivery cannot go below on this disk: @n appends of 4 KiB
+ * to a file in @dir, each followed by fdatasync(), as the store's sync thread
+ * does with the WAL. Latencies in ms into @p50 and @p99. */
+gboolean
+xg_bench_fsync_probe (const char *dir,
+                      guint       n,
+                      gdouble    *p50,
+                      gdouble    *p99)
+{
+  g_autofree char *path = g_build_filename (dir, "fsync-probe", NULL);
+  g_autoptr(GArray) latencies = g_array_sized_new (FALSE, FALSE, sizeof (gdouble), n);
+  char block[4096];
+  int fd = open (path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+
+  if (fd < 0)
+    return FALSE;
+  memset (block, 'x', sizeof block);
+  for (guint i = 0; i < n; i++)
+    {
+      gint64 start;
+      gdouble ms;
+
+      if (write (fd, block, sizeof block) != sizeof block)
+        break;
+      start = g_get_monotonic_time ();
+      if (fdatasync (fd) != 0)
+        break;
+      ms = (g_get_monotonic_time () - start) / 1000.0;
+      g_array_append_val (latencies, ms);
+    }
+  close (fd);
+  g_unlink (path);
+  if (latencies->len < n)
+    return FALSE;
+  g_array_sort (latencies, xg_bench_compare_doubles);
+  *p50 = xg_bench_percentile (latencies, 0.50);
+  *p99 = xg_bench_percentile (latencies, 0.99);
+  return TRUE;
 }
 
 /* Each connection is a descriptor here and one in the server. */

@@ -41,6 +41,10 @@ int         xg_bench_compare_doubles     (gconstpointer a,
 gdouble     xg_bench_percentile          (GArray       *sorted,
                                           gdouble       p);
 void        xg_bench_remove_tree         (const char   *path);
+gboolean    xg_bench_fsync_probe         (const char   *dir,
+                                          guint         n,
+                                          gdouble      *p50,
+                                          gdouble      *p99);
 gboolean    xg_bench_raise_fd_limit      (guint         needed);
 
 /* --- Seeding through the store ------------------------------------------- */
