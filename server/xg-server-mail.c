@@ -98,7 +98,8 @@ G_DEFINE_FINAL_TYPE (XgServerMailer, xg_server_mailer, G_TYPE_OBJECT)
 
 typedef struct
 {
-  char *to;
+  char *to;            /* as the envelope carries it */
+  gboolean utf8_local; /* its local part is not ASCII: needs SMTPUTF8 */
   char *masked_to;
   char *message;       /* holds a verification code: wiped when freed */
   gsize message_len;
@@ -225,6 +226,51 @@ address_is_valid (const char *address)
     return FALSE;
 
   return domain_is_valid (at + 1);
+}
+
+/* The recipient as the envelope and the To: header carry it, or NULL when
+ * @address cannot be sent at all. An internationalized domain goes out in
+ * its ASCII form (IDNA, g_hostname_to_ascii()), which every server takes. A
+ * local part beyond ASCII is passed as UTF-8: libcurl then asks for SMTPUTF8
+ * (RFC 6531) in MAIL FROM, and the header carries it as RFC 6532 allows; a
+ * server that does not offer SMTPUTF8 refuses the recipient. @utf8_local
+ * says which. Controls, spaces and characters that would need quoting are
+ * refused as in address_is_valid(): that keeps CR/LF out of the headers. */
+static char *
+recipient_prepare (const char *address,
+                   gboolean   *utf8_local)
+{
+  g_autofree char *local = NULL;
+  g_autofree char *domain = NULL;
+  g_autofree char *envelope = NULL;
+  const char *at;
+
+  *utf8_local = FALSE;
+  if (address == NULL || !xg_proto_email_is_valid (address))
+    return NULL;
+  at = strrchr (address, '@');
+  local = g_strndup (address, at - address);
+  for (const char *p = local; *p != '\0'; p++)
+    {
+      guchar c = (guchar) *p;
+
+      if (c <= ' ' || c == 0x7f || strchr ("<>()[]\\,;:\"@", c) != NULL)
+        return NULL;
+      if (c >= 0x80)
+        *utf8_local = TRUE;
+    }
+  /* RFC 5321 §4.5.3.1.1 */
+  if (strlen (local) > 64)
+    return NULL;
+
+  domain = g_str_is_ascii (at + 1) ? g_strdup (at + 1) : g_hostname_to_ascii (at + 1);
+  if (domain == NULL || !domain_is_valid (domain))
+    return NULL;
+
+  envelope = g_strconcat (local, "@", domain, NULL);
+  if (strlen (envelope) > 254)
+    return NULL;
+  return g_steal_pointer (&envelope);
 }
 
 /* Appends @text as RFC 2047 encoded words (UTF-8, base64), folded so that
@@ -794,6 +840,9 @@ smtp_thread (GTask        *task,
         g_string_append_printf (message, "; the server's last reply was %ld", response);
       if (hint != NULL)
         g_string_append_printf (message, "; %s", hint);
+      if (send->utf8_local && response >= 500)
+        g_string_append (message, "; the recipient's address is not ASCII, which needs a server "
+                                  "that offers SMTPUTF8");
 
       g_task_return_new_error (task, G_IO_ERROR, curl_code_to_io_error (code, os_errno),
                                "%s", message->str);
@@ -968,7 +1017,8 @@ xg_server_mailer_describe (XgServerMailer *self)
 /**
  * xg_server_mailer_send_async:
  * @self: a mailer
- * @to: the recipient, a plain ASCII address "local@domain"
+ * @to: the recipient, "local@domain"; an internationalized domain is sent
+ *   in its IDNA form, a non-ASCII local part needs a server with SMTPUTF8
  * @subject: the subject, UTF-8
  * @text_body: the text, UTF-8; line ends may be LF or CRLF
  * @cancellable: (nullable): a #GCancellable
@@ -989,6 +1039,8 @@ xg_server_mailer_send_async (XgServerMailer      *self,
                              gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
+  g_autofree char *envelope_to = NULL;
+  gboolean utf8_local;
   SendData *send;
 
   g_return_if_fail (XG_IS_SERVER_MAILER (self));
@@ -1015,15 +1067,16 @@ xg_server_mailer_send_async (XgServerMailer      *self,
       return;
     }
 
-  /* The address rule accounts follow (a dot in the domain, …), and
-   * ASCII, as SMTP without SMTPUTF8 needs. */
-  if (!address_is_valid (to) || !xg_proto_email_is_valid (to))
+  /* The address rule accounts follow (a dot in the domain, …), in the
+   * form SMTP carries. */
+  envelope_to = recipient_prepare (to, &utf8_local);
+  if (envelope_to == NULL)
     {
       g_autofree char *masked = xg_proto_mask_email (to);
 
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                               "Cannot send mail to %s: not a plain ASCII address of the "
-                               "form local@domain", masked);
+                               "Cannot send mail to %s: not an address of the form local@domain "
+                               "that mail can be sent to", masked);
       return;
     }
 
@@ -1035,9 +1088,10 @@ xg_server_mailer_send_async (XgServerMailer      *self,
     }
 
   send = g_new0 (SendData, 1);
-  send->to = g_strdup (to);
+  send->to = g_strdup (envelope_to);
+  send->utf8_local = utf8_local;
   send->masked_to = xg_proto_mask_email (to);
-  send->message = build_message (self, to, subject, text_body, &send->message_len);
+  send->message = build_message (self, envelope_to, subject, text_body, &send->message_len);
   g_task_set_task_data (task, send, send_data_free);
 
   g_task_run_in_thread (task, self->kind == MAILER_OUTBOX ? outbox_thread : smtp_thread);

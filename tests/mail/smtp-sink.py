@@ -13,13 +13,16 @@
 #   tls           "yes" or "no": whether the session was encrypted
 #   login         the user name the client authenticated as, or empty
 #   helo          the name the client gave in EHLO/HELO
+#   mail-options  the MAIL FROM parameters (SMTPUTF8, BODY=…), one per line
 # The directory appears atomically (written as .tmp-*, then renamed).
 #
 # It exits on SIGTERM/SIGINT and when its stdin reaches end of file, so a test
 # that dies cannot leave it behind.
 #
 # Usage: smtp-sink.py --dir DIR [--cert PEM --key PEM] [--require-starttls]
-#                     [--implicit-tls] [--auth USER:PASSWORD]
+#                     [--implicit-tls] [--auth USER:PASSWORD] [--smtputf8]
+# --smtputf8 offers SMTPUTF8 (RFC 6531); without it, as aiosmtpd does by
+# default, addresses beyond ASCII are refused.
 
 import argparse
 import asyncio
@@ -68,6 +71,7 @@ class Handler:
         put('tls', 'yes' if encrypted else 'no')
         put('login', login)
         put('helo', session.host_name or '')
+        put('mail-options', '\n'.join(envelope.mail_options))
         os.rename(tmp, os.path.join(self.directory, name))
         return '250 2.0.0 Message accepted for delivery'
 
@@ -89,6 +93,7 @@ async def main():
     parser.add_argument('--require-starttls', action='store_true')
     parser.add_argument('--implicit-tls', action='store_true')
     parser.add_argument('--auth', metavar='USER:PASSWORD')
+    parser.add_argument('--smtputf8', action='store_true')
     args = parser.parse_args()
 
     # aiosmtpd logs every session at INFO and deprecation notes at WARNING.
@@ -100,7 +105,7 @@ async def main():
         ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         ctx.load_cert_chain(args.cert, args.key)
 
-    kwargs = {'hostname': 'sink.test'}
+    kwargs = {'hostname': 'sink.test', 'enable_SMTPUTF8': args.smtputf8}
     if ctx is not None and not args.implicit_tls:
         kwargs['tls_context'] = ctx
         kwargs['require_starttls'] = args.require_starttls

@@ -256,7 +256,10 @@ mail_parse (const char *raw)
     {
       const char *line = lines[i];
 
-      g_assert_true (line == NULL || g_str_is_ascii (line));
+      /* ASCII, but for a recipient beyond ASCII, which only goes to a
+       * server with SMTPUTF8 and then may be UTF-8 (RFC 6532). */
+      g_assert_true (line == NULL || g_str_is_ascii (line) ||
+                     (g_str_has_prefix (line, "To: ") && g_utf8_validate (line, -1, NULL)));
       g_assert_true (line == NULL || strlen (line) <= 78);
 
       if (line != NULL && (line[0] == ' ' || line[0] == '\t'))
@@ -508,7 +511,11 @@ test_outbox_invalid (void)
     "alice@",
     "alice@example",    /* no dot in the domain: not an address accounts may have */
     "alice@exa mple.com",
-    "用户@example.com",
+    "al\"ice@example.com",
+    "a(b)@example.com",
+    "alice@exa_mple.com",
+    "用户@例子..测试",
+    "x1234567890123456789012345678901234567890123456789012345678901234@example.com", /* local part > 64 */
     "",
   };
 
@@ -826,6 +833,71 @@ test_smtp_plain (void)
 
   g_assert_false (log_contains ("carol@example.net"));
   g_assert_false (log_contains ("482915"));
+}
+
+/* Internationalized addresses (RFC 6531): the domain travels in its IDNA
+ * form; a local part beyond ASCII goes out with SMTPUTF8 to a server that
+ * offers it, and is refused with a clear error by one that does not. */
+#define IDN_DOMAIN_ACE "xn--fsqu00a.xn--0zwm56d" /* 例子.测试 */
+
+static void
+test_smtp_international (void)
+{
+  const char *recipients[][2] = {
+    { "dora@例子.测试", "dora@" IDN_DOMAIN_ACE },
+    { "张伟@例子.测试", "张伟@" IDN_DOMAIN_ACE },
+    { "张伟@example.com", "张伟@example.com" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (recipients); i++)
+    {
+      g_autoptr(Sink) sink = sink_start ("--smtputf8", NULL);
+      g_autoptr(XgServerMailer) mailer = NULL;
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GPtrArray) messages = NULL;
+      g_autofree char *url = NULL;
+      g_autofree char *options = NULL;
+      gboolean utf8_local = !g_str_is_ascii (recipients[i][1]);
+
+      if (sink == NULL)
+        return;
+      url = sink_url (sink, "smtp");
+      mailer = xg_server_mailer_new_smtp (url, FALSE, NULL, NULL, "noreply@xinge.test", NULL);
+      log_clear ();
+      g_assert_true (send_and_wait (mailer, recipients[i][0], ZH_SUBJECT, ZH_BODY, NULL, &error));
+      g_assert_no_error (error);
+
+      check_sink_message (sink, "noreply@xinge.test", "noreply@xinge.test", recipients[i][1],
+                          ZH_SUBJECT, ZH_BODY, FALSE, NULL);
+      messages = sink_messages (sink);
+      options = sink_read (sink, g_ptr_array_index (messages, 0), "mail-options");
+      /* SMTPUTF8 only when the envelope needs it. */
+      g_assert_cmpint (strstr (options, "SMTPUTF8") != NULL, ==, utf8_local);
+      g_assert_false (log_contains (recipients[i][0]));
+    }
+
+  /* A server without SMTPUTF8: an IDN domain with an ASCII local part still
+   * goes, a local part beyond ASCII cannot. */
+  {
+    g_autoptr(Sink) sink = sink_start (NULL);
+    g_autoptr(XgServerMailer) mailer = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GPtrArray) messages = NULL;
+    g_autofree char *url = NULL;
+
+    if (sink == NULL)
+      return;
+    url = sink_url (sink, "smtp");
+    mailer = xg_server_mailer_new_smtp (url, FALSE, NULL, NULL, "noreply@xinge.test", NULL);
+    g_assert_true (send_and_wait (mailer, "dora@例子.测试", ZH_SUBJECT, ZH_BODY, NULL, &error));
+    g_assert_no_error (error);
+    g_assert_false (send_and_wait (mailer, "张伟@例子.测试", ZH_SUBJECT, ZH_BODY, NULL, &error));
+    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_FAILED);
+    g_test_message ("error: %s", error->message);
+    g_assert_nonnull (strstr (error->message, "SMTPUTF8"));
+    messages = sink_messages (sink);
+    g_assert_cmpuint (messages->len, ==, 1);
+  }
 }
 
 static void
@@ -1183,6 +1255,7 @@ main (int   argc,
   g_test_add_func ("/mail/outbox/concurrent", test_outbox_concurrent);
   g_test_add_func ("/mail/smtp/plain", test_smtp_plain);
   g_test_add_func ("/mail/smtp/concurrent", test_smtp_concurrent);
+  g_test_add_func ("/mail/smtp/international", test_smtp_international);
   g_test_add_func ("/mail/smtp/starttls-auth", test_smtp_starttls_auth);
   g_test_add_func ("/mail/smtp/implicit-tls", test_smtp_implicit_tls);
   g_test_add_func ("/mail/smtp/starttls-missing", test_smtp_starttls_missing);
