@@ -90,6 +90,24 @@ test_register (void)
   }
 }
 
+/* An address beyond ASCII is an account like any other: its code is mailed
+ * (the domain in its IDNA form), and it registers and logs in. */
+static void
+test_register_international (void)
+{
+  g_autoptr(XgTestServer) server = xg_test_server_start (NULL);
+  g_autoptr(XgTestClient) client = NULL;
+  g_autofree char *mail = NULL;
+  guint64 id;
+
+  id = xg_test_register (server, "张伟@例子.测试", "张伟", PASSWORD);
+  mail = xg_test_server_last_mail (server, "张伟@例子.测试");
+  g_assert_nonnull (mail);
+
+  client = xg_test_client_connect (server);
+  g_assert_cmpuint (xg_test_login (client, "张伟@例子.测试", PASSWORD, NULL), ==, id);
+}
+
 static void
 test_register_wrong_code (void)
 {
@@ -1062,6 +1080,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/server/register", test_register);
+  g_test_add_func ("/server/register/international", test_register_international);
   g_test_add_func ("/server/register/wrong-code", test_register_wrong_code);
   g_test_add_func ("/server/register/expired-code", test_register_expired_code);
   g_test_add_func ("/server/register/resend-limit", test_register_resend_limit);

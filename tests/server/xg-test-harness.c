@@ -199,14 +199,18 @@ compare_names (gconstpointer a,
   return strcmp (*(const char *const *) a, *(const char *const *) b);
 }
 
-/* The decoded text of the newest mail to @email, or NULL. */
+/* The decoded text of the newest mail to @email, or NULL. An
+ * internationalized domain is in the mail's To: in its IDNA form. */
 char *
 xg_test_server_last_mail (XgTestServer *server,
                           const char   *email)
 {
   g_autoptr(GDir) dir = g_dir_open (server->outbox, 0, NULL);
   g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
-  g_autofree char *to_line = g_strdup_printf ("\r\nTo: %s\r\n", email);
+  const char *at = strrchr (email, '@');
+  g_autofree char *domain = at != NULL ? g_hostname_to_ascii (at + 1) : NULL;
+  g_autofree char *to_line = g_strdup_printf ("\r\nTo: %.*s%s\r\n", at != NULL ? (int) (at + 1 - email) : -1,
+                                              email, domain != NULL ? domain : "");
   const char *name;
 
   if (dir == NULL)
