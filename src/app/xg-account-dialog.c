@@ -275,7 +275,7 @@ on_email_input_changed (XgAccountDialog *self)
 {
   g_autofree char *email = xg_editable_dup_stripped (GTK_EDITABLE (self->new_email_row));
 
-  if (self->code_email != NULL && g_ascii_strcasecmp (email, self->code_email) != 0)
+  if (self->code_email != NULL && !xg_proto_email_equal (email, self->code_email))
     {
       g_clear_pointer (&self->code_email, g_free);
       xg_countdown_start (&self->countdown, 0);
@@ -411,7 +411,7 @@ check_delete_form (XgAccountDialog *self)
   xg_set_inline_message (self->delete_error, NULL);
   gtk_widget_set_sensitive (GTK_WIDGET (self->delete_button),
                             text_of (self->delete_password_row)[0] != '\0'
-                            && email != NULL && g_ascii_strcasecmp (typed, email) == 0);
+                            && email != NULL && xg_proto_email_equal (typed, email));
 }
 
 static void

@@ -381,7 +381,7 @@ on_register_input_changed (XgLoginWindow *self)
   g_autofree char *email = xg_editable_dup_stripped (GTK_EDITABLE (self->reg_email_row));
 
   /* A code belongs to the address it was sent to. */
-  if (self->code_email != NULL && g_ascii_strcasecmp (email, self->code_email) != 0)
+  if (self->code_email != NULL && !xg_proto_email_equal (email, self->code_email))
     {
       g_clear_pointer (&self->code_email, g_free);
       self->code_sent = FALSE;

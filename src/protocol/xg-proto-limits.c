@@ -63,6 +63,27 @@ xg_proto_email_is_valid (const char *email)
 }
 
 /**
+ * xg_proto_email_equal:
+ * @a: (nullable): an address
+ * @b: (nullable): an address
+ *
+ * Whether @a and @b name the same account: equal once normalized (lower
+ * case beyond ASCII too: `Émile@x.fr` is `émile@x.fr`). Addresses that are
+ * not valid are equal only byte for byte.
+ */
+gboolean
+xg_proto_email_equal (const char *a,
+                      const char *b)
+{
+  g_autofree char *na = a != NULL ? xg_proto_email_normalize (a) : NULL;
+  g_autofree char *nb = b != NULL ? xg_proto_email_normalize (b) : NULL;
+
+  if (na != NULL && nb != NULL)
+    return strcmp (na, nb) == 0;
+  return g_strcmp0 (a, b) == 0;
+}
+
+/**
  * xg_proto_text_is_valid:
  * @text: UTF-8 text
  * @max_chars: the most characters (code points) it may have

@@ -42,6 +42,8 @@ G_BEGIN_DECLS
 
 char     *xg_proto_email_normalize        (const char   *email);
 gboolean  xg_proto_email_is_valid         (const char   *email);
+gboolean  xg_proto_email_equal            (const char   *a,
+                                           const char   *b);
 gboolean  xg_proto_nickname_is_valid      (const char   *nickname);
 gboolean  xg_proto_password_is_valid      (const char   *password);
 gboolean  xg_proto_code_is_valid          (const char   *code);

@@ -46,6 +46,15 @@ test_email (void)
   g_assert_true (xg_proto_email_is_valid (longest));
   g_assert_false (xg_proto_email_is_valid (too_long));
   g_assert_false (xg_proto_email_is_valid ("bad\xff@example.com"));
+
+  /* The same account: case folded beyond ASCII too. */
+  g_assert_true (xg_proto_email_equal ("Li@Example.COM", "li@example.com"));
+  g_assert_true (xg_proto_email_equal ("Émile@Exemple.fr", "émile@exemple.fr"));
+  g_assert_true (xg_proto_email_equal ("张三@例子.中国", "张三@例子.中国"));
+  g_assert_false (xg_proto_email_equal ("emile@exemple.fr", "émile@exemple.fr"));
+  g_assert_false (xg_proto_email_equal ("", "li@example.com"));
+  g_assert_false (xg_proto_email_equal (NULL, "li@example.com"));
+  g_assert_true (xg_proto_email_equal ("not an address", "not an address"));
 }
 
 static void
