@@ -583,10 +583,11 @@ test_migrations_once (Fixture       *fixture,
   cache = XG_DB (open_account (fixture->account_path, &error));
   g_assert_no_error (error);
   g_clear_object (&cache);
-  /* The account database has four: the profile; contacts and requests;
-   * conversations and messages; groups and their members' names. */
-  g_assert_cmpuint (migrations, ==, 5);
-  g_assert_cmpint (db_int (fixture->account_path, "PRAGMA user_version"), ==, 4);
+  /* The account database has five: the profile; contacts and requests;
+   * conversations and messages; groups and their members' names; the
+   * conversations' unread counts. */
+  g_assert_cmpuint (migrations, ==, 6);
+  g_assert_cmpint (db_int (fixture->account_path, "PRAGMA user_version"), ==, 5);
   g_assert_cmpint (db_int (fixture->account_path,
                            "SELECT count(*) FROM sqlite_schema WHERE type = 'table' "
                            "AND name IN ('profile', 'contacts', 'contact_info', 'friend_requests', "
