@@ -9,6 +9,10 @@
  *    is sent again after every login; MSG_SENT_ACK gives the message its
  *    sequence number, a refusal moves it to "failed", and a retry reuses
  *    its id, so the server stores it once however often it goes out.
+ *    Like deliveries, outbox writes and MSG_SENT_ACKs that come while one
+ *    of their kind is being written are gathered and written together:
+ *    one transaction (one fsync) per burst, not per message, so the
+ *    database keeps up with a fast chat on a busy machine.
  *  - Receiving: deliveries are gathered while the main loop is busy and
  *    stored in one transaction (each (conversation, seq) once); only after
  *    that commit is MSG_RECEIVED_ACK sent, for what the database now holds
@@ -896,21 +900,23 @@ acks_recorded (GObject      *source,
   for (guint i = 0; i < done->len; i++)
     g_hash_table_remove (self->recording, &g_array_index (done, XgSentRecord, i).client_msg_id);
 
+  if (xg_manager_get_session (XG_MANAGER (self)) == NULL)
+    return;
   if (conversations == NULL)
     {
       if (!is_cancelled (error))
         g_warning ("Recording what became of %u messages: %s", done->len, error->message);
-      return;
     }
-  if (xg_manager_get_session (XG_MANAGER (self)) == NULL)
-    return;
-  for (guint i = 0; i < conversations->len; i++)
-    apply_stored (self, conversations->pdata[i]);
-  /* Own messages may close a run: acknowledge it with the rest. */
-  acknowledge (self, conversations);
-  for (guint i = 0; i < conversations->len; i++)
-    fetch_gap (self, conversations->pdata[i]);
-  fetch_waiting_gaps (self);
+  else
+    {
+      for (guint i = 0; i < conversations->len; i++)
+        apply_stored (self, conversations->pdata[i]);
+      /* Own messages may close a run: acknowledge it with the rest. */
+      acknowledge (self, conversations);
+      for (guint i = 0; i < conversations->len; i++)
+        fetch_gap (self, conversations->pdata[i]);
+      fetch_waiting_gaps (self);
+    }
   record_acks (self);
 }
 
