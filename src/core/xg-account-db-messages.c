@@ -2,11 +2,13 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Schema: sql/account/003-messages.sql. What the client acknowledges is
- * what these jobs committed (docs/PROTOCOL.md 7.3), so a batch of
- * deliveries is one job: one transaction, one fsync. Each job that changes
- * a conversation answers with the conversation as it is after the change,
- * so the managers never read a row twice.
+ * Schema: sql/account/003-messages.sql, 005-unread.sql. What the client
+ * acknowledges is what these jobs committed (docs/PROTOCOL.md 7.3), so a
+ * batch of deliveries is one job: one transaction, one fsync; so is a
+ * batch of outbox writes, and of MSG_SENT_ACKs. Each job that changes a
+ * conversation answers with the conversation as it is after the change,
+ * so the managers never read a row twice, and the row keeps its unread
+ * count, so no job counts the messages again.
  */
 #define G_LOG_DOMAIN "xg-core"
 
@@ -290,7 +292,8 @@ ensure_conversation (XgDb     *db,
                      guint64   peer_id,
                      GError  **error)
 {
-  sqlite3_stmt *stmt = xg_db_statement (db, "INSERT OR IGNORE INTO conversations (peer_id, unread) VALUES (?, 0)", error);
+  sqlite3_stmt *stmt = xg_db_statement (db, "INSERT OR IGNORE INTO conversations (peer_id, unread) VALUES (?, 0)",
+                                        error);
 
   if (stmt == NULL)
     return FALSE;

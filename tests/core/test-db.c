@@ -1508,8 +1508,8 @@ test_outbox_batches (Fixture       *fixture,
   g_assert_no_error (error);
   g_assert_cmpuint (outbox->len, ==, 0);
   g_clear_object (&db);
-  g_assert_cmpint (db_int (fixture->account_path, "SELECT count(*) FROM messages WHERE state = 1 AND seq IS NOT NULL"),
-                   ==, 3);
+  g_assert_cmpint (db_int (fixture->account_path,
+                           "SELECT count(*) FROM messages WHERE state = 1 AND seq IS NOT NULL"), ==, 3);
 }
 
 static void
