@@ -6,10 +6,12 @@
 # show a message twice. The default test suite runs it with 15 cuts.
 #
 # Usage: tools/chat-cut-run.sh [CUTS] [BUILDDIR]
+#   CUTS defaults to $XG_TEST_CUTS, else 1000. XG_TEST_CUT_EVERY_MS and
+#   XG_TEST_SEND_PAUSE_MS (tests/core/test-chat.c) make the run push harder.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-cuts=${1:-1000}
+cuts=${1:-${XG_TEST_CUTS:-1000}}
 build=${2:-$root/_build}
 
 if [ ! -x "$build/tests/core/test-chat" ]; then

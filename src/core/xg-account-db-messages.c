@@ -2,11 +2,13 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Schema: sql/account/003-messages.sql. What the client acknowledges is
- * what these jobs committed (docs/PROTOCOL.md 7.3), so a batch of
- * deliveries is one job: one transaction, one fsync. Each job that changes
- * a conversation answers with the conversation as it is after the change,
- * so the managers never read a row twice.
+ * Schema: sql/account/003-messages.sql, 005-unread.sql. What the client
+ * acknowledges is what these jobs committed (docs/PROTOCOL.md 7.3), so a
+ * batch of deliveries is one job: one transaction, one fsync; so is a
+ * batch of outbox writes, and of MSG_SENT_ACKs. Each job that changes a
+ * conversation answers with the conversation as it is after the change,
+ * so the managers never read a row twice, and the row keeps its unread
+ * count, so no job counts the messages again.
  */
 #define G_LOG_DOMAIN "xg-core"
 
@@ -119,6 +121,102 @@ message_array (void)
 
 /* --- Conversations -------------------------------------------------------- */
 
+/* Whether a message of @sender_id counts as unread in the conversation
+ * @peer_id: one-to-one, the peer's; a group, everyone's but the account's. */
+static gboolean
+counts_as_unread (XgDb    *db,
+                  guint64  peer_id,
+                  guint64  sender_id)
+{
+  if (XG_CONVERSATION_KEY_KIND (peer_id) == 0)
+    return sender_id == peer_id;
+  return sender_id != xg_account_db_get_account_id (XG_ACCOUNT_DB (db));
+}
+
+/* Counts the messages that are unread above @read. The conversation row
+ * keeps the number (migration 5), moved as messages come and as the user
+ * reads: this runs when the row has none yet, and when "read" moves. */
+static gboolean
+count_unread (XgDb     *db,
+              guint64   peer_id,
+              guint64   read,
+              guint    *unread,
+              GError  **error)
+{
+  sqlite3_stmt *stmt;
+  gboolean has_row;
+
+  if (XG_CONVERSATION_KEY_KIND (peer_id) == 0)
+    stmt = xg_db_statement (db, "SELECT count(*) FROM messages WHERE peer_id = ?1 AND sender_id = ?1 AND seq > ?2",
+                            error);
+  else
+    stmt = xg_db_statement (db, "SELECT count(*) FROM messages WHERE peer_id = ?1 AND seq > ?2 "
+                                "AND sender_id <> ?3", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, (sqlite3_int64) peer_id);
+  sqlite3_bind_int64 (stmt, 2, (sqlite3_int64) read);
+  if (XG_CONVERSATION_KEY_KIND (peer_id) == 1)
+    sqlite3_bind_int64 (stmt, 3, (sqlite3_int64) xg_account_db_get_account_id (XG_ACCOUNT_DB (db)));
+  if (!xg_db_step_row (db, stmt, &has_row, error))
+    return FALSE;
+  *unread = has_row ? (guint) sqlite3_column_int64 (stmt, 0) : 0;
+  sqlite3_reset (stmt);
+  return TRUE;
+}
+
+static gboolean
+store_unread (XgDb     *db,
+              guint64   peer_id,
+              guint     unread,
+              GError  **error)
+{
+  sqlite3_stmt *stmt = xg_db_statement (db, "UPDATE conversations SET unread = ? WHERE peer_id = ?", error);
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, unread);
+  sqlite3_bind_int64 (stmt, 2, (sqlite3_int64) peer_id);
+  return xg_db_step_done (db, stmt, error);
+}
+
+/* Messages that came, counted in (a count not made yet stays NULL: it
+ * will count them too). */
+static gboolean
+add_unread (XgDb     *db,
+            guint64   peer_id,
+            guint     n,
+            GError  **error)
+{
+  sqlite3_stmt *stmt = xg_db_statement (db, "UPDATE conversations SET unread = unread + ? WHERE peer_id = ?", error);
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, n);
+  sqlite3_bind_int64 (stmt, 2, (sqlite3_int64) peer_id);
+  return xg_db_step_done (db, stmt, error);
+}
+
+/* How far the user has read the conversation (0 without a row). */
+static gboolean
+read_read (XgDb     *db,
+           guint64   peer_id,
+           guint64  *read,
+           GError  **error)
+{
+  sqlite3_stmt *stmt = xg_db_statement (db, "SELECT read FROM conversations WHERE peer_id = ?", error);
+  gboolean has_row;
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, (sqlite3_int64) peer_id);
+  if (!xg_db_step_row (db, stmt, &has_row, error))
+    return FALSE;
+  *read = has_row ? (guint64) sqlite3_column_int64 (stmt, 0) : 0;
+  sqlite3_reset (stmt);
+  return TRUE;
+}
+
 /* The conversation's row, its newest message and its unread count. NULL
  * in *out (and TRUE) when there is no row. */
 static gboolean
@@ -130,10 +228,11 @@ read_conversation (XgDb                  *db,
   g_autoptr(XgStoredConversation) conversation = NULL;
   g_autoptr(GPtrArray) last = message_array ();
   sqlite3_stmt *stmt;
-  gboolean has_row;
+  gboolean has_row, unread_known;
+  guint unread;
 
   *out = NULL;
-  stmt = xg_db_statement (db, "SELECT base, received, peer_received, read, activity FROM conversations "
+  stmt = xg_db_statement (db, "SELECT base, received, peer_received, read, activity, unread FROM conversations "
                               "WHERE peer_id = ?", error);
   if (stmt == NULL)
     return FALSE;
@@ -152,6 +251,8 @@ read_conversation (XgDb                  *db,
   conversation->peer_received = (guint64) sqlite3_column_int64 (stmt, 2);
   conversation->read = (guint64) sqlite3_column_int64 (stmt, 3);
   conversation->activity = sqlite3_column_int64 (stmt, 4);
+  unread_known = sqlite3_column_type (stmt, 5) != SQLITE_NULL;
+  unread = (guint) sqlite3_column_int64 (stmt, 5);
   sqlite3_reset (stmt);
 
   /* The outbox comes after everything with a seq; each query is one
@@ -176,23 +277,11 @@ read_conversation (XgDb                  *db,
   if (last->len > 0)
     conversation->last = g_ptr_array_steal_index (last, 0);
 
-  /* One-to-one: the peer's messages; a group: everyone's but the account's. */
-  if (XG_CONVERSATION_KEY_KIND (peer_id) == 0)
-    stmt = xg_db_statement (db, "SELECT count(*) FROM messages WHERE peer_id = ?1 AND sender_id = ?1 AND seq > ?2",
-                            error);
-  else
-    stmt = xg_db_statement (db, "SELECT count(*) FROM messages WHERE peer_id = ?1 AND seq > ?2 "
-                                "AND sender_id <> ?3", error);
-  if (stmt == NULL)
+  if (unread_known)
+    conversation->unread = unread;
+  else if (!count_unread (db, peer_id, conversation->read, &conversation->unread, error) ||
+           !store_unread (db, peer_id, conversation->unread, error))
     return FALSE;
-  sqlite3_bind_int64 (stmt, 1, (sqlite3_int64) peer_id);
-  sqlite3_bind_int64 (stmt, 2, (sqlite3_int64) conversation->read);
-  if (XG_CONVERSATION_KEY_KIND (peer_id) == 1)
-    sqlite3_bind_int64 (stmt, 3, (sqlite3_int64) xg_account_db_get_account_id (XG_ACCOUNT_DB (db)));
-  if (!xg_db_step_row (db, stmt, &has_row, error))
-    return FALSE;
-  conversation->unread = has_row ? (guint) sqlite3_column_int64 (stmt, 0) : 0;
-  sqlite3_reset (stmt);
 
   *out = g_steal_pointer (&conversation);
   return TRUE;
@@ -203,7 +292,8 @@ ensure_conversation (XgDb     *db,
                      guint64   peer_id,
                      GError  **error)
 {
-  sqlite3_stmt *stmt = xg_db_statement (db, "INSERT OR IGNORE INTO conversations (peer_id) VALUES (?)", error);
+  sqlite3_stmt *stmt = xg_db_statement (db, "INSERT OR IGNORE INTO conversations (peer_id, unread) VALUES (?, 0)",
+                                        error);
 
   if (stmt == NULL)
     return FALSE;
@@ -334,17 +424,14 @@ typedef struct {
   guint64               account_id;
   guint64               peer_id;
   guint64               client_msg_id;
-  guint64               seq;
   guint64               before_seq;
   guint64               peer_received;
   guint64               read;
-  gint64                time;
   guint                 limit;
   char                 *error_text;
-  XgStoredMessage      *message;
-  gint64                id;
   GPtrArray            *items;          /* in: messages; out: messages or conversations */
   GArray               *peers;          /* in: peer ids (guint64) */
+  GArray               *sent;           /* in: XgSentRecord */
   XgStoredConversation *conversation;
 } MessagesJob;
 
@@ -352,9 +439,9 @@ static void
 messages_job_free (MessagesJob *job)
 {
   g_free (job->error_text);
-  g_clear_pointer (&job->message, xg_stored_message_free);
   g_clear_pointer (&job->items, g_ptr_array_unref);
   g_clear_pointer (&job->peers, g_array_unref);
+  g_clear_pointer (&job->sent, g_array_unref);
   g_clear_pointer (&job->conversation, xg_stored_conversation_free);
   g_free (job);
 }
@@ -436,58 +523,78 @@ run_add_outgoing (XgDb     *db,
                   GError  **error)
 {
   MessagesJob *job = data;
-  XgStoredMessage *m = job->message;
-  sqlite3_stmt *stmt;
 
-  if (!ensure_conversation (db, m->peer_id, error))
-    return FALSE;
-  stmt = xg_db_statement (db, "INSERT INTO messages (peer_id, client_msg_id, sender_id, msg_type, payload, time, state) "
-                              "VALUES (?, ?, ?, ?, ?, ?, 0)", error);
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_int64 (stmt, 1, (sqlite3_int64) m->peer_id);
-  sqlite3_bind_int64 (stmt, 2, (sqlite3_int64) m->client_msg_id);
-  sqlite3_bind_int64 (stmt, 3, (sqlite3_int64) m->sender_id);
-  sqlite3_bind_int64 (stmt, 4, m->msg_type);
-  sqlite3_bind_blob64 (stmt, 5, g_bytes_get_data (m->payload, NULL), g_bytes_get_size (m->payload), SQLITE_STATIC);
-  sqlite3_bind_int64 (stmt, 6, m->time);
-  if (!xg_db_step_done (db, stmt, error))
-    return FALSE;
-  job->id = sqlite3_last_insert_rowid (sqlite3_db_handle (stmt));
+  for (guint i = 0; i < job->items->len; i++)
+    {
+      XgStoredMessage *m = job->items->pdata[i];
+      sqlite3_stmt *stmt;
 
-  stmt = xg_db_statement (db, "UPDATE conversations SET activity = max(activity, ?) WHERE peer_id = ?", error);
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_int64 (stmt, 1, m->time);
-  sqlite3_bind_int64 (stmt, 2, (sqlite3_int64) m->peer_id);
-  return xg_db_step_done (db, stmt, error);
+      if (!ensure_conversation (db, m->peer_id, error))
+        return FALSE;
+      stmt = xg_db_statement (db, "INSERT INTO messages (peer_id, client_msg_id, sender_id, msg_type, payload, time, "
+                                  "state) VALUES (?, ?, ?, ?, ?, ?, 0)", error);
+      if (stmt == NULL)
+        return FALSE;
+      sqlite3_bind_int64 (stmt, 1, (sqlite3_int64) m->peer_id);
+      sqlite3_bind_int64 (stmt, 2, (sqlite3_int64) m->client_msg_id);
+      sqlite3_bind_int64 (stmt, 3, (sqlite3_int64) m->sender_id);
+      sqlite3_bind_int64 (stmt, 4, m->msg_type);
+      sqlite3_bind_blob64 (stmt, 5, g_bytes_get_data (m->payload, NULL), g_bytes_get_size (m->payload),
+                           SQLITE_STATIC);
+      sqlite3_bind_int64 (stmt, 6, m->time);
+      if (!xg_db_step_done (db, stmt, error))
+        return FALSE;
+      m->id = sqlite3_last_insert_rowid (sqlite3_db_handle (stmt));
+
+      stmt = xg_db_statement (db, "UPDATE conversations SET activity = max(activity, ?) WHERE peer_id = ?", error);
+      if (stmt == NULL)
+        return FALSE;
+      sqlite3_bind_int64 (stmt, 1, m->time);
+      sqlite3_bind_int64 (stmt, 2, (sqlite3_int64) m->peer_id);
+      if (!xg_db_step_done (db, stmt, error))
+        return FALSE;
+    }
+  return TRUE;
 }
 
+/**
+ * xg_account_db_add_outgoing_async:
+ * @messages: (element-type XgStoredMessage): without a seq; copied
+ */
 void
-xg_account_db_add_outgoing_async (XgAccountDb           *self,
-                                  const XgStoredMessage *message,
-                                  GCancellable          *cancellable,
-                                  GAsyncReadyCallback    callback,
-                                  gpointer               user_data)
+xg_account_db_add_outgoing_async (XgAccountDb         *self,
+                                  GPtrArray           *messages,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
 {
   MessagesJob *job = messages_job_new ();
 
   g_return_if_fail (XG_IS_ACCOUNT_DB (self));
+  g_return_if_fail (messages != NULL && messages->len > 0);
 
-  job->message = xg_stored_message_copy (message);
+  job->items = message_array ();
+  for (guint i = 0; i < messages->len; i++)
+    g_ptr_array_add (job->items, xg_stored_message_copy (messages->pdata[i]));
   xg_db_run_async (XG_DB (self), run_add_outgoing, job, (GDestroyNotify) messages_job_free,
                    cancellable, xg_account_db_add_outgoing_async, callback, user_data);
 }
 
-/* Returns: the message's local id, or 0 with @error set */
-gint64
+/**
+ * xg_account_db_add_outgoing_finish:
+ *
+ * Returns: (transfer full) (element-type XgStoredMessage): the messages
+ *   as written, with their local ids, in order; %NULL with @error set
+ *   (then none of them was written)
+ */
+GPtrArray *
 xg_account_db_add_outgoing_finish (XgAccountDb   *self,
                                    GAsyncResult  *result,
                                    GError       **error)
 {
   MessagesJob *job = xg_db_run_finish (XG_DB (self), result, xg_account_db_add_outgoing_async, error);
 
-  return job ? job->id : 0;
+  return job ? g_steal_pointer (&job->items) : NULL;
 }
 
 static gboolean
@@ -551,30 +658,15 @@ run_update_outgoing (XgDb     *db,
   if (!has_row)
     return TRUE;
 
-  if (job->seq > 0)
-    stmt = xg_db_statement (db, "UPDATE messages SET seq = ?, time = ?, state = 1, error = '' "
-                                "WHERE sender_id = ? AND client_msg_id = ?", error);
-  else
-    stmt = xg_db_statement (db, "UPDATE messages SET state = ?, error = ? "
-                                "WHERE sender_id = ? AND client_msg_id = ? AND state <> 1", error);
+  stmt = xg_db_statement (db, "UPDATE messages SET state = ?, error = ? "
+                              "WHERE sender_id = ? AND client_msg_id = ? AND state <> 1", error);
   if (stmt == NULL)
     return FALSE;
-  if (job->seq > 0)
-    {
-      sqlite3_bind_int64 (stmt, 1, (sqlite3_int64) job->seq);
-      sqlite3_bind_int64 (stmt, 2, job->time);
-    }
-  else
-    {
-      sqlite3_bind_int (stmt, 1, job->error_text ? XG_STORED_FAILED : XG_STORED_SENDING);
-      sqlite3_bind_text (stmt, 2, job->error_text ? job->error_text : "", -1, SQLITE_STATIC);
-    }
+  sqlite3_bind_int (stmt, 1, job->error_text ? XG_STORED_FAILED : XG_STORED_SENDING);
+  sqlite3_bind_text (stmt, 2, job->error_text ? job->error_text : "", -1, SQLITE_STATIC);
   sqlite3_bind_int64 (stmt, 3, (sqlite3_int64) job->account_id);
   sqlite3_bind_int64 (stmt, 4, (sqlite3_int64) job->client_msg_id);
   if (!xg_db_step_done (db, stmt, error))
-    return FALSE;
-
-  if (job->seq > 0 && !walk_sequence (db, job->peer_id, job->time, NULL, error))
     return FALSE;
   return read_changed (db, job->peer_id, &job->conversation, error);
 }
@@ -583,8 +675,6 @@ void
 xg_account_db_update_outgoing_async (XgAccountDb         *self,
                                      guint64              account_id,
                                      guint64              client_msg_id,
-                                     guint64              seq,
-                                     gint64               time,
                                      const char          *error,
                                      GCancellable        *cancellable,
                                      GAsyncReadyCallback  callback,
@@ -596,8 +686,6 @@ xg_account_db_update_outgoing_async (XgAccountDb         *self,
 
   job->account_id = account_id;
   job->client_msg_id = client_msg_id;
-  job->seq = seq;
-  job->time = time;
   job->error_text = g_strdup (error);
   xg_db_run_async (XG_DB (self), run_update_outgoing, job, (GDestroyNotify) messages_job_free,
                    cancellable, xg_account_db_update_outgoing_async, callback, user_data);
@@ -617,6 +705,126 @@ xg_account_db_update_outgoing_finish (XgAccountDb   *self,
   MessagesJob *job = xg_db_run_finish (XG_DB (self), result, xg_account_db_update_outgoing_async, error);
 
   return job ? g_steal_pointer (&job->conversation) : NULL;
+}
+
+/* A conversation a batch touched, and its newest time. */
+typedef struct {
+  guint64 peer_id;
+  gint64  activity;
+} Touched;
+
+static gboolean
+run_record_sent (XgDb     *db,
+                 gpointer  data,
+                 GError  **error)
+{
+  MessagesJob *job = data;
+  g_autoptr(GArray) touched = g_array_new (FALSE, FALSE, sizeof (Touched));
+  g_autoptr(GPtrArray) conversations = g_ptr_array_new_with_free_func ((GDestroyNotify) xg_stored_conversation_free);
+
+  for (guint i = 0; i < job->sent->len; i++)
+    {
+      const XgSentRecord *record = &g_array_index (job->sent, XgSentRecord, i);
+      sqlite3_stmt *stmt;
+      gboolean has_row;
+      guint64 peer_id;
+      guint t;
+
+      stmt = xg_db_statement (db, "SELECT peer_id FROM messages WHERE sender_id = ? AND client_msg_id = ?", error);
+      if (stmt == NULL)
+        return FALSE;
+      sqlite3_bind_int64 (stmt, 1, (sqlite3_int64) job->account_id);
+      sqlite3_bind_int64 (stmt, 2, (sqlite3_int64) record->client_msg_id);
+      if (!xg_db_step_row (db, stmt, &has_row, error))
+        return FALSE;
+      peer_id = has_row ? (guint64) sqlite3_column_int64 (stmt, 0) : 0;
+      sqlite3_reset (stmt);
+      if (!has_row)
+        continue;
+
+      stmt = xg_db_statement (db, "UPDATE messages SET seq = ?, time = ?, state = 1, error = '' "
+                                  "WHERE sender_id = ? AND client_msg_id = ?", error);
+      if (stmt == NULL)
+        return FALSE;
+      sqlite3_bind_int64 (stmt, 1, (sqlite3_int64) record->seq);
+      sqlite3_bind_int64 (stmt, 2, record->time);
+      sqlite3_bind_int64 (stmt, 3, (sqlite3_int64) job->account_id);
+      sqlite3_bind_int64 (stmt, 4, (sqlite3_int64) record->client_msg_id);
+      if (!xg_db_step_done (db, stmt, error))
+        return FALSE;
+
+      for (t = 0; t < touched->len; t++)
+        if (g_array_index (touched, Touched, t).peer_id == peer_id)
+          break;
+      if (t == touched->len)
+        {
+          Touched one = { peer_id, record->time };
+
+          g_array_append_val (touched, one);
+        }
+      else
+        g_array_index (touched, Touched, t).activity = MAX (g_array_index (touched, Touched, t).activity,
+                                                            record->time);
+    }
+
+  /* Each conversation once, after all of its messages have their seq. */
+  for (guint t = 0; t < touched->len; t++)
+    {
+      const Touched *one = &g_array_index (touched, Touched, t);
+      XgStoredConversation *conversation;
+
+      if (!walk_sequence (db, one->peer_id, one->activity, NULL, error) ||
+          !read_changed (db, one->peer_id, &conversation, error))
+        return FALSE;
+      g_ptr_array_add (conversations, conversation);
+    }
+  job->items = g_steal_pointer (&conversations);
+  return TRUE;
+}
+
+/**
+ * xg_account_db_record_sent_async:
+ * @account_id: the sender, this account
+ * @sent: (element-type XgSentRecord): copied
+ *
+ * Records MSG_SENT_ACKs, all in one transaction: each message named gets
+ * its seq and the server's time (state sent), and leaves the outbox. A
+ * client id that is not in the database is passed over.
+ */
+void
+xg_account_db_record_sent_async (XgAccountDb         *self,
+                                 guint64              account_id,
+                                 GArray              *sent,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  MessagesJob *job = messages_job_new ();
+
+  g_return_if_fail (XG_IS_ACCOUNT_DB (self));
+  g_return_if_fail (sent != NULL && g_array_get_element_size (sent) == sizeof (XgSentRecord));
+
+  job->account_id = account_id;
+  job->sent = g_array_copy (sent);
+  xg_db_run_async (XG_DB (self), run_record_sent, job, (GDestroyNotify) messages_job_free,
+                   cancellable, xg_account_db_record_sent_async, callback, user_data);
+}
+
+/**
+ * xg_account_db_record_sent_finish:
+ *
+ * Returns: (transfer full) (element-type XgStoredConversation): every
+ *   conversation the batch changed, as it is now (empty when none of the
+ *   messages is in the database), or %NULL with @error set
+ */
+GPtrArray *
+xg_account_db_record_sent_finish (XgAccountDb   *self,
+                                  GAsyncResult  *result,
+                                  GError       **error)
+{
+  MessagesJob *job = xg_db_run_finish (XG_DB (self), result, xg_account_db_record_sent_async, error);
+
+  return job ? g_steal_pointer (&job->items) : NULL;
 }
 
 /* --- Incoming ------------------------------------------------------------- */
@@ -642,6 +850,8 @@ run_store_incoming (XgDb     *db,
   g_autoptr(GPtrArray) added = NULL;
   sqlite3_stmt *stmt;
   gint64 activity = 0;
+  guint64 read = 0;
+  guint unread = 0;
 
   g_ptr_array_sort (job->items, compare_by_conversation);
   for (guint i = 0; i < job->items->len; i++)
@@ -652,9 +862,10 @@ run_store_incoming (XgDb     *db,
 
       if (added == NULL)
         {
-          if (!ensure_conversation (db, m->peer_id, error))
+          if (!ensure_conversation (db, m->peer_id, error) || !read_read (db, m->peer_id, &read, error))
             return FALSE;
           added = message_array ();
+          unread = 0;
         }
 
       /* A (peer, seq) already here is the same message delivered again. */
@@ -678,6 +889,8 @@ run_store_incoming (XgDb     *db,
           m->state = XG_STORED_SENT;
           g_ptr_array_add (added, xg_stored_message_copy (m));
           activity = MAX (activity, m->time);
+          if (m->seq > read && counts_as_unread (db, m->peer_id, m->sender_id))
+            unread++;
         }
 
       if (last_of_conversation)
@@ -685,6 +898,8 @@ run_store_incoming (XgDb     *db,
           XgStoredConversation *conversation;
           gboolean started = FALSE;
 
+          if (unread > 0 && !add_unread (db, m->peer_id, unread, error))
+            return FALSE;
           if (!walk_sequence (db, m->peer_id, activity, &started, error) ||
               !read_changed (db, m->peer_id, &conversation, error))
             return FALSE;
@@ -746,8 +961,10 @@ run_update_conversation (XgDb     *db,
 {
   MessagesJob *job = data;
   sqlite3_stmt *stmt;
+  guint64 read;
+  guint unread;
 
-  if (!ensure_conversation (db, job->peer_id, error))
+  if (!ensure_conversation (db, job->peer_id, error) || !read_read (db, job->peer_id, &read, error))
     return FALSE;
   stmt = xg_db_statement (db, "UPDATE conversations SET peer_received = max(peer_received, ?), "
                               "read = max(read, ?) WHERE peer_id = ?", error);
@@ -756,7 +973,13 @@ run_update_conversation (XgDb     *db,
   sqlite3_bind_int64 (stmt, 1, (sqlite3_int64) job->peer_received);
   sqlite3_bind_int64 (stmt, 2, (sqlite3_int64) job->read);
   sqlite3_bind_int64 (stmt, 3, (sqlite3_int64) job->peer_id);
-  return xg_db_step_done (db, stmt, error);
+  if (!xg_db_step_done (db, stmt, error))
+    return FALSE;
+  /* Read further: what is left above is counted (after reading, little). */
+  if (job->read <= read)
+    return TRUE;
+  return count_unread (db, job->peer_id, job->read, &unread, error) &&
+         store_unread (db, job->peer_id, unread, error);
 }
 
 void

@@ -166,7 +166,7 @@ typedef struct {
   guint64          gap_before;     /* > 0: messages from received + 1 up to this (excluded) are missing */
   guint64          peer_received;  /* the peer has committed up to this */
   guint64          read;           /* the user has seen the peer's messages up to this */
-  guint            unread;         /* the peer's messages above read */
+  guint            unread;         /* the peer's messages above read (kept in the row, not counted each time) */
   gint64           activity;       /* µs */
   XgStoredMessage *last;           /* the newest message, or NULL */
   GPtrArray       *added;          /* store_incoming: the XgStoredMessages it really added, in seq order */
@@ -185,14 +185,15 @@ GPtrArray   *xg_account_db_load_conversations_finish (XgAccountDb          *self
                                                       GAsyncResult         *result,
                                                       GError              **error);
 
-/* Writes an outgoing message to the outbox (state sending, no seq); on
- * disk before it is first sent. Finish: its local id. */
+/* Writes outgoing messages to the outbox (state sending, no seq), all in
+ * one transaction: on disk before any of them is first sent. Finish: a
+ * GPtrArray of the XgStoredMessages as written, with their local ids. */
 void         xg_account_db_add_outgoing_async        (XgAccountDb          *self,
-                                                      const XgStoredMessage *message,
+                                                      GPtrArray            *messages,
                                                       GCancellable         *cancellable,
                                                       GAsyncReadyCallback   callback,
                                                       gpointer              user_data);
-gint64       xg_account_db_add_outgoing_finish       (XgAccountDb          *self,
+GPtrArray   *xg_account_db_add_outgoing_finish       (XgAccountDb          *self,
                                                       GAsyncResult         *result,
                                                       GError              **error);
 
@@ -206,21 +207,38 @@ GPtrArray   *xg_account_db_load_outbox_finish        (XgAccountDb          *self
                                                       GAsyncResult         *result,
                                                       GError              **error);
 
-/* What became of an outgoing message: MSG_SENT_ACK gave it @seq and @time
- * (state sent), or the server refused it (@seq 0, @error set: failed), or
- * a retry puts it back (@seq 0, @error NULL: sending). Finish: the
- * conversation after it (transfer full), or NULL if there is no such
- * message. */
+/* What became of an outgoing message that has no seq: the server refused
+ * it (@error set: failed), or a retry puts it back (@error NULL: sending).
+ * Finish: the conversation after it (transfer full), or NULL if there is
+ * no such message. */
 void         xg_account_db_update_outgoing_async     (XgAccountDb          *self,
                                                       guint64               account_id,
                                                       guint64               client_msg_id,
-                                                      guint64               seq,
-                                                      gint64                time,
                                                       const char           *error,
                                                       GCancellable         *cancellable,
                                                       GAsyncReadyCallback   callback,
                                                       gpointer              user_data);
 XgStoredConversation *xg_account_db_update_outgoing_finish (XgAccountDb    *self,
+                                                      GAsyncResult         *result,
+                                                      GError              **error);
+
+/* One MSG_SENT_ACK: the seq and the time the server gave a message. */
+typedef struct {
+  guint64 client_msg_id;
+  guint64 seq;
+  gint64  time;
+} XgSentRecord;
+
+/* Records MSG_SENT_ACKs (XgSentRecord) in one transaction: each message
+ * leaves the outbox with its seq (state sent). Finish: a GPtrArray of
+ * XgStoredConversation, one per conversation the batch changed. */
+void         xg_account_db_record_sent_async         (XgAccountDb          *self,
+                                                      guint64               account_id,
+                                                      GArray               *sent,
+                                                      GCancellable         *cancellable,
+                                                      GAsyncReadyCallback   callback,
+                                                      gpointer              user_data);
+GPtrArray   *xg_account_db_record_sent_finish        (XgAccountDb          *self,
                                                       GAsyncResult         *result,
                                                       GError              **error);
 

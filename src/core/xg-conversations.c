@@ -9,6 +9,10 @@
  *    is sent again after every login; MSG_SENT_ACK gives the message its
  *    sequence number, a refusal moves it to "failed", and a retry reuses
  *    its id, so the server stores it once however often it goes out.
+ *    Like deliveries, outbox writes and MSG_SENT_ACKs that come while one
+ *    of their kind is being written are gathered and written together:
+ *    one transaction (one fsync) per burst, not per message, so the
+ *    database keeps up with a fast chat on a busy machine.
  *  - Receiving: deliveries are gathered while the main loop is busy and
  *    stored in one transaction (each (conversation, seq) once); only after
  *    that commit is MSG_RECEIVED_ACK sent, for what the database now holds
@@ -54,6 +58,10 @@ struct _XgConversations
   GHashTable   *unanswered;     /* client id → peer id (guint64 *) of those in flight whose request timed
                                  * out on this connection: their answer may still come */
   GHashTable   *recording;      /* client ids whose MSG_SENT_ACK came, while the outbox records it */
+  GArray       *acks;           /* XgSentRecord gathered for the next record */
+  GArray       *acks_out;       /* NULL, or those the record job out now writes */
+  GPtrArray    *unwritten;      /* XgStoredMessage sent by the user, gathered for the next outbox write */
+  gboolean      writing;        /* an outbox write is out */
   GPtrArray    *incoming;       /* XgStoredMessage gathered for the next store */
   gboolean      storing;        /* a store job is out */
   guint         store_idle;
@@ -876,13 +884,61 @@ send_ended (XgConversations *self,
     fetch_waiting_gaps (self);
 }
 
-static void outgoing_updated (GObject *source, GAsyncResult *result, gpointer user_data);
+static void record_acks (XgConversations *self);
 
-/* MSG_SENT_ACK: shown as sent once it is recorded as sent (the record
- * also brings the conversation as it is now). Until the record is
- * written the outbox still has it as sending: it is not sent again (an
- * outbox read behind a busy database would send, and record, what has
- * its answer over and over). */
+static void
+acks_recorded (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(XgConversations) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) conversations = xg_account_db_record_sent_finish (XG_ACCOUNT_DB (source), result, &error);
+  g_autoptr(GArray) done = g_steal_pointer (&self->acks_out);
+
+  /* Recorded, or still sending on disk (and sent again after a login). */
+  for (guint i = 0; i < done->len; i++)
+    g_hash_table_remove (self->recording, &g_array_index (done, XgSentRecord, i).client_msg_id);
+
+  if (xg_manager_get_session (XG_MANAGER (self)) == NULL)
+    return;
+  if (conversations == NULL)
+    {
+      if (!is_cancelled (error))
+        g_warning ("Recording what became of %u messages: %s", done->len, error->message);
+    }
+  else
+    {
+      for (guint i = 0; i < conversations->len; i++)
+        apply_stored (self, conversations->pdata[i]);
+      /* Own messages may close a run: acknowledge it with the rest. */
+      acknowledge (self, conversations);
+      for (guint i = 0; i < conversations->len; i++)
+        fetch_gap (self, conversations->pdata[i]);
+      fetch_waiting_gaps (self);
+    }
+  record_acks (self);
+}
+
+/* The MSG_SENT_ACKs gathered while the last record was written, in one
+ * transaction. */
+static void
+record_acks (XgConversations *self)
+{
+  if (self->acks_out != NULL || self->acks->len == 0 || xg_manager_get_session (XG_MANAGER (self)) == NULL)
+    return;
+  self->acks_out = g_steal_pointer (&self->acks);
+  self->acks = g_array_new (FALSE, FALSE, sizeof (XgSentRecord));
+  xg_account_db_record_sent_async (xg_conversations_get_db (self), xg_conversations_get_account_id (self),
+                                   self->acks_out, self->cancellable, acks_recorded, g_object_ref (self));
+}
+
+/* MSG_SENT_ACK: shown as sent at once, and recorded as sent with the
+ * others that come while a record is written (the record also brings the
+ * conversation as it is now). Until the record is committed the outbox
+ * still has it as sending: it is not sent again (an outbox read behind a
+ * busy database would send, and record, what has its answer over and
+ * over). */
 static void
 record_sent (XgConversations *self,
              guint64          peer_id,
@@ -890,52 +946,15 @@ record_sent (XgConversations *self,
              guint64          seq,
              gint64           time)
 {
-  SendRequest *recording;
+  XgSentRecord record = { client_msg_id, seq, time };
 
   xg_conversation_update_outgoing (xg_conversations_get (self, peer_id), client_msg_id, seq, time,
                                    XG_MESSAGE_SENT, 0);
   if (g_hash_table_contains (self->recording, &client_msg_id))
     return;
   g_hash_table_add (self->recording, id_key (client_msg_id));
-  recording = g_new0 (SendRequest, 1);
-  recording->self = g_object_ref (self);
-  recording->client_msg_id = client_msg_id;
-  recording->peer_id = peer_id;
-  xg_account_db_update_outgoing_async (xg_conversations_get_db (self), xg_conversations_get_account_id (self),
-                                       client_msg_id, seq, time, NULL, self->cancellable, outgoing_updated,
-                                       recording);
-}
-
-static void
-outgoing_updated (GObject      *source,
-                  GAsyncResult *result,
-                  gpointer      user_data)
-{
-  g_autoptr(SendRequest) recording = user_data;
-  XgConversations *self = recording->self;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(XgStoredConversation) stored = xg_account_db_update_outgoing_finish (XG_ACCOUNT_DB (source), result,
-                                                                                 &error);
-  g_autoptr(GPtrArray) one = NULL;
-
-  /* Recorded, or still sending on disk (and sent again after a login). */
-  g_hash_table_remove (self->recording, &recording->client_msg_id);
-
-  if (stored == NULL)
-    {
-      if (error != NULL && !is_cancelled (error))
-        g_warning ("Recording what became of a message: %s", error->message);
-      return;
-    }
-  if (xg_manager_get_session (XG_MANAGER (self)) == NULL)
-    return;
-  apply_stored (self, stored);
-  /* Its own message may close a run: acknowledge it with the rest. */
-  one = g_ptr_array_new ();
-  g_ptr_array_add (one, stored);
-  acknowledge (self, one);
-  fetch_gap (self, stored);
-  fetch_waiting_gaps (self);
+  g_array_append_val (self->acks, record);
+  record_acks (self);
 }
 
 /* Whether a failed send should simply go again later: the server did not
@@ -997,7 +1016,7 @@ sent (GObject      *source,
         xg_conversation_update_outgoing (conversation, req->client_msg_id, 0, 0, XG_MESSAGE_FAILED,
                                          (guint) error->code);
         xg_account_db_update_outgoing_async (xg_conversations_get_db (self), xg_conversations_get_account_id (self),
-                                             req->client_msg_id, 0, 0, code, NULL, NULL, NULL);
+                                             req->client_msg_id, code, NULL, NULL, NULL);
       }
       return;
     }
@@ -1073,31 +1092,67 @@ send_now (XgConversations       *self,
 
 typedef struct {
   XgConversations *self;
-  XgStoredMessage *message;
+  GPtrArray       *batch;   /* XgStoredMessage */
 } Writing;
+
+static void
+writing_free (Writing *writing)
+{
+  g_object_unref (writing->self);
+  g_ptr_array_unref (writing->batch);
+  g_free (writing);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Writing, writing_free)
+
+static void write_outbox (XgConversations *self);
 
 static void
 written (GObject      *source,
          GAsyncResult *result,
          gpointer      user_data)
 {
-  Writing *writing = user_data;
+  g_autoptr(Writing) writing = user_data;
+  XgConversations *self = writing->self;
   g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) messages = xg_account_db_add_outgoing_finish (XG_ACCOUNT_DB (source), result, &error);
 
-  if (xg_account_db_add_outgoing_finish (XG_ACCOUNT_DB (source), result, &error) == 0)
+  self->writing = FALSE;
+  if (messages == NULL)
     {
-      /* Not in the outbox, so never sent: show it failed. */
-      g_warning ("Writing a message to the outbox: %s", error->message);
-      xg_conversation_update_outgoing (conversation_by_key (writing->self, writing->message->peer_id),
-                                       writing->message->client_msg_id, 0, writing->message->time,
-                                       XG_MESSAGE_FAILED, XG_SESSION_ERROR_PROTOCOL);
+      /* Not in the outbox, so never sent: show them failed. */
+      g_warning ("Writing %u messages to the outbox: %s", writing->batch->len, error->message);
+      for (guint i = 0; i < writing->batch->len; i++)
+        {
+          XgStoredMessage *message = writing->batch->pdata[i];
+
+          xg_conversation_update_outgoing (conversation_by_key (self, message->peer_id), message->client_msg_id, 0,
+                                           message->time, XG_MESSAGE_FAILED, XG_SESSION_ERROR_PROTOCOL);
+        }
     }
   else
-    send_now (writing->self, writing->message);
+    /* Each is on disk now: its first send may go. */
+    for (guint i = 0; i < messages->len; i++)
+      send_now (self, messages->pdata[i]);
+  write_outbox (self);
+}
 
-  g_object_unref (writing->self);
-  xg_stored_message_free (writing->message);
-  g_free (writing);
+/* What the user wrote while the last outbox write was out goes in one
+ * transaction, and each message is sent once that is committed. Not
+ * cancelled with the account: what the user wrote is kept. */
+static void
+write_outbox (XgConversations *self)
+{
+  Writing *writing;
+
+  if (self->writing || self->unwritten->len == 0)
+    return;
+  writing = g_new0 (Writing, 1);
+  writing->self = g_object_ref (self);
+  writing->batch = g_steal_pointer (&self->unwritten);
+  self->unwritten = g_ptr_array_new_with_free_func ((GDestroyNotify) xg_stored_message_free);
+  self->writing = TRUE;
+  xg_account_db_add_outgoing_async (xg_conversations_get_db (self), writing->batch, NULL, written, writing);
 }
 
 static guint64
@@ -1122,7 +1177,6 @@ xg_conversations_send (XgConversations  *self,
 {
   XgSession *session = session_of (self);
   g_autoptr(XgStoredMessage) stored = NULL;
-  Writing *writing;
   XgMessage *message;
   gsize len;
   const guint8 *data = g_bytes_get_data (payload, &len);
@@ -1144,10 +1198,8 @@ xg_conversations_send (XgConversations  *self,
   message = xg_message_new_from_stored (stored, stored->sender_id);
   xg_conversation_add_outgoing (conversation, message);
 
-  writing = g_new0 (Writing, 1);
-  writing->self = g_object_ref (self);
-  writing->message = g_steal_pointer (&stored);
-  xg_account_db_add_outgoing_async (xg_conversations_get_db (self), writing->message, NULL, written, writing);
+  g_ptr_array_add (self->unwritten, g_steal_pointer (&stored));
+  write_outbox (self);
   return message;
 }
 
@@ -1167,7 +1219,7 @@ xg_conversations_retry (XgConversations *self,
                                    stored->time, XG_MESSAGE_SENDING, 0);
   /* Back to sending on disk first, so a crash now still sends it. */
   xg_account_db_update_outgoing_async (xg_conversations_get_db (self), stored->sender_id, stored->client_msg_id,
-                                       0, 0, NULL, NULL, NULL, NULL);
+                                       NULL, NULL, NULL, NULL);
   send_now (self, stored);
 }
 
@@ -1332,6 +1384,15 @@ xg_conversations_detach_impl (XgManager *manager)
 {
   XgConversations *self = XG_CONVERSATIONS (manager);
 
+  /* What the user wrote and is not written yet still goes to the outbox
+   * (sent after the next login), behind the write that is out. */
+  if (self->unwritten->len > 0)
+    {
+      g_autoptr(GPtrArray) batch = g_steal_pointer (&self->unwritten);
+
+      self->unwritten = g_ptr_array_new_with_free_func ((GDestroyNotify) xg_stored_message_free);
+      xg_account_db_add_outgoing_async (xg_conversations_get_db (self), batch, NULL, NULL, NULL);
+    }
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->store_idle, g_source_remove);
   g_clear_handle_id (&self->resend_id, g_source_remove);
@@ -1361,6 +1422,9 @@ xg_conversations_finalize (GObject *object)
   g_hash_table_unref (self->in_flight);
   g_hash_table_unref (self->unanswered);
   g_hash_table_unref (self->recording);
+  g_array_unref (self->acks);
+  g_clear_pointer (&self->acks_out, g_array_unref);
+  g_ptr_array_unref (self->unwritten);
   g_hash_table_unref (self->acked);
   g_hash_table_unref (self->fetching);
   g_hash_table_unref (self->gaps);
@@ -1420,6 +1484,8 @@ xg_conversations_init (XgConversations *self)
   self->in_flight = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   self->unanswered = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
   self->recording = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  self->acks = g_array_new (FALSE, FALSE, sizeof (XgSentRecord));
+  self->unwritten = g_ptr_array_new_with_free_func ((GDestroyNotify) xg_stored_message_free);
   self->acked = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
   self->fetching = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   self->gaps = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free,

@@ -414,6 +414,15 @@ open_db (XgDb    *self,
   sqlite3_busy_timeout (priv->db, 5000);
   sqlite3_extended_result_codes (priv->db, TRUE);
 
+  /* FULL, not NORMAL: in WAL mode NORMAL syncs the log only at
+   * checkpoints, so a commit that has completed can still be lost with
+   * the power (not with a crash of the app). The account database's
+   * commits are promises: deliveries are acknowledged (MSG_RECEIVED_ACK)
+   * once their commit completes, and an outgoing message is sent once its
+   * outbox row's commit completes (docs/PROTOCOL.md 7.1, 7.3); neither
+   * may be undone afterwards. What FULL costs, one fsync per commit, is
+   * paid once per burst: the callers gather deliveries, outbox writes and
+   * MSG_SENT_ACKs into one job each (xg-conversations.c). */
   return migrate (self, error)
          && xg_db_exec (self, "PRAGMA journal_mode = WAL", error)
          && xg_db_exec (self, "PRAGMA synchronous = FULL", error)

@@ -583,10 +583,11 @@ test_migrations_once (Fixture       *fixture,
   cache = XG_DB (open_account (fixture->account_path, &error));
   g_assert_no_error (error);
   g_clear_object (&cache);
-  /* The account database has four: the profile; contacts and requests;
-   * conversations and messages; groups and their members' names. */
-  g_assert_cmpuint (migrations, ==, 5);
-  g_assert_cmpint (db_int (fixture->account_path, "PRAGMA user_version"), ==, 4);
+  /* The account database has five: the profile; contacts and requests;
+   * conversations and messages; groups and their members' names; the
+   * conversations' unread counts. */
+  g_assert_cmpuint (migrations, ==, 6);
+  g_assert_cmpint (db_int (fixture->account_path, "PRAGMA user_version"), ==, 5);
   g_assert_cmpint (db_int (fixture->account_path,
                            "SELECT count(*) FROM sqlite_schema WHERE type = 'table' "
                            "AND name IN ('profile', 'contacts', 'contact_info', 'friend_requests', "
@@ -1394,6 +1395,252 @@ test_group_conversation (Fixture       *fixture,
     }
 }
 
+/* --- The outbox and unread counts ------------------------------------------ */
+
+static GPtrArray *
+store_messages (XgAccountDb *db,
+                GPtrArray   *batch)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  GAsyncResult *slot = NULL;
+  GPtrArray *stored;
+
+  xg_account_db_store_incoming_async (db, batch, NULL, store_result, &slot);
+  result = await_result (&slot);
+  stored = xg_account_db_store_incoming_finish (db, result, &error);
+  g_assert_no_error (error);
+  return stored;
+}
+
+static GPtrArray *
+load_conversations (XgAccountDb *db)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  GAsyncResult *slot = NULL;
+  GPtrArray *conversations;
+
+  xg_account_db_load_conversations_async (db, NULL, store_result, &slot);
+  result = await_result (&slot);
+  conversations = xg_account_db_load_conversations_finish (db, result, &error);
+  g_assert_no_error (error);
+  return conversations;
+}
+
+static XgStoredConversation *
+find_conversation (GPtrArray *conversations,
+                   guint64    peer_id)
+{
+  for (guint i = 0; i < conversations->len; i++)
+    if (((XgStoredConversation *) conversations->pdata[i])->peer_id == peer_id)
+      return conversations->pdata[i];
+  g_assert_not_reached ();
+}
+
+/* Several outgoing messages are written in one job and several
+ * MSG_SENT_ACKs recorded in one: each message gets its seq, leaves the
+ * outbox, and each conversation the batch touched comes back once, as it
+ * is after all of them; an id that is not here is passed over. */
+static void
+test_outbox_batches (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  g_autoptr(XgAccountDb) db = xg_account_db_new (fixture->account_path);
+  g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func ((GDestroyNotify) xg_stored_message_free);
+  g_autoptr(GPtrArray) written = NULL;
+  g_autoptr(GPtrArray) outbox = NULL;
+  g_autoptr(GPtrArray) recorded = NULL;
+  g_autoptr(GArray) acks = g_array_new (FALSE, FALSE, sizeof (XgSentRecord));
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) text = g_bytes_new_static ("hi", 2);
+  GAsyncResult *slot = NULL;
+  const XgSentRecord sent[] = {
+    { 101, 1, 2000 }, { 999, 7, 2001 }, { 103, 1, 2002 }, { 102, 2, 2003 },
+  };
+
+  xg_account_db_set_account_id (db, 5);
+  g_ptr_array_add (batch, xg_stored_message_new (42, 0, 101, 5, 1, text, 1000));
+  g_ptr_array_add (batch, xg_stored_message_new (42, 0, 102, 5, 1, text, 1001));
+  g_ptr_array_add (batch, xg_stored_message_new (43, 0, 103, 5, 1, text, 1002));
+  xg_account_db_add_outgoing_async (db, batch, NULL, store_result, &slot);
+  result = await_result (&slot);
+  written = xg_account_db_add_outgoing_finish (db, result, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (written->len, ==, 3);
+  for (guint i = 0; i < written->len; i++)
+    {
+      XgStoredMessage *m = written->pdata[i];
+
+      g_assert_cmpuint (m->client_msg_id, ==, 101 + i);
+      g_assert_cmpint (m->id, >, i > 0 ? ((XgStoredMessage *) written->pdata[i - 1])->id : 0);
+    }
+  g_clear_object (&result);
+  xg_account_db_load_outbox_async (db, NULL, store_result, &slot);
+  result = await_result (&slot);
+  outbox = xg_account_db_load_outbox_finish (db, result, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (outbox->len, ==, 3);
+  g_clear_pointer (&outbox, g_ptr_array_unref);
+
+  g_array_append_vals (acks, sent, G_N_ELEMENTS (sent));
+  g_clear_object (&result);
+  xg_account_db_record_sent_async (db, 5, acks, NULL, store_result, &slot);
+  result = await_result (&slot);
+  recorded = xg_account_db_record_sent_finish (db, result, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (recorded->len, ==, 2);
+  g_assert_cmpuint (((XgStoredConversation *) recorded->pdata[0])->peer_id, ==, 42);
+  g_assert_cmpuint (((XgStoredConversation *) recorded->pdata[0])->base, ==, 1);
+  g_assert_cmpuint (((XgStoredConversation *) recorded->pdata[0])->received, ==, 2);
+  g_assert_cmpuint (((XgStoredConversation *) recorded->pdata[0])->gap_before, ==, 0);
+  g_assert_cmpint (((XgStoredConversation *) recorded->pdata[0])->activity, ==, 2003);
+  g_assert_cmpuint (((XgStoredConversation *) recorded->pdata[0])->last->seq, ==, 2);
+  g_assert_cmpuint (((XgStoredConversation *) recorded->pdata[0])->unread, ==, 0);
+  g_assert_cmpuint (((XgStoredConversation *) recorded->pdata[1])->peer_id, ==, 43);
+  g_assert_cmpuint (((XgStoredConversation *) recorded->pdata[1])->received, ==, 1);
+
+  g_clear_object (&result);
+  xg_account_db_load_outbox_async (db, NULL, store_result, &slot);
+  result = await_result (&slot);
+  outbox = xg_account_db_load_outbox_finish (db, result, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (outbox->len, ==, 0);
+  g_clear_object (&db);
+  g_assert_cmpint (db_int (fixture->account_path,
+                           "SELECT count(*) FROM messages WHERE state = 1 AND seq IS NOT NULL"), ==, 3);
+}
+
+static void
+mark_read (XgAccountDb *db,
+           guint64      peer_id,
+           guint64      read)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  GAsyncResult *slot = NULL;
+
+  xg_account_db_update_conversation_async (db, peer_id, 0, read, NULL, store_result, &slot);
+  result = await_result (&slot);
+  g_assert_true (xg_account_db_update_conversation_finish (db, result, &error));
+  g_assert_no_error (error);
+}
+
+/* What the row keeps is what counting the messages gives. */
+static void
+assert_unread (XgAccountDb *db,
+               const char  *path,
+               guint64      peer_id,
+               guint        expected)
+{
+  g_autoptr(GPtrArray) conversations = load_conversations (db);
+  g_autofree char *count = NULL;
+  g_autofree char *kept = g_strdup_printf ("SELECT unread FROM conversations WHERE peer_id = %" G_GUINT64_FORMAT,
+                                           peer_id);
+
+  if (XG_CONVERSATION_KEY_KIND (peer_id) == 0)
+    count = g_strdup_printf ("SELECT count(*) FROM messages, conversations c WHERE messages.peer_id = c.peer_id "
+                             "AND c.peer_id = %" G_GUINT64_FORMAT " AND sender_id = c.peer_id AND seq > c.read",
+                             peer_id);
+  else
+    count = g_strdup_printf ("SELECT count(*) FROM messages, conversations c WHERE messages.peer_id = c.peer_id "
+                             "AND c.peer_id = %" G_GUINT64_FORMAT " AND sender_id <> 5 AND seq > c.read", peer_id);
+  g_assert_cmpuint (find_conversation (conversations, peer_id)->unread, ==, expected);
+  g_assert_cmpint (db_int (path, count), ==, expected);
+  g_assert_cmpint (db_int (path, kept), ==, expected);
+}
+
+/* The unread count is kept in the conversation's row, moved by what is
+ * stored and by reading, and always what counting would give: the
+ * peer's (a group: everyone else's) messages above what was read, each
+ * once however often it comes. A row from before the count (NULL) is
+ * counted once, when it is next read. */
+static void
+test_unread_kept (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  g_autoptr(XgAccountDb) db = xg_account_db_new (fixture->account_path);
+  g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func ((GDestroyNotify) xg_stored_message_free);
+  g_autoptr(GPtrArray) stored = NULL;
+  g_autoptr(GBytes) text = g_bytes_new_static ("hi", 2);
+  guint64 group_key = XG_CONVERSATION_KEY (1, 42);
+
+  xg_account_db_set_account_id (db, 5);
+  /* Seqs 1 and 3 the peer's, 2 the account's own. */
+  g_ptr_array_add (batch, xg_stored_message_new (42, 1, 11, 42, 1, text, 1000));
+  g_ptr_array_add (batch, xg_stored_message_new (42, 2, 12, 5, 1, text, 1001));
+  g_ptr_array_add (batch, xg_stored_message_new (42, 3, 13, 42, 1, text, 1002));
+  g_ptr_array_add (batch, xg_stored_message_new (group_key, 1, 21, 9, 1, text, 1000));
+  g_ptr_array_add (batch, xg_stored_message_new (group_key, 2, 22, 5, 1, text, 1001));
+  stored = store_messages (db, batch);
+  g_assert_cmpuint (find_conversation (stored, 42)->unread, ==, 2);
+  g_assert_cmpuint (find_conversation (stored, group_key)->unread, ==, 1);
+  assert_unread (db, fixture->account_path, 42, 2);
+  assert_unread (db, fixture->account_path, group_key, 1);
+
+  /* Delivered again (and with a new one): counted once. */
+  g_clear_pointer (&stored, g_ptr_array_unref);
+  g_ptr_array_set_size (batch, 0);
+  g_ptr_array_add (batch, xg_stored_message_new (42, 3, 13, 42, 1, text, 1002));
+  g_ptr_array_add (batch, xg_stored_message_new (42, 4, 14, 42, 1, text, 1003));
+  stored = store_messages (db, batch);
+  g_assert_cmpuint (find_conversation (stored, 42)->unread, ==, 3);
+  assert_unread (db, fixture->account_path, 42, 3);
+
+  /* Read up to 3: one left; reading back does nothing. */
+  mark_read (db, 42, 3);
+  assert_unread (db, fixture->account_path, 42, 1);
+  mark_read (db, 42, 1);
+  assert_unread (db, fixture->account_path, 42, 1);
+
+  /* History below what was read is not unread; above it, it is. */
+  g_clear_pointer (&stored, g_ptr_array_unref);
+  g_ptr_array_set_size (batch, 0);
+  g_ptr_array_add (batch, xg_stored_message_new (group_key, 3, 23, 10, 1, text, 1002));
+  stored = store_messages (db, batch);
+  mark_read (db, group_key, 3);
+  assert_unread (db, fixture->account_path, group_key, 0);
+  g_clear_pointer (&stored, g_ptr_array_unref);
+  g_ptr_array_set_size (batch, 0);
+  g_ptr_array_add (batch, xg_stored_message_new (42, 6, 16, 42, 1, text, 1005));
+  g_ptr_array_add (batch, xg_stored_message_new (group_key, 5, 25, 9, 1, text, 1005));
+  g_ptr_array_add (batch, xg_stored_message_new (group_key, 6, 26, 5, 1, text, 1006));
+  stored = store_messages (db, batch);
+  g_assert_cmpuint (find_conversation (stored, 42)->unread, ==, 2);
+  g_assert_cmpuint (find_conversation (stored, group_key)->unread, ==, 1);
+  assert_unread (db, fixture->account_path, 42, 2);
+  assert_unread (db, fixture->account_path, group_key, 1);
+
+  /* Older history of a conversation read further: not unread. */
+  g_clear_pointer (&stored, g_ptr_array_unref);
+  g_ptr_array_set_size (batch, 0);
+  g_ptr_array_add (batch, xg_stored_message_new (44, 5, 35, 44, 1, text, 1005));
+  stored = store_messages (db, batch);
+  mark_read (db, 44, 5);
+  g_clear_pointer (&stored, g_ptr_array_unref);
+  g_ptr_array_set_size (batch, 0);
+  for (guint seq = 1; seq < 5; seq++)
+    g_ptr_array_add (batch, xg_stored_message_new (44, seq, 30 + seq, 44, 1, text, 1000 + seq));
+  stored = store_messages (db, batch);
+  g_assert_cmpuint (find_conversation (stored, 44)->added->len, ==, 4);
+  g_assert_cmpuint (find_conversation (stored, 44)->unread, ==, 0);
+  assert_unread (db, fixture->account_path, 44, 0);
+
+  /* A row from before migration 5: counted when read, then kept. */
+  g_clear_object (&db);
+  db_exec (fixture->account_path, "UPDATE conversations SET unread = NULL");
+  db = xg_account_db_new (fixture->account_path);
+  xg_account_db_set_account_id (db, 5);
+  g_clear_pointer (&stored, g_ptr_array_unref);
+  g_ptr_array_set_size (batch, 0);
+  g_ptr_array_add (batch, xg_stored_message_new (42, 7, 17, 42, 1, text, 1007));
+  stored = store_messages (db, batch);
+  g_assert_cmpuint (find_conversation (stored, 42)->unread, ==, 3);
+  assert_unread (db, fixture->account_path, 42, 3);
+  assert_unread (db, fixture->account_path, group_key, 1);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1439,6 +1686,8 @@ main (int   argc,
   ADD ("/db/thread-default-context", test_thread_default_context);
   ADD ("/db/groups", test_groups);
   ADD ("/db/groups/conversation", test_group_conversation);
+  ADD ("/db/messages/outbox-batches", test_outbox_batches);
+  ADD ("/db/messages/unread-kept", test_unread_kept);
 
 #undef ADD
 
