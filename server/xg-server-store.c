@@ -18,10 +18,11 @@ G_DEFINE_QUARK (xg-server-store-error-quark, xg_server_store_error)
  * GTask's task data; the caller reads its results from @data after the
  * task completed. */
 typedef struct {
-  XgServerStoreRun  run;
-  gpointer          data;
-  GDestroyNotify    data_free;
-  GError           *error;
+  XgServerStoreRun      run;
+  XgServerStoreOpFlags  flags;
+  gpointer              data;
+  GDestroyNotify        data_free;
+  GError               *error;
 } Operation;
 
 /* A batch the worker has run, on its way to the callers. */
@@ -142,21 +143,28 @@ run_batch (XgServerStore *self,
 
   if (klass->begin (self, &txn_error))
     {
-      for (guint i = 0; i < tasks->len; i++)
+      for (guint i = 0; i < tasks->len && txn_error == NULL; i++)
         {
           Operation *op = g_task_get_task_data (tasks->pdata[i]);
+          gboolean message = (op->flags & XG_SERVER_STORE_OP_MESSAGE) != 0;
           gboolean ok;
 
-          if (!klass->savepoint (self, &op->error))
+          /* Whatever else runs sees what the message operations stored. */
+          if (!message && klass->flush != NULL && !klass->flush (self, &txn_error))
+            break;
+          if (!message && !klass->savepoint (self, &op->error))
             continue;
           ok = op->run (self, op->data, &op->error);
           if (!ok && op->error == NULL)
             g_set_error_literal (&op->error, XG_SERVER_STORE_ERROR, XG_SERVER_STORE_ERROR_FAILED,
                                  "A database operation failed without saying why");
-          klass->release (self, ok);
+          if (!message)
+            klass->release (self, ok);
         }
 
-      if (!klass->commit (self, &txn_error))
+      if (txn_error == NULL && klass->flush != NULL)
+        klass->flush (self, &txn_error);
+      if (txn_error != NULL || !klass->commit (self, &txn_error))
         klass->rollback (self);
     }
   batch->txn_error = g_steal_pointer (&txn_error);
@@ -288,11 +296,31 @@ xg_server_store_queue (XgServerStore       *self,
                        GAsyncReadyCallback  callback,
                        gpointer             user_data)
 {
+  xg_server_store_queue_full (self, XG_SERVER_STORE_OP_NONE, run, data, data_free, source_tag, callback, user_data);
+}
+
+/**
+ * xg_server_store_queue_full:
+ * @flags: XG_SERVER_STORE_OP_MESSAGE for a message operation
+ *
+ * As xg_server_store_queue(), with @flags.
+ */
+void
+xg_server_store_queue_full (XgServerStore        *self,
+                            XgServerStoreOpFlags  flags,
+                            XgServerStoreRun      run,
+                            gpointer              data,
+                            GDestroyNotify        data_free,
+                            gpointer              source_tag,
+                            GAsyncReadyCallback   callback,
+                            gpointer              user_data)
+{
   XgServerStorePrivate *priv = xg_server_store_get_instance_private (self);
   GTask *task = g_task_new (self, NULL, callback, user_data);
   Operation *op = g_new0 (Operation, 1);
 
   op->run = run;
+  op->flags = flags;
   op->data = data;
   op->data_free = data_free;
   g_task_set_source_tag (task, source_tag);
