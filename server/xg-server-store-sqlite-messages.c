@@ -155,8 +155,10 @@ find_member (XgServerStoreSqlite  *self,
 #define FRIENDS_KNOWN_BA  (1 << 2)
 #define FRIENDS_BA        (1 << 3)
 
-/* More than this many conversations or cursors, and the flush forgets them. */
-#define COPY_MAX 65536
+/* More than this many conversations or cursors, or group members in all,
+ * and the flush forgets them. */
+#define COPY_MAX         65536
+#define COPY_MAX_MEMBERS (1 << 20)
 
 typedef struct {
   guint    kind;
@@ -221,6 +223,21 @@ cursor_equal (gconstpointer x,
   return k->account_id == l->account_id && k->conversation_id == l->conversation_id;
 }
 
+/* A message operation writes only inside the batch's transaction: after
+ * an error that made SQLite roll it back, what the copy holds is not in
+ * the database any more, and nothing may be written on its own. The
+ * commit then fails and the copy is forgotten. */
+static gboolean
+in_transaction (XgServerStoreSqlite  *self,
+                GError              **error)
+{
+  if (!sqlite3_get_autocommit (self->db))
+    return TRUE;
+  g_set_error_literal (error, XG_SERVER_STORE_ERROR, XG_SERVER_STORE_ERROR_FAILED,
+                       "The transaction was rolled back by an earlier error");
+  return FALSE;
+}
+
 /* SQL: xg_tables_changed(), from the triggers. */
 static void
 tables_changed (sqlite3_context  *context,
@@ -278,6 +295,7 @@ xg_server_store_sqlite_messages_forget (XgServerStoreSqlite *self)
   g_ptr_array_set_size (self->dirty_cursors, 0);
   g_hash_table_remove_all (self->conversations);
   g_hash_table_remove_all (self->cursors);
+  self->copied_members = 0;
 }
 
 void
@@ -295,6 +313,8 @@ xg_server_store_sqlite_messages_flush (XgServerStoreSqlite  *self,
 {
   if (self->conversations == NULL)
     return TRUE;
+  if ((self->dirty_conversations->len > 0 || self->dirty_cursors->len > 0) && !in_transaction (self, error))
+    return FALSE;
 
   for (guint i = 0; i < self->dirty_conversations->len; i++)
     {
@@ -334,7 +354,8 @@ xg_server_store_sqlite_messages_flush (XgServerStoreSqlite  *self,
     }
   g_ptr_array_set_size (self->dirty_cursors, 0);
 
-  if (g_hash_table_size (self->conversations) > COPY_MAX || g_hash_table_size (self->cursors) > COPY_MAX)
+  if (g_hash_table_size (self->conversations) > COPY_MAX || g_hash_table_size (self->cursors) > COPY_MAX ||
+      self->copied_members > COPY_MAX_MEMBERS)
     xg_server_store_sqlite_messages_forget (self);
   return TRUE;
 }
@@ -410,8 +431,8 @@ get_conversation (XgServerStoreSqlite  *self,
                   GError              **error)
 {
   Conversation key = { .kind = kind, .a = MIN (x, y), .b = MAX (x, y) };
-  gint64 id;
-  guint64 last_seq;
+  sqlite3_stmt *stmt;
+  gboolean has_row;
 
   if (kind == KIND_GROUP)
     {
@@ -422,11 +443,34 @@ get_conversation (XgServerStoreSqlite  *self,
   if (*conv != NULL)
     return TRUE;
 
-  if (kind == KIND_GROUP ? !find_group_conversation (self, x, &id, &last_seq, error)
-                         : !find_conversation (self, x, y, &id, &last_seq, error))
+  /* The copy takes its next sequence from the messages themselves too:
+   * after this, it is the only one that gives them out. */
+  stmt = xg_server_store_sqlite_statement (self, "SELECT c.id, c.last_seq, "
+                                                 "coalesce ((SELECT max (m.seq) FROM messages m "
+                                                 "WHERE m.conversation_id = c.id), 0) "
+                                                 "FROM conversations c WHERE c.kind = ? AND c.a = ? AND c.b = ?",
+                                           error);
+  if (stmt == NULL)
     return FALSE;
-  if (id != 0)
-    *conv = remember_conversation (self, kind, key.a, key.b, id, last_seq);
+  sqlite3_bind_int (stmt, 1, (int) kind);
+  xg_server_store_sqlite_bind_id (stmt, 2, key.a);
+  xg_server_store_sqlite_bind_id (stmt, 3, key.b);
+  if (!xg_server_store_sqlite_step_row (self, stmt, &has_row, error))
+    return FALSE;
+  if (has_row)
+    {
+      guint64 last_seq = (guint64) sqlite3_column_int64 (stmt, 1);
+      guint64 max_seq = (guint64) sqlite3_column_int64 (stmt, 2);
+
+      *conv = remember_conversation (self, kind, key.a, key.b, sqlite3_column_int64 (stmt, 0), last_seq);
+      /* Written with the next flush, if they differ. */
+      if (max_seq > last_seq)
+        {
+          (*conv)->last_seq = max_seq;
+          conversation_moved (self, *conv);
+        }
+    }
+  sqlite3_reset (stmt);
   return TRUE;
 }
 
@@ -525,8 +569,8 @@ get_members (XgServerStoreSqlite  *self,
              Conversation         *conv,
              GError              **error)
 {
-  if (conv->members == NULL)
-    conv->members = read_members (self, conv->a, error);
+  if (conv->members == NULL && (conv->members = read_members (self, conv->a, error)) != NULL)
+    self->copied_members += conv->members->len;
   return conv->members;
 }
 
@@ -746,7 +790,8 @@ sqlite_send (XgServerStoreMessages  *store,
 
   *sent = (XgServerSent) { 0, };
 
-  if (!get_conversation (self, KIND_DIRECT, sender_id, receiver_id, &conv, error) ||
+  if (!in_transaction (self, error) ||
+      !get_conversation (self, KIND_DIRECT, sender_id, receiver_id, &conv, error) ||
       !check_friends (self, conv, sender_id, receiver_id, &friends, error))
     return FALSE;
   /* A retry is answered as the first time even if they are no longer friends. */
@@ -789,7 +834,7 @@ sqlite_group_send (XgServerStoreMessages  *store,
 
   *sent = (XgServerSent) { 0, };
 
-  if (!get_conversation (self, KIND_GROUP, group_id, 0, &conv, error))
+  if (!in_transaction (self, error) || !get_conversation (self, KIND_GROUP, group_id, 0, &conv, error))
     return FALSE;
   /* A group from before conversations were made with it has none yet. */
   if (conv != NULL)
@@ -810,6 +855,7 @@ sqlite_group_send (XgServerStoreMessages  *store,
         return TRUE;
       conv = g_hash_table_lookup (self->conversations, &(Conversation) { .kind = KIND_GROUP, .a = group_id });
       conv->members = g_steal_pointer (&first_members);
+      self->copied_members += conv->members->len;
     }
   else
     {
@@ -871,6 +917,8 @@ sqlite_receive (XgServerStoreMessages  *store,
   XgServerStoreSqlite *self = XG_SERVER_STORE_SQLITE (store);
   g_autoptr(GArray) moved = NULL;
 
+  if (!in_transaction (self, error))
+    return FALSE;
   for (guint i = 0; i < acks->len; i++)
     {
       XgServerReceipt *ack = &g_array_index (acks, XgServerReceipt, i);

@@ -36,6 +36,7 @@ struct _XgServerStoreSqlite
   GHashTable    *cursors;              /* (account, conversation id) → cursor */
   GPtrArray     *dirty_conversations;  /* those whose last_seq is not written yet */
   GPtrArray     *dirty_cursors;        /* those whose received/last_sent are not written yet */
+  guint          copied_members;       /* group member ids held, in all */
   gboolean       tables_changed;       /* set by triggers: friendships, conversations, cursors or members changed */
 };
 
