@@ -145,9 +145,10 @@ hand_over (XgServerStore *self,
 
 /* With a backend whose commit is not durable by itself (a sync method),
  * the worker hands each committed batch to this thread, which makes it
- * durable and completes its tasks, while the worker already runs the next
- * batch: one sync covers every batch committed before it started, and
- * the commits no longer wait for each other's syncs. */
+ * durable and hands it to the callers (hand_over), while the worker
+ * already runs the next batch: one sync covers every batch committed
+ * before it started, and the commits no longer wait for each other's
+ * syncs. */
 static gpointer
 syncer_main (gpointer data)
 {

@@ -81,7 +81,8 @@ struct _XgServerStoreClass
  * @data: the operation's arguments, and where it leaves its results
  * @error: set when it fails
  *
- * One operation, run on the worker thread inside its own savepoint.
+ * One operation, run on the worker thread inside its own savepoint (a
+ * message operation without one: see XgServerStoreOpFlags).
  * Returns %FALSE with @error set to roll its savepoint back and fail the
  * caller's task; the rest of the batch is not affected.
  */
