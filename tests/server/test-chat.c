@@ -194,6 +194,15 @@ test_retry (void)
 
   /* The sequence went on from 1: nothing was stored twice. */
   g_assert_cmpuint (say (alice, bob, random_id (), "Next", NULL), ==, 2);
+
+  /* Not in a conversation that has messages already either. */
+  g_assert_cmpuint (say (alice, carol, random_id (), "Hi Carol", NULL), ==, 1);
+  xg_proto_frame_free (push (carol, XG_PACKET_CHAT_DELIVER));
+  refused (alice, XG_PACKET_CHAT_SEND,
+           xg_proto_chat_send_new (id, alice->id, carol->id, XG_PROTO_MESSAGE_TEXT, again),
+           XG_PROTO_ERR_INVALID_ARGUMENT);
+  nothing_for (carol);
+  g_assert_cmpuint (say (alice, carol, random_id (), "Still 2", NULL), ==, 2);
 }
 
 /* Friendship decides each message, the first of a conversation and every
