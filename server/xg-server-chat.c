@@ -105,6 +105,31 @@ is_session (XgServerConnection *conn,
          xg_server_router_lookup (conn->server->router, account_id) == conn;
 }
 
+/* Queues a frame built by one of xg_proto_*_frame() (%NULL: it could not be). */
+static void
+send_built (XgServerConnection *conn,
+            GBytes             *frame,
+            GError             *error)
+{
+  if (frame == NULL)
+    {
+      g_warning ("Not sending a packet to %s: %s", xg_server_connection_get_peer (conn), error->message);
+      return;
+    }
+  xg_server_connection_send_frame (conn, frame);
+}
+
+static void
+reply_sent_ack (ChatRequest        *req,
+                const XgServerSent *outcome)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) frame = xg_proto_msg_sent_ack_frame (req->base.request_id, req->client_msg_id, outcome->seq,
+                                                         outcome->server_time, &error);
+
+  send_built (req->base.conn, frame, error);
+}
+
 static GVariant *
 delivered_body (const XgServerReceipt *receipts,
                 guint                  n_receipts)
@@ -342,17 +367,20 @@ sent (GObject      *source,
       break;
     }
 
-  xg_server_request_reply (&req->base, XG_PACKET_MSG_SENT_ACK,
-                           xg_proto_msg_sent_ack_new (req->client_msg_id, outcome.seq, outcome.server_time));
+  reply_sent_ack (req, &outcome);
 
   /* A retry was delivered (or is waiting) the first time. */
   if (outcome.status != XG_SERVER_SEND_STORED)
     return;
   receiver = xg_server_router_lookup (server->router, req->peer_id);
   if (receiver != NULL && receiver->delivery == XG_DELIVERY_LIVE)
-    xg_server_router_push (server->router, req->peer_id, XG_PACKET_CHAT_DELIVER,
-                           xg_proto_chat_deliver_new (outcome.seq, req->client_msg_id, req->self_id, req->peer_id,
-                                                      req->msg_type, req->payload, outcome.server_time));
+    {
+      g_autoptr(GBytes) frame = xg_proto_chat_deliver_frame (0, outcome.seq, req->client_msg_id, req->self_id,
+                                                             req->peer_id, req->msg_type, req->payload,
+                                                             outcome.server_time, &error);
+
+      send_built (receiver, frame, error);
+    }
 }
 
 static void
@@ -399,6 +427,7 @@ group_sent (GObject      *source,
   g_autoptr(ChatRequest) req = user_data;
   g_autoptr(GError) error = NULL;
   g_autoptr(GArray) members = NULL;
+  g_autoptr(GBytes) frame = NULL;
   XgServer *server = xg_server_request_get_server (&req->base);
   XgServerSent outcome;
 
@@ -425,17 +454,20 @@ group_sent (GObject      *source,
       break;
     }
 
-  xg_server_request_reply (&req->base, XG_PACKET_MSG_SENT_ACK,
-                           xg_proto_msg_sent_ack_new (req->client_msg_id, outcome.seq, outcome.server_time));
+  reply_sent_ack (req, &outcome);
 
   /* A retry was delivered (or is waiting) the first time. */
   if (outcome.status != XG_SERVER_SEND_STORED)
     return;
+  frame = xg_proto_group_deliver_frame (0, outcome.seq, req->client_msg_id, req->self_id, req->peer_id,
+                                        req->msg_type, req->payload, outcome.server_time, &error);
+  if (frame == NULL)
+    {
+      g_warning ("Not delivering a group message: %s", error->message);
+      return;
+    }
   xg_server_router_deliver_many (server->router, (const guint64 *) members->data, members->len, req->self_id,
-                                 XG_PACKET_GROUP_DELIVER,
-                                 xg_proto_group_deliver_new (outcome.seq, req->client_msg_id, req->self_id,
-                                                             req->peer_id, req->msg_type, req->payload,
-                                                             outcome.server_time));
+                                 frame);
 }
 
 static void
@@ -490,11 +522,14 @@ received (GObject      *source,
   for (guint i = 0; i < acks->len; i++)
     {
       const XgServerReceipt *ack = &g_array_index (acks, XgServerReceipt, i);
-      XgServerReceipt receipt = { read->account_id, ack->received, TRUE };
+      XgProtoYtt receipt = { KIND_DIRECT, read->account_id, ack->received };
+      g_autoptr(GBytes) frame = NULL;
 
-      if (ack->kind == KIND_DIRECT && ack->peer_covered)
-        xg_server_router_push (server->router, ack->peer_id, XG_PACKET_MSG_DELIVERED,
-                               delivered_body (&receipt, 1));
+      if (ack->kind != KIND_DIRECT || !ack->peer_covered ||
+          xg_server_router_lookup (server->router, ack->peer_id) == NULL)
+        continue;
+      frame = xg_proto_ytt_frame (XG_PACKET_MSG_DELIVERED, 0, &receipt, 1, NULL);
+      xg_server_router_push_frame (server->router, ack->peer_id, frame);
     }
 
   if (is_session (read->conn, read->account_id, read->serial))
@@ -506,22 +541,22 @@ handle_msg_received_ack (XgServerConnection *conn,
                          const XgProtoFrame *frame)
 {
   XgServer *server = conn->server;
-  g_autoptr(GVariant) entries = NULL;
-  g_autoptr(GArray) acks = g_array_new (FALSE, FALSE, sizeof (XgServerReceipt));
+  g_autoptr(GArray) acks = NULL;
   PageRead *read;
-  GVariantIter iter;
-  guint8 kind;
-  guint64 id, seq;
+  const guint8 *data;
+  gsize n = xg_proto_ytt_entries (frame->body, &data);
 
-  xg_proto_msg_received_ack_get (frame->body, &entries);
-  g_variant_iter_init (&iter, entries);
-  while (g_variant_iter_next (&iter, "(ytt)", &kind, &id, &seq))
+  acks = g_array_sized_new (FALSE, FALSE, sizeof (XgServerReceipt), (guint) MIN (n, 64));
+  for (gsize i = 0; i < n; i++)
     {
+      XgProtoYtt entry;
+
+      xg_proto_ytt_get (data, i, &entry);
       /* An entry of another kind acknowledges nothing. */
-      if ((kind != KIND_DIRECT && kind != KIND_GROUP) || (kind == KIND_DIRECT && id == conn->account_id) ||
-          seq == 0 || seq > G_MAXINT64)
+      if ((entry.kind != KIND_DIRECT && entry.kind != KIND_GROUP) ||
+          (entry.kind == KIND_DIRECT && entry.id == conn->account_id) || entry.seq == 0 || entry.seq > G_MAXINT64)
         continue;
-      g_array_append_vals (acks, &(XgServerReceipt) { id, seq, FALSE, kind }, 1);
+      g_array_append_vals (acks, &(XgServerReceipt) { entry.id, entry.seq, FALSE, entry.kind }, 1);
     }
   if (acks->len == 0)
     return;

@@ -321,6 +321,24 @@ encode_push (guint16   type,
 }
 
 /**
+ * xg_server_router_push_frame:
+ * @frame: (nullable): an encoded push (request id 0); %NULL pushes nothing
+ *
+ * As xg_server_router_push(), for a frame built already.
+ */
+gboolean
+xg_server_router_push_frame (XgServerRouter *self,
+                             guint64         account_id,
+                             GBytes         *frame)
+{
+  XgServerConnection *conn = xg_server_router_lookup (self, account_id);
+
+  if (frame == NULL || conn == NULL)
+    return FALSE;
+  return xg_server_connection_send_frame (conn, frame);
+}
+
+/**
  * xg_server_router_push:
  * @body: (transfer floating): the packet's body
  *
@@ -382,23 +400,20 @@ xg_server_router_push_many (XgServerRouter *self,
 /**
  * xg_server_router_deliver_many:
  * @except_id: an account to leave out (the sender), or 0
- * @body: (transfer floating): the message's delivery packet
+ * @frame: the message's delivery packet (GROUP_DELIVER), encoded
  *
- * A new message's fan-out (GROUP_DELIVER): pushed, encoded once, to each
- * session of @account_ids whose delivery is live. A session still paging
- * its backlog gets the message with a later page, from the store, behind
- * what came before it. Returns how many got it.
+ * A new message's fan-out: the same bytes queued on each session of
+ * @account_ids whose delivery is live. A session still paging its backlog
+ * gets the message with a later page, from the store, behind what came
+ * before it. Returns how many got it.
  */
 guint
 xg_server_router_deliver_many (XgServerRouter *self,
                                const guint64  *account_ids,
                                guint           n_accounts,
                                guint64         except_id,
-                               guint16         type,
-                               GVariant       *body)
+                               GBytes         *frame)
 {
-  g_autoptr(GVariant) owned = g_variant_ref_sink (body);
-  g_autoptr(GBytes) frame = NULL;
   g_autoptr(GPtrArray) targets = NULL;
   guint sent = 0;
 
@@ -414,8 +429,6 @@ xg_server_router_deliver_many (XgServerRouter *self,
       if (conn != NULL && conn->delivery == XG_DELIVERY_LIVE)
         g_ptr_array_add (targets, xg_server_connection_ref (conn));
     }
-  if (targets->len == 0 || (frame = encode_push (type, owned)) == NULL)
-    return 0;
   for (guint i = 0; i < targets->len; i++)
     sent += xg_server_connection_send_frame (targets->pdata[i], frame);
   return sent;

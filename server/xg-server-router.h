@@ -52,12 +52,14 @@ guint               xg_server_router_push_many       (XgServerRouter     *self,
                                                       guint               n_accounts,
                                                       guint16             type,
                                                       GVariant           *body);
+gboolean            xg_server_router_push_frame      (XgServerRouter     *self,
+                                                      guint64             account_id,
+                                                      GBytes             *frame);
 guint               xg_server_router_deliver_many    (XgServerRouter     *self,
                                                       const guint64      *account_ids,
                                                       guint               n_accounts,
                                                       guint64             except_id,
-                                                      guint16             type,
-                                                      GVariant           *body);
+                                                      GBytes             *frame);
 guint               xg_server_router_push_to_friends (XgServerRouter     *self,
                                                       guint64             account_id,
                                                       guint16             type,

@@ -4,7 +4,10 @@
  *
  * As in xg-server-store-social.c: each _async function copies its
  * arguments into a struct of its own and queues a run function that calls
- * the backend on the worker thread; _finish hands the results over.
+ * the backend on the worker thread; _finish hands the results over. Send,
+ * group send and receive are message operations (XG_SERVER_STORE_OP_MESSAGE):
+ * no savepoint each, and the backend may keep the conversation's last
+ * sequence and the cursors in memory until the end of the batch.
  */
 #define G_LOG_DOMAIN "xg-server-store"
 
@@ -100,8 +103,8 @@ xg_server_store_chat_send_async (XgServerStore       *self,
   op->msg_type = msg_type;
   op->payload = g_bytes_ref (payload);
   op->now_us = now_us;
-  xg_server_store_queue (self, run_send, op, (GDestroyNotify) send_op_free,
-                         xg_server_store_chat_send_async, callback, user_data);
+  xg_server_store_queue_full (self, XG_SERVER_STORE_OP_MESSAGE, run_send, op, (GDestroyNotify) send_op_free,
+                              xg_server_store_chat_send_async, callback, user_data);
 }
 
 gboolean
@@ -166,8 +169,9 @@ xg_server_store_group_send_async (XgServerStore       *self,
   op->base.payload = g_bytes_ref (payload);
   op->base.now_us = now_us;
   op->members = g_array_new (FALSE, FALSE, sizeof (guint64));
-  xg_server_store_queue (self, run_group_send, op, (GDestroyNotify) group_send_op_free,
-                         xg_server_store_group_send_async, callback, user_data);
+  xg_server_store_queue_full (self, XG_SERVER_STORE_OP_MESSAGE, run_group_send, op,
+                              (GDestroyNotify) group_send_op_free, xg_server_store_group_send_async, callback,
+                              user_data);
 }
 
 gboolean
@@ -221,8 +225,8 @@ xg_server_store_chat_receive_async (XgServerStore       *self,
 
   op->account_id = account_id;
   op->acks = acks;
-  xg_server_store_queue (self, run_receive, op, (GDestroyNotify) receive_op_free,
-                         xg_server_store_chat_receive_async, callback, user_data);
+  xg_server_store_queue_full (self, XG_SERVER_STORE_OP_MESSAGE, run_receive, op, (GDestroyNotify) receive_op_free,
+                              xg_server_store_chat_receive_async, callback, user_data);
 }
 
 GArray *

@@ -4,7 +4,8 @@
  *
  * Conversations, their messages and each member's cursor (docs/PROTOCOL.md
  * 7, sql/003-messages.sql). A backend implements XgServerStoreMessages;
- * its methods run only on the store's worker thread, inside a savepoint,
+ * its methods run only on the store's worker thread (send, group send and
+ * receive as message operations, without a savepoint; the rest inside one),
  * so that a message is answered MSG_SENT_ACK only once the batch that
  * stored it has committed, and many messages share one commit. Callers use
  * the _async/_finish wrappers below.

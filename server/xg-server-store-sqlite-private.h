@@ -29,6 +29,15 @@ struct _XgServerStoreSqlite
   /* The sync thread's own: the write-ahead log, opened on its first sync. */
   char          *wal_path;
   int            wal_fd;
+
+  /* The message operations' copy of what they read and write most
+   * (xg-server-store-sqlite-messages.c); the worker's own. */
+  GHashTable    *conversations;        /* (kind, a, b) → conversation */
+  GHashTable    *cursors;              /* (account, conversation id) → cursor */
+  GPtrArray     *dirty_conversations;  /* those whose last_seq is not written yet */
+  GPtrArray     *dirty_cursors;        /* those whose received/last_sent are not written yet */
+  guint          copied_members;       /* group member ids held, in all */
+  gboolean       tables_changed;       /* set by triggers: friendships, conversations, cursors or members changed */
 };
 
 gboolean      xg_server_store_sqlite_fail        (XgServerStoreSqlite  *self,
@@ -78,6 +87,18 @@ XgServerAccount *xg_server_store_sqlite_account_from_row (sqlite3_stmt *stmt);
 XgServerAccount *xg_server_store_sqlite_account_by_id    (XgServerStoreSqlite  *self,
                                                           guint64               id,
                                                           GError              **error);
+
+/* The message operations' copy (xg-server-store-sqlite-messages.c):
+ * set up once the schema is migrated; written out by flush (before every
+ * other operation and before the commit); forgotten when something else
+ * changed what it copies (a trigger sets tables_changed) or the
+ * transaction was rolled back. */
+gboolean xg_server_store_sqlite_messages_open   (XgServerStoreSqlite  *self,
+                                                 GError              **error);
+gboolean xg_server_store_sqlite_messages_flush  (XgServerStoreSqlite  *self,
+                                                 GError              **error);
+void     xg_server_store_sqlite_messages_forget (XgServerStoreSqlite  *self);
+void     xg_server_store_sqlite_messages_close  (XgServerStoreSqlite  *self);
 
 void xg_server_store_sqlite_accounts_init (XgServerStoreAccountsInterface *iface);
 void xg_server_store_sqlite_social_init   (XgServerStoreSocialInterface   *iface);

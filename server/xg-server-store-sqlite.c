@@ -13,6 +13,8 @@
  *
  * This file has what every domain shares: opening, the integrity check,
  * migrations, transactions, the statement cache and the bind helpers. The
+ * message operations run without a savepoint and keep some of their writes
+ * in memory until the flush (xg-server-store-sqlite-messages.c). The
  * domains' statements are in xg-server-store-sqlite-{accounts,social,messages}.c.
  */
 #define G_LOG_DOMAIN "xg-server-store"
@@ -370,13 +372,28 @@ sqlite_commit (XgServerStore *store, GError **error)
 static void
 sqlite_rollback (XgServerStore *store)
 {
-  exec (XG_SERVER_STORE_SQLITE (store), "ROLLBACK", NULL);
+  XgServerStoreSqlite *self = XG_SERVER_STORE_SQLITE (store);
+
+  exec (self, "ROLLBACK", NULL);
+  /* It held what the transaction stored, and what it had not written yet. */
+  xg_server_store_sqlite_messages_forget (self);
 }
 
 static gboolean
+sqlite_flush (XgServerStore *store, GError **error)
+{
+  return xg_server_store_sqlite_messages_flush (XG_SERVER_STORE_SQLITE (store), error);
+}
+
+/* Only operations other than the message operations have a savepoint;
+ * the base class flushed before it, so nothing is left unwritten. */
+static gboolean
 sqlite_savepoint (XgServerStore *store, GError **error)
 {
-  return run_cached (XG_SERVER_STORE_SQLITE (store), "SAVEPOINT job", error);
+  XgServerStoreSqlite *self = XG_SERVER_STORE_SQLITE (store);
+
+  self->tables_changed = FALSE;
+  return run_cached (self, "SAVEPOINT job", error);
 }
 
 static void
@@ -387,6 +404,10 @@ sqlite_release (XgServerStore *store, gboolean keep)
   if (!keep)
     run_cached (self, "ROLLBACK TO job", NULL);
   run_cached (self, "RELEASE job", NULL);
+  /* A friendship, a conversation, a cursor or a membership came or went:
+   * the message operations read them again. */
+  if (self->tables_changed)
+    xg_server_store_sqlite_messages_forget (self);
 }
 
 /* On the sync thread: every commit so far is in the log's pages, so one
@@ -445,6 +466,7 @@ sqlite_close (XgServerStore *store)
 {
   XgServerStoreSqlite *self = XG_SERVER_STORE_SQLITE (store);
 
+  xg_server_store_sqlite_messages_close (self);
   g_hash_table_remove_all (self->statements);
   if (self->db != NULL)
     {
@@ -463,6 +485,7 @@ xg_server_store_sqlite_finalize (GObject *object)
   XgServerStoreSqlite *self = XG_SERVER_STORE_SQLITE (object);
 
   /* dispose stopped the worker, which closed the database unless it never started. */
+  xg_server_store_sqlite_messages_close (self);
   g_clear_pointer (&self->statements, g_hash_table_unref);
   if (self->db != NULL)
     sqlite3_close (self->db);
@@ -497,6 +520,7 @@ xg_server_store_sqlite_class_init (XgServerStoreSqliteClass *klass)
   store_class->release = sqlite_release;
   store_class->close = sqlite_close;
   store_class->sync = sqlite_sync;
+  store_class->flush = sqlite_flush;
 }
 
 static void
@@ -544,7 +568,8 @@ xg_server_store_sqlite_open (const char  *path,
       !exec (self, "PRAGMA foreign_keys = ON", error) ||
       !check_integrity (self, error) ||
       !migrate (self, error) ||
-      !exec (self, "PRAGMA synchronous = NORMAL", error))
+      !exec (self, "PRAGMA synchronous = NORMAL", error) ||
+      !xg_server_store_sqlite_messages_open (self, error))
     {
       g_prefix_error (error, "%s: ", path);
       return NULL;

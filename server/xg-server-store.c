@@ -18,25 +18,33 @@ G_DEFINE_QUARK (xg-server-store-error-quark, xg_server_store_error)
  * GTask's task data; the caller reads its results from @data after the
  * task completed. */
 typedef struct {
-  XgServerStoreRun  run;
-  gpointer          data;
-  GDestroyNotify    data_free;
-  GError           *error;
+  XgServerStoreRun      run;
+  XgServerStoreOpFlags  flags;
+  gpointer              data;
+  GDestroyNotify        data_free;
+  GError               *error;
 } Operation;
 
 /* A batch the worker has run, on its way to the callers. */
 typedef struct {
   GPtrArray *tasks;          /* GTask, in queue order */
   GError    *txn_error;      /* the transaction failed: every task fails with it */
+  GError    *sync_error;     /* its sync failed */
+  gint64     done_at;        /* monotonic time it was handed to the callers' context */
 } Batch;
 
 typedef struct
 {
-  GAsyncQueue *queue;        /* GTask, or STOP_OPERATION */
-  GThread     *worker;
-  GAsyncQueue *committed;    /* Batch, or STOP_OPERATION; only with a backend's sync */
-  GThread     *syncer;
-  gboolean     stopped;
+  GAsyncQueue  *queue;       /* GTask, or STOP_OPERATION */
+  GThread      *worker;
+  GAsyncQueue  *committed;   /* Batch, or STOP_OPERATION; only with a backend's sync */
+  GThread      *syncer;
+  gboolean      stopped;
+
+  /* Durable batches wait here for one source on the callers' context. */
+  GMainContext *context;
+  GAsyncQueue  *done;        /* Batch */
+  gint          done_scheduled;
 } XgServerStorePrivate;
 
 G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (XgServerStore, xg_server_store, G_TYPE_OBJECT)
@@ -59,6 +67,7 @@ batch_free (Batch *batch)
 {
   g_ptr_array_unref (batch->tasks);
   g_clear_error (&batch->txn_error);
+  g_clear_error (&batch->sync_error);
   g_free (batch);
 }
 
@@ -83,11 +92,63 @@ complete_batch (Batch        *batch,
     }
 }
 
+/* On the callers' context: the callbacks of every batch handed over
+ * before this turn of the main loop began, in order. A GTask returned here
+ * calls back at once (it was made in an earlier turn), so one source
+ * serves them all instead of one each; a batch handed over during this
+ * turn waits for the next, so that none of its tasks could be returned
+ * through a source of its own, out of order. */
+static gboolean
+complete_handed_over (gpointer data)
+{
+  XgServerStore *self = data;
+  XgServerStorePrivate *priv = xg_server_store_get_instance_private (self);
+  gint64 turn = g_source_get_time (g_main_current_source ());
+  Batch *batch;
+
+  g_atomic_int_set (&priv->done_scheduled, 0);
+  while ((batch = g_async_queue_try_pop (priv->done)) != NULL)
+    {
+      if (batch->done_at >= turn)
+        {
+          g_async_queue_push_front (priv->done, batch);
+          g_atomic_int_set (&priv->done_scheduled, 1);
+          return G_SOURCE_CONTINUE;
+        }
+      complete_batch (batch, batch->sync_error);
+      batch_free (batch);
+    }
+  return G_SOURCE_REMOVE;
+}
+
+/* From the worker or the syncer: the batch is durable (or failed); its
+ * callers hear of it on their context. */
+static void
+hand_over (XgServerStore *self,
+           Batch         *batch)
+{
+  XgServerStorePrivate *priv = xg_server_store_get_instance_private (self);
+
+  batch->done_at = g_get_monotonic_time ();
+  g_async_queue_push (priv->done, batch);
+  if (g_atomic_int_compare_and_exchange (&priv->done_scheduled, 0, 1))
+    {
+      GSource *source = g_idle_source_new ();
+
+      g_source_set_priority (source, G_PRIORITY_DEFAULT);
+      g_source_set_callback (source, complete_handed_over, g_object_ref (self), g_object_unref);
+      g_source_set_static_name (source, "xg-store-done");
+      g_source_attach (source, priv->context);
+      g_source_unref (source);
+    }
+}
+
 /* With a backend whose commit is not durable by itself (a sync method),
  * the worker hands each committed batch to this thread, which makes it
- * durable and completes its tasks, while the worker already runs the next
- * batch: one sync covers every batch committed before it started, and
- * the commits no longer wait for each other's syncs. */
+ * durable and hands it to the callers (hand_over), while the worker
+ * already runs the next batch: one sync covers every batch committed
+ * before it started, and the commits no longer wait for each other's
+ * syncs. */
 static gpointer
 syncer_main (gpointer data)
 {
@@ -123,7 +184,14 @@ syncer_main (gpointer data)
         }
 
       for (guint i = 0; i < batches->len; i++)
-        complete_batch (batches->pdata[i], sync_error);
+        {
+          Batch *batch = batches->pdata[i];
+
+          batch->sync_error = sync_error ? g_error_copy (sync_error) : NULL;
+          hand_over (self, batch);
+        }
+      /* Handed over: not freed here. */
+      g_ptr_array_set_free_func (batches, NULL);
     }
 
   return NULL;
@@ -142,33 +210,37 @@ run_batch (XgServerStore *self,
 
   if (klass->begin (self, &txn_error))
     {
-      for (guint i = 0; i < tasks->len; i++)
+      for (guint i = 0; i < tasks->len && txn_error == NULL; i++)
         {
           Operation *op = g_task_get_task_data (tasks->pdata[i]);
+          gboolean message = (op->flags & XG_SERVER_STORE_OP_MESSAGE) != 0;
           gboolean ok;
 
-          if (!klass->savepoint (self, &op->error))
+          /* Whatever else runs sees what the message operations stored. */
+          if (!message && klass->flush != NULL && !klass->flush (self, &txn_error))
+            break;
+          if (!message && !klass->savepoint (self, &op->error))
             continue;
           ok = op->run (self, op->data, &op->error);
           if (!ok && op->error == NULL)
             g_set_error_literal (&op->error, XG_SERVER_STORE_ERROR, XG_SERVER_STORE_ERROR_FAILED,
                                  "A database operation failed without saying why");
-          klass->release (self, ok);
+          if (!message)
+            klass->release (self, ok);
         }
 
-      if (!klass->commit (self, &txn_error))
+      if (txn_error == NULL && klass->flush != NULL)
+        klass->flush (self, &txn_error);
+      if (txn_error != NULL || !klass->commit (self, &txn_error))
         klass->rollback (self);
     }
   batch->txn_error = g_steal_pointer (&txn_error);
 
   /* Every batch takes the same way, so that callbacks keep the queue's order. */
   if (priv->syncer != NULL)
-    {
-      g_async_queue_push (priv->committed, batch);
-      return;
-    }
-  complete_batch (batch, NULL);
-  batch_free (batch);
+    g_async_queue_push (priv->committed, batch);
+  else
+    hand_over (self, batch);
 }
 
 static gpointer
@@ -217,6 +289,7 @@ xg_server_store_start (XgServerStore *self)
   g_return_if_fail (XG_IS_SERVER_STORE (self));
   g_return_if_fail (priv->worker == NULL);
 
+  priv->context = g_main_context_ref_thread_default ();
   if (XG_SERVER_STORE_GET_CLASS (self)->sync != NULL)
     priv->syncer = g_thread_new ("xg-store-sync", syncer_main, self);
   priv->worker = g_thread_new ("xg-store", worker_main, self);
@@ -248,6 +321,9 @@ xg_server_store_finalize (GObject *object)
   xg_server_store_stop (self);
   g_async_queue_unref (priv->queue);
   g_async_queue_unref (priv->committed);
+  /* Its source held a reference: nothing can be waiting. */
+  g_async_queue_unref (priv->done);
+  g_clear_pointer (&priv->context, g_main_context_unref);
 
   G_OBJECT_CLASS (xg_server_store_parent_class)->finalize (object);
 }
@@ -265,6 +341,7 @@ xg_server_store_init (XgServerStore *self)
 
   priv->queue = g_async_queue_new ();
   priv->committed = g_async_queue_new ();
+  priv->done = g_async_queue_new ();
 }
 
 /**
@@ -288,11 +365,31 @@ xg_server_store_queue (XgServerStore       *self,
                        GAsyncReadyCallback  callback,
                        gpointer             user_data)
 {
+  xg_server_store_queue_full (self, XG_SERVER_STORE_OP_NONE, run, data, data_free, source_tag, callback, user_data);
+}
+
+/**
+ * xg_server_store_queue_full:
+ * @flags: XG_SERVER_STORE_OP_MESSAGE for a message operation
+ *
+ * As xg_server_store_queue(), with @flags.
+ */
+void
+xg_server_store_queue_full (XgServerStore        *self,
+                            XgServerStoreOpFlags  flags,
+                            XgServerStoreRun      run,
+                            gpointer              data,
+                            GDestroyNotify        data_free,
+                            gpointer              source_tag,
+                            GAsyncReadyCallback   callback,
+                            gpointer              user_data)
+{
   XgServerStorePrivate *priv = xg_server_store_get_instance_private (self);
   GTask *task = g_task_new (self, NULL, callback, user_data);
   Operation *op = g_new0 (Operation, 1);
 
   op->run = run;
+  op->flags = flags;
   op->data = data;
   op->data_free = data_free;
   g_task_set_source_tag (task, source_tag);

@@ -9,7 +9,9 @@
  * transaction (group commit: many operations, one fsync), each in its own
  * savepoint, and completes the callers' GTasks only after the commit is
  * durable (see the class's sync method: the fsync of one batch can run
- * while the next batch executes).
+ * while the next batch executes). Message operations (queued with
+ * XG_SERVER_STORE_OP_MESSAGE) run without a savepoint, and a backend may
+ * defer part of their writes (see the class's flush method).
  *
  * The operations themselves are grouped by domain, one GInterface each,
  * which a backend implements with synchronous methods that only ever run
@@ -62,7 +64,15 @@ struct _XgServerStoreClass
   gboolean (*sync)      (XgServerStore  *self,
                          GError        **error);
 
-  gpointer padding[7];
+  /* Optional, on the worker thread: writes what the message operations
+   * of this transaction left in the backend's memory to the database.
+   * Called before every operation that is not a message operation (so
+   * that it reads and writes what they stored) and before the commit;
+   * when it fails, the whole transaction is rolled back. */
+  gboolean (*flush)     (XgServerStore  *self,
+                         GError        **error);
+
+  gpointer padding[6];
 };
 
 /**
@@ -71,13 +81,28 @@ struct _XgServerStoreClass
  * @data: the operation's arguments, and where it leaves its results
  * @error: set when it fails
  *
- * One operation, run on the worker thread inside its own savepoint.
+ * One operation, run on the worker thread inside its own savepoint (a
+ * message operation without one: see XgServerStoreOpFlags).
  * Returns %FALSE with @error set to roll its savepoint back and fail the
  * caller's task; the rest of the batch is not affected.
  */
 typedef gboolean (*XgServerStoreRun) (XgServerStore  *store,
                                       gpointer        data,
                                       GError        **error);
+
+/**
+ * XgServerStoreOpFlags:
+ * @XG_SERVER_STORE_OP_NONE: an operation in its own savepoint
+ * @XG_SERVER_STORE_OP_MESSAGE: a message operation (send, group send,
+ *   receive): runs without a savepoint, so when it fails it must leave the
+ *   database and the backend's memory as it found them (one write, or a
+ *   savepoint of its own); the backend may keep some of its writes in
+ *   memory until the next flush.
+ */
+typedef enum {
+  XG_SERVER_STORE_OP_NONE    = 0,
+  XG_SERVER_STORE_OP_MESSAGE = 1 << 0,
+} XgServerStoreOpFlags;
 
 /* Starts the worker thread; call once the backend is open. */
 void     xg_server_store_start     (XgServerStore        *self);
@@ -91,6 +116,14 @@ void     xg_server_store_queue     (XgServerStore        *self,
                                     gpointer              source_tag,
                                     GAsyncReadyCallback   callback,
                                     gpointer              user_data);
+void     xg_server_store_queue_full (XgServerStore       *self,
+                                     XgServerStoreOpFlags  flags,
+                                     XgServerStoreRun      run,
+                                     gpointer              data,
+                                     GDestroyNotify        data_free,
+                                     gpointer              source_tag,
+                                     GAsyncReadyCallback   callback,
+                                     gpointer              user_data);
 gpointer xg_server_store_finish_op (XgServerStore        *self,
                                     GAsyncResult         *result,
                                     gpointer              source_tag,

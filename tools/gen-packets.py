@@ -137,6 +137,13 @@ def new_params(p):
                           for f in p.fields)
 
 
+def frame_params(p):
+    params = ["guint32 request_id"]
+    params += [f"{f.c_type}{'' if f.c_type.endswith('*') else ' '}{f.name}" for f in p.fields]
+    params.append("GError **error")
+    return ",\n    ".join(params)
+
+
 def get_params(p):
     params = ["GVariant *body"]
     params += [f"{f.out_type}{'' if f.out_type.endswith('*') else ' '}{f.name}" for f in p.fields]
@@ -156,6 +163,8 @@ def header(packets):
     out.append("")
     for p in packets:
         out.append(f"GVariant *xg_proto_{p.lower}_new ({new_params(p)});")
+        if p.is_flat and p.fields:
+            out.append(f"GBytes   *xg_proto_{p.lower}_frame ({frame_params(p)});")
         if p.fields:
             out.append(f"void      xg_proto_{p.lower}_get ({get_params(p)});")
     out += ["", "G_END_DECLS", ""]
@@ -198,6 +207,14 @@ def new_function(p):
     lines.append("                        " + ",\n                        ".join(args) + ");")
     lines += ["}", ""]
     return lines
+
+
+def frame_function(p):
+    # A whole frame, header and body, without a GVariant in between.
+    args = ",\n                              ".join(f.name for f in p.fields)
+    return ["GBytes *", f"xg_proto_{p.lower}_frame ({frame_params(p)})", "{",
+            f"  return xg_proto_flat_frame (XG_PACKET_{p.name}, request_id, XG_PACKET_{p.name}_SIGNATURE, error,",
+            f"                              {args});", "}", ""]
 
 
 def get_function(p):
@@ -266,6 +283,8 @@ def source(packets):
             "}", ""]
     for p in packets:
         out += new_function(p)
+        if p.is_flat and p.fields:
+            out += frame_function(p)
         if p.fields:
             out += get_function(p)
     return "\n".join(out)

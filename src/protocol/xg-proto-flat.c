@@ -16,6 +16,7 @@
 
 #include <string.h>
 
+#include "xg-proto.h"
 #include "xg-proto-flat.h"
 
 #define MAX_MEMBERS 16
@@ -242,36 +243,34 @@ typedef union {
   GBytes  *bytes;
 } Value;
 
-GVariant *
-xg_proto_flat_new (const char *signature,
-                   ...)
+/* Serialises the members of @signature, read from @ap, @prefix bytes
+ * into a new zeroed buffer; *size is the body's size. */
+static guint8 *
+serialise (const Layout *layout,
+           gsize         prefix,
+           va_list      *ap,
+           gsize        *size)
 {
   Value values[MAX_MEMBERS];
   gsize ends[MAX_MEMBERS];
-  Layout layout;
   gsize body_size = 0, total;
   guint n_offsets = 0, offset_size;
-  guint8 *data;
+  guint8 *buffer, *data;
   gsize offset = 0, offset_ptr;
-  va_list ap;
 
-  if (!parse (signature, &layout))
-    g_return_val_if_reached (NULL);
-
-  va_start (ap, signature);
-  for (guint i = 0; i < layout.n; i++)
+  for (guint i = 0; i < layout->n; i++)
     {
-      const Member *m = &layout.members[i];
+      const Member *m = &layout->members[i];
 
       switch (m->code)
         {
-        case 'b': values[i].u8 = va_arg (ap, int) != 0; break;
-        case 'y': values[i].u8 = (guint8) va_arg (ap, int); break;
-        case 'n': case 'q': values[i].u16 = (guint16) va_arg (ap, int); break;
-        case 'i': case 'u': case 'h': values[i].u32 = va_arg (ap, guint32); break;
-        case 'x': case 't': values[i].u64 = va_arg (ap, guint64); break;
-        case 'd': values[i].d = va_arg (ap, gdouble); break;
-        case 'A': values[i].bytes = va_arg (ap, GBytes *); break;
+        case 'b': values[i].u8 = va_arg (*ap, int) != 0; break;
+        case 'y': values[i].u8 = (guint8) va_arg (*ap, int); break;
+        case 'n': case 'q': values[i].u16 = (guint16) va_arg (*ap, int); break;
+        case 'i': case 'u': case 'h': values[i].u32 = va_arg (*ap, guint32); break;
+        case 'x': case 't': values[i].u64 = va_arg (*ap, guint64); break;
+        case 'd': values[i].d = va_arg (*ap, gdouble); break;
+        case 'A': values[i].bytes = va_arg (*ap, GBytes *); break;
         default: g_assert_not_reached ();
         }
 
@@ -279,13 +278,12 @@ xg_proto_flat_new (const char *signature,
       body_size += m->size != 0 ? m->size
                    : values[i].bytes != NULL ? g_bytes_get_size (values[i].bytes) : 0;
       ends[i] = body_size;
-      if (m->size == 0 && i != layout.n - 1)
+      if (m->size == 0 && i != layout->n - 1)
         n_offsets++;
     }
-  va_end (ap);
 
-  if (layout.fixed)
-    total = align_up (body_size, layout.align);
+  if (layout->fixed)
+    total = align_up (body_size, layout->align);
   else if (body_size + n_offsets <= G_MAXUINT8)
     total = body_size + n_offsets;
   else if (body_size + 2 * n_offsets <= G_MAXUINT16)
@@ -296,13 +294,14 @@ xg_proto_flat_new (const char *signature,
     total = body_size + 8 * (gsize) n_offsets;
 
   /* Zeroed: the padding must be. */
-  data = g_malloc0 (MAX (total, 1));
+  buffer = g_malloc0 (MAX (prefix + total, 1));
+  data = buffer + prefix;
   offset_size = offset_size_for (total);
   offset_ptr = total;
 
-  for (guint i = 0; i < layout.n; i++)
+  for (guint i = 0; i < layout->n; i++)
     {
-      const Member *m = &layout.members[i];
+      const Member *m = &layout->members[i];
 
       offset = align_up (offset, m->align);
       switch (m->size)
@@ -320,7 +319,7 @@ xg_proto_flat_new (const char *signature,
               if (len > 0)
                 memcpy (data + offset, src, len);
             }
-          if (i != layout.n - 1)
+          if (i != layout->n - 1)
             {
               offset_ptr -= offset_size;
               write_le (data + offset_ptr, ends[i], offset_size);
@@ -332,7 +331,139 @@ xg_proto_flat_new (const char *signature,
       offset = ends[i];
     }
 
+  *size = total;
+  return buffer;
+}
+
+GVariant *
+xg_proto_flat_new (const char *signature,
+                   ...)
+{
+  Layout layout;
+  guint8 *data;
+  gsize total;
+  va_list ap;
+
+  if (!parse (signature, &layout))
+    g_return_val_if_reached (NULL);
+
+  xg_proto_keep_types ();
+  va_start (ap, signature);
+  data = serialise (&layout, 0, &ap, &total);
+  va_end (ap);
+
   return g_variant_new_from_data (G_VARIANT_TYPE (signature), data, total, TRUE, g_free, data);
+}
+
+GBytes *
+xg_proto_flat_frame (guint16      type,
+                     guint32      request_id,
+                     const char  *signature,
+                     GError     **error,
+                     ...)
+{
+  const XgProtoPacketInfo *info = xg_proto_packet_info (type);
+  Layout layout;
+  guint8 *frame;
+  gsize size;
+  va_list ap;
+
+  g_return_val_if_fail (info != NULL && strcmp (info->signature, signature) == 0, NULL);
+  if (!parse (signature, &layout))
+    g_return_val_if_reached (NULL);
+
+  va_start (ap, error);
+#if G_BYTE_ORDER == G_BIG_ENDIAN
+  /* Serialised in the host's order: xg_proto_frame_encode() swaps it. */
+  frame = serialise (&layout, 0, &ap, &size);
+  va_end (ap);
+  return xg_proto_frame_encode (type, request_id,
+                                g_variant_new_from_data (G_VARIANT_TYPE (signature), frame, size, TRUE,
+                                                         g_free, frame),
+                                error);
+#else
+  frame = serialise (&layout, XG_PROTO_HEADER_SIZE, &ap, &size);
+  va_end (ap);
+  if (size > info->max_body)
+    {
+      g_set_error (error, XG_PROTO_ERROR, XG_PROTO_ERROR_TOO_LARGE,
+                   "%s body of %" G_GSIZE_FORMAT " bytes exceeds its limit of %u bytes",
+                   info->name, size, info->max_body);
+      g_free (frame);
+      return NULL;
+    }
+  xg_proto_frame_write_header (frame, type, request_id, (guint32) size);
+  return g_bytes_new_take (frame, XG_PROTO_HEADER_SIZE + size);
+#endif
+}
+
+#define YTT_SIZE 24
+
+GBytes *
+xg_proto_ytt_frame (guint16            type,
+                    guint32            request_id,
+                    const XgProtoYtt  *entries,
+                    gsize              n_entries,
+                    GError           **error)
+{
+  const XgProtoPacketInfo *info = xg_proto_packet_info (type);
+  gsize size = n_entries * YTT_SIZE;
+  guint8 *frame, *at;
+
+  g_return_val_if_fail (info != NULL && strcmp (info->signature, "(a(ytt))") == 0, NULL);
+  if (size > info->max_body)
+    {
+      g_set_error (error, XG_PROTO_ERROR, XG_PROTO_ERROR_TOO_LARGE,
+                   "%s body of %" G_GSIZE_FORMAT " bytes exceeds its limit of %u bytes",
+                   info->name, size, info->max_body);
+      return NULL;
+    }
+
+  /* Zeroed: the padding must be. */
+  frame = g_malloc0 (XG_PROTO_HEADER_SIZE + size);
+  xg_proto_frame_write_header (frame, type, request_id, (guint32) size);
+  at = frame + XG_PROTO_HEADER_SIZE;
+  for (gsize i = 0; i < n_entries; i++, at += YTT_SIZE)
+    {
+      /* The wire's order: little-endian. */
+      guint64 id = GUINT64_TO_LE (entries[i].id), seq = GUINT64_TO_LE (entries[i].seq);
+
+      at[0] = entries[i].kind;
+      memcpy (at + 8, &id, 8);
+      memcpy (at + 16, &seq, 8);
+    }
+  return g_bytes_new_take (frame, XG_PROTO_HEADER_SIZE + size);
+}
+
+gsize
+xg_proto_ytt_entries (GVariant      *body,
+                      const guint8 **data)
+{
+  gsize size;
+
+  g_return_val_if_fail (g_variant_is_of_type (body, G_VARIANT_TYPE ("(a(ytt))")), 0);
+
+  /* The one member is the last, so it has no framing offset: the tuple's
+   * bytes are the array's, fixed-size elements back to back. */
+  size = g_variant_get_size (body);
+  *data = g_variant_get_data (body);
+  return size % YTT_SIZE == 0 ? size / YTT_SIZE : 0;
+}
+
+void
+xg_proto_ytt_get (const guint8 *data,
+                  gsize         i,
+                  XgProtoYtt   *entry)
+{
+  const guint8 *at = data + i * YTT_SIZE;
+  guint64 id, seq;
+
+  /* A body is in the host's order (the decoder swapped it if need be). */
+  memcpy (&id, at + 8, 8);
+  memcpy (&seq, at + 16, 8);
+  entry->kind = at[0];
+  entry->id = id;
+  entry->seq = seq;
 }
 
 void

@@ -45,6 +45,27 @@ gboolean  xg_proto_flat_is_normal         (const char    *signature,
 GVariant *xg_proto_flat_new               (const char    *signature,
                                            ...);
 
+/* The whole frame of the packet @type (whose signature, flat, is
+ * @signature) with one argument per member after @error, as for
+ * xg_proto_flat_new(): the bytes xg_proto_frame_encode() gives for that
+ * body, without building it as a GVariant. %NULL with @error set when the
+ * body is over the packet's limit. */
+GBytes   *xg_proto_flat_frame             (guint16        type,
+                                           guint32        request_id,
+                                           const char    *signature,
+                                           GError       **error,
+                                           ...);
+
+/* Keeps GLib's type info of every packet's body for good (xg-proto.c);
+ * called by the decoder and the serialiser. */
+void      xg_proto_keep_types             (void);
+
+/* Writes a frame's XG_PROTO_HEADER_SIZE bytes of header for a body of @size. */
+void      xg_proto_frame_write_header     (guint8        *header,
+                                           guint16        type,
+                                           guint32        request_id,
+                                           guint32        size);
+
 /* Reads the members of @body (of the flat @signature) into one pointer
  * per member, each %NULL to skip it; an ay member is given as a new GBytes
  * sharing the body's memory. A body not in normal form reads as zeros and

@@ -109,6 +109,30 @@ xg_proto_error_code_to_string (XgProtoErrorCode code)
     }
 }
 
+void
+xg_proto_frame_write_header (guint8  *frame,
+                             guint16  type,
+                             guint32  request_id,
+                             guint32  size)
+{
+  frame[0] = MAGIC_0;
+  frame[1] = MAGIC_1;
+  frame[2] = XG_PROTO_VERSION;
+  frame[3] = 0;                    /* flags */
+  frame[4] = type >> 8;
+  frame[5] = type & 0xff;
+  frame[6] = 0;                    /* reserved */
+  frame[7] = 0;
+  frame[8] = request_id >> 24;
+  frame[9] = (request_id >> 16) & 0xff;
+  frame[10] = (request_id >> 8) & 0xff;
+  frame[11] = request_id & 0xff;
+  frame[12] = size >> 24;
+  frame[13] = (size >> 16) & 0xff;
+  frame[14] = (size >> 8) & 0xff;
+  frame[15] = size & 0xff;
+}
+
 GBytes *
 xg_proto_frame_encode (guint16    type,
                        guint32    request_id,
@@ -122,6 +146,7 @@ xg_proto_frame_encode (guint16    type,
 
   g_return_val_if_fail (body != NULL, NULL);
 
+  xg_proto_keep_types ();
   owned = g_variant_ref_sink (body);
   g_return_val_if_fail (info != NULL, NULL);
   g_return_val_if_fail (g_variant_is_of_type (owned, G_VARIANT_TYPE (info->signature)), NULL);
@@ -144,31 +169,38 @@ xg_proto_frame_encode (guint16    type,
     }
 
   frame = g_malloc (XG_PROTO_HEADER_SIZE + size);
-  frame[0] = MAGIC_0;
-  frame[1] = MAGIC_1;
-  frame[2] = XG_PROTO_VERSION;
-  frame[3] = 0;                    /* flags */
-  frame[4] = type >> 8;
-  frame[5] = type & 0xff;
-  frame[6] = 0;                    /* reserved */
-  frame[7] = 0;
-  frame[8] = request_id >> 24;
-  frame[9] = (request_id >> 16) & 0xff;
-  frame[10] = (request_id >> 8) & 0xff;
-  frame[11] = request_id & 0xff;
-  frame[12] = size >> 24;
-  frame[13] = (size >> 16) & 0xff;
-  frame[14] = (size >> 8) & 0xff;
-  frame[15] = size & 0xff;
+  xg_proto_frame_write_header (frame, type, request_id, (guint32) size);
   g_variant_store (owned, frame + XG_PROTO_HEADER_SIZE);
 
   return g_bytes_new_take (frame, XG_PROTO_HEADER_SIZE + size);
+}
+
+/* GLib frees a type's info (a lock, a hash table entry, the layout of
+ * every member) when the last value of the type goes, and builds it again
+ * for the next one: a packet's body type, once per frame. One value of
+ * each packet's type, kept for good (reachable, so not a leak), keeps
+ * them all. */
+void
+xg_proto_keep_types (void)
+{
+  static GPtrArray *kept = NULL;
+  GPtrArray *values;
+
+  if (!g_once_init_enter (&kept))
+    return;
+  values = g_ptr_array_sized_new (XG_PROTO_N_PACKETS);
+  for (guint n = 0; n < XG_PROTO_N_PACKETS; n++)
+    g_ptr_array_add (values, g_variant_ref_sink (g_variant_new_from_data (
+                       G_VARIANT_TYPE (xg_proto_packet_info_nth (n)->signature), NULL, 0, FALSE, NULL, NULL)));
+  g_once_init_leave (&kept, values);
 }
 
 XgProtoDecoder *
 xg_proto_decoder_new (guint32 max_frame_size)
 {
   XgProtoDecoder *self = g_new0 (XgProtoDecoder, 1);
+
+  xg_proto_keep_types ();
 
   self->max_frame_size = max_frame_size ? max_frame_size : XG_PROTO_DEFAULT_MAX_FRAME;
   return self;

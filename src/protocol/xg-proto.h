@@ -215,6 +215,30 @@ gsize           xg_proto_decoder_feed     (XgProtoDecoder  *decoder,
 gboolean        xg_proto_decoder_is_idle  (XgProtoDecoder  *decoder);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (XgProtoDecoder, xg_proto_decoder_free)
 
+/* Bodies that are one array of (kind, id, seq) entries, signature
+ * (a(ytt)): MSG_RECEIVED_ACK, MSG_DELIVERED, CHAT_HEADS; written and read
+ * without a GVariant per entry (xg-proto-flat.c). */
+typedef struct {
+  guint8   kind;
+  guint64  id;
+  guint64  seq;
+} XgProtoYtt;
+
+/* The frame of the packet @type (of signature (a(ytt))) with @entries. */
+GBytes   *xg_proto_ytt_frame              (guint16            type,
+                                           guint32            request_id,
+                                           const XgProtoYtt  *entries,
+                                           gsize              n_entries,
+                                           GError           **error);
+
+/* How many entries a normal-form @body of signature (a(ytt)) has; the
+ * i-th is read with xg_proto_ytt_get() from *@data. */
+gsize     xg_proto_ytt_entries            (GVariant          *body,
+                                           const guint8     **data);
+void      xg_proto_ytt_get                (const guint8      *data,
+                                           gsize              i,
+                                           XgProtoYtt        *entry);
+
 GVariant *xg_proto_bytes_variant (GBytes *bytes);
 
 char     *xg_proto_fingerprint   (const guint8 *der,

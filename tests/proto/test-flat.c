@@ -246,6 +246,105 @@ test_empty (void)
     }
 }
 
+static void
+assert_same_frame (GBytes   *ours,
+                   guint16   type,
+                   guint32   request_id,
+                   GVariant *body)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) glib = xg_proto_frame_encode (type, request_id, body, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (ours);
+  g_assert_cmpmem (g_bytes_get_data (ours, NULL), g_bytes_get_size (ours),
+                   g_bytes_get_data (glib, NULL), g_bytes_get_size (glib));
+}
+
+/* The _frame functions give the bytes of xg_proto_frame_encode() of the
+ * _new body: a fixed-size body, and bodies with a byte string across the
+ * framing offsets' sizes, and arrays of (ytt); and the same error for a
+ * body over the limit. */
+static void
+test_frames (void)
+{
+  g_autoptr(GRand) rand = g_rand_new_with_seed (20261202);
+
+  for (guint s = 0; s < G_N_ELEMENTS (payload_sizes); s++)
+    {
+      guint8 *data = g_malloc (MAX (payload_sizes[s], 1));
+      g_autoptr(GBytes) payload = NULL;
+      guint64 seq = g_rand_int (rand), id = ((guint64) g_rand_int (rand) << 32) | g_rand_int (rand);
+      gint64 time = g_get_real_time ();
+      guint32 request_id = g_rand_int (rand);
+
+      for (gsize i = 0; i < payload_sizes[s]; i++)
+        data[i] = g_rand_int (rand);
+      payload = g_bytes_new_take (data, payload_sizes[s]);
+
+      {
+        g_autoptr(GBytes) ours = xg_proto_msg_sent_ack_frame (request_id, id, seq, time, NULL);
+        assert_same_frame (ours, XG_PACKET_MSG_SENT_ACK, request_id, xg_proto_msg_sent_ack_new (id, seq, time));
+      }
+      {
+        g_autoptr(GBytes) ours = xg_proto_chat_deliver_frame (0, seq, id, 10001, 10002, 1, payload, time, NULL);
+        assert_same_frame (ours, XG_PACKET_CHAT_DELIVER, 0,
+                           xg_proto_chat_deliver_new (seq, id, 10001, 10002, 1, payload, time));
+      }
+      {
+        g_autoptr(GBytes) ours = xg_proto_group_deliver_frame (0, seq, id, 10001, 100000000, 2, payload, time,
+                                                               NULL);
+        assert_same_frame (ours, XG_PACKET_GROUP_DELIVER, 0,
+                           xg_proto_group_deliver_new (seq, id, 10001, 100000000, 2, payload, time));
+      }
+      /* A request, with its request id; its limit is 1 KiB. */
+      if (payload_sizes[s] < 1000)
+        {
+          g_autoptr(GBytes) ours = xg_proto_token_login_frame (request_id, id, payload, NULL);
+          assert_same_frame (ours, XG_PACKET_TOKEN_LOGIN, request_id, xg_proto_token_login_new (id, payload));
+        }
+    }
+
+  /* (a(ytt)): written as GLib does, read back from what GLib built. */
+  for (guint n = 0; n < 5; n++)
+    {
+      XgProtoYtt entries[5], back;
+      GVariantBuilder builder;
+      g_autoptr(GVariant) body = NULL;
+      g_autoptr(GBytes) ours = NULL;
+      const guint8 *data;
+
+      g_variant_builder_init (&builder, G_VARIANT_TYPE ("a(ytt)"));
+      for (guint i = 0; i < n; i++)
+        {
+          entries[i] = (XgProtoYtt) { g_rand_int (rand), ((guint64) g_rand_int (rand) << 32) | g_rand_int (rand),
+                                      g_rand_int (rand) };
+          g_variant_builder_add (&builder, "(ytt)", entries[i].kind, entries[i].id, entries[i].seq);
+        }
+      body = g_variant_ref_sink (xg_proto_msg_delivered_new (g_variant_builder_end (&builder)));
+      ours = xg_proto_ytt_frame (XG_PACKET_MSG_DELIVERED, 7, entries, n, NULL);
+      assert_same_frame (ours, XG_PACKET_MSG_DELIVERED, 7, body);
+
+      g_assert_cmpuint (xg_proto_ytt_entries (body, &data), ==, n);
+      for (guint i = 0; i < n; i++)
+        {
+          xg_proto_ytt_get (data, i, &back);
+          g_assert_cmpuint (back.kind, ==, entries[i].kind);
+          g_assert_cmpuint (back.id, ==, entries[i].id);
+          g_assert_cmpuint (back.seq, ==, entries[i].seq);
+        }
+    }
+
+  {
+    g_autoptr(GBytes) big = g_bytes_new_take (g_malloc0 (2048), 2048);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GBytes) frame = xg_proto_token_login_frame (1, 10001, big, &error);
+
+    g_assert_null (frame);
+    g_assert_error (error, XG_PROTO_ERROR, XG_PROTO_ERROR_TOO_LARGE);
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -254,5 +353,6 @@ main (int argc, char **argv)
   g_test_add_func ("/proto/flat/not-flat", test_not_flat);
   g_test_add_func ("/proto/flat/wrong-size", test_wrong_size);
   g_test_add_func ("/proto/flat/empty", test_empty);
+  g_test_add_func ("/proto/flat/frames", test_frames);
   return g_test_run ();
 }

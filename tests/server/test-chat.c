@@ -194,6 +194,59 @@ test_retry (void)
 
   /* The sequence went on from 1: nothing was stored twice. */
   g_assert_cmpuint (say (alice, bob, random_id (), "Next", NULL), ==, 2);
+
+  /* Not in a conversation that has messages already either. */
+  g_assert_cmpuint (say (alice, carol, random_id (), "Hi Carol", NULL), ==, 1);
+  xg_proto_frame_free (push (carol, XG_PACKET_CHAT_DELIVER));
+  refused (alice, XG_PACKET_CHAT_SEND,
+           xg_proto_chat_send_new (id, alice->id, carol->id, XG_PROTO_MESSAGE_TEXT, again),
+           XG_PROTO_ERR_INVALID_ARGUMENT);
+  nothing_for (carol);
+  g_assert_cmpuint (say (alice, carol, random_id (), "Still 2", NULL), ==, 2);
+}
+
+/* Friendship decides each message, the first of a conversation and every
+ * one after it: the server reads it again when it changes. A retry still
+ * gets its first answer, and refusals use up no sequence number. */
+static void
+test_unfriended (void)
+{
+  g_autoptr(XgTestServer) server = xg_test_server_start (NULL);
+  g_autoptr(Person) alice = NULL;
+  g_autoptr(Person) bob = NULL;
+  g_autoptr(GBytes) hello = text ("Still there?");
+  g_autoptr(XgProtoFrame) removed = NULL;
+  guint64 id = random_id (), again = random_id ();
+  gint64 first_time, second_time;
+
+  friends_online (server, &alice, &bob);
+  g_assert_cmpuint (say (alice, bob, id, "Hello", &first_time), ==, 1);
+  take_text (bob, XG_PACKET_CHAT_DELIVER, alice, 1, id, "Hello");
+  acknowledge (bob, 0, alice->id, 1);
+  take_delivered (alice, bob, 1);
+
+  removed = ask (alice, XG_PACKET_FRIEND_REMOVE, xg_proto_friend_remove_new (alice->id, bob->id),
+                 XG_PACKET_FRIEND_REMOVED);
+  xg_proto_frame_free (push (alice, XG_PACKET_FRIEND_LIST));
+  xg_proto_frame_free (push (bob, XG_PACKET_FRIEND_REMOVED));
+  xg_proto_frame_free (push (bob, XG_PACKET_FRIEND_LIST));
+
+  refused (alice, XG_PACKET_CHAT_SEND,
+           xg_proto_chat_send_new (again, alice->id, bob->id, XG_PROTO_MESSAGE_TEXT, hello),
+           XG_PROTO_ERR_PERMISSION_DENIED);
+  refused (bob, XG_PACKET_CHAT_SEND,
+           xg_proto_chat_send_new (random_id (), bob->id, alice->id, XG_PROTO_MESSAGE_TEXT, hello),
+           XG_PROTO_ERR_PERMISSION_DENIED);
+  g_assert_cmpuint (say (alice, bob, id, "Hello", &second_time), ==, 1);
+  g_assert_cmpint (second_time, ==, first_time);
+  nothing_for (bob);
+
+  /* Friends again: the conversation goes on from 1. */
+  befriend (bob, alice);
+  g_assert_cmpuint (say (alice, bob, again, "Still there?", NULL), ==, 2);
+  take_text (bob, XG_PACKET_CHAT_DELIVER, alice, 2, again, "Still there?");
+  g_assert_cmpuint (say (bob, alice, random_id (), "Yes", NULL), ==, 3);
+  xg_proto_frame_free (push (alice, XG_PACKET_CHAT_DELIVER));
 }
 
 static GBytes *
@@ -976,6 +1029,7 @@ main (int   argc,
 
   g_test_add_func ("/chat/online", test_online);
   g_test_add_func ("/chat/retry", test_retry);
+  g_test_add_func ("/chat/unfriended", test_unfriended);
   g_test_add_func ("/chat/refusals", test_refusals);
   g_test_add_func ("/chat/types", test_types);
   g_test_add_func ("/chat/offline", test_offline);
