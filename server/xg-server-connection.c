@@ -32,6 +32,7 @@
 
 #include "xg-server-private.h"
 #include "xg-server-router.h"
+#include "xg-server-util.h"
 
 XgServerConnection *
 xg_server_connection_ref (XgServerConnection *conn)
@@ -499,7 +500,8 @@ xg_server_connection_close (XgServerConnection *conn,
 {
   if (conn->state == XG_CONNECTION_CLOSED)
     return;
-  g_debug ("Closing connection from %s: %s", xg_server_connection_get_peer (conn), why);
+  if (xg_server_debug_enabled ())
+    g_debug ("Closing connection from %s: %s", xg_server_connection_get_peer (conn), why);
   finish_close (conn);
 }
 
@@ -617,9 +619,9 @@ static void
 handle_hello (XgServerConnection *conn,
               const XgProtoFrame *frame)
 {
-  XgServerConfig *config = conn->server->config;
   guint32 version;
   const char *client_name, *client_version;
+  GBytes *welcome;
 
   xg_proto_hello_get (frame->body, &version, &client_name, &client_version);
   if (version != XG_PROTO_VERSION)
@@ -630,13 +632,21 @@ handle_hello (XgServerConnection *conn,
       return;
     }
 
-  g_debug ("%s says hello: %s %s", xg_server_connection_get_peer (conn), client_name, client_version);
+  if (xg_server_debug_enabled ())
+    g_debug ("%s says hello: %s %s", xg_server_connection_get_peer (conn), client_name, client_version);
   set_state (conn, XG_CONNECTION_READY);
-  xg_server_connection_send (conn, XG_PACKET_WELCOME, frame->request_id,
-                             xg_proto_welcome_new (XG_PROTO_VERSION, config->name,
-                                                   config->heartbeat_interval,
-                                                   config->heartbeat_timeout,
-                                                   config->max_frame_size, FALSE));
+  /* The body depends on the configuration only: encoded once. */
+  welcome = xg_server_constant_frame (conn->server, XG_SERVER_FRAME_WELCOME);
+  if (welcome == NULL)
+    return;
+  if (frame->request_id == 0)
+    xg_server_connection_send_frame (conn, welcome);
+  else
+    {
+      g_autoptr(GBytes) answer = xg_proto_frame_with_request_id (welcome, frame->request_id);
+
+      xg_server_connection_send_frame (conn, answer);
+    }
 }
 
 static void

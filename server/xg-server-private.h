@@ -64,6 +64,17 @@ typedef enum {
 typedef struct _XgServerConnection XgServerConnection;
 typedef struct _XgServerRouter XgServerRouter;
 
+/* Frames whose bytes never change for a server: encoded once, on first
+ * use (xg_server_constant_frame()), and queued as they are. Only WELCOME
+ * can be NULL (a [server] name too long for it). */
+typedef enum {
+  XG_SERVER_FRAME_WELCOME,            /* request id 0: answers carry a copy with theirs */
+  XG_SERVER_FRAME_SYNC_DONE,
+  XG_SERVER_FRAME_EMPTY_FRIEND_LIST,
+  XG_SERVER_FRAME_EMPTY_GROUP_LIST,
+  XG_SERVER_N_FRAMES,
+} XgServerFrame;
+
 /* A listening socket in the epoll set; its address in the server's array
  * tells its events from a connection's. */
 #define XG_SERVER_LISTENERS_MAX 4
@@ -118,6 +129,7 @@ struct _XgServer
   GPtrArray        *flush_batch;     /* during an epoll batch: connections to flush at its end (refs) */
   GPtrArray        *flush_batch_store;  /* the array itself, kept between batches */
   char              peer_text[64];   /* xg_server_connection_get_peer()'s answer */
+  GBytes           *frames[XG_SERVER_N_FRAMES];  /* see xg_server_constant_frame() */
 };
 
 struct _XgServerConnection
@@ -210,6 +222,11 @@ void     xg_server_watch_connection            (XgServer           *server,
                                                 gboolean            want_output);
 void     xg_server_connection_closed           (XgServer           *server,
                                                 XgServerConnection *conn);
+GBytes  *xg_server_constant_frame              (XgServer           *server,
+                                                XgServerFrame       which);
+gboolean xg_server_hold_writes                 (XgServer           *server);
+void     xg_server_release_writes              (XgServer           *server,
+                                                gboolean            held);
 
 /* One handler per packet type, in a table per domain. The connection has
  * already checked HELLO, the direction, the login (when @needs_login) and
@@ -237,10 +254,18 @@ void                        xg_server_issue_code_async          (XgServer       
                                                                  GAsyncReadyCallback  callback,
                                                                  gpointer             user_data);
 
+/* The login sync is read with the login, in one store operation
+ * (xg-server-store-login.h); each domain says how its part is read and
+ * sends it. */
+typedef struct _XgServerLogin XgServerLogin;
+
 /* xg-server-friends.c: lookups, user info, requests, the friend list, the
  * login sync and the request timeouts */
 const XgServerHandlerEntry *xg_server_friends_get_handlers  (guint *n_handlers);
-void                        xg_server_friends_sync          (XgServerConnection *conn);
+void                        xg_server_friends_sync_prepare  (XgServer           *server,
+                                                             XgServerLogin      *login);
+void                        xg_server_friends_sync_deliver  (XgServerConnection *conn,
+                                                             XgServerLogin      *login);
 void                        xg_server_friends_expire        (XgServer           *server);
 
 /* xg-server-groups.c: groups, members, join requests, invitations; the
@@ -248,7 +273,10 @@ void                        xg_server_friends_expire        (XgServer           
  * join request timeouts */
 typedef struct _XgServerGroupChange XgServerGroupChange;
 const XgServerHandlerEntry *xg_server_groups_get_handlers   (guint *n_handlers);
-void                        xg_server_groups_sync           (XgServerConnection *conn);
+void                        xg_server_groups_sync_prepare   (XgServer           *server,
+                                                             XgServerLogin      *login);
+void                        xg_server_groups_sync_deliver   (XgServerConnection *conn,
+                                                             XgServerLogin      *login);
 void                        xg_server_groups_expire         (XgServer           *server);
 void                        xg_server_groups_push_change    (XgServer                  *server,
                                                              const XgServerGroupChange *change);
@@ -256,7 +284,9 @@ void                        xg_server_groups_push_change    (XgServer           
 /* xg-server-chat.c: one-to-one and group messages, their
  * acknowledgements, the backlog at login and history */
 const XgServerHandlerEntry *xg_server_chat_get_handlers     (guint *n_handlers);
-void                        xg_server_chat_sync             (XgServerConnection *conn);
+void                        xg_server_chat_sync_prepare     (XgServerLogin      *login);
+void                        xg_server_chat_sync_deliver     (XgServerConnection *conn,
+                                                             XgServerLogin      *login);
 
 /* xg-server-connection.c: the domains' tables merged, built once */
 GHashTable *xg_server_handlers_new (void);

@@ -152,6 +152,88 @@ xg_server_adopt_connection (XgServer              *self,
   return conn;
 }
 
+/**
+ * xg_server_constant_frame:
+ *
+ * Returns: (transfer none): the frame, encoded on the first call
+ */
+GBytes *
+xg_server_constant_frame (XgServer      *self,
+                          XgServerFrame  which)
+{
+  GVariant *body = NULL;
+  guint16 type = 0;
+
+  g_return_val_if_fail (which < XG_SERVER_N_FRAMES, NULL);
+  if (self->frames[which] != NULL)
+    return self->frames[which];
+
+  switch (which)
+    {
+    case XG_SERVER_FRAME_WELCOME:
+      type = XG_PACKET_WELCOME;
+      body = xg_proto_welcome_new (XG_PROTO_VERSION, self->config->name, self->config->heartbeat_interval,
+                                   self->config->heartbeat_timeout, self->config->max_frame_size, FALSE);
+      break;
+    case XG_SERVER_FRAME_SYNC_DONE:
+      type = XG_PACKET_SYNC_DONE;
+      body = xg_proto_sync_done_new ();
+      break;
+    case XG_SERVER_FRAME_EMPTY_FRIEND_LIST:
+      type = XG_PACKET_FRIEND_LIST;
+      body = xg_proto_friend_list_new (NULL);
+      break;
+    case XG_SERVER_FRAME_EMPTY_GROUP_LIST:
+      type = XG_PACKET_GROUP_LIST;
+      body = xg_proto_group_list_new (NULL);
+      break;
+    case XG_SERVER_N_FRAMES:
+    default:
+      g_assert_not_reached ();
+    }
+  /* Small bodies that always fit, but WELCOME with a [server] name of
+   * kilobytes, which is not sent then (nor was it before). */
+  {
+    g_autoptr(GError) error = NULL;
+
+    self->frames[which] = xg_proto_frame_encode (type, 0, body, &error);
+    if (self->frames[which] == NULL)
+      g_warning ("Not sending %s: %s", xg_proto_packet_info (type)->name, error->message);
+  }
+  g_assert (self->frames[which] != NULL || which == XG_SERVER_FRAME_WELCOME);
+  return self->frames[which];
+}
+
+/**
+ * xg_server_hold_writes:
+ *
+ * Until xg_server_release_writes(), what is queued on any connection is
+ * written then, each connection's frames joined, without an idle source
+ * each: for an epoll batch, and for a store callback that answers with
+ * many frames (a login and its sync).
+ *
+ * Returns: whether this call held them (not when they were held already):
+ *   pass it to xg_server_release_writes()
+ */
+gboolean
+xg_server_hold_writes (XgServer *self)
+{
+  if (self->flush_batch != NULL)
+    return FALSE;
+  self->flush_batch = self->flush_batch_store;
+  return TRUE;
+}
+
+void
+xg_server_release_writes (XgServer *self,
+                          gboolean  held)
+{
+  if (!held)
+    return;
+  self->flush_batch = NULL;
+  xg_server_connection_flush_batch (self->flush_batch_store);
+}
+
 static gboolean
 on_epoll_ready (int          fd,
                 GIOCondition condition,
@@ -160,8 +242,8 @@ on_epoll_ready (int          fd,
   XgServer *self = user_data;
   struct epoll_event events[MAX_EVENTS];
   int n = epoll_wait (self->epoll_fd, events, MAX_EVENTS, 0);
+  gboolean held = xg_server_hold_writes (self);
 
-  self->flush_batch = self->flush_batch_store;
   for (int i = 0; i < n; i++)
     {
       XgServerConnection *conn = events[i].data.ptr;
@@ -179,8 +261,7 @@ on_epoll_ready (int          fd,
         xg_server_connection_on_io (conn, events[i].events);
     }
 
-  self->flush_batch = NULL;
-  xg_server_connection_flush_batch (self->flush_batch_store);
+  xg_server_release_writes (self, held);
   g_ptr_array_set_size (self->closed, 0);
   return G_SOURCE_CONTINUE;
 }
@@ -339,6 +420,8 @@ xg_server_finalize (GObject *object)
   g_hash_table_unref (self->handlers);
   g_ptr_array_unref (self->closed);
   g_ptr_array_unref (self->flush_batch_store);
+  for (guint i = 0; i < XG_SERVER_N_FRAMES; i++)
+    g_clear_pointer (&self->frames[i], g_bytes_unref);
   if (self->epoll_fd >= 0)
     close (self->epoll_fd);
 
