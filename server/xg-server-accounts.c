@@ -140,18 +140,31 @@ validate_profile_changes (GVariant   *changes,
 
 /* --- Heartbeat ----------------------------------------------------------- */
 
-static void
-handle_heartbeat (XgServerConnection *conn,
-                  const XgProtoFrame *frame)
+/**
+ * xg_server_accounts_heartbeat:
+ *
+ * Answers a HEARTBEAT; the connection's reader calls this itself for one
+ * that arrived whole (xg-server-connection.c), the table for the others.
+ */
+void
+xg_server_accounts_heartbeat (XgServerConnection *conn,
+                              guint32             request_id)
 {
   /* Reading the frame already counted as a sign of life. The time is the
    * rules' clock: a test that moved it sees the move here. The frame is
    * written straight, without a GVariant: it is most of what an idle
    * session costs. */
-  g_autoptr(GBytes) ack = xg_proto_heartbeat_ack_frame (frame->request_id,
+  g_autoptr(GBytes) ack = xg_proto_heartbeat_ack_frame (request_id,
                                                         xg_server_clock_microseconds (conn->server->clock), NULL);
 
   xg_server_connection_send_frame (conn, ack);
+}
+
+static void
+handle_heartbeat (XgServerConnection *conn,
+                  const XgProtoFrame *frame)
+{
+  xg_server_accounts_heartbeat (conn, frame->request_id);
 }
 
 /* --- Sessions ------------------------------------------------------------ */

@@ -26,6 +26,9 @@ G_BEGIN_DECLS
 #define XG_SERVER_CLOSING_TIMEOUT  5
 
 #define XG_SERVER_READ_BUFFER_SIZE (64 * 1024)
+/* What one recv() of a TLS connection takes at most: a whole record
+ * (16 KiB of plaintext and its overhead) and more. */
+#define XG_SERVER_TLS_STAGE_SIZE   (32 * 1024)
 
 /* How many accounts found with EMAIL_LOOKUP a connection remembers for
  * USER_INFO_REQUEST (docs/PROTOCOL.md 8.9); the oldest is forgotten
@@ -126,6 +129,13 @@ struct _XgServer
   gboolean          stopping;
 
   guint8           *read_buffer;     /* XG_SERVER_READ_BUFFER_SIZE, shared by all connections */
+  /* The TLS connections' raw bytes, as GnuTLS asks for them (xg-server-connection.c):
+   * one recv() per wakeup fills this for the connection being read. */
+  guint8           *tls_stage;       /* XG_SERVER_TLS_STAGE_SIZE */
+  gsize             tls_stage_off;
+  gsize             tls_stage_len;
+  XgServerConnection *tls_stage_conn; /* whose bytes these are, while it is read */
+  gboolean          tls_drained;     /* its socket gave less than asked: empty until epoll says */
   GPtrArray        *flush_batch;     /* during an epoll batch: connections to flush at its end (refs) */
   GPtrArray        *flush_batch_store;  /* the array itself, kept between batches */
   char              peer_text[64];   /* xg_server_connection_get_peer()'s answer */
@@ -139,6 +149,8 @@ struct _XgServerConnection
 
   int                   fd;          /* non-blocking, -1 once closed */
   gnutls_session_t      tls;         /* NULL when plain, and once closed */
+  guint8               *tls_left;    /* raw bytes read and not yet given to GnuTLS; NULL for none */
+  gsize                 tls_left_len;
   guint8                peer_family; /* AF_INET or AF_INET6; 0 when unknown */
   guint8                peer_addr[16];  /* network order; see xg_server_connection_get_peer() */
 
@@ -242,6 +254,8 @@ typedef struct {
 
 /* xg-server-accounts.c: heartbeat, login, token login, logout, registration, profile */
 const XgServerHandlerEntry *xg_server_accounts_get_handlers (guint *n_handlers);
+void                        xg_server_accounts_heartbeat    (XgServerConnection *conn,
+                                                             guint32             request_id);
 
 /* xg-server-account-life.c: password reset and change, address change,
  * account deletion; and issuing a code of any kind, for registration too */

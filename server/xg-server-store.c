@@ -75,8 +75,7 @@ batch_free (Batch *batch)
 
 /* Only now, with the batch on disk (or not at all), do callers hear back. */
 static void
-complete_batch (Batch        *batch,
-                const GError *sync_error)
+return_tasks (Batch *batch)
 {
   for (guint i = 0; i < batch->tasks->len; i++)
     {
@@ -85,8 +84,8 @@ complete_batch (Batch        *batch,
 
       if (batch->txn_error != NULL)
         g_task_return_error (task, g_error_copy (batch->txn_error));
-      else if (sync_error != NULL)
-        g_task_return_error (task, g_error_copy (sync_error));
+      else if (batch->sync_error != NULL)
+        g_task_return_error (task, g_error_copy (batch->sync_error));
       else if (op->error != NULL)
         g_task_return_error (task, g_steal_pointer (&op->error));
       else
@@ -117,7 +116,7 @@ complete_handed_over (gpointer data)
           g_atomic_int_set (&priv->done_scheduled, 1);
           return G_SOURCE_CONTINUE;
         }
-      complete_batch (batch, batch->sync_error);
+      return_tasks (batch);
       batch_free (batch);
     }
   return G_SOURCE_REMOVE;
@@ -161,7 +160,7 @@ syncer_main (gpointer data)
 
   while (!stop)
     {
-      g_autoptr(GPtrArray) batches = g_ptr_array_new_with_free_func ((GDestroyNotify) batch_free);
+      g_autoptr(GPtrArray) batches = g_ptr_array_new ();
       g_autoptr(GError) sync_error = NULL;
       gpointer item = g_async_queue_pop (priv->committed);
       gboolean need_sync = FALSE;

@@ -266,13 +266,13 @@ on_epoll_ready (int          fd,
   return G_SOURCE_CONTINUE;
 }
 
-/* Called by a connection when its socket is closed. */
+/* Called by a connection just before its socket is closed. The close
+ * takes the descriptor out of the epoll set (it is never duplicated, so
+ * closing it releases the file): no EPOLL_CTL_DEL of its own. */
 void
 xg_server_connection_closed (XgServer           *self,
                              XgServerConnection *conn)
 {
-  if (conn->in_epoll)
-    epoll_ctl (self->epoll_fd, EPOLL_CTL_DEL, conn->fd, NULL);
   conn->in_epoll = FALSE;
   if (g_hash_table_steal (self->connections, conn))
     g_ptr_array_add (self->closed, conn);   /* freed after the current batch */
@@ -432,6 +432,7 @@ xg_server_finalize (GObject *object)
   g_clear_object (&self->shutdown_task);
   g_free (self->fingerprint);
   g_free (self->read_buffer);
+  g_free (self->tls_stage);
   g_free (self->data_dir);
   xg_server_limiter_free (self->code_requests);
   xg_server_limiter_free (self->address_failures);
@@ -465,6 +466,7 @@ xg_server_init (XgServer *self)
   self->clock = xg_server_clock_new ();
   self->closed = g_ptr_array_new_with_free_func ((GDestroyNotify) xg_server_connection_unref);
   self->read_buffer = g_malloc (XG_SERVER_READ_BUFFER_SIZE);
+  self->tls_stage = g_malloc (XG_SERVER_TLS_STAGE_SIZE);
   self->flush_batch_store = g_ptr_array_new_with_free_func ((GDestroyNotify) xg_server_connection_unref);
 }
 
@@ -558,6 +560,12 @@ xg_server_new (XgServerConfig  *config,
   self->epoll_source = g_unix_fd_source_new (self->epoll_fd, G_IO_IN);
   g_source_set_callback (self->epoll_source, G_SOURCE_FUNC (on_epoll_ready), self, NULL);
   g_source_set_name (self->epoll_source, "xg-server connections");
+  /* A source that may not recurse is blocked while it runs: GLib takes its
+   * descriptor out of the poll set and puts it back, waking its own loop
+   * (an eventfd write each way, then an extra poll and read) on every
+   * dispatch. Nothing in the server iterates the main context from inside
+   * a dispatch, so there is nothing to block against. */
+  g_source_set_can_recurse (self->epoll_source, TRUE);
   g_source_attach (self->epoll_source, NULL);
   self->sweep_id = g_timeout_add_seconds (1, sweep, self);
   if (xg_server_clock_is_adjustable (self->clock))

@@ -226,6 +226,37 @@ xg_proto_keep_types (void)
     g_ptr_array_add (values, g_variant_ref_sink (g_variant_new_from_data (
                        G_VARIANT_TYPE (xg_proto_packet_info_nth (n)->signature), NULL, 0, FALSE, NULL, NULL)));
   g_once_init_leave (&kept, values);
+
+static guint32 read_be32 (const guint8 *p);
+
+/**
+ * xg_proto_frame_peek:
+ * @data: the start of a frame
+ * @len: how many bytes of the stream there are from @data
+ * @type: (out): its packet type
+ * @request_id: (out): its request id
+ * @body_len: (out): its body's length
+ *
+ * For a reader's fast path: whether @data starts with a whole header that
+ * the decoder would take as far as the header goes (the magic, version,
+ * flags and reserved bytes; not the type or the length, which the caller
+ * checks for the one packet it handles itself). Everything else goes to
+ * the decoder, which says what is wrong.
+ */
+gboolean
+xg_proto_frame_peek (const guint8 *data,
+                     gsize         len,
+                     guint16      *type,
+                     guint32      *request_id,
+                     guint32      *body_len)
+{
+  if (len < XG_PROTO_HEADER_SIZE || data[0] != MAGIC_0 || data[1] != MAGIC_1 ||
+      data[2] != XG_PROTO_VERSION || data[3] != 0 || data[6] != 0 || data[7] != 0)
+    return FALSE;
+  *type = (data[4] << 8) | data[5];
+  *request_id = read_be32 (data + 8);
+  *body_len = read_be32 (data + 12);
+  return TRUE;
 }
 
 XgProtoDecoder *
