@@ -378,7 +378,9 @@ login_allowed (XgServerConnection *conn,
       return FALSE;
     }
 
-  wait = xg_server_limiter_retry_after (server->address_failures, xg_server_connection_get_peer (conn), now);
+  /* The peer's address as text only when some address has failed lately. */
+  wait = xg_server_limiter_is_empty (server->address_failures)
+         ? 0 : xg_server_limiter_retry_after (server->address_failures, xg_server_connection_get_peer (conn), now);
   if (email != NULL)
     wait = MAX (wait, xg_server_backoff_retry_after (server->email_failures, email, now));
   if (wait > 0)

@@ -31,6 +31,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "xg-proto-flat.h"
 #include "xg-server-private.h"
 #include "xg-server-router.h"
 #include "xg-server-util.h"
@@ -65,11 +66,13 @@ xg_server_connection_unref (XgServerConnection *conn)
  * xg_server_connection_new:
  * @fd: (transfer full): an accepted, non-blocking socket
  * @peer: its remote address, as accept() gave it
+ * @nodelay: whether @fd has TCP_NODELAY already (from the listener)
  */
 XgServerConnection *
 xg_server_connection_new (XgServer              *server,
                           int                    fd,
-                          const struct sockaddr *peer)
+                          const struct sockaddr *peer,
+                          gboolean               nodelay)
 {
   XgServerConnection *conn = g_new0 (XgServerConnection, 1);
   int on = 1;
@@ -78,7 +81,8 @@ xg_server_connection_new (XgServer              *server,
   conn->server = server;
   conn->fd = fd;
   /* Small packets go out at once instead of waiting for the peer's ACK. */
-  setsockopt (fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+  if (!nodelay)
+    setsockopt (fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
   conn->state = XG_CONNECTION_HANDSHAKING;
   conn->state_since = conn->last_seen = g_get_monotonic_time ();
   g_queue_init (&conn->outgoing);
@@ -761,7 +765,8 @@ handle_hello (XgServerConnection *conn,
   const char *client_name, *client_version;
   GBytes *welcome;
 
-  xg_proto_hello_get (frame->body, &version, &client_name, &client_version);
+  /* As xg_proto_hello_get(), without a GVariant per member. */
+  xg_proto_tuple_get (frame->body, XG_PACKET_HELLO_SIGNATURE, &version, &client_name, &client_version);
   if (version != XG_PROTO_VERSION)
     {
       xg_server_connection_send_error (conn, frame, XG_PROTO_ERR_UNSUPPORTED_VERSION,

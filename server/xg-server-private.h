@@ -186,7 +186,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (XgServerConnection, xg_server_connection_unref)
 
 XgServerConnection *xg_server_connection_new    (XgServer           *server,
                                                  int                 fd,
-                                                 const struct sockaddr *peer);
+                                                 const struct sockaddr *peer,
+                                                 gboolean            nodelay);
 const char         *xg_server_connection_get_peer (XgServerConnection *conn);
 void     xg_server_connection_start            (XgServerConnection *conn);
 void     xg_server_connection_on_io            (XgServerConnection *conn,

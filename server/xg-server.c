@@ -15,6 +15,7 @@
 
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -90,6 +91,20 @@ close_listeners (XgServer *self)
     }
 }
 
+/* @nodelay: TCP_NODELAY is set already (inherited from our listener) */
+static XgServerConnection *
+adopt (XgServer              *self,
+       int                    fd,
+       const struct sockaddr *peer,
+       gboolean               nodelay)
+{
+  XgServerConnection *conn = xg_server_connection_new (self, fd, peer, nodelay);
+
+  g_hash_table_add (self->connections, conn);
+  xg_server_connection_start (conn);
+  return conn;
+}
+
 /* Takes every connection waiting on @listener (it is level-triggered:
  * what a burst leaves comes back on the next turn). Out of descriptors,
  * the listener rests until the next sweep instead of spinning. */
@@ -126,7 +141,7 @@ accept_all (XgServer   *self,
           continue;
         }
 
-      xg_server_adopt_connection (self, fd, (struct sockaddr *) &peer);
+      adopt (self, fd, (struct sockaddr *) &peer, TRUE);
     }
 }
 
@@ -145,11 +160,7 @@ xg_server_adopt_connection (XgServer              *self,
                             int                    fd,
                             const struct sockaddr *peer)
 {
-  XgServerConnection *conn = xg_server_connection_new (self, fd, peer);
-
-  g_hash_table_add (self->connections, conn);
-  xg_server_connection_start (conn);
-  return conn;
+  return adopt (self, fd, peer, FALSE);
 }
 
 /**
@@ -639,6 +650,9 @@ xg_server_listen (XgServer    *self,
   if (fd < 0)
     return listen_failed (fd, error);
   setsockopt (fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+  /* Small packets go out at once instead of waiting for the peer's ACK;
+   * accepted sockets inherit it (one setsockopt() here, none each). */
+  setsockopt (fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
   if (native.ss_family == AF_INET6)
     setsockopt (fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off);   /* as GLib: dual stack */
   /* A backlog of 4096, not GLib's 10, which overflows when many clients

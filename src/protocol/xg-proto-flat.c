@@ -562,6 +562,62 @@ xg_proto_tuple_frame_new (guint16    type,
   return frame_from (info, type, request_id, &layout, values, ends, total, error);
 }
 
+/**
+ * xg_proto_tuple_get:
+ * @body: a body in normal form (the decoder's, which checked it)
+ * @signature: its type: fixed-size basic types and strings
+ * @...: one pointer per member, each %NULL to skip it; a `const char **`
+ *   for a string, which points into @body
+ *
+ * Reads a body as g_variant_get() with `&s` does, without a GVariant per
+ * member. A body not in normal form reads as zeros and empty strings.
+ */
+void
+xg_proto_tuple_get (GVariant   *body,
+                    const char *signature,
+                    ...)
+{
+  gsize starts[MAX_MEMBERS], ends[MAX_MEMBERS];
+  const guint8 *data = g_variant_get_data (body);
+  gsize size = g_variant_get_size (body);
+  gboolean normal;
+  Layout layout;
+  va_list ap;
+
+  if (!parse_encodable (signature, &layout))
+    g_return_if_reached ();
+  normal = locate (&layout, data, size, starts, ends);
+
+  va_start (ap, signature);
+  for (guint i = 0; i < layout.n; i++)
+    {
+      const Member *m = &layout.members[i];
+      gpointer out = va_arg (ap, gpointer);
+      const guint8 *at = normal ? data + starts[i] : NULL;
+
+      if (out == NULL)
+        continue;
+      if (m->code == 'S')
+        {
+          /* Normal form: the string's bytes end with its only NUL. */
+          *(const char **) out = at != NULL && ends[i] > starts[i] && data[ends[i] - 1] == '\0'
+                                 ? (const char *) at : "";
+          continue;
+        }
+      if (m->code == 'b')
+        {
+          *(gboolean *) out = at != NULL && *at != 0;
+          continue;
+        }
+      g_return_if_fail (m->size != 0);
+      if (at != NULL)
+        memcpy (out, at, m->size);
+      else
+        memset (out, 0, m->size);
+    }
+  va_end (ap);
+}
+
 #define YTT_SIZE 24
 
 GBytes *

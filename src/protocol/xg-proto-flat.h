@@ -68,6 +68,12 @@ void      xg_proto_flat_get               (GVariant      *body,
                                            const char    *signature,
                                            ...);
 
+/* Reads a normal-form body of fixed-size basic types and strings (`const
+ * char **`, pointing into @body), as g_variant_get() with `&s`. */
+void      xg_proto_tuple_get              (GVariant      *body,
+                                           const char    *signature,
+                                           ...);
+
 /* As xg_proto_flat_frame(), for a tuple with strings (a `const char *`)
  * and arrays (a GVariant, transfer none) among its members too; NULL with
  * @error set also when a string is not UTF-8. */

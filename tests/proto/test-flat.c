@@ -448,6 +448,43 @@ test_tuple_frames (void)
   }
 }
 
+/* xg_proto_tuple_get() reads what g_variant_get() reads, strings too. */
+static void
+test_tuple_get (void)
+{
+  g_autofree char *long_name = g_strnfill (70000, 'x');
+  const char *names[] = { "", "Xinge", "信鸽", long_name };
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    for (guint j = 0; j < G_N_ELEMENTS (names); j++)
+      {
+        g_autoptr(GVariant) hello = g_variant_ref_sink (xg_proto_hello_new (i * 7 + j, names[i], names[j]));
+        /* Serialised, as the decoder's bodies are. */
+        g_autoptr(GVariant) body = g_variant_ref_sink (
+          g_variant_new_from_data (G_VARIANT_TYPE (XG_PACKET_HELLO_SIGNATURE), g_variant_get_data (hello),
+                                   g_variant_get_size (hello), FALSE, NULL, NULL));
+        guint32 version = 0, glib_version = 0;
+        const char *name = NULL, *client_version = NULL, *glib_name = NULL, *glib_client_version = NULL;
+
+        xg_proto_tuple_get (body, XG_PACKET_HELLO_SIGNATURE, &version, &name, &client_version);
+        xg_proto_hello_get (body, &glib_version, &glib_name, &glib_client_version);
+        g_assert_cmpuint (version, ==, glib_version);
+        g_assert_cmpstr (name, ==, glib_name);
+        g_assert_cmpstr (client_version, ==, glib_client_version);
+      }
+
+  /* Members skipped, and a boolean among them. */
+  {
+    g_autoptr(GVariant) body = g_variant_ref_sink (g_variant_new ("(bsq)", TRUE, "abc", 513));
+    gboolean b = FALSE;
+    guint16 q = 0;
+
+    xg_proto_tuple_get (body, "(bsq)", &b, NULL, &q);
+    g_assert_true (b);
+    g_assert_cmpuint (q, ==, 513);
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -458,5 +495,6 @@ main (int argc, char **argv)
   g_test_add_func ("/proto/flat/empty", test_empty);
   g_test_add_func ("/proto/flat/frames", test_frames);
   g_test_add_func ("/proto/flat/tuple-frames", test_tuple_frames);
+  g_test_add_func ("/proto/flat/tuple-get", test_tuple_get);
   return g_test_run ();
 }
