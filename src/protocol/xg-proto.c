@@ -226,6 +226,7 @@ xg_proto_keep_types (void)
     g_ptr_array_add (values, g_variant_ref_sink (g_variant_new_from_data (
                        G_VARIANT_TYPE (xg_proto_packet_info_nth (n)->signature), NULL, 0, FALSE, NULL, NULL)));
   g_once_init_leave (&kept, values);
+}
 
 static guint32 read_be32 (const guint8 *p);
 
