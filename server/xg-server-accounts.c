@@ -22,11 +22,13 @@
 
 #include <sodium.h>
 
+#include "xg-proto-flat.h"
 #include "xg-proto-limits.h"
 #include "xg-server-private.h"
 #include "xg-server-request.h"
 #include "xg-server-router.h"
 #include "xg-server-store-accounts.h"
+#include "xg-server-store-login.h"
 #include "xg-server-util.h"
 
 typedef struct {
@@ -138,14 +140,31 @@ validate_profile_changes (GVariant   *changes,
 
 /* --- Heartbeat ----------------------------------------------------------- */
 
+/**
+ * xg_server_accounts_heartbeat:
+ *
+ * Answers a HEARTBEAT; the connection's reader calls this itself for one
+ * that arrived whole (xg-server-connection.c), the table for the others.
+ */
+void
+xg_server_accounts_heartbeat (XgServerConnection *conn,
+                              guint32             request_id)
+{
+  /* Reading the frame already counted as a sign of life. The time is the
+   * rules' clock: a test that moved it sees the move here. The frame is
+   * written straight, without a GVariant: it is most of what an idle
+   * session costs. */
+  g_autoptr(GBytes) ack = xg_proto_heartbeat_ack_frame (request_id,
+                                                        xg_server_clock_microseconds (conn->server->clock), NULL);
+
+  xg_server_connection_send_frame (conn, ack);
+}
+
 static void
 handle_heartbeat (XgServerConnection *conn,
                   const XgProtoFrame *frame)
 {
-  /* Reading the frame already counted as a sign of life. The time is the
-   * rules' clock: a test that moved it sees the move here. */
-  xg_server_connection_send (conn, XG_PACKET_HEARTBEAT_ACK, frame->request_id,
-                             xg_proto_heartbeat_ack_new (xg_server_clock_microseconds (conn->server->clock)));
+  xg_server_accounts_heartbeat (conn, frame->request_id);
 }
 
 /* --- Sessions ------------------------------------------------------------ */
@@ -156,31 +175,53 @@ profile_body (const XgServerAccount *account)
   return xg_proto_profile_new (account->id, account->email, account->nickname, account->fields);
 }
 
-/* The login succeeded: make this the account's session, answer, and push
- * the profile. */
+/* The same body, straight into a frame: what every login sends. */
 static void
-start_session (Request *req)
+send_profile (XgServerConnection    *conn,
+              const XgServerAccount *account)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) frame = xg_proto_tuple_frame_new (XG_PACKET_PROFILE, 0, &error, (guint64) account->id,
+                                                      account->email, account->nickname, account->fields);
+
+  if (frame == NULL)
+    g_warning ("Not sending PROFILE to %s: %s", xg_server_connection_get_peer (conn), error->message);
+  else
+    xg_server_connection_send_frame (conn, frame);
+}
+
+/* The login succeeded: make this the account's session, answer, push the
+ * profile and the sync read with the login, all in one write. */
+static void
+start_session (Request       *req,
+               XgServerLogin *login)
 {
   XgServerConnection *conn = req->conn;
+  XgServer *server = conn->server;
+  gboolean held = xg_server_hold_writes (server);
 
   conn->login_pending = FALSE;
-  if (!xg_server_connection_is_open (conn))
-    return;
+  if (xg_server_connection_is_open (conn))
+    {
+      g_autoptr(GBytes) ok = xg_proto_login_ok_frame (req->base.request_id, req->account->id, req->token,
+                                                      req->token_expires, NULL);
 
-  xg_server_connection_begin_session (conn, req->account->id, req->token_hash);
-
-  reply (req, XG_PACKET_LOGIN_OK,
-         xg_proto_login_ok_new (req->account->id, req->token, req->token_expires));
-  xg_server_connection_send (conn, XG_PACKET_PROFILE, 0, profile_body (req->account));
-  g_debug ("Account %" G_GUINT64_FORMAT " logged in from %s", req->account->id, xg_server_connection_get_peer (conn));
+      xg_server_connection_begin_session (conn, req->account->id, req->token_hash);
+      xg_server_connection_send_frame (conn, ok);
+      send_profile (conn, req->account);
+      if (xg_server_debug_enabled ())
+        g_debug ("Account %" G_GUINT64_FORMAT " logged in from %s", req->account->id,
+                 xg_server_connection_get_peer (conn));
+    }
 
   /* The friend list, requests and outcomes, then presence; the groups,
-   * their requests and outcomes, SYNC_DONE; then the messages that waited
-   * (the reads queued now, so they share a transaction with anything
-   * else in the store's next batch, and are answered in this order). */
-  xg_server_friends_sync (conn);
-  xg_server_groups_sync (conn);
-  xg_server_chat_sync (conn);
+   * their requests and outcomes, SYNC_DONE; then the messages that waited.
+   * A connection that closed meanwhile gets none of it; what the read
+   * took for good (the outcomes) goes to the account's current session. */
+  xg_server_friends_sync_deliver (conn, login);
+  xg_server_groups_sync_deliver (conn, login);
+  xg_server_chat_sync_deliver (conn, login);
+  xg_server_release_writes (server, held);
 }
 
 static void
@@ -200,21 +241,62 @@ token_expiry (XgServer *server,
   return now + (gint64) server->config->token_lifetime_days * 24 * 3600;
 }
 
+/* The token's part and the whole sync came back in one operation
+ * (xg-server-store-login.h). */
 static void
-login_token_stored (GObject      *source,
-                    GAsyncResult *result,
-                    gpointer      user_data)
+login_read (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
 {
   g_autoptr(Request) req = user_data;
   g_autoptr(GError) error = NULL;
+  XgServer *server = req->conn->server;
+  XgServerLogin *login = xg_server_store_login_finish (XG_SERVER_STORE (source), result, &error);
 
-  if (!xg_server_store_boolean_finish (XG_SERVER_STORE (source), result, &error))
+  /* A password LOGIN read its account before; TOKEN_LOGIN reads it here. */
+  if (login == NULL && req->account != NULL)
     {
       g_warning ("Storing a resume token: %s", error->message);
       login_fail (req, XG_PROTO_LOGIN_FAIL_BUSY, 1, "The server could not save the session");
       return;
     }
-  start_session (req);
+  if (login == NULL)
+    {
+      g_warning ("Checking a resume token: %s", error->message);
+      login_fail (req, XG_PROTO_LOGIN_FAIL_BUSY, 1, "The server could not check the session");
+      return;
+    }
+  if (login->mode == XG_SERVER_LOGIN_USE_TOKEN)
+    {
+      req->account = g_steal_pointer (&login->account);
+      req->token_expires = login->expires_at;
+    }
+
+  if (req->account == NULL)
+    {
+      xg_server_limiter_hit (server->address_failures, xg_server_connection_get_peer (req->conn), now_seconds (server));
+      login_fail (req, XG_PROTO_LOGIN_FAIL_TOKEN_INVALID, 0, "This session has ended; log in again");
+    }
+  else if (req->account->disabled)
+    login_fail (req, XG_PROTO_LOGIN_FAIL_ACCOUNT_DISABLED, 0, "This account is disabled");
+  else
+    start_session (req, login);
+}
+
+/* Hands @req on to the login's store operation: the token, then the sync. */
+static void
+queue_login (Request           *req,
+             XgServerLoginMode  mode,
+             guint64            account_id,
+             gint64             now)
+{
+  XgServer *server = req->conn->server;
+  XgServerLogin *login = xg_server_login_new (mode, account_id, req->token_hash, now, req->token_expires);
+
+  xg_server_friends_sync_prepare (server, login);
+  xg_server_groups_sync_prepare (server, login);
+  xg_server_chat_sync_prepare (login);
+  xg_server_store_login_async (server->store, login, login_read, req);
 }
 
 static void
@@ -251,8 +333,7 @@ login_verified (GObject      *source,
   req->token_expires = token_expiry (server, now);
 
   Request *owned = g_steal_pointer (&req);
-  xg_server_store_put_token_async (server->store, owned->account->id, owned->token_hash, now,
-                                   owned->token_expires, login_token_stored, owned);
+  queue_login (owned, XG_SERVER_LOGIN_PUT_TOKEN, owned->account->id, now);
 }
 
 static void
@@ -297,7 +378,9 @@ login_allowed (XgServerConnection *conn,
       return FALSE;
     }
 
-  wait = xg_server_limiter_retry_after (server->address_failures, xg_server_connection_get_peer (conn), now);
+  /* The peer's address as text only when some address has failed lately. */
+  wait = xg_server_limiter_is_empty (server->address_failures)
+         ? 0 : xg_server_limiter_retry_after (server->address_failures, xg_server_connection_get_peer (conn), now);
   if (email != NULL)
     wait = MAX (wait, xg_server_backoff_retry_after (server->email_failures, email, now));
   if (wait > 0)
@@ -337,34 +420,6 @@ handle_login (XgServerConnection *conn,
                                           owned);
 }
 
-/* The token's check and the account's read were one store job. */
-static void
-token_checked (GObject      *source,
-               GAsyncResult *result,
-               gpointer      user_data)
-{
-  g_autoptr(Request) req = user_data;
-  g_autoptr(GError) error = NULL;
-  XgServer *server = req->conn->server;
-
-  req->account = xg_server_store_use_token_finish (XG_SERVER_STORE (source), result,
-                                                   &req->token_expires, &error);
-  if (error != NULL)
-    {
-      g_warning ("Checking a resume token: %s", error->message);
-      login_fail (req, XG_PROTO_LOGIN_FAIL_BUSY, 1, "The server could not check the session");
-    }
-  else if (req->account == NULL)
-    {
-      xg_server_limiter_hit (server->address_failures, xg_server_connection_get_peer (req->conn), now_seconds (server));
-      login_fail (req, XG_PROTO_LOGIN_FAIL_TOKEN_INVALID, 0, "This session has ended; log in again");
-    }
-  else if (req->account->disabled)
-    login_fail (req, XG_PROTO_LOGIN_FAIL_ACCOUNT_DISABLED, 0, "This account is disabled");
-  else
-    start_session (req);
-}
-
 static void
 handle_token_login (XgServerConnection *conn,
                     const XgProtoFrame *frame)
@@ -388,9 +443,8 @@ handle_token_login (XgServerConnection *conn,
   req->token_expires = token_expiry (server, now);
   conn->login_pending = TRUE;
 
-  Request *owned = g_steal_pointer (&req);
-  xg_server_store_use_token_async (server->store, account_id, owned->token_hash, now,
-                                   owned->token_expires, token_checked, owned);
+  /* One store job checks the token, reads the account and the whole sync. */
+  queue_login (g_steal_pointer (&req), XG_SERVER_LOGIN_USE_TOKEN, account_id, now);
 }
 
 static void

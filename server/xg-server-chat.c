@@ -38,6 +38,7 @@
 #include "xg-server-private.h"
 #include "xg-server-request.h"
 #include "xg-server-router.h"
+#include "xg-server-store-login.h"
 #include "xg-server-store-messages.h"
 
 #define KIND_DIRECT 0
@@ -221,24 +222,22 @@ page_ends (XgServerMessagePage *page,
   return ends;
 }
 
+/* A page read for the session @serial of @account_id on @conn: sends it,
+ * and says what comes next. */
 static void
-page_read (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
+deliver_page (XgServerConnection  *conn,
+              guint64              account_id,
+              guint                serial,
+              XgServerMessagePage *page,
+              const GError        *error)
 {
-  g_autoptr(PageRead) read = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(XgServerMessagePage) page = NULL;
-  XgServerConnection *conn = read->conn;
-
-  page = xg_server_store_chat_pending_finish (XG_SERVER_STORE (source), result, &error);
-  if (!is_session (conn, read->account_id, read->serial))
+  if (!is_session (conn, account_id, serial))
     return;
   conn->page_reading = FALSE;
   if (page == NULL)
     {
       /* Left in the store; a new session reads it again. */
-      g_warning ("Reading the messages waiting for account %" G_GUINT64_FORMAT ": %s", read->account_id,
+      g_warning ("Reading the messages waiting for account %" G_GUINT64_FORMAT ": %s", account_id,
                  error->message);
       xg_server_connection_close (conn, "its messages could not be read");
       return;
@@ -272,10 +271,23 @@ page_read (GObject      *source,
   if (page->more)
     {
       conn->delivery = XG_DELIVERY_PAGING;
-      conn->page_ends = page_ends (page, read->account_id);
+      conn->page_ends = page_ends (page, account_id);
     }
   else
     conn->delivery = XG_DELIVERY_LIVE;
+}
+
+static void
+page_read (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(PageRead) read = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(XgServerMessagePage) page = NULL;
+
+  page = xg_server_store_chat_pending_finish (XG_SERVER_STORE (source), result, &error);
+  deliver_page (read->conn, read->account_id, read->serial, page, error);
 }
 
 static void
@@ -291,16 +303,30 @@ read_page (XgServerConnection *conn,
 }
 
 /**
- * xg_server_chat_sync:
- * @conn: a connection that just logged in
+ * xg_server_chat_sync_prepare:
+ * @login: a login about to be queued (xg-server-store-login.h)
  *
- * Reads the receipts and the first page of what waited for the account;
- * the callback sends them after the friends' login sync (queued before).
+ * How much the first page of its backlog, read with it, may hold.
  */
 void
-xg_server_chat_sync (XgServerConnection *conn)
+xg_server_chat_sync_prepare (XgServerLogin *login)
 {
-  read_page (conn, TRUE);
+  login->page_limits = (XgServerPageLimits) { XG_SERVER_PAGE_MESSAGES, XG_SERVER_PAGE_BYTES };
+}
+
+/**
+ * xg_server_chat_sync_deliver:
+ * @conn: the connection the login came on, the rest of its sync sent
+ * @login: the login, its sync read
+ *
+ * Sends the receipts and the first page of what waited for the account,
+ * read with the login, if @conn is still the account's session it began.
+ */
+void
+xg_server_chat_sync_deliver (XgServerConnection *conn,
+                             XgServerLogin      *login)
+{
+  deliver_page (conn, login->account_id, conn->session_serial, login->page, login->page_error);
 }
 
 /* An acknowledgement reached @acks: the page is done when each of its

@@ -25,13 +25,16 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "xg-proto-flat.h"
 #include "xg-server-private.h"
 #include "xg-server-router.h"
+#include "xg-server-util.h"
 
 XgServerConnection *
 xg_server_connection_ref (XgServerConnection *conn)
@@ -53,6 +56,7 @@ xg_server_connection_unref (XgServerConnection *conn)
   g_clear_pointer (&conn->found, g_array_unref);
   g_clear_pointer (&conn->page_ends, g_array_unref);
   g_clear_pointer (&conn->tls, gnutls_deinit);
+  g_clear_pointer (&conn->tls_left, g_free);
   if (conn->fd >= 0)
     close (conn->fd);
   g_free (conn);
@@ -62,11 +66,13 @@ xg_server_connection_unref (XgServerConnection *conn)
  * xg_server_connection_new:
  * @fd: (transfer full): an accepted, non-blocking socket
  * @peer: its remote address, as accept() gave it
+ * @nodelay: whether @fd has TCP_NODELAY already (from the listener)
  */
 XgServerConnection *
 xg_server_connection_new (XgServer              *server,
                           int                    fd,
-                          const struct sockaddr *peer)
+                          const struct sockaddr *peer,
+                          gboolean               nodelay)
 {
   XgServerConnection *conn = g_new0 (XgServerConnection, 1);
   int on = 1;
@@ -75,7 +81,8 @@ xg_server_connection_new (XgServer              *server,
   conn->server = server;
   conn->fd = fd;
   /* Small packets go out at once instead of waiting for the peer's ACK. */
-  setsockopt (fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+  if (!nodelay)
+    setsockopt (fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
   conn->state = XG_CONNECTION_HANDSHAKING;
   conn->state_since = conn->last_seen = g_get_monotonic_time ();
   g_queue_init (&conn->outgoing);
@@ -129,6 +136,129 @@ set_state (XgServerConnection *conn,
 
 static void on_readable (XgServerConnection *conn);
 
+/* --- TLS transport ---------------------------------------------------------
+ *
+ * GnuTLS asks for a record's 5-byte header, then for its body, each a
+ * recv() of its own, and one more that says EAGAIN: three system calls
+ * for a HEARTBEAT. Here its reads are served from the server's one stage
+ * buffer instead, which one recv() fills with whatever the socket holds
+ * for the connection being read; a recv() that gave less than the stage
+ * takes means the socket is empty, so the next ask is answered EAGAIN
+ * without asking the kernel (epoll, level-triggered, says when there is
+ * more). Bytes left in the stage when the connection's turn ends (it
+ * read its 16 records, or paused) are kept with the connection, and read
+ * first next time. */
+
+/* Gives the stage to @conn for one turn of reading: what another
+ * connection left in it goes back to that one, and @conn's own leftovers
+ * come first. */
+static void
+tls_stage_begin (XgServerConnection *conn)
+{
+  XgServer *server = conn->server;
+  XgServerConnection *owner = server->tls_stage_conn;
+
+  if (owner != NULL && owner != conn && server->tls_stage_off < server->tls_stage_len)
+    {
+      g_assert (owner->tls_left == NULL);
+      owner->tls_left_len = server->tls_stage_len - server->tls_stage_off;
+      owner->tls_left = g_memdup2 (server->tls_stage + server->tls_stage_off, owner->tls_left_len);
+    }
+  if (owner != conn)
+    {
+      server->tls_stage_off = server->tls_stage_len = 0;
+      if (conn->tls_left != NULL)
+        {
+          memcpy (server->tls_stage, conn->tls_left, conn->tls_left_len);
+          server->tls_stage_len = conn->tls_left_len;
+          g_clear_pointer (&conn->tls_left, g_free);
+          conn->tls_left_len = 0;
+        }
+      server->tls_stage_conn = conn;
+    }
+  server->tls_drained = FALSE;
+}
+
+/* The end of @conn's turn: what it did not take is kept with it. */
+static void
+tls_stage_end (XgServerConnection *conn)
+{
+  XgServer *server = conn->server;
+
+  if (server->tls_stage_conn != conn)
+    return;
+  if (server->tls_stage_off < server->tls_stage_len)
+    {
+      g_assert (conn->tls_left == NULL);
+      conn->tls_left_len = server->tls_stage_len - server->tls_stage_off;
+      conn->tls_left = g_memdup2 (server->tls_stage + server->tls_stage_off, conn->tls_left_len);
+    }
+  server->tls_stage_off = server->tls_stage_len = 0;
+  server->tls_stage_conn = NULL;
+}
+
+static ssize_t
+tls_pull (gnutls_transport_ptr_t  ptr,
+          void                   *data,
+          size_t                  len)
+{
+  XgServerConnection *conn = ptr;
+  XgServer *server = conn->server;
+  gsize n;
+
+  /* Called only between tls_stage_begin() and _end(); anything else
+   * (a stray read) starts a turn of its own. */
+  if (server->tls_stage_conn != conn)
+    tls_stage_begin (conn);
+
+  if (server->tls_stage_off == server->tls_stage_len)
+    {
+      ssize_t got;
+
+      if (server->tls_drained)
+        {
+          gnutls_transport_set_errno (conn->tls, EAGAIN);
+          return -1;
+        }
+      do
+        got = recv (conn->fd, server->tls_stage, XG_SERVER_TLS_STAGE_SIZE, 0);
+      while (got < 0 && errno == EINTR);
+      if (got < 0)
+        {
+          int saved = errno;
+
+          server->tls_drained = saved == EAGAIN || saved == EWOULDBLOCK;
+          gnutls_transport_set_errno (conn->tls, saved);
+          return -1;
+        }
+      if (got == 0)
+        return 0;
+      server->tls_stage_off = 0;
+      server->tls_stage_len = (gsize) got;
+      server->tls_drained = (gsize) got < XG_SERVER_TLS_STAGE_SIZE;
+    }
+
+  n = MIN (len, server->tls_stage_len - server->tls_stage_off);
+  memcpy (data, server->tls_stage + server->tls_stage_off, n);
+  server->tls_stage_off += n;
+  return (ssize_t) n;
+}
+
+/* For GnuTLS's own waits (none in non-blocking mode, but it may ask). */
+static int
+tls_pull_timeout (gnutls_transport_ptr_t ptr,
+                  unsigned int           ms)
+{
+  XgServerConnection *conn = ptr;
+  XgServer *server = conn->server;
+  struct pollfd pfd = { .fd = conn->fd, .events = POLLIN };
+
+  if ((server->tls_stage_conn == conn && server->tls_stage_off < server->tls_stage_len) ||
+      (server->tls_stage_conn != conn && conn->tls_left != NULL))
+    return 1;
+  return poll (&pfd, 1, ms == GNUTLS_INDEFINITE_TIMEOUT ? -1 : (int) MIN (ms, (unsigned int) G_MAXINT));
+}
+
 /* Switches from the handshake to the life of the session. */
 static void
 begin_session (XgServerConnection *conn)
@@ -149,9 +279,11 @@ continue_handshake (XgServerConnection *conn)
 {
   int rc;
 
+  tls_stage_begin (conn);
   do
     rc = gnutls_handshake (conn->tls);
   while (rc < 0 && rc != GNUTLS_E_AGAIN && !gnutls_error_is_fatal (rc));
+  tls_stage_end (conn);
 
   if (rc == GNUTLS_E_AGAIN)
     {
@@ -185,6 +317,10 @@ xg_server_connection_start (XgServerConnection *conn)
       xg_server_connection_close (conn, error->message);
       return;
     }
+  /* Reads through the stage; writes straight to the socket, as GnuTLS does. */
+  gnutls_transport_set_ptr2 (conn->tls, conn, GINT_TO_POINTER (conn->fd));
+  gnutls_transport_set_pull_function (conn->tls, tls_pull);
+  gnutls_transport_set_pull_timeout_function (conn->tls, tls_pull_timeout);
   /* The client speaks first; wait for its hello. */
   xg_server_watch_connection (server, conn, FALSE);
 }
@@ -208,6 +344,13 @@ finish_close (XgServerConnection *conn)
   if (conn->tls != NULL && was != XG_CONNECTION_HANDSHAKING)
     gnutls_bye (conn->tls, GNUTLS_SHUT_WR);
   g_clear_pointer (&conn->tls, gnutls_deinit);
+  /* Its unread bytes go with it. */
+  g_clear_pointer (&conn->tls_left, g_free);
+  if (conn->server->tls_stage_conn == conn)
+    {
+      conn->server->tls_stage_conn = NULL;
+      conn->server->tls_stage_off = conn->server->tls_stage_len = 0;
+    }
 
   xg_server_connection_closed (conn->server, conn);
   close (conn->fd);
@@ -499,7 +642,8 @@ xg_server_connection_close (XgServerConnection *conn,
 {
   if (conn->state == XG_CONNECTION_CLOSED)
     return;
-  g_debug ("Closing connection from %s: %s", xg_server_connection_get_peer (conn), why);
+  if (xg_server_debug_enabled ())
+    g_debug ("Closing connection from %s: %s", xg_server_connection_get_peer (conn), why);
   finish_close (conn);
 }
 
@@ -617,11 +761,12 @@ static void
 handle_hello (XgServerConnection *conn,
               const XgProtoFrame *frame)
 {
-  XgServerConfig *config = conn->server->config;
   guint32 version;
   const char *client_name, *client_version;
+  GBytes *welcome;
 
-  xg_proto_hello_get (frame->body, &version, &client_name, &client_version);
+  /* As xg_proto_hello_get(), without a GVariant per member. */
+  xg_proto_tuple_get (frame->body, XG_PACKET_HELLO_SIGNATURE, &version, &client_name, &client_version);
   if (version != XG_PROTO_VERSION)
     {
       xg_server_connection_send_error (conn, frame, XG_PROTO_ERR_UNSUPPORTED_VERSION,
@@ -630,13 +775,21 @@ handle_hello (XgServerConnection *conn,
       return;
     }
 
-  g_debug ("%s says hello: %s %s", xg_server_connection_get_peer (conn), client_name, client_version);
+  if (xg_server_debug_enabled ())
+    g_debug ("%s says hello: %s %s", xg_server_connection_get_peer (conn), client_name, client_version);
   set_state (conn, XG_CONNECTION_READY);
-  xg_server_connection_send (conn, XG_PACKET_WELCOME, frame->request_id,
-                             xg_proto_welcome_new (XG_PROTO_VERSION, config->name,
-                                                   config->heartbeat_interval,
-                                                   config->heartbeat_timeout,
-                                                   config->max_frame_size, FALSE));
+  /* The body depends on the configuration only: encoded once. */
+  welcome = xg_server_constant_frame (conn->server, XG_SERVER_FRAME_WELCOME);
+  if (welcome == NULL)
+    return;
+  if (frame->request_id == 0)
+    xg_server_connection_send_frame (conn, welcome);
+  else
+    {
+      g_autoptr(GBytes) answer = xg_proto_frame_with_request_id (welcome, frame->request_id);
+
+      xg_server_connection_send_frame (conn, answer);
+    }
 }
 
 static void
@@ -722,11 +875,46 @@ reject_stream (XgServerConnection *conn,
  *
  * Returns: FALSE once the connection stops reading
  */
+/* The body of a HEARTBEAT, `(x)`: 8 bytes, always in normal form. */
+#define HEARTBEAT_BODY_SIZE 8
+
+/* HEARTBEATs that arrived whole, with nothing half-read before them: what
+ * an idle session sends, answered here as the table's handler would
+ * (HELLO done, no login needed, no claimed id, a body that cannot be
+ * wrong), without a decoder, a GVariant or the dispatch. Returns the
+ * bytes taken; the rest goes to the decoder. */
+static gsize
+consume_heartbeats (XgServerConnection *conn,
+                    const guint8       *data,
+                    gsize               len)
+{
+  gsize used = 0;
+  guint16 type;
+  guint32 request_id, body_len;
+
+  while (conn->state == XG_CONNECTION_READY &&
+         xg_proto_frame_peek (data + used, len - used, &type, &request_id, &body_len) &&
+         type == XG_PACKET_HEARTBEAT && body_len == HEARTBEAT_BODY_SIZE &&
+         len - used >= XG_PROTO_HEADER_SIZE + HEARTBEAT_BODY_SIZE)
+    {
+      xg_server_accounts_heartbeat (conn, request_id);
+      used += XG_PROTO_HEADER_SIZE + HEARTBEAT_BODY_SIZE;
+    }
+  return used;
+}
+
 gboolean
 xg_server_connection_consume (XgServerConnection *conn,
                               const guint8       *data,
                               gsize               len)
 {
+  if (conn->decoder == NULL)
+    {
+      gsize used = consume_heartbeats (conn, data, len);
+
+      data += used;
+      len -= used;
+    }
   if (conn->decoder == NULL && len > 0)
     conn->decoder = xg_proto_decoder_new (conn->server->config->max_frame_size);
   while (len > 0 && conn->state < XG_CONNECTION_CLOSING)
@@ -812,7 +1000,7 @@ read_some (XgServerConnection  *conn,
 #define MAX_READS_PER_WAKEUP 16
 
 static void
-on_readable (XgServerConnection *conn)
+read_turn (XgServerConnection *conn)
 {
   XgServer *server = conn->server;
 
@@ -833,10 +1021,31 @@ on_readable (XgServerConnection *conn)
       conn->last_seen = g_get_monotonic_time ();
       if (!xg_server_connection_consume (conn, server->read_buffer, (gsize) n))
         return;
+      /* A plain socket that gave less than was asked for is empty now:
+       * epoll (level-triggered) says when there is more, so no recv()
+       * just to hear EAGAIN. */
+      if (conn->tls == NULL && (gsize) n < XG_SERVER_READ_BUFFER_SIZE)
+        return;
+    }
+}
+
+static void
+on_readable (XgServerConnection *conn)
+{
+  if (conn->tls == NULL)
+    {
+      read_turn (conn);
+      return;
     }
 
+  tls_stage_begin (conn);
+  read_turn (conn);
+  tls_stage_end (conn);
+
+  /* Records GnuTLS has decrypted, or bytes the stage kept for the
+   * connection, that epoll cannot see: read soon. */
   if (conn->tls != NULL && conn->state < XG_CONNECTION_CLOSING && !conn->reading_paused &&
-      gnutls_record_check_pending (conn->tls) > 0)
+      (gnutls_record_check_pending (conn->tls) > 0 || conn->tls_left != NULL))
     g_idle_add_full (G_PRIORITY_DEFAULT, read_resumed, xg_server_connection_ref (conn),
                      (GDestroyNotify) xg_server_connection_unref);
 }

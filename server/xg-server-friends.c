@@ -21,6 +21,7 @@
 #include "xg-server-private.h"
 #include "xg-server-request.h"
 #include "xg-server-router.h"
+#include "xg-server-store-login.h"
 #include "xg-server-store-social.h"
 
 /* Expired requests handled per store operation; more go in the next one. */
@@ -539,20 +540,6 @@ handle_friend_remove (XgServerConnection *conn,
 
 /* --- The login sync ------------------------------------------------------ */
 
-typedef struct {
-  XgServerConnection *conn;
-  guint64             account_id;
-} Sync;
-
-static void
-sync_free (Sync *sync)
-{
-  xg_server_connection_unref (sync->conn);
-  g_free (sync);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Sync, sync_free)
-
 static GVariant *
 outcome_body (const XgServerFriendOutcome *outcome)
 {
@@ -584,44 +571,66 @@ outcome_type (const XgServerFriendOutcome *outcome)
     }
 }
 
-static void
-sync_read (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
+/**
+ * xg_server_friends_sync_prepare:
+ * @login: a login about to be queued (xg-server-store-login.h)
+ *
+ * The rules the friends' part of its sync is read with.
+ */
+void
+xg_server_friends_sync_prepare (XgServer      *server,
+                                XgServerLogin *login)
 {
-  g_autoptr(Sync) sync = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(XgServerFriendSync) read = NULL;
-  g_autoptr(GArray) friend_ids = NULL;
-  XgServerConnection *conn = sync->conn;
-  XgServer *server = conn->server;
+  get_rules (server, &login->friend_rules);
+}
 
-  read = xg_server_store_friend_sync_finish (XG_SERVER_STORE (source), result, &error);
+/**
+ * xg_server_friends_sync_deliver:
+ * @conn: the connection the login came on, answered LOGIN_OK and sent
+ *   PROFILE if it is still open
+ * @login: the login, its sync read
+ *
+ * Items 2-5 of docs/PROTOCOL.md 3.7, as read with the login: FRIEND_LIST,
+ * the requests waiting either way, the outcomes that waited for the
+ * account; then PRESENCE to its online friends. SYNC_DONE comes after
+ * the groups' part (xg_server_groups_sync_deliver(), called right after).
+ */
+void
+xg_server_friends_sync_deliver (XgServerConnection *conn,
+                                XgServerLogin      *login)
+{
+  XgServer *server = conn->server;
+  XgServerFriendSync *read = login->friends;
+  guint64 account_id = login->account_id;
+  g_autoptr(GArray) friend_ids = NULL;
+
   if (read == NULL)
     {
       /* A client that never hears SYNC_DONE would wait for it for good:
        * close, so that it comes back and logs in (and syncs) again. The
        * store rolled the read back, outcomes included. */
-      g_warning ("Reading the login sync of account %" G_GUINT64_FORMAT ": %s", sync->account_id,
-                 error->message);
-      if (conn->account_id == sync->account_id)
+      g_warning ("Reading the login sync of account %" G_GUINT64_FORMAT ": %s", account_id,
+                 login->friends_error->message);
+      if (conn->account_id == account_id)
         xg_server_connection_close (conn, "its login sync could not be read");
       return;
     }
 
-  /* A session that ended (or was replaced) meanwhile takes nothing; the
-   * outcomes were forgotten with the read, so they go to the account's
-   * current session if it has one. */
-  if (conn->account_id != sync->account_id ||
-      xg_server_router_lookup (server->router, sync->account_id) != conn)
+  /* A connection that closed (or whose session was replaced) meanwhile
+   * takes nothing; the outcomes were forgotten with the read, so they go
+   * to the account's current session if it has one. */
+  if (conn->account_id != account_id || xg_server_router_lookup (server->router, account_id) != conn)
     {
       for (guint i = 0; i < read->outcomes->len; i++)
-        xg_server_router_push (server->router, sync->account_id, outcome_type (read->outcomes->pdata[i]),
+        xg_server_router_push (server->router, account_id, outcome_type (read->outcomes->pdata[i]),
                                outcome_body (read->outcomes->pdata[i]));
       return;
     }
 
-  xg_server_connection_send (conn, XG_PACKET_FRIEND_LIST, 0, friend_list_body (server->router, read->friends));
+  if (read->friends->len == 0)
+    xg_server_connection_send_frame (conn, xg_server_constant_frame (server, XG_SERVER_FRAME_EMPTY_FRIEND_LIST));
+  else
+    xg_server_connection_send (conn, XG_PACKET_FRIEND_LIST, 0, friend_list_body (server->router, read->friends));
   for (guint i = 0; i < read->incoming->len; i++)
     {
       XgServerFriendRequest *request = read->incoming->pdata[i];
@@ -643,35 +652,13 @@ sync_read (GObject      *source,
   for (guint i = 0; i < read->outcomes->len; i++)
     xg_server_connection_send (conn, outcome_type (read->outcomes->pdata[i]), 0,
                                outcome_body (read->outcomes->pdata[i]));
-  /* The groups' part follows, and SYNC_DONE with it (xg_server_groups_sync). */
+  /* The groups' part follows, and SYNC_DONE with it (xg_server_groups_sync_deliver). */
 
   /* Then its online friends learn that it is online. */
   friend_ids = g_array_sized_new (FALSE, FALSE, sizeof (guint64), read->friends->len);
   for (guint i = 0; i < read->friends->len; i++)
     g_array_append_val (friend_ids, ((XgServerFriend *) read->friends->pdata[i])->id);
   xg_server_router_announce (server->router, conn, (const guint64 *) friend_ids->data, friend_ids->len);
-}
-
-/**
- * xg_server_friends_sync:
- * @conn: a connection that was just answered LOGIN_OK and sent PROFILE
- *
- * Items 2-5 of docs/PROTOCOL.md 3.7 in one store round trip: FRIEND_LIST,
- * the requests waiting either way, the outcomes that waited for the
- * account; then PRESENCE to its online friends. SYNC_DONE comes after
- * the groups' part (xg_server_groups_sync, queued right after this).
- */
-void
-xg_server_friends_sync (XgServerConnection *conn)
-{
-  XgServer *server = conn->server;
-  Sync *sync = g_new0 (Sync, 1);
-  XgServerFriendRules rules;
-
-  sync->conn = xg_server_connection_ref (conn);
-  sync->account_id = conn->account_id;
-  get_rules (server, &rules);
-  xg_server_store_friend_sync_async (server->store, sync->account_id, &rules, sync_read, sync);
 }
 
 /* --- Requests nobody answered -------------------------------------------- */

@@ -25,6 +25,7 @@
 #include "xg-server-request.h"
 #include "xg-server-router.h"
 #include "xg-server-store-groups.h"
+#include "xg-server-store-login.h"
 #include "xg-server-store-social.h"
 
 /* Expired join requests handled per store operation; more go in the next one. */
@@ -645,20 +646,6 @@ handle_group_invite_decline (XgServerConnection *conn,
 
 /* --- The login sync ------------------------------------------------------ */
 
-typedef struct {
-  XgServerConnection *conn;
-  guint64             account_id;
-} Sync;
-
-static void
-sync_free (Sync *sync)
-{
-  xg_server_connection_unref (sync->conn);
-  g_free (sync);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Sync, sync_free)
-
 static guint16
 outcome_type (const XgServerGroupOutcome *outcome)
 {
@@ -685,50 +672,74 @@ outcome_body (const XgServerGroupOutcome *outcome,
     }
 }
 
-static void
-sync_read (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
+/**
+ * xg_server_groups_sync_prepare:
+ * @login: a login about to be queued (xg-server-store-login.h)
+ *
+ * The rules the groups' part of its sync is read with.
+ */
+void
+xg_server_groups_sync_prepare (XgServer      *server,
+                               XgServerLogin *login)
 {
-  g_autoptr(Sync) sync = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(XgServerGroupSync) read = NULL;
-  XgServerConnection *conn = sync->conn;
-  XgServer *server = conn->server;
-  GVariantBuilder builder;
+  get_rules (server, &login->group_rules);
+}
 
-  read = xg_server_store_group_sync_finish (XG_SERVER_STORE (source), result, &error);
+/**
+ * xg_server_groups_sync_deliver:
+ * @conn: the connection the login came on, its friends' part sent
+ * @login: the login, its sync read
+ *
+ * Item 6 of docs/PROTOCOL.md 3.7, as read with the login: GROUP_LIST, the
+ * join requests waiting for this account's answer and its own, its
+ * invitations, the outcomes that waited for it; then SYNC_DONE.
+ */
+void
+xg_server_groups_sync_deliver (XgServerConnection *conn,
+                               XgServerLogin      *login)
+{
+  XgServer *server = conn->server;
+  XgServerGroupSync *read = login->groups;
+  guint64 account_id = login->account_id;
+
   if (read == NULL)
     {
       /* As for the friends' part: no SYNC_DONE without all of it. */
-      g_warning ("Reading the groups' login sync of account %" G_GUINT64_FORMAT ": %s", sync->account_id,
-                 error->message);
-      if (conn->account_id == sync->account_id)
+      g_warning ("Reading the groups' login sync of account %" G_GUINT64_FORMAT ": %s", account_id,
+                 login->groups_error->message);
+      if (conn->account_id == account_id)
         xg_server_connection_close (conn, "its login sync could not be read");
       return;
     }
 
-  /* A session that ended (or was replaced) meanwhile takes nothing; the
-   * outcomes were forgotten with the read, so they go to the account's
-   * current session if it has one. */
-  if (conn->account_id != sync->account_id ||
-      xg_server_router_lookup (server->router, sync->account_id) != conn)
+  /* A connection that closed (or whose session was replaced) meanwhile
+   * takes nothing; the outcomes were forgotten with the read, so they go
+   * to the account's current session if it has one. */
+  if (conn->account_id != account_id || xg_server_router_lookup (server->router, account_id) != conn)
     {
       for (guint i = 0; i < read->outcomes->len; i++)
-        xg_server_router_push (server->router, sync->account_id, outcome_type (read->outcomes->pdata[i]),
-                               outcome_body (read->outcomes->pdata[i], sync->account_id));
+        xg_server_router_push (server->router, account_id, outcome_type (read->outcomes->pdata[i]),
+                               outcome_body (read->outcomes->pdata[i], account_id));
       return;
     }
 
-  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a(tyuut)"));
-  for (guint i = 0; i < read->groups->len; i++)
+  if (read->groups->len == 0)
+    xg_server_connection_send_frame (conn, xg_server_constant_frame (server, XG_SERVER_FRAME_EMPTY_GROUP_LIST));
+  else
     {
-      XgServerGroupEntry *entry = &g_array_index (read->groups, XgServerGroupEntry, i);
+      GVariantBuilder builder;
 
-      g_variant_builder_add (&builder, "(tyuut)", entry->group_id, entry->role, entry->revision,
-                             entry->member_count, entry->last_seq);
+      g_variant_builder_init (&builder, G_VARIANT_TYPE ("a(tyuut)"));
+      for (guint i = 0; i < read->groups->len; i++)
+        {
+          XgServerGroupEntry *entry = &g_array_index (read->groups, XgServerGroupEntry, i);
+
+          g_variant_builder_add (&builder, "(tyuut)", entry->group_id, entry->role, entry->revision,
+                                 entry->member_count, entry->last_seq);
+        }
+      xg_server_connection_send (conn, XG_PACKET_GROUP_LIST, 0,
+                                 xg_proto_group_list_new (g_variant_builder_end (&builder)));
     }
-  xg_server_connection_send (conn, XG_PACKET_GROUP_LIST, 0, xg_proto_group_list_new (g_variant_builder_end (&builder)));
 
   for (guint i = 0; i < read->incoming->len; i++)
     {
@@ -758,30 +769,8 @@ sync_read (GObject      *source,
     }
   for (guint i = 0; i < read->outcomes->len; i++)
     xg_server_connection_send (conn, outcome_type (read->outcomes->pdata[i]), 0,
-                               outcome_body (read->outcomes->pdata[i], sync->account_id));
-  xg_server_connection_send (conn, XG_PACKET_SYNC_DONE, 0, xg_proto_sync_done_new ());
-}
-
-/**
- * xg_server_groups_sync:
- * @conn: a connection that just logged in, its friends' sync queued
- *
- * Item 6 of docs/PROTOCOL.md 3.7 in one store round trip: GROUP_LIST, the
- * join requests waiting for this account's answer and its own, its
- * invitations, the outcomes that waited for it; then SYNC_DONE. Queued
- * after the friends' read, so it is sent after it.
- */
-void
-xg_server_groups_sync (XgServerConnection *conn)
-{
-  XgServer *server = conn->server;
-  Sync *sync = g_new0 (Sync, 1);
-  XgServerGroupRules rules;
-
-  sync->conn = xg_server_connection_ref (conn);
-  sync->account_id = conn->account_id;
-  get_rules (server, &rules);
-  xg_server_store_group_sync_async (server->store, sync->account_id, &rules, sync_read, sync);
+                               outcome_body (read->outcomes->pdata[i], account_id));
+  xg_server_connection_send_frame (conn, xg_server_constant_frame (server, XG_SERVER_FRAME_SYNC_DONE));
 }
 
 /* --- Join requests nobody answered --------------------------------------- */

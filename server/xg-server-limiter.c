@@ -57,6 +57,13 @@ xg_server_limiter_retry_after (XgServerLimiter *self,
   return (guint) (w->start + self->window - now);
 }
 
+/* Whether no key has a window: then no key needs to be made to ask. */
+gboolean
+xg_server_limiter_is_empty (XgServerLimiter *self)
+{
+  return g_hash_table_size (self->windows) == 0;
+}
+
 void
 xg_server_limiter_hit (XgServerLimiter *self,
                        const char      *key,

@@ -23,6 +23,7 @@ void             xg_server_limiter_reset       (XgServerLimiter  *self,
                                                 const char       *key);
 void             xg_server_limiter_expire      (XgServerLimiter  *self,
                                                 gint64            now);
+gboolean         xg_server_limiter_is_empty    (XgServerLimiter  *self);
 
 /* Consecutive failures per key with growing delays: after @free_failures,
  * each failure doubles the wait, up to @max_delay seconds. */

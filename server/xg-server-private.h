@@ -26,6 +26,9 @@ G_BEGIN_DECLS
 #define XG_SERVER_CLOSING_TIMEOUT  5
 
 #define XG_SERVER_READ_BUFFER_SIZE (64 * 1024)
+/* What one recv() of a TLS connection takes at most: a whole record
+ * (16 KiB of plaintext and its overhead) and more. */
+#define XG_SERVER_TLS_STAGE_SIZE   (32 * 1024)
 
 /* How many accounts found with EMAIL_LOOKUP a connection remembers for
  * USER_INFO_REQUEST (docs/PROTOCOL.md 8.9); the oldest is forgotten
@@ -63,6 +66,17 @@ typedef enum {
 
 typedef struct _XgServerConnection XgServerConnection;
 typedef struct _XgServerRouter XgServerRouter;
+
+/* Frames whose bytes never change for a server: encoded once, on first
+ * use (xg_server_constant_frame()), and queued as they are. Only WELCOME
+ * can be NULL (a [server] name too long for it). */
+typedef enum {
+  XG_SERVER_FRAME_WELCOME,            /* request id 0: answers carry a copy with theirs */
+  XG_SERVER_FRAME_SYNC_DONE,
+  XG_SERVER_FRAME_EMPTY_FRIEND_LIST,
+  XG_SERVER_FRAME_EMPTY_GROUP_LIST,
+  XG_SERVER_N_FRAMES,
+} XgServerFrame;
 
 /* A listening socket in the epoll set; its address in the server's array
  * tells its events from a connection's. */
@@ -115,9 +129,17 @@ struct _XgServer
   gboolean          stopping;
 
   guint8           *read_buffer;     /* XG_SERVER_READ_BUFFER_SIZE, shared by all connections */
+  /* The TLS connections' raw bytes, as GnuTLS asks for them (xg-server-connection.c):
+   * one recv() per wakeup fills this for the connection being read. */
+  guint8           *tls_stage;       /* XG_SERVER_TLS_STAGE_SIZE */
+  gsize             tls_stage_off;
+  gsize             tls_stage_len;
+  XgServerConnection *tls_stage_conn; /* whose bytes these are, while it is read */
+  gboolean          tls_drained;     /* its socket gave less than asked: empty until epoll says */
   GPtrArray        *flush_batch;     /* during an epoll batch: connections to flush at its end (refs) */
   GPtrArray        *flush_batch_store;  /* the array itself, kept between batches */
   char              peer_text[64];   /* xg_server_connection_get_peer()'s answer */
+  GBytes           *frames[XG_SERVER_N_FRAMES];  /* see xg_server_constant_frame() */
 };
 
 struct _XgServerConnection
@@ -127,6 +149,8 @@ struct _XgServerConnection
 
   int                   fd;          /* non-blocking, -1 once closed */
   gnutls_session_t      tls;         /* NULL when plain, and once closed */
+  guint8               *tls_left;    /* raw bytes read and not yet given to GnuTLS; NULL for none */
+  gsize                 tls_left_len;
   guint8                peer_family; /* AF_INET or AF_INET6; 0 when unknown */
   guint8                peer_addr[16];  /* network order; see xg_server_connection_get_peer() */
 
@@ -162,7 +186,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (XgServerConnection, xg_server_connection_unref)
 
 XgServerConnection *xg_server_connection_new    (XgServer           *server,
                                                  int                 fd,
-                                                 const struct sockaddr *peer);
+                                                 const struct sockaddr *peer,
+                                                 gboolean            nodelay);
 const char         *xg_server_connection_get_peer (XgServerConnection *conn);
 void     xg_server_connection_start            (XgServerConnection *conn);
 void     xg_server_connection_on_io            (XgServerConnection *conn,
@@ -210,6 +235,11 @@ void     xg_server_watch_connection            (XgServer           *server,
                                                 gboolean            want_output);
 void     xg_server_connection_closed           (XgServer           *server,
                                                 XgServerConnection *conn);
+GBytes  *xg_server_constant_frame              (XgServer           *server,
+                                                XgServerFrame       which);
+gboolean xg_server_hold_writes                 (XgServer           *server);
+void     xg_server_release_writes              (XgServer           *server,
+                                                gboolean            held);
 
 /* One handler per packet type, in a table per domain. The connection has
  * already checked HELLO, the direction, the login (when @needs_login) and
@@ -225,6 +255,8 @@ typedef struct {
 
 /* xg-server-accounts.c: heartbeat, login, token login, logout, registration, profile */
 const XgServerHandlerEntry *xg_server_accounts_get_handlers (guint *n_handlers);
+void                        xg_server_accounts_heartbeat    (XgServerConnection *conn,
+                                                             guint32             request_id);
 
 /* xg-server-account-life.c: password reset and change, address change,
  * account deletion; and issuing a code of any kind, for registration too */
@@ -237,10 +269,18 @@ void                        xg_server_issue_code_async          (XgServer       
                                                                  GAsyncReadyCallback  callback,
                                                                  gpointer             user_data);
 
+/* The login sync is read with the login, in one store operation
+ * (xg-server-store-login.h); each domain says how its part is read and
+ * sends it. */
+typedef struct _XgServerLogin XgServerLogin;
+
 /* xg-server-friends.c: lookups, user info, requests, the friend list, the
  * login sync and the request timeouts */
 const XgServerHandlerEntry *xg_server_friends_get_handlers  (guint *n_handlers);
-void                        xg_server_friends_sync          (XgServerConnection *conn);
+void                        xg_server_friends_sync_prepare  (XgServer           *server,
+                                                             XgServerLogin      *login);
+void                        xg_server_friends_sync_deliver  (XgServerConnection *conn,
+                                                             XgServerLogin      *login);
 void                        xg_server_friends_expire        (XgServer           *server);
 
 /* xg-server-groups.c: groups, members, join requests, invitations; the
@@ -248,7 +288,10 @@ void                        xg_server_friends_expire        (XgServer           
  * join request timeouts */
 typedef struct _XgServerGroupChange XgServerGroupChange;
 const XgServerHandlerEntry *xg_server_groups_get_handlers   (guint *n_handlers);
-void                        xg_server_groups_sync           (XgServerConnection *conn);
+void                        xg_server_groups_sync_prepare   (XgServer           *server,
+                                                             XgServerLogin      *login);
+void                        xg_server_groups_sync_deliver   (XgServerConnection *conn,
+                                                             XgServerLogin      *login);
 void                        xg_server_groups_expire         (XgServer           *server);
 void                        xg_server_groups_push_change    (XgServer                  *server,
                                                              const XgServerGroupChange *change);
@@ -256,7 +299,9 @@ void                        xg_server_groups_push_change    (XgServer           
 /* xg-server-chat.c: one-to-one and group messages, their
  * acknowledgements, the backlog at login and history */
 const XgServerHandlerEntry *xg_server_chat_get_handlers     (guint *n_handlers);
-void                        xg_server_chat_sync             (XgServerConnection *conn);
+void                        xg_server_chat_sync_prepare     (XgServerLogin      *login);
+void                        xg_server_chat_sync_deliver     (XgServerConnection *conn,
+                                                             XgServerLogin      *login);
 
 /* xg-server-connection.c: the domains' tables merged, built once */
 GHashTable *xg_server_handlers_new (void);

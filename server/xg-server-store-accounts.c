@@ -52,7 +52,6 @@ account_op_free (AccountOp *op)
   g_free (op->email);
   g_free (op->nickname);
   g_clear_pointer (&op->fields, g_variant_unref);
-  g_clear_pointer (&op->account, xg_server_account_free);
   g_free (op);
 }
 
@@ -306,14 +305,12 @@ typedef struct {
   gint64    expires_at;
   char     *password_hash;  /* change_password only */
   gboolean  valid;      /* the result */
-  XgServerAccount *account; /* use_token's result */
 } TokenOp;
 
 static void
 token_op_free (TokenOp *op)
 {
   g_free (op->password_hash);
-  g_clear_pointer (&op->account, xg_server_account_free);
   g_clear_pointer (&op->token_hash, g_bytes_unref);
   g_free (op);
 }
@@ -329,50 +326,12 @@ run_put_token (XgServerStore *store, gpointer data, GError **error)
 }
 
 static gboolean
-run_use_token (XgServerStore *store, gpointer data, GError **error)
-{
-  TokenOp *op = data;
-  GError *local_error = NULL;
-
-  op->account = IFACE (store)->use_token (ACCOUNTS (store), op->account_id, op->token_hash, op->now,
-                                          op->expires_at, &op->expires_at, &local_error);
-  if (local_error != NULL)
-    {
-      g_propagate_error (error, local_error);
-      return FALSE;
-    }
-  return TRUE;
-}
-
-static gboolean
 run_revoke_token (XgServerStore *store, gpointer data, GError **error)
 {
   TokenOp *op = data;
 
   op->valid = IFACE (store)->revoke_token (ACCOUNTS (store), op->token_hash, error);
   return op->valid;
-}
-
-static void
-queue_token_op_full (XgServerStore       *self,
-                     XgServerStoreRun     run,
-                     gpointer             finish,
-                     guint64              account_id,
-                     GBytes              *token_hash,
-                     gint64               now,
-                     gint64               expires_at,
-                     GAsyncReadyCallback  callback,
-                     gpointer             user_data)
-{
-  TokenOp *op = g_new0 (TokenOp, 1);
-
-  g_return_if_fail (XG_IS_SERVER_STORE_ACCOUNTS (self));
-
-  op->account_id = account_id;
-  op->token_hash = g_bytes_ref (token_hash);
-  op->now = now;
-  op->expires_at = expires_at;
-  xg_server_store_queue (self, run, op, (GDestroyNotify) token_op_free, finish, callback, user_data);
 }
 
 static void
@@ -407,34 +366,6 @@ xg_server_store_put_token_async (XgServerStore       *self,
                                  gpointer             user_data)
 {
   queue_token_op (self, run_put_token, account_id, token_hash, now, expires_at, callback, user_data);
-}
-
-void
-xg_server_store_use_token_async (XgServerStore       *self,
-                                 guint64              account_id,
-                                 GBytes              *token_hash,
-                                 gint64               now,
-                                 gint64               new_expires_at,
-                                 GAsyncReadyCallback  callback,
-                                 gpointer             user_data)
-{
-  queue_token_op_full (self, run_use_token, xg_server_store_use_token_finish, account_id, token_hash,
-                       now, new_expires_at, callback, user_data);
-}
-
-XgServerAccount *
-xg_server_store_use_token_finish (XgServerStore  *self,
-                                  GAsyncResult   *result,
-                                  gint64         *expires_at,
-                                  GError        **error)
-{
-  TokenOp *op = xg_server_store_finish_op (self, result, xg_server_store_use_token_finish, error);
-
-  if (op == NULL || op->account == NULL)
-    return NULL;
-  if (expires_at != NULL)
-    *expires_at = op->expires_at;
-  return g_steal_pointer (&op->account);
 }
 
 void

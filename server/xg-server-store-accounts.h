@@ -220,23 +220,10 @@ void     xg_server_store_put_token_async        (XgServerStore       *self,
                                                  gint64               expires_at,
                                                  GAsyncReadyCallback  callback,
                                                  gpointer             user_data);
-void     xg_server_store_use_token_async        (XgServerStore       *self,
-                                                 guint64              account_id,
-                                                 GBytes              *token_hash,
-                                                 gint64               now,
-                                                 gint64               new_expires_at,
-                                                 GAsyncReadyCallback  callback,
-                                                 gpointer             user_data);
 void     xg_server_store_revoke_token_async     (XgServerStore       *self,
                                                  GBytes              *token_hash,
                                                  GAsyncReadyCallback  callback,
                                                  gpointer             user_data);
-/* The account, or NULL (with @error set only on failure) when the token is
- * unknown, expired or revoked; @expires_at gets the token's expiry. */
-XgServerAccount *xg_server_store_use_token_finish (XgServerStore  *self,
-                                                   GAsyncResult   *result,
-                                                   gint64         *expires_at,
-                                                   GError        **error);
 /* Finishes put_token and revoke_token. */
 gboolean xg_server_store_boolean_finish         (XgServerStore  *self,
                                                  GAsyncResult   *result,

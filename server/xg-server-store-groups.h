@@ -216,14 +216,11 @@ struct _XgServerStoreGroupsInterface
                               GError                   **error);
 };
 
-void                 xg_server_store_group_sync_async      (XgServerStore              *self,
+/* On the worker thread only: the login's operation runs it (xg-server-store-login.h). */
+XgServerGroupSync   *xg_server_store_group_sync_run        (XgServerStore              *store,
                                                             guint64                     account_id,
                                                             const XgServerGroupRules   *rules,
-                                                            GAsyncReadyCallback         callback,
-                                                            gpointer                    user_data);
-XgServerGroupSync   *xg_server_store_group_sync_finish     (XgServerStore              *self,
-                                                            GAsyncResult               *result,
-                                                            GError                    **error);
+                                                            GError                   **error);
 
 /* @ask is copied. */
 void                 xg_server_store_group_act_async       (XgServerStore              *self,

@@ -259,24 +259,48 @@ page_op_free (PageOp *op)
   g_free (op);
 }
 
+/**
+ * xg_server_store_chat_pending_run:
+ *
+ * xg_server_store_chat_pending_async()'s read, run now: only on the
+ * store's worker thread, inside an operation (the login's, in
+ * xg-server-store-login.c).
+ *
+ * Returns: (transfer full): the page, %NULL with @error set on failure
+ */
+XgServerMessagePage *
+xg_server_store_chat_pending_run (XgServerStore             *store,
+                                  guint64                    account_id,
+                                  const XgServerPageLimits  *limits,
+                                  gboolean                   with_receipts,
+                                  GError                   **error)
+{
+  g_autoptr(XgServerMessagePage) page = page_new ();
+
+  if (with_receipts)
+    {
+      page->receipts = g_array_new (FALSE, FALSE, sizeof (XgServerReceipt));
+      if (!IFACE (store)->receipts (MESSAGES (store), account_id, page->receipts, error))
+        return NULL;
+    }
+  if (!IFACE (store)->pending (MESSAGES (store), account_id, limits, page, error))
+    return NULL;
+  if (!page->more)
+    {
+      page->heads = g_array_new (FALSE, FALSE, sizeof (XgServerHead));
+      if (!IFACE (store)->heads (MESSAGES (store), account_id, page->heads, error))
+        return NULL;
+    }
+  return g_steal_pointer (&page);
+}
+
 static gboolean
 run_pending (XgServerStore *store, gpointer data, GError **error)
 {
   PageOp *op = data;
 
-  op->page = page_new ();
-  if (op->with_receipts)
-    {
-      op->page->receipts = g_array_new (FALSE, FALSE, sizeof (XgServerReceipt));
-      if (!IFACE (store)->receipts (MESSAGES (store), op->account_id, op->page->receipts, error))
-        return FALSE;
-    }
-  if (!IFACE (store)->pending (MESSAGES (store), op->account_id, &op->limits, op->page, error))
-    return FALSE;
-  if (op->page->more)
-    return TRUE;
-  op->page->heads = g_array_new (FALSE, FALSE, sizeof (XgServerHead));
-  return IFACE (store)->heads (MESSAGES (store), op->account_id, op->page->heads, error);
+  op->page = xg_server_store_chat_pending_run (store, op->account_id, &op->limits, op->with_receipts, error);
+  return op->page != NULL;
 }
 
 static gboolean

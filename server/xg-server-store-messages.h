@@ -206,6 +206,13 @@ void                 xg_server_store_chat_pending_async   (XgServerStore        
 XgServerMessagePage *xg_server_store_chat_pending_finish  (XgServerStore             *self,
                                                            GAsyncResult              *result,
                                                            GError                   **error);
+/* The same read, run now: on the worker thread only, inside an operation
+ * (the login's, xg-server-store-login.h). */
+XgServerMessagePage *xg_server_store_chat_pending_run     (XgServerStore             *store,
+                                                           guint64                    account_id,
+                                                           const XgServerPageLimits  *limits,
+                                                           gboolean                   with_receipts,
+                                                           GError                   **error);
 
 void                 xg_server_store_chat_history_async   (XgServerStore             *self,
                                                            guint64                    account_id,

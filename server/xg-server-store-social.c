@@ -78,57 +78,29 @@ xg_server_friend_change_free (XgServerFriendChange *change)
 
 /* --- Login sync ---------------------------------------------------------- */
 
-typedef struct {
-  guint64              account_id;
-  XgServerFriendRules  rules;
-  XgServerFriendSync  *sync;
-} SyncOp;
-
-static void
-sync_op_free (SyncOp *op)
-{
-  xg_server_friend_sync_free (op->sync);
-  g_free (op);
-}
-
-static gboolean
-run_sync (XgServerStore *store, gpointer data, GError **error)
-{
-  SyncOp *op = data;
-
-  op->sync = g_new0 (XgServerFriendSync, 1);
-  op->sync->friends = g_ptr_array_new_with_free_func ((GDestroyNotify) xg_server_friend_free);
-  op->sync->incoming = g_ptr_array_new_with_free_func ((GDestroyNotify) xg_server_friend_request_free);
-  op->sync->outgoing = g_ptr_array_new_with_free_func ((GDestroyNotify) xg_server_friend_request_free);
-  op->sync->outcomes = g_ptr_array_new_with_free_func ((GDestroyNotify) xg_server_friend_outcome_free);
-  return IFACE (store)->sync (SOCIAL (store), op->account_id, &op->rules, op->sync, error);
-}
-
-void
-xg_server_store_friend_sync_async (XgServerStore              *self,
-                                   guint64                     account_id,
-                                   const XgServerFriendRules  *rules,
-                                   GAsyncReadyCallback         callback,
-                                   gpointer                    user_data)
-{
-  SyncOp *op = g_new0 (SyncOp, 1);
-
-  g_return_if_fail (XG_IS_SERVER_STORE_SOCIAL (self));
-
-  op->account_id = account_id;
-  op->rules = *rules;
-  xg_server_store_queue (self, run_sync, op, (GDestroyNotify) sync_op_free,
-                         xg_server_store_friend_sync_async, callback, user_data);
-}
-
+/**
+ * xg_server_store_friend_sync_run:
+ *
+ * The friends' login sync, run now: only on the store's worker thread,
+ * inside an operation (xg-server-store-login.c runs it in the login's).
+ *
+ * Returns: (transfer full): what was read, %NULL with @error set on failure
+ */
 XgServerFriendSync *
-xg_server_store_friend_sync_finish (XgServerStore  *self,
-                                    GAsyncResult   *result,
-                                    GError        **error)
+xg_server_store_friend_sync_run (XgServerStore              *store,
+                                 guint64                     account_id,
+                                 const XgServerFriendRules  *rules,
+                                 GError                    **error)
 {
-  SyncOp *op = xg_server_store_finish_op (self, result, xg_server_store_friend_sync_async, error);
+  g_autoptr(XgServerFriendSync) sync = g_new0 (XgServerFriendSync, 1);
 
-  return op ? g_steal_pointer (&op->sync) : NULL;
+  sync->friends = g_ptr_array_new_with_free_func ((GDestroyNotify) xg_server_friend_free);
+  sync->incoming = g_ptr_array_new_with_free_func ((GDestroyNotify) xg_server_friend_request_free);
+  sync->outgoing = g_ptr_array_new_with_free_func ((GDestroyNotify) xg_server_friend_request_free);
+  sync->outcomes = g_ptr_array_new_with_free_func ((GDestroyNotify) xg_server_friend_outcome_free);
+  if (!IFACE (store)->sync (SOCIAL (store), account_id, rules, sync, error))
+    return NULL;
+  return g_steal_pointer (&sync);
 }
 
 /* --- Changes ------------------------------------------------------------- */

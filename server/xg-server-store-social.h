@@ -179,13 +179,10 @@ struct _XgServerStoreSocialInterface
                                         GError                    **error);
 };
 
-void                  xg_server_store_friend_sync_async      (XgServerStore              *self,
+/* On the worker thread only: the login's operation runs it (xg-server-store-login.h). */
+XgServerFriendSync   *xg_server_store_friend_sync_run        (XgServerStore              *store,
                                                               guint64                     account_id,
                                                               const XgServerFriendRules  *rules,
-                                                              GAsyncReadyCallback         callback,
-                                                              gpointer                    user_data);
-XgServerFriendSync   *xg_server_store_friend_sync_finish     (XgServerStore              *self,
-                                                              GAsyncResult               *result,
                                                               GError                    **error);
 
 void                  xg_server_store_friend_request_async   (XgServerStore              *self,

@@ -969,6 +969,36 @@ list_pending (XgServerStoreSqlite       *self,
   return !failed (error);
 }
 
+/* Whether @account_id has any join request row (pending or an outcome)
+ * and any invitation: one statement, where the reads it spares would be
+ * three, each with its cursors and sorter, that find nothing at most
+ * logins. */
+static gboolean
+probe_pending (XgServerStoreSqlite  *self,
+               guint64               account_id,
+               gboolean             *any_requests,
+               gboolean             *any_invites,
+               GError              **error)
+{
+  sqlite3_stmt *stmt = xg_server_store_sqlite_statement (self, "SELECT EXISTS (SELECT 1 FROM group_join_requests WHERE applicant_id = ?1), "
+                                                               "EXISTS (SELECT 1 FROM group_invites WHERE invitee_id = ?1)",
+                                                         error);
+  gboolean has_row;
+
+  if (stmt == NULL)
+    return FALSE;
+  xg_server_store_sqlite_bind_id (stmt, 1, account_id);
+  if (!xg_server_store_sqlite_step_row (self, stmt, &has_row, error))
+    {
+      sqlite3_reset (stmt);
+      return FALSE;
+    }
+  *any_requests = has_row && sqlite3_column_int (stmt, 0) != 0;
+  *any_invites = has_row && sqlite3_column_int (stmt, 1) != 0;
+  sqlite3_reset (stmt);
+  return TRUE;
+}
+
 static gboolean
 sqlite_sync (XgServerStoreGroups       *store,
              guint64                    account_id,
@@ -978,7 +1008,7 @@ sqlite_sync (XgServerStoreGroups       *store,
 {
   XgServerStoreSqlite *self = SELF (store);
   sqlite3_stmt *stmt;
-  gboolean has_row;
+  gboolean has_row, any_requests, any_invites, answers = FALSE;
 
   stmt = xg_server_store_sqlite_statement (self, "SELECT g.id, m.role, g.revision, g.member_count, coalesce(c.last_seq, 0) "
                                                  "FROM group_members m JOIN groups g ON g.id = m.group_id "
@@ -998,31 +1028,39 @@ sqlite_sync (XgServerStoreGroups       *store,
       };
 
       g_array_append_val (sync->groups, entry);
+      answers |= entry.role <= XG_PROTO_GROUP_ROLE_ADMIN;
     }
   sqlite3_reset (stmt);
   if (failed (error))
     return FALSE;
 
-  if (!list_pending (self, "SELECT r.group_id, r.applicant_id, a.nickname, g.name, g.avatar, r.reason, r.created_at "
+  /* Requests wait for this account's answer only in a group it owns or
+   * administers (the memberships just read); its own requests, outcomes
+   * and invitations only if the probe found any. */
+  if (!probe_pending (self, account_id, &any_requests, &any_invites, error))
+    return FALSE;
+  if ((answers && !list_pending (self, "SELECT r.group_id, r.applicant_id, a.nickname, g.name, g.avatar, r.reason, r.created_at "
                            "FROM group_members m JOIN group_join_requests r ON r.group_id = m.group_id "
                            "JOIN groups g ON g.id = r.group_id JOIN accounts a ON a.id = r.applicant_id "
                            "WHERE m.account_id = ? AND m.role <= 2 AND r.state = 0 AND r.created_at > ? "
                            "ORDER BY r.created_at, r.group_id, r.applicant_id",
-                     account_id, rules, sync->incoming, error) ||
-      !list_pending (self, "SELECT r.group_id, r.applicant_id, a.nickname, g.name, g.avatar, r.reason, r.created_at "
+                     account_id, rules, sync->incoming, error)) ||
+      (any_requests && !list_pending (self, "SELECT r.group_id, r.applicant_id, a.nickname, g.name, g.avatar, r.reason, r.created_at "
                            "FROM group_join_requests r JOIN groups g ON g.id = r.group_id "
                            "JOIN accounts a ON a.id = r.applicant_id "
                            "WHERE r.applicant_id = ? AND r.state = 0 AND r.created_at > ? "
                            "ORDER BY r.created_at, r.group_id",
-                     account_id, rules, sync->outgoing, error) ||
-      !list_pending (self, "SELECT i.group_id, i.inviter_id, a.nickname, g.name, g.avatar, '', i.created_at "
+                     account_id, rules, sync->outgoing, error)) ||
+      (any_invites && !list_pending (self, "SELECT i.group_id, i.inviter_id, a.nickname, g.name, g.avatar, '', i.created_at "
                            "FROM group_invites i JOIN groups g ON g.id = i.group_id "
                            "JOIN accounts a ON a.id = i.inviter_id "
                            "JOIN group_members m ON m.group_id = i.group_id AND m.account_id = i.inviter_id "
                            "WHERE i.invitee_id = ? AND i.created_at > ? "
                            "ORDER BY i.created_at, i.group_id, i.inviter_id",
-                     account_id, rules, sync->invites, error))
+                     account_id, rules, sync->invites, error)))
     return FALSE;
+  if (!any_requests)
+    return TRUE;
 
   stmt = xg_server_store_sqlite_statement (self, "SELECT group_id, state, reject_reason, decided_at FROM group_join_requests "
                                                  "WHERE applicant_id = ? AND state <> 0 ORDER BY decided_at, group_id", error);
@@ -1051,7 +1089,10 @@ sqlite_sync (XgServerStoreGroups       *store,
         return FALSE;
     }
 
-  /* Read once, delivered once: the outcomes go with this transaction. */
+  /* Read once, delivered once: the outcomes go with this transaction
+   * (the query has the DELETE's condition: none read, none to delete). */
+  if (sync->outcomes->len == 0)
+    return TRUE;
   return run_ids (self, "DELETE FROM group_join_requests WHERE applicant_id = ? AND state <> 0", account_id, 0, error);
 }
 

@@ -25,6 +25,7 @@ struct _XgServerStoreSqlite
 
   sqlite3       *db;
   GHashTable    *statements;   /* static SQL text → sqlite3_stmt */
+  sqlite3_int64  changes_at_begin;  /* sqlite3_total_changes64() when the batch began */
 
   /* The sync thread's own: the write-ahead log, opened on its first sync. */
   char          *wal_path;

@@ -360,7 +360,20 @@ run_cached (XgServerStoreSqlite  *self,
 static gboolean
 sqlite_begin (XgServerStore *store, GError **error)
 {
-  return run_cached (XG_SERVER_STORE_SQLITE (store), "BEGIN IMMEDIATE", error);
+  XgServerStoreSqlite *self = XG_SERVER_STORE_SQLITE (store);
+
+  self->changes_at_begin = sqlite3_total_changes64 (self->db);
+  return run_cached (self, "BEGIN IMMEDIATE", error);
+}
+
+/* Rows inserted, updated or deleted by the batch's statements; what
+ * foreign keys cascade or triggers do follows from one of those. */
+static gboolean
+sqlite_changed (XgServerStore *store)
+{
+  XgServerStoreSqlite *self = XG_SERVER_STORE_SQLITE (store);
+
+  return sqlite3_total_changes64 (self->db) != self->changes_at_begin;
 }
 
 static gboolean
@@ -521,6 +534,7 @@ xg_server_store_sqlite_class_init (XgServerStoreSqliteClass *klass)
   store_class->close = sqlite_close;
   store_class->sync = sqlite_sync;
   store_class->flush = sqlite_flush;
+  store_class->changed = sqlite_changed;
 }
 
 static void

@@ -31,6 +31,7 @@ typedef struct {
   GError    *txn_error;      /* the transaction failed: every task fails with it */
   GError    *sync_error;     /* its sync failed */
   gint64     done_at;        /* monotonic time it was handed to the callers' context */
+  gboolean   wrote;          /* its commit changed the database: it needs a sync */
 } Batch;
 
 typedef struct
@@ -39,6 +40,7 @@ typedef struct
   GThread      *worker;
   GAsyncQueue  *committed;   /* Batch, or STOP_OPERATION; only with a backend's sync */
   GThread      *syncer;
+  gint          syncing;     /* batches handed to the syncer and not handed over yet (atomic) */
   gboolean      stopped;
 
   /* Durable batches wait here for one source on the callers' context. */
@@ -73,8 +75,7 @@ batch_free (Batch *batch)
 
 /* Only now, with the batch on disk (or not at all), do callers hear back. */
 static void
-complete_batch (Batch        *batch,
-                const GError *sync_error)
+return_tasks (Batch *batch)
 {
   for (guint i = 0; i < batch->tasks->len; i++)
     {
@@ -83,8 +84,8 @@ complete_batch (Batch        *batch,
 
       if (batch->txn_error != NULL)
         g_task_return_error (task, g_error_copy (batch->txn_error));
-      else if (sync_error != NULL)
-        g_task_return_error (task, g_error_copy (sync_error));
+      else if (batch->sync_error != NULL)
+        g_task_return_error (task, g_error_copy (batch->sync_error));
       else if (op->error != NULL)
         g_task_return_error (task, g_steal_pointer (&op->error));
       else
@@ -115,7 +116,7 @@ complete_handed_over (gpointer data)
           g_atomic_int_set (&priv->done_scheduled, 1);
           return G_SOURCE_CONTINUE;
         }
-      complete_batch (batch, batch->sync_error);
+      return_tasks (batch);
       batch_free (batch);
     }
   return G_SOURCE_REMOVE;
@@ -159,7 +160,7 @@ syncer_main (gpointer data)
 
   while (!stop)
     {
-      g_autoptr(GPtrArray) batches = g_ptr_array_new_with_free_func ((GDestroyNotify) batch_free);
+      g_autoptr(GPtrArray) batches = g_ptr_array_new ();
       g_autoptr(GError) sync_error = NULL;
       gpointer item = g_async_queue_pop (priv->committed);
       gboolean need_sync = FALSE;
@@ -172,7 +173,7 @@ syncer_main (gpointer data)
               break;
             }
           g_ptr_array_add (batches, item);
-          need_sync |= ((Batch *) item)->txn_error == NULL;
+          need_sync |= ((Batch *) item)->txn_error == NULL && ((Batch *) item)->wrote;
         }
 
       if (need_sync && !klass->sync (self, &sync_error))
@@ -189,6 +190,9 @@ syncer_main (gpointer data)
 
           batch->sync_error = sync_error ? g_error_copy (sync_error) : NULL;
           hand_over (self, batch);
+          /* After the hand-over: a batch that waits for none to sync may
+           * now be handed over straight from the worker, behind this one. */
+          g_atomic_int_add (&priv->syncing, -1);
         }
       /* Handed over: not freed here. */
       g_ptr_array_set_free_func (batches, NULL);
@@ -233,12 +237,21 @@ run_batch (XgServerStore *self,
         klass->flush (self, &txn_error);
       if (txn_error != NULL || !klass->commit (self, &txn_error))
         klass->rollback (self);
+      else
+        batch->wrote = klass->changed == NULL || klass->changed (self);
     }
   batch->txn_error = g_steal_pointer (&txn_error);
 
-  /* Every batch takes the same way, so that callbacks keep the queue's order. */
-  if (priv->syncer != NULL)
-    g_async_queue_push (priv->committed, batch);
+  /* A batch that changed nothing (a login's reads, say) has nothing to
+   * make durable: it is handed over here, without a sync and without
+   * waking the syncer, unless a batch before it still waits there
+   * (callbacks keep the queue's order, and what it read may be what that
+   * one wrote: it is answered only after that is on disk). */
+  if (priv->syncer != NULL && (batch->wrote || g_atomic_int_get (&priv->syncing) > 0))
+    {
+      g_atomic_int_inc (&priv->syncing);
+      g_async_queue_push (priv->committed, batch);
+    }
   else
     hand_over (self, batch);
 }
@@ -404,6 +417,36 @@ xg_server_store_queue_full (XgServerStore        *self,
     }
 
   g_async_queue_push (priv->queue, task);
+}
+
+/**
+ * xg_server_store_run_nested:
+ * @run: a part of the operation that is running now
+ *
+ * For an operation made of parts that may fail on their own (the login's,
+ * xg-server-store-login.c): runs @run now, on the worker thread, in a
+ * savepoint of its own inside the operation's, which is rolled back if
+ * @run fails; the rest of the operation keeps what it did.
+ *
+ * Returns: what @run returned; %FALSE with @error set on failure
+ */
+gboolean
+xg_server_store_run_nested (XgServerStore     *self,
+                            XgServerStoreRun   run,
+                            gpointer           data,
+                            GError           **error)
+{
+  XgServerStoreClass *klass = XG_SERVER_STORE_GET_CLASS (self);
+  gboolean ok;
+
+  if (!klass->savepoint (self, error))
+    return FALSE;
+  ok = run (self, data, error);
+  if (!ok && error != NULL && *error == NULL)
+    g_set_error_literal (error, XG_SERVER_STORE_ERROR, XG_SERVER_STORE_ERROR_FAILED,
+                         "A database operation failed without saying why");
+  klass->release (self, ok);
+  return ok;
 }
 
 /**

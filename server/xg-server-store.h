@@ -72,7 +72,11 @@ struct _XgServerStoreClass
   gboolean (*flush)     (XgServerStore  *self,
                          GError        **error);
 
-  gpointer padding[6];
+  /* Optional, with sync: whether the transaction just committed changed
+   * anything. One that did not is not synced. Without it, every one is. */
+  gboolean (*changed)   (XgServerStore  *self);
+
+  gpointer padding[5];
 };
 
 /**
@@ -128,5 +132,10 @@ gpointer xg_server_store_finish_op (XgServerStore        *self,
                                     GAsyncResult         *result,
                                     gpointer              source_tag,
                                     GError              **error);
+/* On the worker thread, inside an operation: one part of it in a savepoint of its own. */
+gboolean xg_server_store_run_nested (XgServerStore       *self,
+                                     XgServerStoreRun     run,
+                                     gpointer             data,
+                                     GError             **error);
 
 G_END_DECLS

@@ -78,3 +78,21 @@ xg_server_wipe_string (char *text)
       g_free (text);
     }
 }
+
+/**
+ * xg_server_debug_enabled:
+ *
+ * Whether g_debug() lines of the server would be printed (G_MESSAGES_DEBUG,
+ * read once): the hot paths (every connection's hello, login and close)
+ * skip formatting them, and the peer's address as text, when they would
+ * be dropped anyway.
+ */
+gboolean
+xg_server_debug_enabled (void)
+{
+  static gsize state = 0;   /* 1: dropped, 2: printed */
+
+  if (g_once_init_enter (&state))
+    g_once_init_leave (&state, g_log_writer_default_would_drop (G_LOG_LEVEL_DEBUG, "xg-server") ? 1 : 2);
+  return state == 2;
+}

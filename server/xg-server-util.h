@@ -12,5 +12,6 @@ GVariant *xg_server_merge_fields (GVariant   *fields,
                                   GVariant   *changes);
 /* Frees a secret (password, code) after overwriting it. */
 void      xg_server_wipe_string  (char       *text);
+gboolean  xg_server_debug_enabled (void);
 
 G_END_DECLS

@@ -15,6 +15,7 @@
 
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -90,6 +91,20 @@ close_listeners (XgServer *self)
     }
 }
 
+/* @nodelay: TCP_NODELAY is set already (inherited from our listener) */
+static XgServerConnection *
+adopt (XgServer              *self,
+       int                    fd,
+       const struct sockaddr *peer,
+       gboolean               nodelay)
+{
+  XgServerConnection *conn = xg_server_connection_new (self, fd, peer, nodelay);
+
+  g_hash_table_add (self->connections, conn);
+  xg_server_connection_start (conn);
+  return conn;
+}
+
 /* Takes every connection waiting on @listener (it is level-triggered:
  * what a burst leaves comes back on the next turn). Out of descriptors,
  * the listener rests until the next sweep instead of spinning. */
@@ -126,7 +141,7 @@ accept_all (XgServer   *self,
           continue;
         }
 
-      xg_server_adopt_connection (self, fd, (struct sockaddr *) &peer);
+      adopt (self, fd, (struct sockaddr *) &peer, TRUE);
     }
 }
 
@@ -145,11 +160,89 @@ xg_server_adopt_connection (XgServer              *self,
                             int                    fd,
                             const struct sockaddr *peer)
 {
-  XgServerConnection *conn = xg_server_connection_new (self, fd, peer);
+  return adopt (self, fd, peer, FALSE);
+}
 
-  g_hash_table_add (self->connections, conn);
-  xg_server_connection_start (conn);
-  return conn;
+/**
+ * xg_server_constant_frame:
+ *
+ * Returns: (transfer none): the frame, encoded on the first call
+ */
+GBytes *
+xg_server_constant_frame (XgServer      *self,
+                          XgServerFrame  which)
+{
+  GVariant *body = NULL;
+  guint16 type = 0;
+
+  g_return_val_if_fail (which < XG_SERVER_N_FRAMES, NULL);
+  if (self->frames[which] != NULL)
+    return self->frames[which];
+
+  switch (which)
+    {
+    case XG_SERVER_FRAME_WELCOME:
+      type = XG_PACKET_WELCOME;
+      body = xg_proto_welcome_new (XG_PROTO_VERSION, self->config->name, self->config->heartbeat_interval,
+                                   self->config->heartbeat_timeout, self->config->max_frame_size, FALSE);
+      break;
+    case XG_SERVER_FRAME_SYNC_DONE:
+      type = XG_PACKET_SYNC_DONE;
+      body = xg_proto_sync_done_new ();
+      break;
+    case XG_SERVER_FRAME_EMPTY_FRIEND_LIST:
+      type = XG_PACKET_FRIEND_LIST;
+      body = xg_proto_friend_list_new (NULL);
+      break;
+    case XG_SERVER_FRAME_EMPTY_GROUP_LIST:
+      type = XG_PACKET_GROUP_LIST;
+      body = xg_proto_group_list_new (NULL);
+      break;
+    case XG_SERVER_N_FRAMES:
+    default:
+      g_assert_not_reached ();
+    }
+  /* Small bodies that always fit, but WELCOME with a [server] name of
+   * kilobytes, which is not sent then (nor was it before). */
+  {
+    g_autoptr(GError) error = NULL;
+
+    self->frames[which] = xg_proto_frame_encode (type, 0, body, &error);
+    if (self->frames[which] == NULL)
+      g_warning ("Not sending %s: %s", xg_proto_packet_info (type)->name, error->message);
+  }
+  g_assert (self->frames[which] != NULL || which == XG_SERVER_FRAME_WELCOME);
+  return self->frames[which];
+}
+
+/**
+ * xg_server_hold_writes:
+ *
+ * Until xg_server_release_writes(), what is queued on any connection is
+ * written then, each connection's frames joined, without an idle source
+ * each: for an epoll batch, and for a store callback that answers with
+ * many frames (a login and its sync).
+ *
+ * Returns: whether this call held them (not when they were held already):
+ *   pass it to xg_server_release_writes()
+ */
+gboolean
+xg_server_hold_writes (XgServer *self)
+{
+  if (self->flush_batch != NULL)
+    return FALSE;
+  self->flush_batch = self->flush_batch_store;
+  return TRUE;
+}
+
+void
+xg_server_release_writes (XgServer *self,
+                          gboolean  held)
+{
+  if (!held)
+    return;
+  self->flush_batch = NULL;
+  xg_server_connection_flush_batch (self->flush_batch_store);
 }
 
 static gboolean
@@ -160,8 +253,8 @@ on_epoll_ready (int          fd,
   XgServer *self = user_data;
   struct epoll_event events[MAX_EVENTS];
   int n = epoll_wait (self->epoll_fd, events, MAX_EVENTS, 0);
+  gboolean held = xg_server_hold_writes (self);
 
-  self->flush_batch = self->flush_batch_store;
   for (int i = 0; i < n; i++)
     {
       XgServerConnection *conn = events[i].data.ptr;
@@ -179,19 +272,18 @@ on_epoll_ready (int          fd,
         xg_server_connection_on_io (conn, events[i].events);
     }
 
-  self->flush_batch = NULL;
-  xg_server_connection_flush_batch (self->flush_batch_store);
+  xg_server_release_writes (self, held);
   g_ptr_array_set_size (self->closed, 0);
   return G_SOURCE_CONTINUE;
 }
 
-/* Called by a connection when its socket is closed. */
+/* Called by a connection just before its socket is closed. The close
+ * takes the descriptor out of the epoll set (it is never duplicated, so
+ * closing it releases the file): no EPOLL_CTL_DEL of its own. */
 void
 xg_server_connection_closed (XgServer           *self,
                              XgServerConnection *conn)
 {
-  if (conn->in_epoll)
-    epoll_ctl (self->epoll_fd, EPOLL_CTL_DEL, conn->fd, NULL);
   conn->in_epoll = FALSE;
   if (g_hash_table_steal (self->connections, conn))
     g_ptr_array_add (self->closed, conn);   /* freed after the current batch */
@@ -339,6 +431,8 @@ xg_server_finalize (GObject *object)
   g_hash_table_unref (self->handlers);
   g_ptr_array_unref (self->closed);
   g_ptr_array_unref (self->flush_batch_store);
+  for (guint i = 0; i < XG_SERVER_N_FRAMES; i++)
+    g_clear_pointer (&self->frames[i], g_bytes_unref);
   if (self->epoll_fd >= 0)
     close (self->epoll_fd);
 
@@ -349,6 +443,7 @@ xg_server_finalize (GObject *object)
   g_clear_object (&self->shutdown_task);
   g_free (self->fingerprint);
   g_free (self->read_buffer);
+  g_free (self->tls_stage);
   g_free (self->data_dir);
   xg_server_limiter_free (self->code_requests);
   xg_server_limiter_free (self->address_failures);
@@ -382,6 +477,7 @@ xg_server_init (XgServer *self)
   self->clock = xg_server_clock_new ();
   self->closed = g_ptr_array_new_with_free_func ((GDestroyNotify) xg_server_connection_unref);
   self->read_buffer = g_malloc (XG_SERVER_READ_BUFFER_SIZE);
+  self->tls_stage = g_malloc (XG_SERVER_TLS_STAGE_SIZE);
   self->flush_batch_store = g_ptr_array_new_with_free_func ((GDestroyNotify) xg_server_connection_unref);
 }
 
@@ -475,6 +571,12 @@ xg_server_new (XgServerConfig  *config,
   self->epoll_source = g_unix_fd_source_new (self->epoll_fd, G_IO_IN);
   g_source_set_callback (self->epoll_source, G_SOURCE_FUNC (on_epoll_ready), self, NULL);
   g_source_set_name (self->epoll_source, "xg-server connections");
+  /* A source that may not recurse is blocked while it runs: GLib takes its
+   * descriptor out of the poll set and puts it back, waking its own loop
+   * (an eventfd write each way, then an extra poll and read) on every
+   * dispatch. Nothing in the server iterates the main context from inside
+   * a dispatch, so there is nothing to block against. */
+  g_source_set_can_recurse (self->epoll_source, TRUE);
   g_source_attach (self->epoll_source, NULL);
   self->sweep_id = g_timeout_add_seconds (1, sweep, self);
   if (xg_server_clock_is_adjustable (self->clock))
@@ -548,6 +650,9 @@ xg_server_listen (XgServer    *self,
   if (fd < 0)
     return listen_failed (fd, error);
   setsockopt (fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+  /* Small packets go out at once instead of waiting for the peer's ACK;
+   * accepted sockets inherit it (one setsockopt() here, none each). */
+  setsockopt (fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
   if (native.ss_family == AF_INET6)
     setsockopt (fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off);   /* as GLib: dual stack */
   /* A backlog of 4096, not GLib's 10, which overflows when many clients

@@ -22,8 +22,9 @@
 #define MAX_MEMBERS 16
 
 typedef struct {
-  char  code;        /* the type character; 'A' for ay */
-  guint size;        /* 0 for ay */
+  char  code;        /* the type character; 'A' for ay; for encoding only,
+                      * 'S' for s and 'V' for another array */
+  guint size;        /* 0 for ay, s and arrays */
   guint align;       /* 1, 2, 4 or 8 */
 } Member;
 
@@ -82,6 +83,77 @@ parse (const char *signature,
     }
 
   /* "()" is a one-byte unit value: not worth a path of its own. */
+  return layout->n > 0 && p[1] == '\0';
+}
+
+/* The alignment of a complete type: a container's is its largest member's,
+ * so the largest of its basic types' (a variant's is 8). */
+static guint
+type_align (const char *type,
+            const char *end)
+{
+  guint align = 1;
+
+  for (const char *p = type; p < end; p++)
+    switch (*p)
+      {
+      case 'n': case 'q': align = MAX (align, 2); break;
+      case 'i': case 'u': case 'h': align = MAX (align, 4); break;
+      case 'x': case 't': case 'd': case 'v': align = MAX (align, 8); break;
+      default: break;
+      }
+  return align;
+}
+
+/* As parse(), and also strings and arrays of any type, which only the
+ * encoder takes (reading them needs GVariant's checks). */
+static gboolean
+parse_encodable (const char *signature,
+                 Layout     *layout)
+{
+  const char *p = signature;
+
+  memset (layout, 0, sizeof *layout);
+  layout->align = 1;
+  layout->fixed = TRUE;
+  if (signature == NULL || *p++ != '(')
+    return FALSE;
+
+  while (*p != ')')
+    {
+      Member *m;
+
+      if (*p == '\0' || layout->n == MAX_MEMBERS)
+        return FALSE;
+      m = &layout->members[layout->n++];
+      if (p[0] == 'a' && p[1] == 'y')
+        {
+          *m = (Member) { 'A', 0, 1 };
+          p += 2;
+        }
+      else if (p[0] == 'a')
+        {
+          const char *end;
+
+          if (!g_variant_type_string_scan (p, NULL, &end))
+            return FALSE;
+          *m = (Member) { 'V', 0, type_align (p, end) };
+          p = end;
+        }
+      else if (p[0] == 's')
+        {
+          *m = (Member) { 'S', 0, 1 };
+          p++;
+        }
+      else if (member_of (*p, m))
+        p++;
+      else
+        return FALSE;
+      if (m->size == 0)
+        layout->fixed = FALSE;
+      layout->align = MAX (layout->align, m->align);
+    }
+
   return layout->n > 0 && p[1] == '\0';
 }
 
@@ -235,28 +307,26 @@ xg_proto_flat_check (const char   *signature,
 }
 
 typedef union {
-  guint64  u64;
-  guint32  u32;
-  guint16  u16;
-  guint8   u8;
-  gdouble  d;
-  GBytes  *bytes;
+  guint64     u64;
+  guint32     u32;
+  guint16     u16;
+  guint8      u8;
+  gdouble     d;
+  GBytes     *bytes;
+  const char *str;
+  GVariant   *child;
 } Value;
 
-/* Serialises the members of @signature, read from @ap, @prefix bytes
- * into a new zeroed buffer; *size is the body's size. */
-static guint8 *
-serialise (const Layout *layout,
-           gsize         prefix,
-           va_list      *ap,
-           gsize        *size)
+/* Takes one argument per member of @layout from @ap into @values, and
+ * where each member ends into @ends; returns the serialised size. */
+static gsize
+collect (const Layout *layout,
+         Value        *values,
+         gsize        *ends,
+         va_list      *ap)
 {
-  Value values[MAX_MEMBERS];
-  gsize ends[MAX_MEMBERS];
-  gsize body_size = 0, total;
-  guint n_offsets = 0, offset_size;
-  guint8 *buffer, *data;
-  gsize offset = 0, offset_ptr;
+  gsize body_size = 0;
+  guint n_offsets = 0;
 
   for (guint i = 0; i < layout->n; i++)
     {
@@ -271,33 +341,46 @@ serialise (const Layout *layout,
         case 'x': case 't': values[i].u64 = va_arg (*ap, guint64); break;
         case 'd': values[i].d = va_arg (*ap, gdouble); break;
         case 'A': values[i].bytes = va_arg (*ap, GBytes *); break;
+        case 'S': values[i].str = va_arg (*ap, const char *); break;
+        case 'V': values[i].child = va_arg (*ap, GVariant *); break;
         default: g_assert_not_reached ();
         }
 
       body_size = align_up (body_size, m->align);
-      body_size += m->size != 0 ? m->size
-                   : values[i].bytes != NULL ? g_bytes_get_size (values[i].bytes) : 0;
+      if (m->code == 'S')
+        body_size += (values[i].str != NULL ? strlen (values[i].str) : 0) + 1;
+      else if (m->code == 'V')
+        body_size += values[i].child != NULL ? g_variant_get_size (values[i].child) : 0;
+      else
+        body_size += m->size != 0 ? m->size
+                     : values[i].bytes != NULL ? g_bytes_get_size (values[i].bytes) : 0;
       ends[i] = body_size;
       if (m->size == 0 && i != layout->n - 1)
         n_offsets++;
     }
 
   if (layout->fixed)
-    total = align_up (body_size, layout->align);
-  else if (body_size + n_offsets <= G_MAXUINT8)
-    total = body_size + n_offsets;
-  else if (body_size + 2 * n_offsets <= G_MAXUINT16)
-    total = body_size + 2 * n_offsets;
-  else if (body_size + 4 * (gsize) n_offsets <= G_MAXUINT32)
-    total = body_size + 4 * (gsize) n_offsets;
-  else
-    total = body_size + 8 * (gsize) n_offsets;
+    return align_up (body_size, layout->align);
+  if (body_size + n_offsets <= G_MAXUINT8)
+    return body_size + n_offsets;
+  if (body_size + 2 * n_offsets <= G_MAXUINT16)
+    return body_size + 2 * n_offsets;
+  if (body_size + 4 * (gsize) n_offsets <= G_MAXUINT32)
+    return body_size + 4 * (gsize) n_offsets;
+  return body_size + 8 * (gsize) n_offsets;
+}
 
-  /* Zeroed: the padding must be. */
-  buffer = g_malloc0 (MAX (prefix + total, 1));
-  data = buffer + prefix;
-  offset_size = offset_size_for (total);
-  offset_ptr = total;
+/* Serialises what collect() took into @data, @total zeroed bytes (the
+ * padding must be zero). */
+static void
+write_body (const Layout *layout,
+            const Value  *values,
+            const gsize  *ends,
+            gsize         total,
+            guint8       *data)
+{
+  guint offset_size = offset_size_for (total);
+  gsize offset = 0, offset_ptr = total;
 
   for (guint i = 0; i < layout->n; i++)
     {
@@ -311,7 +394,18 @@ serialise (const Layout *layout,
         case 4: memcpy (data + offset, &values[i].u32, 4); break;
         case 8: memcpy (data + offset, m->code == 'd' ? (gpointer) &values[i].d : (gpointer) &values[i].u64, 8); break;
         case 0:
-          if (values[i].bytes != NULL)
+          if (m->code == 'S')
+            {
+              /* With its NUL; an empty one is the NUL alone. */
+              if (values[i].str != NULL)
+                memcpy (data + offset, values[i].str, ends[i] - offset);
+            }
+          else if (m->code == 'V')
+            {
+              if (values[i].child != NULL)
+                g_variant_store (values[i].child, data + offset);
+            }
+          else if (values[i].bytes != NULL)
             {
               gsize len;
               const guint8 *src = g_bytes_get_data (values[i].bytes, &len);
@@ -330,18 +424,17 @@ serialise (const Layout *layout,
         }
       offset = ends[i];
     }
-
-  *size = total;
-  return buffer;
 }
 
 GVariant *
 xg_proto_flat_new (const char *signature,
                    ...)
 {
+  Value values[MAX_MEMBERS];
+  gsize ends[MAX_MEMBERS];
   Layout layout;
-  guint8 *data;
   gsize total;
+  guint8 *data;
   va_list ap;
 
   if (!parse (signature, &layout))
@@ -349,10 +442,53 @@ xg_proto_flat_new (const char *signature,
 
   xg_proto_keep_types ();
   va_start (ap, signature);
-  data = serialise (&layout, 0, &ap, &total);
+  total = collect (&layout, values, ends, &ap);
   va_end (ap);
 
+  data = g_malloc0 (MAX (total, 1));
+  write_body (&layout, values, ends, total, data);
   return g_variant_new_from_data (G_VARIANT_TYPE (signature), data, total, TRUE, g_free, data);
+}
+
+/* The frame of @info's packet from what collect() took: header and body
+ * in one zeroed buffer. */
+static GBytes *
+frame_from (const XgProtoPacketInfo *info,
+            guint16                  type,
+            guint32                  request_id,
+            const Layout            *layout,
+            const Value             *values,
+            const gsize             *ends,
+            gsize                    total,
+            GError                 **error)
+{
+  guint8 *frame;
+
+  if (total > info->max_body)
+    {
+      g_set_error (error, XG_PROTO_ERROR, XG_PROTO_ERROR_TOO_LARGE,
+                   "%s body of %" G_GSIZE_FORMAT " bytes exceeds its limit of %u bytes",
+                   info->name, total, info->max_body);
+      return NULL;
+    }
+
+  frame = g_malloc0 (XG_PROTO_HEADER_SIZE + total);
+  write_body (layout, values, ends, total, frame + XG_PROTO_HEADER_SIZE);
+#if G_BYTE_ORDER == G_BIG_ENDIAN
+  /* write_body() writes the host's order; xg_proto_frame_encode() swaps
+   * it to the wire's, little-endian. */
+  {
+    g_autoptr(GBytes) body = g_bytes_new (frame + XG_PROTO_HEADER_SIZE, total);
+
+    g_free (frame);
+    return xg_proto_frame_encode (type, request_id,
+                                  g_variant_new_from_bytes (G_VARIANT_TYPE (info->signature), body, TRUE),
+                                  error);
+  }
+#else
+  xg_proto_frame_write_header (frame, type, request_id, (guint32) total);
+  return g_bytes_new_take (frame, XG_PROTO_HEADER_SIZE + total);
+#endif
 }
 
 GBytes *
@@ -363,9 +499,10 @@ xg_proto_flat_frame (guint16      type,
                      ...)
 {
   const XgProtoPacketInfo *info = xg_proto_packet_info (type);
+  Value values[MAX_MEMBERS];
+  gsize ends[MAX_MEMBERS];
   Layout layout;
-  guint8 *frame;
-  gsize size;
+  gsize total;
   va_list ap;
 
   g_return_val_if_fail (info != NULL && strcmp (info->signature, signature) == 0, NULL);
@@ -373,28 +510,112 @@ xg_proto_flat_frame (guint16      type,
     g_return_val_if_reached (NULL);
 
   va_start (ap, error);
-#if G_BYTE_ORDER == G_BIG_ENDIAN
-  /* Serialised in the host's order: xg_proto_frame_encode() swaps it. */
-  frame = serialise (&layout, 0, &ap, &size);
+  total = collect (&layout, values, ends, &ap);
   va_end (ap);
-  return xg_proto_frame_encode (type, request_id,
-                                g_variant_new_from_data (G_VARIANT_TYPE (signature), frame, size, TRUE,
-                                                         g_free, frame),
-                                error);
-#else
-  frame = serialise (&layout, XG_PROTO_HEADER_SIZE, &ap, &size);
+  return frame_from (info, type, request_id, &layout, values, ends, total, error);
+}
+
+/**
+ * xg_proto_tuple_frame_new:
+ * @type: a packet whose body is a tuple of fixed-size basic types, byte
+ *   strings, strings and arrays
+ * @error: set when a string is not UTF-8 or the body is larger than the
+ *   packet allows
+ * @...: one value per member, as for xg_proto_flat_new(), and a
+ *   `const char *` (NULL for empty) for s, a #GVariant of the array's
+ *   type (transfer none; NULL for empty) for any other array
+ *
+ * As xg_proto_flat_frame(), for bodies with strings and arrays too
+ * (PROFILE's `(tssa{sv})`): an array comes as the #GVariant it is and is
+ * stored in place; only the tuple around it is not built as one.
+ *
+ * Returns: (transfer full) (nullable): the frame
+ */
+GBytes *
+xg_proto_tuple_frame_new (guint16    type,
+                          guint32    request_id,
+                          GError   **error,
+                          ...)
+{
+  const XgProtoPacketInfo *info = xg_proto_packet_info (type);
+  Value values[MAX_MEMBERS];
+  gsize ends[MAX_MEMBERS];
+  Layout layout;
+  gsize total;
+  va_list ap;
+
+  g_return_val_if_fail (info != NULL, NULL);
+  if (!parse_encodable (info->signature, &layout))
+    g_return_val_if_reached (NULL);
+
+  va_start (ap, error);
+  total = collect (&layout, values, ends, &ap);
   va_end (ap);
-  if (size > info->max_body)
+
+  for (guint i = 0; i < layout.n; i++)
+    if (layout.members[i].code == 'S' && values[i].str != NULL && !g_utf8_validate (values[i].str, -1, NULL))
+      {
+        g_set_error (error, XG_PROTO_ERROR, XG_PROTO_ERROR_BAD_BODY,
+                     "%s has a string that is not UTF-8", info->name);
+        return NULL;
+      }
+  return frame_from (info, type, request_id, &layout, values, ends, total, error);
+}
+
+/**
+ * xg_proto_tuple_get:
+ * @body: a body in normal form (the decoder's, which checked it)
+ * @signature: its type: fixed-size basic types and strings
+ * @...: one pointer per member, each %NULL to skip it; a `const char **`
+ *   for a string, which points into @body
+ *
+ * Reads a body as g_variant_get() with `&s` does, without a GVariant per
+ * member. A body not in normal form reads as zeros and empty strings.
+ */
+void
+xg_proto_tuple_get (GVariant   *body,
+                    const char *signature,
+                    ...)
+{
+  gsize starts[MAX_MEMBERS], ends[MAX_MEMBERS];
+  const guint8 *data = g_variant_get_data (body);
+  gsize size = g_variant_get_size (body);
+  gboolean normal;
+  Layout layout;
+  va_list ap;
+
+  if (!parse_encodable (signature, &layout))
+    g_return_if_reached ();
+  normal = locate (&layout, data, size, starts, ends);
+
+  va_start (ap, signature);
+  for (guint i = 0; i < layout.n; i++)
     {
-      g_set_error (error, XG_PROTO_ERROR, XG_PROTO_ERROR_TOO_LARGE,
-                   "%s body of %" G_GSIZE_FORMAT " bytes exceeds its limit of %u bytes",
-                   info->name, size, info->max_body);
-      g_free (frame);
-      return NULL;
+      const Member *m = &layout.members[i];
+      gpointer out = va_arg (ap, gpointer);
+      const guint8 *at = normal ? data + starts[i] : NULL;
+
+      if (out == NULL)
+        continue;
+      if (m->code == 'S')
+        {
+          /* Normal form: the string's bytes end with its only NUL. */
+          *(const char **) out = at != NULL && ends[i] > starts[i] && data[ends[i] - 1] == '\0'
+                                 ? (const char *) at : "";
+          continue;
+        }
+      if (m->code == 'b')
+        {
+          *(gboolean *) out = at != NULL && *at != 0;
+          continue;
+        }
+      g_return_if_fail (m->size != 0);
+      if (at != NULL)
+        memcpy (out, at, m->size);
+      else
+        memset (out, 0, m->size);
     }
-  xg_proto_frame_write_header (frame, type, request_id, (guint32) size);
-  return g_bytes_new_take (frame, XG_PROTO_HEADER_SIZE + size);
-#endif
+  va_end (ap);
 }
 
 #define YTT_SIZE 24

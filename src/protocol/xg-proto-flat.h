@@ -60,18 +60,26 @@ GBytes   *xg_proto_flat_frame             (guint16        type,
  * called by the decoder and the serialiser. */
 void      xg_proto_keep_types             (void);
 
-/* Writes a frame's XG_PROTO_HEADER_SIZE bytes of header for a body of @size. */
-void      xg_proto_frame_write_header     (guint8        *header,
-                                           guint16        type,
-                                           guint32        request_id,
-                                           guint32        size);
-
 /* Reads the members of @body (of the flat @signature) into one pointer
  * per member, each %NULL to skip it; an ay member is given as a new GBytes
  * sharing the body's memory. A body not in normal form reads as zeros and
  * empty byte strings, as g_variant_get() does. */
 void      xg_proto_flat_get               (GVariant      *body,
                                            const char    *signature,
+                                           ...);
+
+/* Reads a normal-form body of fixed-size basic types and strings (`const
+ * char **`, pointing into @body), as g_variant_get() with `&s`. */
+void      xg_proto_tuple_get              (GVariant      *body,
+                                           const char    *signature,
+                                           ...);
+
+/* As xg_proto_flat_frame(), for a tuple with strings (a `const char *`)
+ * and arrays (a GVariant, transfer none) among its members too; NULL with
+ * @error set also when a string is not UTF-8. */
+GBytes   *xg_proto_tuple_frame_new        (guint16        type,
+                                           guint32        request_id,
+                                           GError       **error,
                                            ...);
 
 G_END_DECLS

@@ -109,28 +109,61 @@ xg_proto_error_code_to_string (XgProtoErrorCode code)
     }
 }
 
+/**
+ * xg_proto_frame_write_header:
+ * @header: XG_PROTO_HEADER_SIZE bytes
+ *
+ * A frame's header (docs/PROTOCOL.md "Framing").
+ */
 void
-xg_proto_frame_write_header (guint8  *frame,
+xg_proto_frame_write_header (guint8  *header,
                              guint16  type,
                              guint32  request_id,
-                             guint32  size)
+                             guint32  body_size)
 {
-  frame[0] = MAGIC_0;
-  frame[1] = MAGIC_1;
-  frame[2] = XG_PROTO_VERSION;
-  frame[3] = 0;                    /* flags */
-  frame[4] = type >> 8;
-  frame[5] = type & 0xff;
-  frame[6] = 0;                    /* reserved */
-  frame[7] = 0;
-  frame[8] = request_id >> 24;
-  frame[9] = (request_id >> 16) & 0xff;
-  frame[10] = (request_id >> 8) & 0xff;
-  frame[11] = request_id & 0xff;
-  frame[12] = size >> 24;
-  frame[13] = (size >> 16) & 0xff;
-  frame[14] = (size >> 8) & 0xff;
-  frame[15] = size & 0xff;
+  header[0] = MAGIC_0;
+  header[1] = MAGIC_1;
+  header[2] = XG_PROTO_VERSION;
+  header[3] = 0;                    /* flags */
+  header[4] = type >> 8;
+  header[5] = type & 0xff;
+  header[6] = 0;                    /* reserved */
+  header[7] = 0;
+  header[8] = request_id >> 24;
+  header[9] = (request_id >> 16) & 0xff;
+  header[10] = (request_id >> 8) & 0xff;
+  header[11] = request_id & 0xff;
+  header[12] = body_size >> 24;
+  header[13] = (body_size >> 16) & 0xff;
+  header[14] = (body_size >> 8) & 0xff;
+  header[15] = body_size & 0xff;
+}
+
+/**
+ * xg_proto_frame_with_request_id:
+ * @frame: an encoded frame
+ *
+ * For answers whose body does not change (encoded once): the same frame
+ * with @request_id in its header.
+ *
+ * Returns: (transfer full): a new frame
+ */
+GBytes *
+xg_proto_frame_with_request_id (GBytes  *frame,
+                                guint32  request_id)
+{
+  gsize size;
+  const guint8 *data = g_bytes_get_data (frame, &size);
+  guint8 *copy;
+
+  g_return_val_if_fail (size >= XG_PROTO_HEADER_SIZE, NULL);
+
+  copy = g_memdup2 (data, size);
+  copy[8] = request_id >> 24;
+  copy[9] = (request_id >> 16) & 0xff;
+  copy[10] = (request_id >> 8) & 0xff;
+  copy[11] = request_id & 0xff;
+  return g_bytes_new_take (copy, size);
 }
 
 GBytes *
@@ -193,6 +226,38 @@ xg_proto_keep_types (void)
     g_ptr_array_add (values, g_variant_ref_sink (g_variant_new_from_data (
                        G_VARIANT_TYPE (xg_proto_packet_info_nth (n)->signature), NULL, 0, FALSE, NULL, NULL)));
   g_once_init_leave (&kept, values);
+}
+
+static guint32 read_be32 (const guint8 *p);
+
+/**
+ * xg_proto_frame_peek:
+ * @data: the start of a frame
+ * @len: how many bytes of the stream there are from @data
+ * @type: (out): its packet type
+ * @request_id: (out): its request id
+ * @body_len: (out): its body's length
+ *
+ * For a reader's fast path: whether @data starts with a whole header that
+ * the decoder would take as far as the header goes (the magic, version,
+ * flags and reserved bytes; not the type or the length, which the caller
+ * checks for the one packet it handles itself). Everything else goes to
+ * the decoder, which says what is wrong.
+ */
+gboolean
+xg_proto_frame_peek (const guint8 *data,
+                     gsize         len,
+                     guint16      *type,
+                     guint32      *request_id,
+                     guint32      *body_len)
+{
+  if (len < XG_PROTO_HEADER_SIZE || data[0] != MAGIC_0 || data[1] != MAGIC_1 ||
+      data[2] != XG_PROTO_VERSION || data[3] != 0 || data[6] != 0 || data[7] != 0)
+    return FALSE;
+  *type = (data[4] << 8) | data[5];
+  *request_id = read_be32 (data + 8);
+  *body_len = read_be32 (data + 12);
+  return TRUE;
 }
 
 XgProtoDecoder *

@@ -202,6 +202,17 @@ GBytes *xg_proto_frame_encode (guint16    type,
                                guint32    request_id,
                                GVariant  *body,
                                GError   **error);
+void    xg_proto_frame_write_header    (guint8   *header,
+                                        guint16   type,
+                                        guint32   request_id,
+                                        guint32   body_size);
+GBytes *xg_proto_frame_with_request_id (GBytes   *frame,
+                                        guint32   request_id);
+gboolean xg_proto_frame_peek           (const guint8 *data,
+                                        gsize         len,
+                                        guint16      *type,
+                                        guint32      *request_id,
+                                        guint32      *body_len);
 
 typedef struct _XgProtoDecoder XgProtoDecoder;
 

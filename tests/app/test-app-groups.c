@@ -309,7 +309,11 @@ test_three (Fixture       *fixture,
       gtk_widget_activate_action (GTK_WIDGET (MAIN (apps[i])), "win.open-group-chat", "t", group_id);
       XG_APP_TEST_WAIT_FOR (group_chat_shown (apps[i], group_id));
       send_typed (apps[i], texts[i]);
-      XG_APP_TEST_WAIT_FOR (message_row (apps[i], texts[i]) != NULL);
+      XG_APP_TEST_WAIT_FOR ((row = message_row (apps[i], texts[i])) != NULL);
+      /* Acknowledged before the next one is typed: the group's seqs, and
+       * so the newest message in the chat list, follow the typing. */
+      XG_APP_TEST_WAIT_FOR (xg_message_get_state (xg_message_row_get_message (row)) != XG_MESSAGE_SENDING);
+      g_assert_cmpint (xg_message_get_state (xg_message_row_get_message (row)), !=, XG_MESSAGE_FAILED);
     }
   for (guint i = 0; i < 3; i++)
     for (guint j = 0; j < 3; j++)

@@ -12,6 +12,9 @@
  *    truncated, extended);
  *  - and on every mutation GLib calls normal, xg_proto_flat_get() reads
  *    what g_variant_get() reads.
+ * And the frame writers that skip GVariant (the generated xg_proto_*_frame(),
+ * xg_proto_tuple_frame_new() with strings and arrays) write the bytes
+ * xg_proto_frame_encode() writes for the typed constructors' bodies.
  */
 #include "config.h"
 
@@ -246,6 +249,17 @@ test_empty (void)
     }
 }
 
+static GBytes *
+bytes_of (gsize size,
+          guint seed)
+{
+  GByteArray *data = g_byte_array_sized_new (size);
+
+  for (gsize i = 0; i < size; i++)
+    g_byte_array_append (data, &(guint8) { (guint8) (i * 31 + seed) }, 1);
+  return g_byte_array_free_to_bytes (data);
+}
+
 static void
 assert_same_frame (GBytes   *ours,
                    guint16   type,
@@ -343,6 +357,132 @@ test_frames (void)
     g_assert_null (frame);
     g_assert_error (error, XG_PROTO_ERROR, XG_PROTO_ERROR_TOO_LARGE);
   }
+
+  /* HEARTBEAT_ACK (fixed size) and LOGIN_OK across the offsets' sizes,
+   * which every login and heartbeat send. */
+  for (guint i = 0; i < 4; i++)
+    {
+      gint64 t = i == 0 ? 0 : i == 1 ? -1 : i == 2 ? G_MAXINT64 : 1764633600123456;
+      g_autoptr(GBytes) ours = xg_proto_heartbeat_ack_frame (i * 77, t, NULL);
+
+      assert_same_frame (ours, XG_PACKET_HEARTBEAT_ACK, i * 77, xg_proto_heartbeat_ack_new (t));
+    }
+  {
+    const gsize token_sizes[] = { 0, 1, 32, 230, 250, 300, 1000 };
+
+    for (guint i = 0; i < G_N_ELEMENTS (token_sizes); i++)
+      {
+        g_autoptr(GBytes) token = bytes_of (token_sizes[i], i);
+        g_autoptr(GBytes) ours = xg_proto_login_ok_frame (0xfedcba98, 100000 + i, token, 1767225600, NULL);
+
+        assert_same_frame (ours, XG_PACKET_LOGIN_OK, 0xfedcba98, xg_proto_login_ok_new (100000 + i, token, 1767225600));
+      }
+  }
+}
+
+static GVariant *
+fields_of (guint n,
+           gsize avatar_size)
+{
+  GVariantBuilder builder;
+
+  g_variant_builder_init (&builder, G_VARIANT_TYPE_VARDICT);
+  if (n > 0)
+    g_variant_builder_add (&builder, "{sv}", "signature", g_variant_new_string ("晴天"));
+  if (n > 1)
+    g_variant_builder_add (&builder, "{sv}", "gender", g_variant_new_byte (2));
+  if (n > 2)
+    {
+      g_autoptr(GBytes) avatar = bytes_of (avatar_size, 9);
+
+      g_variant_builder_add (&builder, "{sv}", "avatar", xg_proto_bytes_variant (avatar));
+    }
+  return g_variant_ref_sink (g_variant_builder_end (&builder));
+}
+
+/* xg_proto_tuple_frame_new(): strings and arrays too, across the
+ * framing offsets' sizes, against GLib. */
+static void
+test_tuple_frames (void)
+{
+  g_autofree char *long_name = g_strnfill (300, 'n');
+  g_autofree char *longer_name = g_strnfill (70000, 'm');
+  const char *emails[] = { "", "a@example.com", "王小明@例子.中国", long_name };
+  const char *nicknames[] = { "", "小明", long_name, longer_name };
+
+  for (guint e = 0; e < G_N_ELEMENTS (emails); e++)
+    for (guint k = 0; k < G_N_ELEMENTS (nicknames); k++)
+      for (guint f = 0; f < 5; f++)
+        {
+          g_autoptr(GVariant) fields = f == 4 ? NULL : fields_of (f, f == 3 ? 70000 : 10);
+          g_autoptr(GBytes) direct = xg_proto_tuple_frame_new (XG_PACKET_PROFILE, e * 10 + k, NULL,
+                                                               (guint64) 100000007, emails[e], nicknames[k],
+                                                               fields);
+
+          assert_same_frame (direct, XG_PACKET_PROFILE, e * 10 + k,
+                             xg_proto_profile_new (100000007, emails[e], nicknames[k], fields));
+        }
+
+  /* An array as the only member (its framing needs no offset). */
+  for (guint n = 0; n < 3; n++)
+    {
+      GVariantBuilder builder;
+      g_autoptr(GVariant) friends = NULL;
+      g_autoptr(GBytes) direct = NULL;
+
+      g_variant_builder_init (&builder, G_VARIANT_TYPE ("a(tssb)"));
+      for (guint i = 0; i < n * 40; i++)
+        g_variant_builder_add (&builder, "(tssb)", (guint64) 100000000 + i, i % 2 ? "备注" : "", "nick", i % 3 == 0);
+      friends = g_variant_ref_sink (g_variant_builder_end (&builder));
+      direct = xg_proto_tuple_frame_new (XG_PACKET_FRIEND_LIST, 0, NULL, friends);
+      assert_same_frame (direct, XG_PACKET_FRIEND_LIST, 0, xg_proto_friend_list_new (friends));
+    }
+
+  /* Not UTF-8: refused (GLib would not build it at all). */
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GBytes) frame = xg_proto_tuple_frame_new (XG_PACKET_PROFILE, 0, &error, (guint64) 1, "a\xff", "", NULL);
+
+    g_assert_null (frame);
+    g_assert_error (error, XG_PROTO_ERROR, XG_PROTO_ERROR_BAD_BODY);
+  }
+}
+
+/* xg_proto_tuple_get() reads what g_variant_get() reads, strings too. */
+static void
+test_tuple_get (void)
+{
+  g_autofree char *long_name = g_strnfill (70000, 'x');
+  const char *names[] = { "", "Xinge", "信鸽", long_name };
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    for (guint j = 0; j < G_N_ELEMENTS (names); j++)
+      {
+        g_autoptr(GVariant) hello = g_variant_ref_sink (xg_proto_hello_new (i * 7 + j, names[i], names[j]));
+        /* Serialised, as the decoder's bodies are. */
+        g_autoptr(GVariant) body = g_variant_ref_sink (
+          g_variant_new_from_data (G_VARIANT_TYPE (XG_PACKET_HELLO_SIGNATURE), g_variant_get_data (hello),
+                                   g_variant_get_size (hello), FALSE, NULL, NULL));
+        guint32 version = 0, glib_version = 0;
+        const char *name = NULL, *client_version = NULL, *glib_name = NULL, *glib_client_version = NULL;
+
+        xg_proto_tuple_get (body, XG_PACKET_HELLO_SIGNATURE, &version, &name, &client_version);
+        xg_proto_hello_get (body, &glib_version, &glib_name, &glib_client_version);
+        g_assert_cmpuint (version, ==, glib_version);
+        g_assert_cmpstr (name, ==, glib_name);
+        g_assert_cmpstr (client_version, ==, glib_client_version);
+      }
+
+  /* Members skipped, and a boolean among them. */
+  {
+    g_autoptr(GVariant) body = g_variant_ref_sink (g_variant_new ("(bsq)", TRUE, "abc", 513));
+    gboolean b = FALSE;
+    guint16 q = 0;
+
+    xg_proto_tuple_get (body, "(bsq)", &b, NULL, &q);
+    g_assert_true (b);
+    g_assert_cmpuint (q, ==, 513);
+  }
 }
 
 int
@@ -354,5 +494,7 @@ main (int argc, char **argv)
   g_test_add_func ("/proto/flat/wrong-size", test_wrong_size);
   g_test_add_func ("/proto/flat/empty", test_empty);
   g_test_add_func ("/proto/flat/frames", test_frames);
+  g_test_add_func ("/proto/flat/tuple-frames", test_tuple_frames);
+  g_test_add_func ("/proto/flat/tuple-get", test_tuple_get);
   return g_test_run ();
 }
