@@ -1408,9 +1408,12 @@ main (int   argc,
   bench.server_binary = g_strdup (opt_server ? opt_server
                                   : g_getenv ("XG_SERVER_BINARY") ? g_getenv ("XG_SERVER_BINARY")
                                   : XG_BENCH_SERVER_BINARY);
-  bench.mosquitto_binary = opt_mosquitto ? g_strdup (opt_mosquitto) : g_find_program_in_path ("mosquitto");
-  if (bench.mosquitto_binary == NULL && g_file_test ("/usr/sbin/mosquitto", G_FILE_TEST_IS_EXECUTABLE))
-    bench.mosquitto_binary = g_strdup ("/usr/sbin/mosquitto");
+  bench.mosquitto_binary = opt_mosquitto ? g_strdup (opt_mosquitto) : xg_bench_mosquitto_find ();
+  if (opt_mosquitto != NULL && !g_file_test (opt_mosquitto, G_FILE_TEST_IS_EXECUTABLE))
+    {
+      g_printerr ("--mosquitto %s: not an executable\n", opt_mosquitto);
+      return 2;
+    }
   with_mosquitto = !opt_no_mosquitto && bench.mosquitto_binary != NULL;
   if (!xg_bench_raise_fd_limit (4 * bench.n_pairs + 64))
     return 2;

@@ -1172,8 +1172,13 @@ main (int   argc,
   bench.server_binary = g_strdup (opt_server ? opt_server
                                   : g_getenv ("XG_SERVER_BINARY") ? g_getenv ("XG_SERVER_BINARY")
                                                                   : XG_BENCH_SERVER_BINARY);
-  bench.mosquitto_binary = g_strdup (opt_mosquitto ? opt_mosquitto : "/usr/sbin/mosquitto");
-  with_mosquitto = !opt_no_mosquitto && g_file_test (bench.mosquitto_binary, G_FILE_TEST_IS_EXECUTABLE);
+  bench.mosquitto_binary = opt_mosquitto ? g_strdup (opt_mosquitto) : xg_bench_mosquitto_find ();
+  if (opt_mosquitto != NULL && !g_file_test (opt_mosquitto, G_FILE_TEST_IS_EXECUTABLE))
+    {
+      g_printerr ("--mosquitto %s: not an executable\n", opt_mosquitto);
+      return 2;
+    }
+  with_mosquitto = !opt_no_mosquitto && bench.mosquitto_binary != NULL;
   bench.data_dir = g_dir_make_tmp ("xg-bench-group-XXXXXX", &error);
   if (bench.data_dir == NULL)
     {
@@ -1185,6 +1190,8 @@ main (int   argc,
   g_print ("group fan-out: %d members, %d senders at %.2f msg/s each for %.0f s, %d offline then %d messages, "
            "%d client threads, %s\n", opt_members, opt_senders, opt_rate, opt_duration, opt_offline, opt_backlog,
            opt_threads, g_strcmp0 (opt_transport, "plain") == 0 ? "plain" : "tls");
+  if (!with_mosquitto)
+    g_print ("mosquitto: %s: Xinge only\n", opt_no_mosquitto ? "--no-mosquitto" : "not installed");
   if (!seed ())
     return 1;
 
