@@ -14,7 +14,9 @@
  * cursor at the group's last sequence), straight into the database while
  * the server is stopped, so that these tests depend on the delivery alone;
  * /group-chat/packets does the same with the real requests
- * (xg-server-groups.c), joining, leaving and joining again.
+ * (xg-server-groups.c), joining, leaving and joining again;
+ * /group-chat/removed-by-request and /group-chat/disbanded with the real
+ * GROUP_MEMBER_REMOVE and GROUP_DISBAND.
  *
  * XG_TEST_KILLS sets how many times /group-chat/sigkill kills the server
  * (default 10); tools/chat-kill-run.sh --groups runs it long.
@@ -874,6 +876,296 @@ test_packets (void)
   g_assert_false (more);
 }
 
+/* --- Removal and disbanding, with the groups requests -------------------- */
+
+/* The next group push of @p that is @type (other group pushes and
+ * PRESENCE are passed over; a message is not). */
+static XgProtoFrame *
+next_group_push (Person  *p,
+                 guint16  type)
+{
+  for (;;)
+    {
+      XgProtoFrame *frame = next_frame (p);
+
+      if (frame->type == type)
+        {
+          g_assert_cmpuint (frame->request_id, ==, 0);
+          return frame;
+        }
+      if ((frame->type & 0xff00) != 0x0400 && frame->type != XG_PACKET_PRESENCE)
+        g_error ("%s: expected %s, got %s", p->nickname, xg_proto_packet_info (type)->name,
+                 xg_proto_packet_info (frame->type)->name);
+      xg_proto_frame_free (frame);
+    }
+}
+
+/* GROUP_REMOVED of @group_id reaches @p, for @reason, by @actor. */
+static void
+take_group_removed (Person  *p,
+                    guint64  group_id,
+                    guint8   reason,
+                    Person  *actor)
+{
+  g_autoptr(XgProtoFrame) frame = next_group_push (p, XG_PACKET_GROUP_REMOVED);
+  guint64 g, a;
+  guint8 r;
+
+  xg_proto_group_removed_get (frame->body, &g, &r, &a);
+  g_assert_cmpuint (g, ==, group_id);
+  g_assert_cmpuint (r, ==, reason);
+  g_assert_cmpuint (a, ==, actor->id);
+}
+
+/* @p logs in: @group_id is not in its GROUP_LIST, and nothing of the
+ * group is delivered, in the sync or after it. */
+static void
+login_outside (Person  *p,
+               guint64  group_id)
+{
+  g_autoptr(GPtrArray) sync = person_login (p);
+  XgProtoFrame *list = find_type (sync, XG_PACKET_GROUP_LIST);
+  g_autoptr(GVariant) groups = NULL;
+  GVariantIter iter;
+  guint64 g, last;
+  guint8 role;
+  guint32 revision, count;
+
+  g_assert_nonnull (list);
+  xg_proto_group_list_get (list->body, &groups);
+  g_variant_iter_init (&iter, groups);
+  while (g_variant_iter_next (&iter, "(tyuut)", &g, &role, &revision, &count, &last))
+    g_assert_cmpuint (g, !=, group_id);
+  g_assert_cmpuint (count_type (sync, XG_PACKET_OFFLINE_GROUP_DELIVER), ==, 0);
+  g_assert_cmpuint (count_type (sync, XG_PACKET_GROUP_DELIVER), ==, 0);
+  no_message_for (p);
+}
+
+/* GROUP_SEND from @p to @group_id is refused: it is not a member. */
+static void
+send_refused (Person  *p,
+              guint64  group_id)
+{
+  g_autoptr(GBytes) payload = text ("am I still in?");
+
+  refused (p, XG_PACKET_GROUP_SEND,
+           xg_proto_group_send_new (random_id (), p->id, group_id, XG_PROTO_MESSAGE_TEXT, payload),
+           XG_PROTO_ERR_PERMISSION_DENIED);
+}
+
+/* Runs @sql (one integer result) on the database while the server is
+ * stopped; @people go offline and stay so. */
+static gint64
+query_db (XgTestServer *server,
+          Person      **people,
+          guint         n_people,
+          const char   *sql)
+{
+  g_autofree char *path = g_build_filename (server->data_dir, "xinge.db", NULL);
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  gint64 value;
+
+  for (guint i = 0; i < n_people; i++)
+    person_offline (people[i]);
+  g_assert_cmpint (xg_test_server_kill (server, SIGTERM), ==, 0);
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  value = sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+  xg_test_server_restart (server);
+  return value;
+}
+
+static guint64
+create_by_request (Person     *owner,
+                   const char *name)
+{
+  g_autoptr(XgProtoFrame) created = NULL;
+  GVariantBuilder info;
+  guint64 group;
+
+  g_variant_builder_init (&info, G_VARIANT_TYPE_VARDICT);
+  g_variant_builder_add (&info, "{sv}", "name", g_variant_new_string (name));
+  created = ask (owner, XG_PACKET_GROUP_CREATE, xg_proto_group_create_new (g_variant_builder_end (&info)),
+                 XG_PACKET_GROUP_CREATE_OK);
+  xg_proto_group_create_ok_get (created->body, &group, NULL);
+  return group;
+}
+
+/* The real GROUP_MEMBER_REMOVE, by an admin and by the owner, with the
+ * removed member online and offline: it gets nothing of the group's
+ * afterwards, live or at its next login, and its own GROUP_SEND is
+ * ERROR(PERMISSION_DENIED) (PROTOCOL.md 5.13, 7.6) and uses up no
+ * sequence; the others go on getting every message, gapless. */
+static void
+test_removed_by_request (void)
+{
+  g_autoptr(XgTestServer) server = xg_test_server_start (NULL);
+  g_autoptr(Person) olga = person_new (server, "Olga");
+  g_autoptr(Person) adam = person_new (server, "Adam");
+  g_autoptr(Person) pete = person_new (server, "Pete");
+  g_autoptr(Person) rita = person_new (server, "Rita");
+  g_autoptr(Person) sam = person_new (server, "Sam");
+  guint64 group, id, id2, first, last;
+  gboolean more;
+
+  person_online (olga);
+  person_online (adam);
+  person_online (pete);
+  person_online (rita);
+  person_online (sam);
+  group = create_by_request (olga, "Pigeons");
+  join_by_request (olga, adam, group);
+  join_by_request (olga, pete, group);
+  join_by_request (olga, rita, group);
+  join_by_request (olga, sam, group);
+  xg_proto_frame_free (ask (olga, XG_PACKET_GROUP_ROLE_SET, xg_proto_group_role_set_new (group, adam->id, 2),
+                            XG_PACKET_GROUP_DONE));
+
+  g_assert_cmpuint (say (olga, group, id = random_id (), "all five", NULL), ==, 1);
+  take_message (adam, XG_PACKET_GROUP_DELIVER, group, olga, 1, id);
+  take_message (pete, XG_PACKET_GROUP_DELIVER, group, olga, 1, id);
+  take_message (rita, XG_PACKET_GROUP_DELIVER, group, olga, 1, id);
+  take_message (sam, XG_PACKET_GROUP_DELIVER, group, olga, 1, id);
+  acknowledge (sam, KIND_GROUP, group, 1);
+
+  /* The admin removes Pete, who is online. */
+  xg_proto_frame_free (ask (adam, XG_PACKET_GROUP_MEMBER_REMOVE, xg_proto_group_member_remove_new (group, pete->id),
+                            XG_PACKET_GROUP_DONE));
+  take_group_removed (pete, group, XG_PROTO_GROUP_REMOVED_REMOVED, adam);
+  no_message_for (pete);
+
+  /* Another member posts: everyone but Pete gets it. */
+  g_assert_cmpuint (say (rita, group, id = random_id (), "is he gone?", NULL), ==, 2);
+  take_message (olga, XG_PACKET_GROUP_DELIVER, group, rita, 2, id);
+  take_message (adam, XG_PACKET_GROUP_DELIVER, group, rita, 2, id);
+  take_message (sam, XG_PACKET_GROUP_DELIVER, group, rita, 2, id);
+  acknowledge (sam, KIND_GROUP, group, 2);
+  no_message_for (pete);
+  no_message_for (rita);
+
+  /* Pete's own message is refused, and takes no number. */
+  send_refused (pete, group);
+  no_message_for (olga);
+  no_message_for (adam);
+  no_message_for (rita);
+  no_message_for (sam);
+
+  /* The owner removes Sam while Sam is offline. */
+  person_offline (sam);
+  xg_proto_frame_free (ask (olga, XG_PACKET_GROUP_MEMBER_REMOVE, xg_proto_group_member_remove_new (group, sam->id),
+                            XG_PACKET_GROUP_DONE));
+  g_assert_cmpuint (say (adam, group, id = random_id (), "without Sam", NULL), ==, 3);
+  take_message (olga, XG_PACKET_GROUP_DELIVER, group, adam, 3, id);
+  take_message (rita, XG_PACKET_GROUP_DELIVER, group, adam, 3, id);
+  acknowledge (rita, KIND_GROUP, group, 3);
+
+  /* Rita goes offline too: she gets her messages at login, Pete and Sam
+   * get nothing at theirs. */
+  person_offline (rita);
+  person_offline (pete);
+  g_assert_cmpuint (say (olga, group, id = random_id (), "four", NULL), ==, 4);
+  take_message (adam, XG_PACKET_GROUP_DELIVER, group, olga, 4, id);
+  g_assert_cmpuint (say (adam, group, id2 = random_id (), "five", NULL), ==, 5);
+  take_message (olga, XG_PACKET_GROUP_DELIVER, group, adam, 5, id2);
+  login_outside (sam, group);
+  login_outside (pete, group);
+  login_quietly (rita);
+  take_message (rita, XG_PACKET_OFFLINE_GROUP_DELIVER, group, olga, 4, id);
+  take_message (rita, XG_PACKET_OFFLINE_GROUP_DELIVER, group, adam, 5, id2);
+  no_message_for (rita);
+
+  /* Neither may post or read; the numbers stay gapless. */
+  send_refused (sam, group);
+  send_refused (pete, group);
+  refused (sam, XG_PACKET_CHAT_HISTORY_REQUEST,
+           xg_proto_chat_history_request_new (KIND_GROUP, group, 0, 0, 10), XG_PROTO_ERR_PERMISSION_DENIED);
+  g_assert_cmpuint (say (rita, group, id = random_id (), "six", NULL), ==, 6);
+  take_message (olga, XG_PACKET_GROUP_DELIVER, group, rita, 6, id);
+  take_message (adam, XG_PACKET_GROUP_DELIVER, group, rita, 6, id);
+  no_message_for (pete);
+  no_message_for (sam);
+  g_assert_cmpuint (history (olga, group, 0, 0, 10, &first, &last, &more), ==, 6);
+  g_assert_cmpuint (first, ==, 1);
+  g_assert_cmpuint (last, ==, 6);
+  g_assert_false (more);
+
+  /* Nothing of theirs was stored. */
+  {
+    Person *all[] = { olga, adam, pete, rita, sam };
+    g_autofree char *sql = g_strdup_printf ("SELECT count(*) FROM messages WHERE sender_id IN "
+                                            "(%" G_GUINT64_FORMAT ", %" G_GUINT64_FORMAT ")", pete->id, sam->id);
+
+    g_assert_cmpint (query_db (server, all, G_N_ELEMENTS (all), sql), ==, 0);
+  }
+}
+
+/* After GROUP_DISBAND a former member's GROUP_SEND, the owner's too, is
+ * ERROR(PERMISSION_DENIED) (PROTOCOL.md 5.13): nothing is delivered or
+ * stored, and a member offline at the disbanding gets nothing at login. */
+static void
+test_disbanded (void)
+{
+  g_autoptr(XgTestServer) server = xg_test_server_start (NULL);
+  g_autoptr(Person) olga = person_new (server, "Olga");
+  g_autoptr(Person) pete = person_new (server, "Pete");
+  g_autoptr(Person) rita = person_new (server, "Rita");
+  Person *all[] = { olga, pete, rita };
+  g_autofree char *sql = NULL;
+  guint64 group, id;
+
+  person_online (olga);
+  person_online (pete);
+  person_online (rita);
+  group = create_by_request (olga, "Pigeons");
+  join_by_request (olga, pete, group);
+  join_by_request (olga, rita, group);
+  g_assert_cmpuint (say (pete, group, id = random_id (), "before", NULL), ==, 1);
+  take_message (olga, XG_PACKET_GROUP_DELIVER, group, pete, 1, id);
+  take_message (rita, XG_PACKET_GROUP_DELIVER, group, pete, 1, id);
+  acknowledge (rita, KIND_GROUP, group, 1);
+
+  /* Rita is offline with a message waiting when the group goes. */
+  person_offline (rita);
+  g_assert_cmpuint (say (olga, group, id = random_id (), "last words", NULL), ==, 2);
+  take_message (pete, XG_PACKET_GROUP_DELIVER, group, olga, 2, id);
+  xg_proto_frame_free (ask (olga, XG_PACKET_GROUP_DISBAND, xg_proto_group_disband_new (group),
+                            XG_PACKET_GROUP_REMOVED));
+  take_group_removed (pete, group, XG_PROTO_GROUP_REMOVED_DISBANDED, olga);
+
+  send_refused (pete, group);
+  send_refused (olga, group);
+  no_message_for (olga);
+  no_message_for (pete);
+  login_outside (rita, group);
+  send_refused (rita, group);
+  no_message_for (olga);
+  no_message_for (pete);
+  refused (pete, XG_PACKET_CHAT_HISTORY_REQUEST,
+           xg_proto_chat_history_request_new (KIND_GROUP, group, 0, 0, 10), XG_PROTO_ERR_PERMISSION_DENIED);
+
+  /* And again after a restart, from the database alone. */
+  person_offline (olga);
+  person_offline (pete);
+  person_offline (rita);
+  g_assert_cmpint (xg_test_server_kill (server, SIGTERM), ==, 0);
+  xg_test_server_restart (server);
+  login_outside (olga, group);
+  login_outside (pete, group);
+  send_refused (pete, group);
+  send_refused (olga, group);
+  no_message_for (olga);
+
+  /* Nothing of the group is left, nothing new was stored. */
+  sql = g_strdup_printf ("SELECT (SELECT count(*) FROM messages) + "
+                         "(SELECT count(*) FROM conversations WHERE kind = 1 AND a = %" G_GUINT64_FORMAT ")",
+                         group);
+  g_assert_cmpint (query_db (server, all, G_N_ELEMENTS (all), sql), ==, 0);
+}
+
 /* --- The server killed mid-write ----------------------------------------- */
 
 typedef struct {
@@ -1137,6 +1429,8 @@ main (int   argc,
   g_test_add_func ("/group-chat/join", test_join);
   g_test_add_func ("/group-chat/removed", test_removed);
   g_test_add_func ("/group-chat/packets", test_packets);
+  g_test_add_func ("/group-chat/removed-by-request", test_removed_by_request);
+  g_test_add_func ("/group-chat/disbanded", test_disbanded);
   g_test_add_func ("/group-chat/sigkill", test_sigkill);
 
   return g_test_run ();

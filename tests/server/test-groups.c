@@ -911,6 +911,134 @@ test_manage (void)
   quiet (rita);
 }
 
+/* The owner appoints an admin and demotes it again with GROUP_ROLE_SET:
+ * every member hears each change (GROUP_MEMBER_EVENT ROLE_CHANGED), and
+ * the demoted member is a plain member again: answering a join request,
+ * removing a member, editing the info are ERROR(PERMISSION_DENIED)
+ * (PROTOCOL.md 5.13) and change nothing; it no longer hears of join
+ * requests or their outcome, live or at login. */
+static void
+test_demote (void)
+{
+  g_autoptr(XgTestServer) server = xg_test_server_start (NULL);
+  g_autoptr(Person) olga = person_new (server, "Olga");
+  g_autoptr(Person) adam = person_new (server, "Adam");
+  g_autoptr(Person) pete = person_new (server, "Pete");
+  g_autoptr(Person) rita = person_new (server, "Rita");
+  g_autoptr(Person) zed = person_new (server, "Zed");
+  g_autoptr(Person) yuri = person_new (server, "Yuri");
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  guint32 revision;
+  guint8 role;
+  guint64 g;
+
+  person_online (olga);
+  person_online (adam);
+  person_online (pete);
+  person_online (rita);
+  person_online (zed);
+  person_online (yuri);
+  g = create_group (olga, "Pigeons");
+  join_approved (olga, adam, g, 2);
+  join_approved (olga, pete, g, 3);
+  take_event (adam, g, pete->id, 1, 3, pete->id, 3);
+  join_approved (olga, rita, g, 4);
+  take_event (adam, g, rita->id, 1, 3, rita->id, 4);
+  take_event (pete, g, rita->id, 1, 3, rita->id, 4);
+
+  /* Appointed: everyone hears it, and Adam answers join requests. */
+  done (olga, XG_PACKET_GROUP_ROLE_SET, xg_proto_group_role_set_new (g, adam->id, XG_PROTO_GROUP_ROLE_ADMIN));
+  {
+    Person *all[] = { olga, adam, pete, rita };
+
+    for (guint i = 0; i < G_N_ELEMENTS (all); i++)
+      take_event (all[i], g, adam->id, 4, XG_PROTO_GROUP_ROLE_ADMIN, olga->id, 4);
+  }
+  info_of (adam, g, &role, NULL, NULL);
+  g_assert_cmpuint (role, ==, XG_PROTO_GROUP_ROLE_ADMIN);
+  send_join (zed, g, "me too");
+  take_join_incoming (olga, zed, g, "me too");
+  take_join_incoming (adam, zed, g, "me too");
+  quiet (olga);
+  quiet (adam);
+  quiet (pete);
+  quiet (rita);
+
+  /* Demoted: everyone hears it, Adam included. */
+  done (olga, XG_PACKET_GROUP_ROLE_SET, xg_proto_group_role_set_new (g, adam->id, XG_PROTO_GROUP_ROLE_MEMBER));
+  {
+    Person *all[] = { olga, adam, pete, rita };
+
+    for (guint i = 0; i < G_N_ELEMENTS (all); i++)
+      take_event (all[i], g, adam->id, 4, XG_PROTO_GROUP_ROLE_MEMBER, olga->id, 4);
+  }
+  info_of (adam, g, &role, NULL, NULL);
+  g_assert_cmpuint (role, ==, XG_PROTO_GROUP_ROLE_MEMBER);
+  before = members_of (olga, g);
+
+  /* Refused, and nothing changes. */
+  refused (adam, XG_PACKET_GROUP_JOIN_APPROVE, xg_proto_group_join_approve_new (g, zed->id),
+           XG_PROTO_ERR_PERMISSION_DENIED);
+  refused (adam, XG_PACKET_GROUP_JOIN_REJECT, xg_proto_group_join_reject_new (g, zed->id, "no"),
+           XG_PROTO_ERR_PERMISSION_DENIED);
+  refused (adam, XG_PACKET_GROUP_MEMBER_REMOVE, xg_proto_group_member_remove_new (g, pete->id),
+           XG_PROTO_ERR_PERMISSION_DENIED);
+  refused (adam, XG_PACKET_GROUP_INFO_UPDATE, xg_proto_group_info_update_new (g, info_new ("Mine", NULL)),
+           XG_PROTO_ERR_PERMISSION_DENIED);
+  refused (adam, XG_PACKET_GROUP_ROLE_SET, xg_proto_group_role_set_new (g, adam->id, XG_PROTO_GROUP_ROLE_ADMIN),
+           XG_PROTO_ERR_PERMISSION_DENIED);
+  after = members_of (olga, g);
+  g_assert_cmpstr (after, ==, before);
+  g_assert_cmpuint (info_of (olga, g, NULL, NULL, &revision), ==, 4);
+  g_assert_cmpuint (revision, ==, 1);
+  quiet (olga);
+  quiet (adam);
+  quiet (pete);
+  quiet (rita);
+  quiet (zed);
+
+  /* Zed's request still waits: the owner lets him in, Adam hears only
+   * of the joining, not the decision. */
+  {
+    g_autoptr(XgProtoFrame) approved = ask (olga, XG_PACKET_GROUP_JOIN_APPROVE,
+                                            xg_proto_group_join_approve_new (g, zed->id),
+                                            XG_PACKET_GROUP_JOIN_APPROVED);
+  }
+  xg_proto_frame_free (next_push (zed, XG_PACKET_GROUP_JOIN_APPROVED));
+  {
+    Person *all[] = { olga, adam, pete, rita, zed };
+
+    for (guint i = 0; i < G_N_ELEMENTS (all); i++)
+      take_event (all[i], g, zed->id, 1, 3, zed->id, 5);
+  }
+  xg_proto_frame_free (next_push (zed, XG_PACKET_GROUP_INFO));
+  quiet (adam);
+
+  /* A new request goes to the owner alone, live and at Adam's login. */
+  send_join (yuri, g, "and me");
+  take_join_incoming (olga, yuri, g, "and me");
+  quiet (adam);
+  person_offline (adam);
+  {
+    g_autoptr(GPtrArray) sync = person_login (adam);
+
+    g_assert_cmpuint (listed_role (sync, g, NULL), ==, XG_PROTO_GROUP_ROLE_MEMBER);
+    g_assert_cmpuint (count_type (sync, XG_PACKET_GROUP_JOIN_REQUEST_INCOMING), ==, 0);
+  }
+  refused (adam, XG_PACKET_GROUP_JOIN_APPROVE, xg_proto_group_join_approve_new (g, yuri->id),
+           XG_PROTO_ERR_PERMISSION_DENIED);
+  refused (adam, XG_PACKET_GROUP_MEMBER_REMOVE, xg_proto_group_member_remove_new (g, zed->id),
+           XG_PROTO_ERR_PERMISSION_DENIED);
+  g_assert_cmpuint (info_of (olga, g, NULL, NULL, NULL), ==, 5);
+  quiet (olga);
+  quiet (adam);
+  quiet (pete);
+  quiet (rita);
+  quiet (zed);
+  quiet (yuri);
+}
+
 /* Inviting a friend: declined, accepted at the next login; refusals. */
 static void
 test_invite (void)
@@ -1143,6 +1271,7 @@ main (int argc, char **argv)
   g_test_add_func ("/groups/join/first-answer-decides", test_first_answer_decides);
   g_test_add_func ("/groups/join/timeout", test_timeout);
   g_test_add_func ("/groups/manage", test_manage);
+  g_test_add_func ("/groups/demote", test_demote);
   g_test_add_func ("/groups/invite", test_invite);
   g_test_add_func ("/groups/limits", test_limits);
   g_test_add_func ("/groups/account-deleted", test_account_deleted);
