@@ -980,23 +980,9 @@ probe_pending (XgServerStoreSqlite  *self,
                gboolean             *any_invites,
                GError              **error)
 {
-  sqlite3_stmt *stmt = xg_server_store_sqlite_statement (self, "SELECT EXISTS (SELECT 1 FROM group_join_requests WHERE applicant_id = ?1), "
-                                                               "EXISTS (SELECT 1 FROM group_invites WHERE invitee_id = ?1)",
-                                                         error);
-  gboolean has_row;
-
-  if (stmt == NULL)
-    return FALSE;
-  xg_server_store_sqlite_bind_id (stmt, 1, account_id);
-  if (!xg_server_store_sqlite_step_row (self, stmt, &has_row, error))
-    {
-      sqlite3_reset (stmt);
-      return FALSE;
-    }
-  *any_requests = has_row && sqlite3_column_int (stmt, 0) != 0;
-  *any_invites = has_row && sqlite3_column_int (stmt, 1) != 0;
-  sqlite3_reset (stmt);
-  return TRUE;
+  return xg_server_store_sqlite_probe (self, "SELECT EXISTS (SELECT 1 FROM group_join_requests WHERE applicant_id = ?1), "
+                                             "EXISTS (SELECT 1 FROM group_invites WHERE invitee_id = ?1)",
+                                       account_id, any_requests, any_invites, error);
 }
 
 static gboolean

@@ -51,6 +51,12 @@ sqlite3_stmt *xg_server_store_sqlite_statement   (XgServerStoreSqlite  *self,
 gboolean      xg_server_store_sqlite_step_done   (XgServerStoreSqlite  *self,
                                                   sqlite3_stmt         *stmt,
                                                   GError              **error);
+gboolean      xg_server_store_sqlite_probe       (XgServerStoreSqlite  *self,
+                                                  const char           *sql,
+                                                  guint64               account_id,
+                                                  gboolean             *first,
+                                                  gboolean             *second,
+                                                  GError              **error);
 gboolean      xg_server_store_sqlite_step_row    (XgServerStoreSqlite  *self,
                                                   sqlite3_stmt         *stmt,
                                                   gboolean             *has_row,

@@ -333,23 +333,9 @@ probe_requests (XgServerStoreSqlite  *self,
                 gboolean             *any_to,
                 GError              **error)
 {
-  sqlite3_stmt *stmt = xg_server_store_sqlite_statement (self, "SELECT EXISTS (SELECT 1 FROM friend_requests WHERE requester_id = ?1), "
-                                                               "EXISTS (SELECT 1 FROM friend_requests WHERE target_id = ?1 AND state = 0)",
-                                                         error);
-  gboolean has_row;
-
-  if (stmt == NULL)
-    return FALSE;
-  xg_server_store_sqlite_bind_id (stmt, 1, account_id);
-  if (!xg_server_store_sqlite_step_row (self, stmt, &has_row, error))
-    {
-      sqlite3_reset (stmt);
-      return FALSE;
-    }
-  *any_from = has_row && sqlite3_column_int (stmt, 0) != 0;
-  *any_to = has_row && sqlite3_column_int (stmt, 1) != 0;
-  sqlite3_reset (stmt);
-  return TRUE;
+  return xg_server_store_sqlite_probe (self, "SELECT EXISTS (SELECT 1 FROM friend_requests WHERE requester_id = ?1), "
+                                             "EXISTS (SELECT 1 FROM friend_requests WHERE target_id = ?1 AND state = 0)",
+                                       account_id, any_from, any_to, error);
 }
 
 static gboolean

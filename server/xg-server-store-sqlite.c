@@ -122,6 +122,33 @@ xg_server_store_sqlite_step_row (XgServerStoreSqlite  *self,
   return rc == SQLITE_ROW || rc == SQLITE_DONE || xg_server_store_sqlite_fail (self, rc, "reading", error);
 }
 
+/* Runs @sql, one row of two EXISTS (...) columns about the account ?1,
+ * into *first and *second: whether a login has anything to read there. */
+gboolean
+xg_server_store_sqlite_probe (XgServerStoreSqlite  *self,
+                              const char           *sql,
+                              guint64               account_id,
+                              gboolean             *first,
+                              gboolean             *second,
+                              GError              **error)
+{
+  sqlite3_stmt *stmt = xg_server_store_sqlite_statement (self, sql, error);
+  gboolean has_row;
+
+  if (stmt == NULL)
+    return FALSE;
+  xg_server_store_sqlite_bind_id (stmt, 1, account_id);
+  if (!xg_server_store_sqlite_step_row (self, stmt, &has_row, error))
+    {
+      sqlite3_reset (stmt);
+      return FALSE;
+    }
+  *first = has_row && sqlite3_column_int (stmt, 0) != 0;
+  *second = has_row && sqlite3_column_int (stmt, 1) != 0;
+  sqlite3_reset (stmt);
+  return TRUE;
+}
+
 /* SQLite stores a blob bound from a NULL pointer as NULL; an empty value
  * must stay an empty blob. */
 static void

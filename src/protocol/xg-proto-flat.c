@@ -52,40 +52,6 @@ member_of (char    code,
   return TRUE;
 }
 
-static gboolean
-parse (const char *signature,
-       Layout     *layout)
-{
-  const char *p = signature;
-
-  memset (layout, 0, sizeof *layout);
-  layout->align = 1;
-  layout->fixed = TRUE;
-  if (signature == NULL || *p++ != '(')
-    return FALSE;
-
-  for (; *p != ')'; p++)
-    {
-      Member *m;
-
-      if (*p == '\0' || layout->n == MAX_MEMBERS)
-        return FALSE;
-      m = &layout->members[layout->n++];
-      if (p[0] == 'a' && p[1] == 'y')
-        {
-          *m = (Member) { 'A', 0, 1 };
-          layout->fixed = FALSE;
-          p++;
-        }
-      else if (!member_of (*p, m))
-        return FALSE;
-      layout->align = MAX (layout->align, m->align);
-    }
-
-  /* "()" is a one-byte unit value: not worth a path of its own. */
-  return layout->n > 0 && p[1] == '\0';
-}
-
 /* The alignment of a complete type: a container's is its largest member's,
  * so the largest of its basic types' (a variant's is 8). */
 static guint
@@ -105,11 +71,13 @@ type_align (const char *type,
   return align;
 }
 
-/* As parse(), and also strings and arrays of any type, which only the
- * encoder takes (reading them needs GVariant's checks). */
+/* A tuple of fixed-size basic types and byte strings; with @encodable,
+ * strings and arrays of any type too, which only the encoder takes
+ * (reading them needs GVariant's checks). */
 static gboolean
-parse_encodable (const char *signature,
-                 Layout     *layout)
+parse_layout (const char *signature,
+              Layout     *layout,
+              gboolean    encodable)
 {
   const char *p = signature;
 
@@ -122,6 +90,7 @@ parse_encodable (const char *signature,
   while (*p != ')')
     {
       Member *m;
+      const char *end;
 
       if (*p == '\0' || layout->n == MAX_MEMBERS)
         return FALSE;
@@ -131,16 +100,14 @@ parse_encodable (const char *signature,
           *m = (Member) { 'A', 0, 1 };
           p += 2;
         }
-      else if (p[0] == 'a')
+      else if (encodable && p[0] == 'a')
         {
-          const char *end;
-
           if (!g_variant_type_string_scan (p, NULL, &end))
             return FALSE;
           *m = (Member) { 'V', 0, type_align (p, end) };
           p = end;
         }
-      else if (p[0] == 's')
+      else if (encodable && p[0] == 's')
         {
           *m = (Member) { 'S', 0, 1 };
           p++;
@@ -154,7 +121,22 @@ parse_encodable (const char *signature,
       layout->align = MAX (layout->align, m->align);
     }
 
+  /* "()" is a one-byte unit value: not worth a path of its own. */
   return layout->n > 0 && p[1] == '\0';
+}
+
+static gboolean
+parse (const char *signature,
+       Layout     *layout)
+{
+  return parse_layout (signature, layout, FALSE);
+}
+
+static gboolean
+parse_encodable (const char *signature,
+                 Layout     *layout)
+{
+  return parse_layout (signature, layout, TRUE);
 }
 
 gboolean
