@@ -911,6 +911,24 @@ test_manage (void)
   quiet (rita);
 }
 
+/* @owner gives @whom @role in @g: every member in @members (NULL-ended)
+ * hears it, and @whom's GROUP_INFO shows it. */
+static void
+set_role_heard (Person  *owner,
+                Person  *whom,
+                guint64  g,
+                guint    role,
+                Person **members)
+{
+  guint8 shown = 0;
+
+  done (owner, XG_PACKET_GROUP_ROLE_SET, xg_proto_group_role_set_new (g, whom->id, role));
+  for (guint i = 0; members[i] != NULL; i++)
+    take_event (members[i], g, whom->id, 4, role, owner->id, 4);
+  info_of (whom, g, &shown, NULL, NULL);
+  g_assert_cmpuint (shown, ==, role);
+}
+
 /* The owner appoints an admin and demotes it again with GROUP_ROLE_SET:
  * every member hears each change (GROUP_MEMBER_EVENT ROLE_CHANGED), and
  * the demoted member is a plain member again: answering a join request,
@@ -930,7 +948,6 @@ test_demote (void)
   g_autofree char *before = NULL;
   g_autofree char *after = NULL;
   guint32 revision;
-  guint8 role;
   guint64 g;
 
   person_online (olga);
@@ -948,15 +965,7 @@ test_demote (void)
   take_event (pete, g, rita->id, 1, 3, rita->id, 4);
 
   /* Appointed: everyone hears it, and Adam answers join requests. */
-  done (olga, XG_PACKET_GROUP_ROLE_SET, xg_proto_group_role_set_new (g, adam->id, XG_PROTO_GROUP_ROLE_ADMIN));
-  {
-    Person *all[] = { olga, adam, pete, rita };
-
-    for (guint i = 0; i < G_N_ELEMENTS (all); i++)
-      take_event (all[i], g, adam->id, 4, XG_PROTO_GROUP_ROLE_ADMIN, olga->id, 4);
-  }
-  info_of (adam, g, &role, NULL, NULL);
-  g_assert_cmpuint (role, ==, XG_PROTO_GROUP_ROLE_ADMIN);
+  set_role_heard (olga, adam, g, XG_PROTO_GROUP_ROLE_ADMIN, (Person *[]) { olga, adam, pete, rita, NULL });
   send_join (zed, g, "me too");
   take_join_incoming (olga, zed, g, "me too");
   take_join_incoming (adam, zed, g, "me too");
@@ -966,15 +975,7 @@ test_demote (void)
   quiet (rita);
 
   /* Demoted: everyone hears it, Adam included. */
-  done (olga, XG_PACKET_GROUP_ROLE_SET, xg_proto_group_role_set_new (g, adam->id, XG_PROTO_GROUP_ROLE_MEMBER));
-  {
-    Person *all[] = { olga, adam, pete, rita };
-
-    for (guint i = 0; i < G_N_ELEMENTS (all); i++)
-      take_event (all[i], g, adam->id, 4, XG_PROTO_GROUP_ROLE_MEMBER, olga->id, 4);
-  }
-  info_of (adam, g, &role, NULL, NULL);
-  g_assert_cmpuint (role, ==, XG_PROTO_GROUP_ROLE_MEMBER);
+  set_role_heard (olga, adam, g, XG_PROTO_GROUP_ROLE_MEMBER, (Person *[]) { olga, adam, pete, rita, NULL });
   before = members_of (olga, g);
 
   /* Refused, and nothing changes. */
