@@ -92,26 +92,44 @@ sql_leave (GString  *sql,
                             group_id, p->id);
 }
 
-/* Runs @sql on the server's database while it is stopped; everyone in
- * @people goes offline (their connections end with the server). */
+/* Stops the server and opens its database; everyone in @people goes
+ * offline (their connections end with the server). */
+static sqlite3 *
+stop_and_open_db (XgTestServer *server,
+                  Person      **people,
+                  guint         n_people)
+{
+  g_autofree char *path = g_build_filename (server->data_dir, "xinge.db", NULL);
+  sqlite3 *db = NULL;
+
+  for (guint i = 0; i < n_people; i++)
+    person_offline (people[i]);
+  g_assert_cmpint (xg_test_server_kill (server, SIGTERM), ==, 0);
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  return db;
+}
+
+static void
+close_db_and_restart (XgTestServer *server,
+                      sqlite3      *db)
+{
+  sqlite3_close (db);
+  xg_test_server_restart (server);
+}
+
+/* Runs @sql on the server's database while it is stopped. */
 static void
 edit_db (XgTestServer *server,
          Person      **people,
          guint         n_people,
          const char   *sql)
 {
-  g_autofree char *path = g_build_filename (server->data_dir, "xinge.db", NULL);
-  sqlite3 *db = NULL;
+  sqlite3 *db = stop_and_open_db (server, people, n_people);
   char *message = NULL;
 
-  for (guint i = 0; i < n_people; i++)
-    person_offline (people[i]);
-  g_assert_cmpint (xg_test_server_kill (server, SIGTERM), ==, 0);
-  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
   if (sqlite3_exec (db, sql, NULL, NULL, &message) != SQLITE_OK)
     g_error ("%s: %s", sql, message);
-  sqlite3_close (db);
-  xg_test_server_restart (server);
+  close_db_and_restart (server, db);
 }
 
 /* A group of @members (the first owns it); they are online again after. */
@@ -961,21 +979,15 @@ query_db (XgTestServer *server,
           guint         n_people,
           const char   *sql)
 {
-  g_autofree char *path = g_build_filename (server->data_dir, "xinge.db", NULL);
-  sqlite3 *db = NULL;
+  sqlite3 *db = stop_and_open_db (server, people, n_people);
   sqlite3_stmt *stmt = NULL;
   gint64 value;
 
-  for (guint i = 0; i < n_people; i++)
-    person_offline (people[i]);
-  g_assert_cmpint (xg_test_server_kill (server, SIGTERM), ==, 0);
-  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
   g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
   g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
   value = sqlite3_column_int64 (stmt, 0);
   sqlite3_finalize (stmt);
-  sqlite3_close (db);
-  xg_test_server_restart (server);
+  close_db_and_restart (server, db);
   return value;
 }
 
