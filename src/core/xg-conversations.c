@@ -23,7 +23,7 @@
  *    that (sent from another device of the account, or received there,
  *    so never pending for it; or lost with a wiped profile) is a gap like
  *    any other, and fetched the same way; a conversation this device has
- *    nothing of gets its newest page.
+ *    nothing of, or only what was pending of it, gets its newest page.
  *  - Receipts: MSG_DELIVERED moves own messages to "delivered".
  *  - Groups (7.6) are conversations of kind 1, kept under their key
  *    (xg-account-db.h): the same outbox, store, acknowledgement and gap
@@ -583,27 +583,28 @@ fetch_gap (XgConversations            *self,
   const XgStoredConversation *stored = &copy;
   guint64 *head = g_hash_table_lookup (self->heads, &known->peer_id);
 
-  /* The server's head is the end of a gap as much as a message here is;
-   * a nearer gap goes first. Up to the head there is nothing to guess. */
-  if (head != NULL && *head > copy.received && copy.gap_before == 0)
-    {
-      copy.gap_before = *head + 1;
-      copy.started = FALSE;
-    }
-  else if (head != NULL && *head <= copy.received)
-    copy.started = FALSE;
-
+  if (g_hash_table_contains (self->fetching, &known->peer_id))
+    return;
   /* The first messages of a conversation on this device (a new or wiped
-   * profile): anything after them that is not pending for this account,
-   * its own messages written on another device, comes with the newest
-   * history, not as a delivery. */
-  if (stored->started && stored->gap_before == 0 && !g_hash_table_contains (self->fetching, &stored->peer_id))
+   * profile) are what was still pending for the account, often just the
+   * last one or two: the chat opens on its newest page, as it would with
+   * nothing delivered. Anything between them and that page (the
+   * account's own messages written on another device are never pending
+   * for it) is then a gap like any other, fetched forward. */
+  if (known->started && known->gap_before == 0)
     {
-      request_history (self, stored->peer_id, stored->received, 0, GAP_PAGE, NULL);
+      g_debug ("Conversation with %" G_GUINT64_FORMAT ": first messages here, fetching its newest page",
+               known->peer_id);
+      request_history (self, known->peer_id, 0, 0, XG_CHAT_PAGE, NULL);
       return;
     }
 
-  if (stored->gap_before == 0 || g_hash_table_contains (self->fetching, &stored->peer_id))
+  /* The server's head is the end of a gap as much as a message here is;
+   * a nearer gap goes first. Up to the head there is nothing to guess. */
+  if (head != NULL && *head > copy.received && copy.gap_before == 0)
+    copy.gap_before = *head + 1;
+
+  if (stored->gap_before == 0)
     return;
   /* While own messages wait for their MSG_SENT_ACK, a missing number is
    * most likely one of theirs: look again once they are all recorded. */

@@ -204,26 +204,34 @@ test_cache (Fixture       *f,
 }
 
 /* A wiped profile: the chat comes back from the server's history, its
- * newest page at login, then a page at a time as the user scrolls. */
+ * newest page at login, then a page at a time as the user scrolls.
+ * @pending: Alice's last message came while Bob was away, so the new
+ * device's first message of the chat is a delivery, not history. */
 static void
-test_history_after_wipe (Fixture       *f,
-                         gconstpointer  data)
+history_after_wipe (Fixture  *f,
+                    gboolean  pending)
 {
   g_autoptr(XgChatMessages) messages = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *path = NULL;
-  const guint n = 120;
+  g_autofree char *last = NULL;
+  const guint n = pending ? 121 : 120;
   guint before;
 
   befriend_both (f);
   for (guint i = 1; i <= n; i++)
     {
       g_autofree char *text = g_strdup_printf ("m%u", i);
-      g_autoptr(XgMessage) m = say (i % 2 ? &f->alice : &f->bob, i % 2 ? &f->bob : &f->alice, text);
+      g_autoptr(XgMessage) m = NULL;
 
+      if (i == 121)
+        g_clear_object (&f->bob.session);
+      m = say (i % 2 ? &f->alice : &f->bob, i % 2 ? &f->bob : &f->alice, text);
       WAIT_UNTIL (xg_message_get_seq (m) != 0);
     }
-  WAIT_UNTIL (g_list_model_get_n_items (G_LIST_MODEL (conversations_of (&f->bob))) == 1);
+  last = g_strdup_printf ("m%u", n);
+  if (!pending)
+    WAIT_UNTIL (g_list_model_get_n_items (G_LIST_MODEL (conversations_of (&f->bob))) == 1);
 
   /* Bob's device is new: nothing of the chat is here. */
   g_clear_object (&f->bob.session);
@@ -242,7 +250,7 @@ test_history_after_wipe (Fixture       *f,
   g_assert_true (xg_chat_messages_get_has_older (messages));
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (conversations_of (&f->bob))), ==, 1);
   g_assert_cmpstr (xg_message_get_text (xg_conversation_get_last_message (conversation_with (&f->bob, &f->alice))),
-                   ==, "m120");
+                   ==, last);
 
   /* Each scroll brings a page, newest first, until the start. */
   while (xg_chat_messages_get_has_older (messages))
@@ -263,6 +271,20 @@ test_history_after_wipe (Fixture       *f,
       g_assert_cmpstr (xg_message_get_text (m), ==, text);
       g_assert_cmpint (xg_message_get_outgoing (m), ==, i % 2 == 1);
     }
+}
+
+static void
+test_history_after_wipe (Fixture       *f,
+                         gconstpointer  data)
+{
+  history_after_wipe (f, FALSE);
+}
+
+static void
+test_history_after_wipe_pending (Fixture       *f,
+                                 gconstpointer  data)
+{
+  history_after_wipe (f, TRUE);
 }
 
 /* Alice writes from another device; back on the first one she finds the
@@ -915,6 +937,7 @@ main (int argc, char **argv)
   ADD ("/core/chat/offline-send", test_offline_send);
   ADD ("/core/chat/cache", test_cache);
   ADD ("/core/chat/history-after-wipe", test_history_after_wipe);
+  ADD ("/core/chat/history-after-wipe-pending", test_history_after_wipe_pending);
   ADD ("/core/chat/gap", test_gap);
   ADD ("/core/chat/other-device", test_other_device);
   ADD ("/core/chat/shown-once", test_shown_once);
