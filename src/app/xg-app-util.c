@@ -588,6 +588,25 @@ xg_set_inline_message (GtkLabel   *label,
     gtk_accessible_reset_property (GTK_ACCESSIBLE (label), GTK_ACCESSIBLE_PROPERTY_LABEL);
 }
 
+GtkNativeDialog *
+xg_picture_chooser_show (GtkWindow *parent,
+                         GCallback  on_response,
+                         gpointer   user_data)
+{
+  GtkFileChooserNative *chooser = gtk_file_chooser_native_new (_("Choose a Picture"), parent,
+                                                               GTK_FILE_CHOOSER_ACTION_OPEN,
+                                                               _("_Choose"), _("_Cancel"));
+  g_autoptr(GtkFileFilter) filter = gtk_file_filter_new ();
+
+  gtk_file_filter_set_name (filter, _("Pictures"));
+  gtk_file_filter_add_pixbuf_formats (filter);
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), filter);
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
+  g_signal_connect (chooser, "response", on_response, user_data);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+  return GTK_NATIVE_DIALOG (chooser);
+}
+
 char *
 xg_session_error_text (const GError *error,
                        guint         retry_after,

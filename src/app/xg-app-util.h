@@ -51,6 +51,13 @@ void   xg_accessible_watch_windows (void);
 void   xg_set_inline_message  (GtkLabel      *label,
                                const char    *text);
 
+/* Shows a modal chooser of picture files on @parent; @on_response is
+ * its "response" handler. The caller holds the chooser until then, and
+ * destroys it if the caller goes first. */
+GtkNativeDialog *xg_picture_chooser_show (GtkWindow  *parent,
+                                          GCallback   on_response,
+                                          gpointer    user_data);
+
 /* A sentence for an XgSession error, in the user's language. @retry_after
  * is the seconds the server asked to wait (0: none), @server the address. */
 char  *xg_session_error_text  (const GError  *error,

@@ -7,7 +7,9 @@
  * (this device's), friends to invite, and Leave. The owner and admins also
  * edit the info, answer join requests and remove members (an admin only
  * plain members); the owner appoints and demotes admins, hands the group
- * over and disbands it. Whatever cannot be undone asks first
+ * over and disbands it. An edit (name, description, picture) waits in the
+ * form until Save; the group's own changes, from whoever made them, reset
+ * the form, nothing else does. Whatever cannot be undone asks first
  * (AdwMessageDialog). What the server says comes back through the core's
  * models: the page only follows them.
  */
@@ -19,6 +21,7 @@
 
 #include "xg-app-util.h"
 #include "xg-group-page.h"
+#include "xg-profile-window.h"
 #include "xg-proto-limits.h"
 
 struct _XgGroupPage
@@ -37,6 +40,9 @@ struct _XgGroupPage
   GtkWidget          *edit_group;
   AdwEntryRow        *edit_name_row;
   AdwEntryRow        *edit_description_row;
+  AdwAvatar          *edit_avatar;
+  GtkButton          *edit_picture_button;
+  GtkButton          *edit_picture_clear_button;
   GtkButton          *edit_save_button;
   GtkWidget          *requests_group;
   GtkListBox         *requests_list;
@@ -57,6 +63,10 @@ struct _XgGroupPage
   GtkFilterListModel *invitable;
   GtkCustomFilter    *invitable_filter;
   GCancellable       *cancellable;
+  GtkNativeDialog    *chooser;
+  GBytes             *edit_picture;          /* chosen, not saved: a PNG, or empty for none; NULL: as it is */
+  GdkTexture         *edit_picture_texture;
+  gboolean            loading_picture;
   gboolean            updating;
 };
 
@@ -105,9 +115,47 @@ update_edit_button (XgGroupPage *self)
   g_autofree char *description = xg_editable_dup_stripped (GTK_EDITABLE (self->edit_description_row));
   gboolean changed = self->group != NULL &&
                      (g_strcmp0 (name, xg_group_get_name (self->group)) != 0 ||
-                      g_strcmp0 (description, xg_group_get_description (self->group)) != 0);
+                      g_strcmp0 (description, xg_group_get_description (self->group)) != 0 ||
+                      self->edit_picture != NULL);
 
-  gtk_widget_set_sensitive (GTK_WIDGET (self->edit_save_button), changed && name[0] != '\0');
+  gtk_widget_set_sensitive (GTK_WIDGET (self->edit_save_button),
+                            changed && name[0] != '\0' && !self->loading_picture);
+}
+
+/* The picture the form would save: the one chosen, none, or the group's. */
+static void
+update_edit_avatar (XgGroupPage *self)
+{
+  GdkPaintable *paintable = NULL;
+  gboolean chosen = self->edit_picture != NULL;
+
+  if (chosen)
+    paintable = self->edit_picture_texture ? GDK_PAINTABLE (self->edit_picture_texture) : NULL;
+  else if (self->group != NULL)
+    paintable = xg_group_get_avatar_paintable (self->group);
+  adw_avatar_set_text (self->edit_avatar, gtk_editable_get_text (GTK_EDITABLE (self->edit_name_row)));
+  adw_avatar_set_custom_image (self->edit_avatar, paintable);
+  xg_label_avatar (self->edit_avatar, paintable == NULL ? _("No picture: the group’s initials")
+                                      : chosen ? _("The new picture, not saved yet")
+                                      : _("The group’s picture"));
+  gtk_widget_set_sensitive (GTK_WIDGET (self->edit_picture_button), !self->loading_picture);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->edit_picture_clear_button), paintable != NULL && !self->loading_picture);
+}
+
+/* The form shows the group as it is, dropping what was not saved. */
+static void
+reset_edit (XgGroupPage *self)
+{
+  if (self->group == NULL)
+    return;
+  self->updating = TRUE;
+  gtk_editable_set_text (GTK_EDITABLE (self->edit_name_row), xg_group_get_name (self->group));
+  gtk_editable_set_text (GTK_EDITABLE (self->edit_description_row), xg_group_get_description (self->group));
+  self->updating = FALSE;
+  g_clear_pointer (&self->edit_picture, g_bytes_unref);
+  g_clear_object (&self->edit_picture_texture);
+  update_edit_avatar (self);
+  update_edit_button (self);
 }
 
 static void
@@ -136,9 +184,6 @@ update_info (XgGroupPage *self)
   gtk_switch_set_active (self->mute_switch, xg_group_get_muted (self->group));
 
   gtk_widget_set_visible (self->edit_group, role == XG_GROUP_ROLE_OWNER || role == XG_GROUP_ROLE_ADMIN);
-  gtk_editable_set_text (GTK_EDITABLE (self->edit_name_row), xg_group_get_name (self->group));
-  gtk_editable_set_text (GTK_EDITABLE (self->edit_description_row), description);
-  update_edit_button (self);
   gtk_widget_set_visible (self->members_group, !gone);
   gtk_widget_set_visible (self->invite_group, !gone && g_list_model_get_n_items (G_LIST_MODEL (self->invitable)) > 0);
   gtk_widget_set_visible (GTK_WIDGET (self->leave_button), !gone && role != XG_GROUP_ROLE_OWNER);
@@ -220,11 +265,106 @@ on_mute_toggled (XgGroupPage *self)
   xg_groups_set_muted (groups_of (self), self->group, gtk_switch_get_active (self->mute_switch));
 }
 
+/* The group's info changed (here or by another admin): shown, and the
+ * form starts again from it. */
+static void
+on_info_changed (XgGroupPage *self)
+{
+  update_info (self);
+  reset_edit (self);
+}
+
 static void
 on_edit_changed (XgGroupPage *self)
 {
-  if (!self->updating)
-    update_edit_button (self);
+  if (self->updating)
+    return;
+  update_edit_button (self);
+  if (self->edit_picture == NULL || self->edit_picture_texture == NULL)
+    adw_avatar_set_text (self->edit_avatar, gtk_editable_get_text (GTK_EDITABLE (self->edit_name_row)));
+}
+
+static void
+on_picture_loaded (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(XgGroupPage) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) png = xg_load_avatar_png_finish (result, &error);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  self->loading_picture = FALSE;
+  if (png == NULL)
+    {
+      g_autofree char *text = g_strdup_printf (_("This picture cannot be used: %s"), error->message);
+
+      show_status (self, text);
+    }
+  else if (g_bytes_get_size (png) > XG_PROTO_MAX_AVATAR_BYTES)
+    show_status (self, _("This picture is too large even at 256 × 256 pixels. Choose a simpler picture."));
+  else
+    {
+      g_clear_pointer (&self->edit_picture, g_bytes_unref);
+      g_clear_object (&self->edit_picture_texture);
+      self->edit_picture_texture = gdk_texture_new_from_bytes (png, NULL);
+      self->edit_picture = g_steal_pointer (&png);
+    }
+  update_edit_avatar (self);
+  update_edit_button (self);
+}
+
+void
+xg_group_page_load_picture (XgGroupPage *self,
+                            GFile       *file)
+{
+  g_return_if_fail (XG_IS_GROUP_PAGE (self));
+  g_return_if_fail (G_IS_FILE (file));
+
+  show_status (self, NULL);
+  self->loading_picture = TRUE;
+  update_edit_avatar (self);
+  update_edit_button (self);
+  xg_load_avatar_png_async (file, self->cancellable, on_picture_loaded, g_object_ref (self));
+}
+
+static void
+on_chooser_response (GtkNativeDialog *chooser,
+                     int              response,
+                     XgGroupPage     *self)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
+
+      if (file != NULL)
+        xg_group_page_load_picture (self, file);
+    }
+  g_clear_object (&self->chooser);
+}
+
+static void
+on_edit_picture_clicked (XgGroupPage *self)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+
+  if (self->chooser == NULL)
+    self->chooser = xg_picture_chooser_show (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                                             G_CALLBACK (on_chooser_response), self);
+}
+
+static void
+on_edit_picture_clear_clicked (XgGroupPage *self)
+{
+  g_clear_pointer (&self->edit_picture, g_bytes_unref);
+  g_clear_object (&self->edit_picture_texture);
+  /* Nothing to take away from a group without a picture. */
+  if (self->group != NULL && xg_group_get_avatar (self->group) != NULL &&
+      g_bytes_get_size (xg_group_get_avatar (self->group)) > 0)
+    self->edit_picture = g_bytes_new (NULL, 0);
+  update_edit_avatar (self);
+  update_edit_button (self);
 }
 
 static void
@@ -248,7 +388,7 @@ on_edit_save_clicked (XgGroupPage *self)
   xg_groups_update_info_async (groups_of (self), self->group,
                                g_strcmp0 (name, xg_group_get_name (self->group)) != 0 ? name : NULL,
                                g_strcmp0 (description, xg_group_get_description (self->group)) != 0 ? description : NULL,
-                               NULL, self->cancellable, on_call_done, call_new (self, _("Saved.")));
+                               self->edit_picture, self->cancellable, on_call_done, call_new (self, _("Saved.")));
 }
 
 typedef void (*Confirmed) (XgGroupPage *self,
@@ -637,6 +777,7 @@ xg_group_page_set_group (XgGroupPage *self,
                                                           : NULL);
   gtk_filter_changed (GTK_FILTER (self->invitable_filter), GTK_FILTER_CHANGE_DIFFERENT);
   update_info (self);
+  reset_edit (self);
 }
 
 /* Rows depend on the account's role: made again when it changes. */
@@ -661,6 +802,14 @@ xg_group_page_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
+  if (self->chooser != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->chooser, self);
+      gtk_native_dialog_destroy (self->chooser);
+      g_clear_object (&self->chooser);
+    }
+  g_clear_pointer (&self->edit_picture, g_bytes_unref);
+  g_clear_object (&self->edit_picture_texture);
   if (self->group_signals != NULL)
     g_signal_group_set_target (self->group_signals, NULL);
   if (self->members_signals != NULL)
@@ -705,6 +854,9 @@ xg_group_page_class_init (XgGroupPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, XgGroupPage, edit_group);
   gtk_widget_class_bind_template_child (widget_class, XgGroupPage, edit_name_row);
   gtk_widget_class_bind_template_child (widget_class, XgGroupPage, edit_description_row);
+  gtk_widget_class_bind_template_child (widget_class, XgGroupPage, edit_avatar);
+  gtk_widget_class_bind_template_child (widget_class, XgGroupPage, edit_picture_button);
+  gtk_widget_class_bind_template_child (widget_class, XgGroupPage, edit_picture_clear_button);
   gtk_widget_class_bind_template_child (widget_class, XgGroupPage, edit_save_button);
   gtk_widget_class_bind_template_child (widget_class, XgGroupPage, requests_group);
   gtk_widget_class_bind_template_child (widget_class, XgGroupPage, requests_list);
@@ -718,6 +870,8 @@ xg_group_page_class_init (XgGroupPageClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, on_mute_toggled);
   gtk_widget_class_bind_template_callback (widget_class, on_edit_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_edit_save_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, on_edit_picture_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, on_edit_picture_clear_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_leave_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_disband_clicked);
   gtk_widget_class_install_action (widget_class, "group.make-admin", "t", member_action);
@@ -735,9 +889,9 @@ xg_group_page_init (XgGroupPage *self)
   xg_label_entry_row (self->edit_description_row);
 
   self->group_signals = g_signal_group_new (XG_TYPE_GROUP);
-  g_signal_group_connect_swapped (self->group_signals, "notify::name", G_CALLBACK (update_info), self);
-  g_signal_group_connect_swapped (self->group_signals, "notify::description", G_CALLBACK (update_info), self);
-  g_signal_group_connect_swapped (self->group_signals, "notify::avatar", G_CALLBACK (update_info), self);
+  g_signal_group_connect_swapped (self->group_signals, "notify::name", G_CALLBACK (on_info_changed), self);
+  g_signal_group_connect_swapped (self->group_signals, "notify::description", G_CALLBACK (on_info_changed), self);
+  g_signal_group_connect_swapped (self->group_signals, "notify::avatar", G_CALLBACK (on_info_changed), self);
   g_signal_group_connect_swapped (self->group_signals, "notify::muted", G_CALLBACK (update_info), self);
   g_signal_group_connect_swapped (self->group_signals, "notify::role", G_CALLBACK (on_role_changed), self);
   g_signal_group_connect_swapped (self->group_signals, "notify::gone", G_CALLBACK (on_role_changed), self);

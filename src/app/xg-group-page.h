@@ -19,5 +19,10 @@ GtkWidget *xg_group_page_new       (XgSession   *session);
 XgGroup   *xg_group_page_get_group (XgGroupPage *self);
 void       xg_group_page_set_group (XgGroupPage *self,
                                     XgGroup     *group);
+/* What the file chooser does with the chosen file: scales it down to
+ * 256×256 at most and puts it in the form as the group's new picture
+ * (not saved yet). */
+void       xg_group_page_load_picture (XgGroupPage *self,
+                                       GFile       *file);
 
 G_END_DECLS

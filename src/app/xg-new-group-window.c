@@ -33,7 +33,7 @@ struct _XgNewGroupWindow
   XgSession            *session;
   GBytes               *picture;
   GdkTexture           *picture_texture;
-  GtkFileChooserNative *chooser;
+  GtkNativeDialog      *chooser;
   GCancellable         *cancellable;
   gboolean              busy;
 };
@@ -181,18 +181,8 @@ on_chooser_response (GtkNativeDialog  *chooser,
 static void
 on_avatar_clicked (XgNewGroupWindow *self)
 {
-  g_autoptr(GtkFileFilter) filter = gtk_file_filter_new ();
-
-  if (self->chooser != NULL)
-    return;
-  self->chooser = gtk_file_chooser_native_new (_("Choose a Picture"), GTK_WINDOW (self),
-                                               GTK_FILE_CHOOSER_ACTION_OPEN, _("_Choose"), _("_Cancel"));
-  gtk_file_filter_set_name (filter, _("Pictures"));
-  gtk_file_filter_add_pixbuf_formats (filter);
-  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (self->chooser), filter);
-  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (self->chooser), TRUE);
-  g_signal_connect (self->chooser, "response", G_CALLBACK (on_chooser_response), self);
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (self->chooser));
+  if (self->chooser == NULL)
+    self->chooser = xg_picture_chooser_show (GTK_WINDOW (self), G_CALLBACK (on_chooser_response), self);
 }
 
 static void
@@ -216,8 +206,11 @@ xg_new_group_window_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   if (self->chooser != NULL)
-    gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (self->chooser));
-  g_clear_object (&self->chooser);
+    {
+      g_signal_handlers_disconnect_by_data (self->chooser, self);
+      gtk_native_dialog_destroy (self->chooser);
+      g_clear_object (&self->chooser);
+    }
   g_clear_object (&self->cancellable);
   g_clear_object (&self->session);
   g_clear_pointer (&self->picture, g_bytes_unref);

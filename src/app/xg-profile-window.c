@@ -644,22 +644,8 @@ on_chooser_response (GtkNativeDialog *chooser,
 static void
 on_choose_avatar_clicked (XgProfileWindow *self)
 {
-  GtkFileChooserNative *chooser;
-  g_autoptr(GtkFileFilter) filter = gtk_file_filter_new ();
-
-  if (self->chooser != NULL)
-    return;
-
-  chooser = gtk_file_chooser_native_new (_("Choose a Picture"), GTK_WINDOW (self),
-                                         GTK_FILE_CHOOSER_ACTION_OPEN,
-                                         _("_Choose"), _("_Cancel"));
-  gtk_file_filter_set_name (filter, _("Pictures"));
-  gtk_file_filter_add_pixbuf_formats (filter);
-  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), filter);
-  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
-  g_signal_connect (chooser, "response", G_CALLBACK (on_chooser_response), self);
-  self->chooser = GTK_NATIVE_DIALOG (chooser);
-  gtk_native_dialog_show (self->chooser);
+  if (self->chooser == NULL)
+    self->chooser = xg_picture_chooser_show (GTK_WINDOW (self), G_CALLBACK (on_chooser_response), self);
 }
 
 static void

@@ -18,6 +18,8 @@
 #include <locale.h>
 #include <string.h>
 
+#include <glib/gstdio.h>
+
 #include "xg-app-test.h"
 #include "xg-chat-page.h"
 #include "xg-conversation-row.h"
@@ -203,6 +205,35 @@ ask_to_join (XgApplication *app,
   XG_APP_TEST_WAIT_FOR (window == NULL);
 }
 
+/* @app makes the group "Hikers" ("Weekend walks") with New Group; its chat
+ * opens. Returns its number. */
+static guint64
+create_group (XgApplication *app)
+{
+  GtkWindow *window;
+  XgConversation *shown;
+  guint64 group_id;
+
+  xg_app_test_make_active (app);
+  gtk_widget_activate_action (GTK_WIDGET (MAIN (app)), "win.new-group", NULL);
+  XG_APP_TEST_WAIT_FOR ((window = xg_app_test_find_window (XG_TYPE_NEW_GROUP_WINDOW, GTK_WINDOW (MAIN (app))))
+                        != NULL && gtk_widget_get_mapped (GTK_WIDGET (window)));
+  g_assert_false (gtk_widget_get_sensitive (xg_app_test_child (window, XG_TYPE_NEW_GROUP_WINDOW, "create_button")));
+  xg_app_test_set_text (xg_app_test_child (window, XG_TYPE_NEW_GROUP_WINDOW, "name_row"), "Hikers");
+  xg_app_test_set_text (xg_app_test_child (window, XG_TYPE_NEW_GROUP_WINDOW, "description_row"), "Weekend walks");
+  g_object_add_weak_pointer (G_OBJECT (window), (gpointer *) &window);
+  xg_app_test_click (xg_app_test_child (window, XG_TYPE_NEW_GROUP_WINDOW, "create_button"));
+  XG_APP_TEST_WAIT_FOR (window == NULL);
+  XG_APP_TEST_WAIT_FOR ((shown = xg_chat_page_get_conversation (XG_CHAT_PAGE (chat_page (app)))) != NULL &&
+                        xg_conversation_get_kind (shown) == XG_CONVERSATION_GROUP);
+  group_id = xg_conversation_get_peer_id (shown);
+  XG_APP_TEST_WAIT_FOR (group_chat_shown (app, group_id));
+  g_assert_cmpstr (adw_window_title_get_title (MAIN_CHILD (app, "content_title")), ==, "Hikers");
+  g_assert_true (gtk_widget_get_mapped (MAIN_CHILD (app, "group_info_button")));
+  g_assert_true (xg_app_test_toast_shows (MAIN_CHILD (app, "toast_overlay"), "Hikers"));
+  return group_id;
+}
+
 /* --- Three people, one group --------------------------------------------------------- */
 
 static void
@@ -216,9 +247,7 @@ test_three (Fixture       *fixture,
   g_autofree char *chat_id = NULL;
   g_autofree char *mention_id = NULL;
   XgAppTestNotification *notification;
-  GtkWindow *window;
   GtkWidget *page;
-  XgConversation *shown;
   XgMessageRow *row;
   XgApplication *apps[3];
   const char *texts[3] = { "Hello hikers", "Hi from Bob", "Carol here" };
@@ -235,23 +264,7 @@ test_three (Fixture       *fixture,
   apps[2] = fixture->c;
 
   /* Alice: New Group, a name and a description, Create: its chat opens. */
-  xg_app_test_make_active (fixture->a);
-  gtk_widget_activate_action (GTK_WIDGET (MAIN (fixture->a)), "win.new-group", NULL);
-  XG_APP_TEST_WAIT_FOR ((window = xg_app_test_find_window (XG_TYPE_NEW_GROUP_WINDOW, GTK_WINDOW (MAIN (fixture->a))))
-                        != NULL && gtk_widget_get_mapped (GTK_WIDGET (window)));
-  g_assert_false (gtk_widget_get_sensitive (xg_app_test_child (window, XG_TYPE_NEW_GROUP_WINDOW, "create_button")));
-  xg_app_test_set_text (xg_app_test_child (window, XG_TYPE_NEW_GROUP_WINDOW, "name_row"), "Hikers");
-  xg_app_test_set_text (xg_app_test_child (window, XG_TYPE_NEW_GROUP_WINDOW, "description_row"), "Weekend walks");
-  g_object_add_weak_pointer (G_OBJECT (window), (gpointer *) &window);
-  xg_app_test_click (xg_app_test_child (window, XG_TYPE_NEW_GROUP_WINDOW, "create_button"));
-  XG_APP_TEST_WAIT_FOR (window == NULL);
-  XG_APP_TEST_WAIT_FOR ((shown = xg_chat_page_get_conversation (XG_CHAT_PAGE (chat_page (fixture->a)))) != NULL &&
-                        xg_conversation_get_kind (shown) == XG_CONVERSATION_GROUP);
-  group_id = xg_conversation_get_peer_id (shown);
-  XG_APP_TEST_WAIT_FOR (group_chat_shown (fixture->a, group_id));
-  g_assert_cmpstr (adw_window_title_get_title (MAIN_CHILD (fixture->a, "content_title")), ==, "Hikers");
-  g_assert_true (gtk_widget_get_mapped (MAIN_CHILD (fixture->a, "group_info_button")));
-  g_assert_true (xg_app_test_toast_shows (MAIN_CHILD (fixture->a, "toast_overlay"), "Hikers"));
+  group_id = create_group (fixture->a);
 
   /* Bob asks while Alice is not looking: she is notified. */
   join_id = g_strdup_printf ("join-%" G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT, group_id, b_id);
@@ -355,6 +368,93 @@ test_three (Fixture       *fixture,
   (void) c_id;
 }
 
+/* --- Editing the group's info --------------------------------------------------------- */
+
+static XgGroup *
+group_of (XgApplication *app,
+          guint64        group_id)
+{
+  return xg_groups_lookup (xg_session_get_groups (xg_app_test_session_of (app)), group_id);
+}
+
+static gboolean
+has_picture (XgGroup *group)
+{
+  return group != NULL && xg_group_get_avatar (group) != NULL && g_bytes_get_size (xg_group_get_avatar (group)) > 0;
+}
+
+/* Alice renames the group and gives it a picture on its page; a join
+ * request that comes while she edits keeps what she typed; Save, and Bob
+ * (a member) sees both. Then she takes the picture away. */
+static void
+test_edit (Fixture       *fixture,
+           gconstpointer  data)
+{
+  g_autofree char *a_email = xg_app_test_email ("alice");
+  g_autofree char *b_email = xg_app_test_email ("bob");
+  g_autofree char *picture = xg_app_test_write_picture (600, 400, FALSE);
+  g_autoptr(GFile) picture_file = g_file_new_for_path (picture);
+  GtkWidget *page, *save;
+  guint64 group_id;
+
+  xg_app_test_register (fixture->server, a_email, "Alice", PASSWORD);
+  xg_app_test_register (fixture->server, b_email, "Bob", PASSWORD);
+  fixture->a = xg_app_test_start_logged_in ("groups-edit-a", fixture->server, a_email, PASSWORD);
+  fixture->b = xg_app_test_start_logged_in ("groups-edit-b", fixture->server, b_email, PASSWORD);
+  group_id = create_group (fixture->a);
+
+  /* Alice's page: the form holds the group as it is, nothing to save. */
+  g_assert_true (xg_main_window_show_group (MAIN (fixture->a), group_id));
+  page = content_page (fixture->a, "group");
+  XG_APP_TEST_WAIT_FOR (gtk_widget_get_mapped (xg_app_test_child (page, XG_TYPE_GROUP_PAGE, "edit_group")));
+  save = xg_app_test_child (page, XG_TYPE_GROUP_PAGE, "edit_save_button");
+  g_assert_cmpstr (gtk_editable_get_text (xg_app_test_child (page, XG_TYPE_GROUP_PAGE, "edit_name_row")), ==, "Hikers");
+  g_assert_false (gtk_widget_get_sensitive (save));
+  g_assert_false (gtk_widget_get_sensitive (xg_app_test_child (page, XG_TYPE_GROUP_PAGE, "edit_picture_clear_button")));
+
+  /* A new name and a picture (scaled down), not saved yet. */
+  xg_app_test_set_text (xg_app_test_child (page, XG_TYPE_GROUP_PAGE, "edit_name_row"), "Hill Walkers");
+  xg_group_page_load_picture (XG_GROUP_PAGE (page), picture_file);
+  XG_APP_TEST_WAIT_FOR (adw_avatar_get_custom_image (xg_app_test_child (page, XG_TYPE_GROUP_PAGE, "edit_avatar")) != NULL);
+  g_assert_true (gtk_widget_get_sensitive (save));
+  g_assert_false (has_picture (group_of (fixture->a, group_id)));
+
+  /* Bob asks to join meanwhile: the page shows his request, the form
+   * keeps Alice's edit. */
+  ask_to_join (fixture->b, group_id, "");
+  XG_APP_TEST_WAIT_FOR (gtk_widget_get_mapped (xg_app_test_child (page, XG_TYPE_GROUP_PAGE, "requests_group")));
+  g_assert_cmpstr (gtk_editable_get_text (xg_app_test_child (page, XG_TYPE_GROUP_PAGE, "edit_name_row")), ==,
+                   "Hill Walkers");
+  g_assert_nonnull (adw_avatar_get_custom_image (xg_app_test_child (page, XG_TYPE_GROUP_PAGE, "edit_avatar")));
+  g_assert_true (gtk_widget_get_sensitive (save));
+
+  xg_app_test_click (save);
+  XG_APP_TEST_WAIT_FOR (xg_app_test_label_shows (xg_app_test_child (page, XG_TYPE_GROUP_PAGE, "status_label"), "Saved."));
+  XG_APP_TEST_WAIT_FOR (has_picture (group_of (fixture->a, group_id)) &&
+                        !gtk_widget_get_sensitive (save));
+  g_assert_true (xg_app_test_label_shows (xg_app_test_child (page, XG_TYPE_GROUP_PAGE, "name_label"), "Hill Walkers"));
+  g_assert_nonnull (adw_avatar_get_custom_image (xg_app_test_child (page, XG_TYPE_GROUP_PAGE, "avatar")));
+
+  /* Bob, let in, sees the group as Alice saved it. */
+  xg_app_test_click (xg_app_test_find_widget (xg_app_test_child (page, XG_TYPE_GROUP_PAGE, "requests_list"),
+                                              GTK_TYPE_BUTTON, "Approve"));
+  XG_APP_TEST_WAIT_FOR (group_of (fixture->b, group_id) != NULL);
+  XG_APP_TEST_WAIT_FOR (has_picture (group_of (fixture->b, group_id)));
+  g_assert_cmpstr (xg_group_get_name (group_of (fixture->b, group_id)), ==, "Hill Walkers");
+
+  /* No picture: the group shows its initials again, for both. */
+  xg_app_test_make_active (fixture->a);
+  xg_app_test_click (xg_app_test_child (page, XG_TYPE_GROUP_PAGE, "edit_picture_clear_button"));
+  g_assert_null (adw_avatar_get_custom_image (xg_app_test_child (page, XG_TYPE_GROUP_PAGE, "edit_avatar")));
+  g_assert_true (gtk_widget_get_sensitive (save));
+  xg_app_test_click (save);
+  XG_APP_TEST_WAIT_FOR (!has_picture (group_of (fixture->a, group_id)) && !gtk_widget_get_sensitive (save));
+  XG_APP_TEST_WAIT_FOR (!has_picture (group_of (fixture->b, group_id)));
+  g_assert_null (adw_avatar_get_custom_image (xg_app_test_child (page, XG_TYPE_GROUP_PAGE, "avatar")));
+  g_assert_cmpstr (xg_group_get_name (group_of (fixture->b, group_id)), ==, "Hill Walkers");
+  g_unlink (picture);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -365,6 +465,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add ("/app/groups/three", Fixture, NULL, fixture_set_up, test_three, fixture_tear_down);
+  g_test_add ("/app/groups/edit", Fixture, NULL, fixture_set_up, test_edit, fixture_tear_down);
 
   return g_test_run ();
 }

@@ -141,32 +141,6 @@ test_login_success (Fixture       *fixture,
   XG_APP_TEST_WAIT_FOR (xg_session_get_state (session) != XG_SESSION_LOGGED_IN);
 }
 
-static char *
-write_picture (int      width,
-               int      height,
-               gboolean noise)
-{
-  g_autoptr(GdkPixbuf) pixbuf = gdk_pixbuf_new (GDK_COLORSPACE_RGB, TRUE, 8, width, height);
-  g_autoptr(GError) error = NULL;
-  g_autofree char *name = g_strdup_printf ("xinge-picture-%08x.png", g_random_int ());
-  char *path = g_build_filename (g_get_tmp_dir (), name, NULL);
-  guchar *pixels = gdk_pixbuf_get_pixels (pixbuf);
-  int stride = gdk_pixbuf_get_rowstride (pixbuf);
-
-  for (int y = 0; y < height; y++)
-    for (int x = 0; x < width; x++)
-      {
-        guchar *p = pixels + y * stride + x * 4;
-        p[0] = noise ? (guchar) g_random_int () : (guchar) (x * 255 / width);
-        p[1] = noise ? (guchar) g_random_int () : (guchar) (y * 255 / height);
-        p[2] = noise ? (guchar) g_random_int () : 160;
-        p[3] = noise ? (guchar) g_random_int () : 255;
-      }
-  gdk_pixbuf_save (pixbuf, path, "png", &error, NULL);
-  g_assert_no_error (error);
-  return path;
-}
-
 static GVariant *
 change_of (XgProfileWindow *window,
            const char      *key)
@@ -195,8 +169,8 @@ test_profile (Fixture       *fixture,
               gconstpointer  data)
 {
   g_autofree char *email = xg_app_test_email ("profile");
-  g_autofree char *big = write_picture (1024, 512, FALSE);
-  g_autofree char *noise = write_picture (256, 256, TRUE);
+  g_autofree char *big = xg_app_test_write_picture (1024, 512, FALSE);
+  g_autofree char *noise = xg_app_test_write_picture (256, 256, TRUE);
   g_autofree char *not_a_picture = g_build_filename (g_get_tmp_dir (), "xinge-not-a-picture.png", NULL);
   g_autofree char *expected_id = NULL;
   g_autofree char *shown_fingerprint = NULL;

@@ -574,6 +574,32 @@ xg_app_test_label_shows (GtkLabel   *label,
 
 /* --- Pictures --------------------------------------------------------------------- */
 
+char *
+xg_app_test_write_picture (int      width,
+                           int      height,
+                           gboolean noise)
+{
+  g_autoptr(GdkPixbuf) pixbuf = gdk_pixbuf_new (GDK_COLORSPACE_RGB, TRUE, 8, width, height);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *name = g_strdup_printf ("xinge-picture-%08x.png", g_random_int ());
+  char *path = g_build_filename (g_get_tmp_dir (), name, NULL);
+  guchar *pixels = gdk_pixbuf_get_pixels (pixbuf);
+  int stride = gdk_pixbuf_get_rowstride (pixbuf);
+
+  for (int y = 0; y < height; y++)
+    for (int x = 0; x < width; x++)
+      {
+        guchar *p = pixels + y * stride + x * 4;
+        p[0] = noise ? (guchar) g_random_int () : (guchar) (x * 255 / width);
+        p[1] = noise ? (guchar) g_random_int () : (guchar) (y * 255 / height);
+        p[2] = noise ? (guchar) g_random_int () : 160;
+        p[3] = noise ? (guchar) g_random_int () : 255;
+      }
+  gdk_pixbuf_save (pixbuf, path, "png", &error, NULL);
+  g_assert_no_error (error);
+  return path;
+}
+
 void
 xg_app_test_save_png (GtkWidget  *window,
                       const char *path)

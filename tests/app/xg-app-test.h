@@ -198,6 +198,12 @@ const char      *xg_app_test_app_id         (XgApplication   *app);
 /* Presents @app's main window and waits until it is the active one. */
 void             xg_app_test_make_active    (XgApplication   *app);
 
+/* A PNG of @width × @height in the temporary directory, a gradient or
+ * (@noise) random pixels that do not compress; the caller unlinks it. */
+char            *xg_app_test_write_picture    (int              width,
+                                               int              height,
+                                               gboolean         noise);
+
 /* Renders @window as it is on screen into a PNG file. */
 void             xg_app_test_save_png         (GtkWidget       *window,
                                                const char      *path);
