@@ -237,8 +237,10 @@ refused (GroupsRequest             *req,
   switch (change->status)
     {
     case XG_SERVER_GROUPS_OK:
-    case XG_SERVER_GROUPS_REPEATED:
       return FALSE;
+    case XG_SERVER_GROUPS_REPEATED:
+      reply_error (req, XG_PROTO_ERR_ALREADY_PENDING, change->message);
+      return TRUE;
     case XG_SERVER_GROUPS_NOT_FOUND:
       reply_error (req, XG_PROTO_ERR_NOT_FOUND, change->message);
       return TRUE;
@@ -352,18 +354,17 @@ acted (GObject      *source,
       break;
 
     case XG_SERVER_GROUP_JOIN_REQUEST:
-      reply (req, XG_PACKET_GROUP_JOIN_REQUEST_SENT, xg_proto_group_join_request_sent_new (ask->group_id));
-      if (change->status == XG_SERVER_GROUPS_OK)
-        {
-          g_autoptr(GArray) deciders = deciders_of (change, 0);
+      {
+        g_autoptr(GArray) deciders = deciders_of (change, 0);
 
-          xg_server_router_push_many (server->router, (const guint64 *) deciders->data, deciders->len,
-                                      XG_PACKET_GROUP_JOIN_REQUEST_INCOMING,
-                                      xg_proto_group_join_request_incoming_new (ask->actor_id, ask->group_id,
-                                                                                brief_body (change->group->name,
-                                                                                            change->group->avatar),
-                                                                                change->actor_nickname, ask->text));
-        }
+        reply (req, XG_PACKET_GROUP_JOIN_REQUEST_SENT, xg_proto_group_join_request_sent_new (ask->group_id));
+        xg_server_router_push_many (server->router, (const guint64 *) deciders->data, deciders->len,
+                                    XG_PACKET_GROUP_JOIN_REQUEST_INCOMING,
+                                    xg_proto_group_join_request_incoming_new (ask->actor_id, ask->group_id,
+                                                                              brief_body (change->group->name,
+                                                                                          change->group->avatar),
+                                                                              change->actor_nickname, ask->text));
+      }
       break;
 
     case XG_SERVER_GROUP_APPROVE:
@@ -412,13 +413,12 @@ acted (GObject      *source,
 
     case XG_SERVER_GROUP_INVITE:
       reply (req, XG_PACKET_GROUP_DONE, xg_proto_group_done_new (ask->group_id));
-      if (change->status == XG_SERVER_GROUPS_OK)
-        xg_server_router_push (server->router, ask->other_id, XG_PACKET_GROUP_INVITE_INCOMING,
-                               xg_proto_group_invite_incoming_new (ask->group_id,
-                                                                   brief_body (change->group->name,
-                                                                               change->group->avatar),
-                                                                   ask->actor_id, change->actor_nickname,
-                                                                   change->created_at));
+      xg_server_router_push (server->router, ask->other_id, XG_PACKET_GROUP_INVITE_INCOMING,
+                             xg_proto_group_invite_incoming_new (ask->group_id,
+                                                                 brief_body (change->group->name,
+                                                                             change->group->avatar),
+                                                                 ask->actor_id, change->actor_nickname,
+                                                                 change->created_at));
       break;
 
     case XG_SERVER_GROUP_INVITE_ACCEPT:

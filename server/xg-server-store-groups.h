@@ -97,7 +97,7 @@ typedef struct {
 /* The refusals of docs/PROTOCOL.md 5.13, as the handler answers them. */
 typedef enum {
   XG_SERVER_GROUPS_OK,
-  XG_SERVER_GROUPS_REPEATED,   /* the same request or invitation waits already: nothing changed */
+  XG_SERVER_GROUPS_REPEATED,   /* ERROR(ALREADY_PENDING): the same request or invitation waits already */
   XG_SERVER_GROUPS_NOT_FOUND,  /* ERROR(NOT_FOUND) */
   XG_SERVER_GROUPS_DENIED,     /* ERROR(PERMISSION_DENIED) */
   XG_SERVER_GROUPS_INVALID,    /* ERROR(INVALID_ARGUMENT) */

@@ -543,7 +543,7 @@ do_join_request (XgServerStoreSqlite       *self,
   if (!request_pending (self, ask->group_id, ask->actor_id, rules, &yes, &change->created_at, error))
     return FALSE;
   if (yes)
-    return refuse (change, XG_SERVER_GROUPS_REPEATED, NULL);
+    return refuse (change, XG_SERVER_GROUPS_REPEATED, "Your request to join that group waits for an answer already");
   if (!has_room (self, change->group, ask->actor_id, rules, &room, error))
     return FALSE;
   if (!room)
@@ -818,7 +818,7 @@ do_invite (XgServerStoreSqlite       *self,
   if (!invite_pending (self, ask->group_id, ask->other_id, ask->actor_id, rules, &yes, &change->created_at, error))
     return FALSE;
   if (yes)
-    return refuse (change, XG_SERVER_GROUPS_REPEATED, NULL);
+    return refuse (change, XG_SERVER_GROUPS_REPEATED, "You have invited that friend to the group already");
 
   stmt = xg_server_store_sqlite_statement (self, "INSERT OR REPLACE INTO group_invites (group_id, invitee_id, inviter_id, created_at) "
                                                  "VALUES (?, ?, ?, ?)", error);

@@ -668,6 +668,8 @@ xg_session_error_text (const GError *error,
       return g_strdup (_("There is no such account, or it has been disabled."));
     case XG_SESSION_ERROR_ALREADY_FRIENDS:
       return g_strdup (_("You are friends already."));
+    case XG_SESSION_ERROR_ALREADY_PENDING:
+      return g_strdup (_("You asked already: it waits for an answer."));
     case XG_SESSION_ERROR_LIMIT_REACHED:
       return g_strdup (_("The server’s limit is reached: you, or the other person, have as many friends or unanswered friend requests as it allows."));
     case XG_SESSION_ERROR_PERMISSION_DENIED:

@@ -228,6 +228,9 @@ on_call_done (GObject      *source,
             text = g_strdup (_("The server did not take it: it was decided already, or something changed meanwhile."));
           else if (g_error_matches (error, XG_SESSION_ERROR, XG_SESSION_ERROR_LIMIT_REACHED))
             text = g_strdup (_("The group is full."));
+          /* Only an invitation is answered so. */
+          else if (g_error_matches (error, XG_SESSION_ERROR, XG_SESSION_ERROR_ALREADY_PENDING))
+            text = g_strdup (_("You have invited this friend already: the invitation waits for an answer."));
           else
             text = xg_session_error_text (error, 0, NULL);
           show_status (call->self, text);

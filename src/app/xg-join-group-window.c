@@ -200,6 +200,8 @@ on_applied (GObject      *source,
         text = g_strdup (_("The group is full, or you are in as many groups as the server allows."));
       else if (g_error_matches (error, XG_SESSION_ERROR, XG_SESSION_ERROR_NOT_FOUND))
         text = g_strdup (_("The group no longer exists."));
+      else if (g_error_matches (error, XG_SESSION_ERROR, XG_SESSION_ERROR_ALREADY_PENDING))
+        text = g_strdup (_("You asked to join this group already: its owner and admins have not answered yet."));
       else
         text = xg_session_error_text (error, 0, NULL);
       xg_set_inline_message (self->apply_status, text);

@@ -450,6 +450,7 @@ error_from_packet (const XgProtoFrame *frame)
     case XG_PROTO_ERR_ALREADY_FRIENDS: session_code = XG_SESSION_ERROR_ALREADY_FRIENDS; break;
     case XG_PROTO_ERR_LIMIT_REACHED: session_code = XG_SESSION_ERROR_LIMIT_REACHED; break;
     case XG_PROTO_ERR_NOT_FOUND: session_code = XG_SESSION_ERROR_NOT_FOUND; break;
+    case XG_PROTO_ERR_ALREADY_PENDING: session_code = XG_SESSION_ERROR_ALREADY_PENDING; break;
     default: break;
     }
   return g_error_new (XG_SESSION_ERROR, session_code, "%s", message);

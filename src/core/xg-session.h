@@ -88,6 +88,8 @@ GQuark xg_session_error_quark (void);
  *   it did not come back within the request timeout; nothing was sent
  * @XG_SESSION_ERROR_TIMED_OUT: the request went out, but the server did
  *   not answer within the request timeout (what it did may still show)
+ * @XG_SESSION_ERROR_ALREADY_PENDING: the same join request or invitation
+ *   waits for an answer already; nothing changed
  */
 typedef enum {
   XG_SESSION_ERROR_UNREACHABLE,
@@ -111,6 +113,7 @@ typedef enum {
   XG_SESSION_ERROR_PERMISSION_DENIED,
   XG_SESSION_ERROR_OFFLINE,
   XG_SESSION_ERROR_TIMED_OUT,
+  XG_SESSION_ERROR_ALREADY_PENDING,
 } XgSessionError;
 
 /* How long a call that needs the login may take by default, in ms, from

@@ -105,6 +105,7 @@ xg_proto_error_code_to_string (XgProtoErrorCode code)
     case XG_PROTO_ERR_ALREADY_FRIENDS: return "already friends";
     case XG_PROTO_ERR_LIMIT_REACHED: return "limit reached";
     case XG_PROTO_ERR_NOT_FOUND: return "not found";
+    case XG_PROTO_ERR_ALREADY_PENDING: return "already pending";
     default: return "unknown error";
     }
 }

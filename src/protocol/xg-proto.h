@@ -102,6 +102,7 @@ typedef enum {
   XG_PROTO_ERR_ALREADY_FRIENDS   = 17, /* FRIEND_REQUEST to someone who is a friend already */
   XG_PROTO_ERR_LIMIT_REACHED     = 18, /* a configured limit (friends, pending requests) is reached */
   XG_PROTO_ERR_NOT_FOUND         = 19, /* the group (or other object) asked for does not exist */
+  XG_PROTO_ERR_ALREADY_PENDING   = 20, /* the same join request or invitation waits already */
 } XgProtoErrorCode;
 
 typedef enum {

@@ -176,11 +176,13 @@ group_row (XgApplication *app,
   return NULL;
 }
 
-/* @app finds the group by its number in Join Group and asks, with a reason. */
+/* @app finds the group by its number in Join Group and asks, with a
+ * reason; @refusal: the window says so and stays, or NULL: it closes. */
 static void
-ask_to_join (XgApplication *app,
-             guint64        group_id,
-             const char     *reason)
+ask_to_join_answered (XgApplication *app,
+                      guint64        group_id,
+                      const char     *reason,
+                      const char     *refusal)
 {
   g_autofree char *number = g_strdup_printf ("%" G_GUINT64_FORMAT, group_id);
   GtkWindow *window;
@@ -202,7 +204,21 @@ ask_to_join (XgApplication *app,
   xg_app_test_set_text (xg_app_test_child (window, XG_TYPE_JOIN_GROUP_WINDOW, "reason_row"), reason);
   g_object_add_weak_pointer (G_OBJECT (window), (gpointer *) &window);
   xg_app_test_click (xg_app_test_child (window, XG_TYPE_JOIN_GROUP_WINDOW, "apply_button"));
+  if (refusal != NULL)
+    {
+      XG_APP_TEST_WAIT_FOR (xg_app_test_label_shows (xg_app_test_child (window, XG_TYPE_JOIN_GROUP_WINDOW,
+                                                                        "apply_status"), refusal));
+      gtk_window_close (window);
+    }
   XG_APP_TEST_WAIT_FOR (window == NULL);
+}
+
+static void
+ask_to_join (XgApplication *app,
+             guint64        group_id,
+             const char     *reason)
+{
+  ask_to_join_answered (app, group_id, reason, NULL);
 }
 
 /* @app makes the group "Hikers" ("Weekend walks") with New Group; its chat
@@ -384,8 +400,9 @@ has_picture (XgGroup *group)
 }
 
 /* Alice renames the group and gives it a picture on its page; a join
- * request that comes while she edits keeps what she typed; Save, and Bob
- * (a member) sees both. Then she takes the picture away. */
+ * request that comes while she edits keeps what she typed (and Bob,
+ * asking twice, is told he asked already); Save, and Bob, let in, sees
+ * both. Then she takes the picture away. */
 static void
 test_edit (Fixture       *fixture,
            gconstpointer  data)
@@ -423,6 +440,10 @@ test_edit (Fixture       *fixture,
    * keeps Alice's edit. */
   ask_to_join (fixture->b, group_id, "");
   XG_APP_TEST_WAIT_FOR (gtk_widget_get_mapped (xg_app_test_child (page, XG_TYPE_GROUP_PAGE, "requests_group")));
+  /* Asking again while it waits: Bob is told, Alice is not asked twice. */
+  ask_to_join_answered (fixture->b, group_id, "please", "You asked to join this group already");
+  g_assert_cmpuint (xg_groups_get_n_incoming (xg_session_get_groups (xg_app_test_session_of (fixture->a))), ==, 1);
+  xg_app_test_make_active (fixture->a);
   g_assert_cmpstr (gtk_editable_get_text (xg_app_test_child (page, XG_TYPE_GROUP_PAGE, "edit_name_row")), ==,
                    "Hill Walkers");
   g_assert_nonnull (adw_avatar_get_custom_image (xg_app_test_child (page, XG_TYPE_GROUP_PAGE, "edit_avatar")));

@@ -77,6 +77,7 @@ test_error_text (void)
     const char    *expected;
   } cases[] = {
     { XG_SESSION_ERROR_ALREADY_FRIENDS, 0, "You are friends already." },
+    { XG_SESSION_ERROR_ALREADY_PENDING, 0, "You asked already: it waits for an answer." },
     { XG_SESSION_ERROR_LIMIT_REACHED, 0, "The server’s limit is reached: you, or the other person, have as many friends or unanswered friend requests as it allows." },
     { XG_SESSION_ERROR_PERMISSION_DENIED, 0, "The server does not allow your account to do this." },
     { XG_SESSION_ERROR_NOT_FOUND, 0, "There is no such account, or it has been disabled." },

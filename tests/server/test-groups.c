@@ -381,8 +381,10 @@ test_join_admin_owner_offline (void)
   person_online (pete);
   send_join (pete, g, "bird lover");
   take_join_incoming (adam, pete, g, "bird lover");
-  /* Asking again is the same request; nothing more is told. */
-  send_join (pete, g, "another reason");
+  /* Asking again while it waits: a clear refusal, and nobody is told
+   * again (the reason stays the first one). */
+  refused (pete, XG_PACKET_GROUP_JOIN_REQUEST, xg_proto_group_join_request_new (g, pete->id, "another reason"),
+           XG_PROTO_ERR_ALREADY_PENDING);
   quiet (adam);
 
   person_online (rita);
@@ -1071,8 +1073,8 @@ test_invite (void)
     g_assert_cmpuint (inviter, ==, olga->id);
     g_assert_cmpstr (nickname, ==, "Olga");
   }
-  /* The same invitation again: GROUP_DONE and nothing else. */
-  done (olga, XG_PACKET_GROUP_INVITE, xg_proto_group_invite_new (g, fred->id));
+  /* The same invitation again: refused, and Fred is not told again. */
+  refused (olga, XG_PACKET_GROUP_INVITE, xg_proto_group_invite_new (g, fred->id), XG_PROTO_ERR_ALREADY_PENDING);
   quiet (fred);
   done (fred, XG_PACKET_GROUP_INVITE_DECLINE, xg_proto_group_invite_decline_new (g, olga->id));
   refused (fred, XG_PACKET_GROUP_INVITE_DECLINE, xg_proto_group_invite_decline_new (g, olga->id),
