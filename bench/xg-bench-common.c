@@ -24,6 +24,7 @@
 #include "xg-proto.h"
 #include "xg-server-crypto.h"
 #include "xg-server-store-accounts.h"
+#include "xg-server-store-groups.h"
 #include "xg-server-store-social.h"
 #include "xg-server-store-sqlite.h"
 
@@ -309,6 +310,28 @@ seed_friend_changed (GObject      *source,
   seed_done (user_data, change != NULL && change->status == XG_SERVER_FRIENDS_OK, "befriending", error);
 }
 
+typedef struct {
+  XgBenchSeeder *seeder;
+  guint64       *group_id;   /* CREATE: where its number goes; NULL for the others */
+} SeedGroupAct;
+
+static void
+seed_group_acted (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autofree SeedGroupAct *act = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(XgServerGroupChange) change = xg_server_store_group_act_finish (XG_SERVER_STORE (source), result, &error);
+  gboolean ok = change != NULL && change->status == XG_SERVER_GROUPS_OK;
+
+  if (ok && act->group_id != NULL)
+    *act->group_id = change->group->id;
+  if (change != NULL && !ok && error == NULL)
+    g_set_error (&error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s", change->message ? change->message : "refused");
+  seed_done (act->seeder, ok, "making the group", error);
+}
+
 char *
 xg_bench_email (guint i)
 {
@@ -440,6 +463,56 @@ xg_bench_seed_friends (XgBenchSeeder *seeder,
       seeder->pending += 2;
       xg_server_store_friend_request_async (seeder->store, a[i], b[i], "", &rules, seed_friend_changed, seeder);
       xg_server_store_friend_accept_async (seeder->store, b[i], a[i], &rules, seed_friend_changed, seeder);
+    }
+  seed_wait (seeder);
+  return seeder->failed == 0;
+}
+
+gboolean
+xg_bench_seed_group (XgBenchSeeder *seeder,
+                     const char    *name,
+                     const guint64 *ids,
+                     guint          n,
+                     guint64       *group_id)
+{
+  gint64 now_us = g_get_real_time ();
+  XgServerGroupRules rules = {
+    .now = now_us / G_USEC_PER_SEC, .now_us = now_us, .deadline = 0,
+    .max_members = MAX (n, 2000), .max_groups = 500, .max_owned = 20,
+  };
+  g_auto(GVariantBuilder) info = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE ("a{sv}"));
+  XgServerGroupAsk ask = { .action = XG_SERVER_GROUP_CREATE, .actor_id = ids[0] };
+  SeedGroupAct *act = g_new0 (SeedGroupAct, 1);
+
+  g_variant_builder_add (&info, "{sv}", "name", g_variant_new_string (name));
+  ask.info = g_variant_ref_sink (g_variant_builder_end (&info));
+  act->seeder = seeder;
+  act->group_id = group_id;
+  *group_id = 0;
+  seeder->pending++;
+  xg_server_store_group_act_async (seeder->store, &ask, &rules, seed_group_acted, act);
+  g_clear_pointer (&ask.info, g_variant_unref);
+  seed_wait (seeder);
+  if (seeder->failed > 0 || *group_id == 0)
+    return FALSE;
+
+  /* The queue runs in order: each request is there before its approval. */
+  for (guint i = 1; i < n; i++)
+    {
+      XgServerGroupAsk join = {
+        .action = XG_SERVER_GROUP_JOIN_REQUEST, .actor_id = ids[i], .group_id = *group_id, .text = (char *) "",
+      };
+      XgServerGroupAsk approve = {
+        .action = XG_SERVER_GROUP_APPROVE, .actor_id = ids[0], .group_id = *group_id, .other_id = ids[i],
+      };
+
+      seeder->pending += 2;
+      act = g_new0 (SeedGroupAct, 1);
+      act->seeder = seeder;
+      xg_server_store_group_act_async (seeder->store, &join, &rules, seed_group_acted, act);
+      act = g_new0 (SeedGroupAct, 1);
+      act->seeder = seeder;
+      xg_server_store_group_act_async (seeder->store, &approve, &rules, seed_group_acted, act);
     }
   seed_wait (seeder);
   return seeder->failed == 0;

@@ -72,6 +72,14 @@ gboolean    xg_bench_seed_friends        (XgBenchSeeder  *seeder,
                                           const guint64  *a,
                                           const guint64  *b,
                                           guint           n);
+/* One group owned by @ids[0] with every one of @ids as a member, made as
+ * the server makes it: GROUP_CREATE, then a join request from each of the
+ * others, approved by the owner. Its number into *@group_id. */
+gboolean    xg_bench_seed_group          (XgBenchSeeder  *seeder,
+                                          const char     *name,
+                                          const guint64  *ids,
+                                          guint           n,
+                                          guint64        *group_id);
 void        xg_bench_seeder_free         (XgBenchSeeder  *seeder);
 char       *xg_bench_email               (guint           i);
 

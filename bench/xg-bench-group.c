@@ -5,8 +5,8 @@
  * A benchmark, not a test (docs/BENCHMARKS.md). It
  *
  *  1. seeds N accounts (500) with resume tokens through the server's store,
- *     and one group of all of them (the rows GROUP_CREATE and the joins
- *     write: the group, its conversation, each member with its cursor);
+ *     and one group of all of them, made by the store's own operations
+ *     (GROUP_CREATE, then each member's join request and its approval);
  *  2. starts the real xinge-server, logs every member in with TOKEN_LOGIN
  *     and runs the live fan-out: S senders (members too) each send R
  *     100-byte GROUP_SENDs a second on a clock (open loop) for D seconds;
@@ -40,7 +40,6 @@
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
-#include <sqlite3.h>
 
 #include "xg-bench-common.h"
 #include "xg-proto.h"
@@ -53,7 +52,6 @@
 #define IO_TIMEOUT_US  (30 * G_USEC_PER_SEC)
 #define DRAIN_US       (30 * G_USEC_PER_SEC)
 #define READ_CHUNK     65536
-#define GROUP_ID       100000000
 #define TOPIC          "xg-bench/group"
 
 #define MQTT_CONNECT    0x10
@@ -151,6 +149,7 @@ static struct {
   char     *server_binary;
   char     *mosquitto_binary;
   Member   *members;                 /* opt_members, then (mosquitto) the publishers */
+  guint64   group_id;                /* the seeded group's number */
   guint     n_links;
   Session  *session;
   guint64   deliveries;
@@ -386,7 +385,7 @@ xinge_handle (Member       *m,
     case XG_PACKET_OFFLINE_GROUP_DELIVER:
       /* The two have the same body. */
       xg_proto_group_deliver_get (frame->body, &seq, &client_msg_id, &sender, &group, &type, &payload, &time);
-      if (sender == m->id || group != GROUP_ID || seq <= m->last_seq)
+      if (sender == m->id || group != bench.group_id || seq <= m->last_seq)
         {
           fail (m, "a delivery out of order, of its own, or of another group");
           break;
@@ -413,7 +412,7 @@ xinge_send (Member *m,
   payload_fill (payload, at);
   bytes = g_bytes_new (payload, PAYLOAD_SIZE);
   xinge_queue (m, XG_PACKET_GROUP_SEND,
-               xg_proto_group_send_new (((guint64) g_random_int () << 32) | g_random_int (), m->id, GROUP_ID,
+               xg_proto_group_send_new (((guint64) g_random_int () << 32) | g_random_int (), m->id, bench.group_id,
                                         XG_PROTO_MESSAGE_TEXT, bytes));
   m->sent++;
 }
@@ -625,7 +624,7 @@ member_take (Member *m,
           GVariantBuilder builder;
 
           g_variant_builder_init (&builder, G_VARIANT_TYPE ("a(ytt)"));
-          g_variant_builder_add (&builder, "(ytt)", 1, (guint64) GROUP_ID, m->ack_due);
+          g_variant_builder_add (&builder, "(ytt)", 1, (guint64) bench.group_id, m->ack_due);
           xinge_queue (m, XG_PACKET_MSG_RECEIVED_ACK, xg_proto_msg_received_ack_new (g_variant_builder_end (&builder)));
           m->ack_due = 0;
         }
@@ -964,11 +963,7 @@ seed (void)
   g_autoptr(GError) error = NULL;
   g_autofree guint64 *ids = g_new0 (guint64, opt_members);
   g_autofree GBytes **tokens = g_new0 (GBytes *, opt_members);
-  g_autofree char *path = g_build_filename (bench.data_dir, "xinge.db", NULL);
-  g_autoptr(GString) sql = g_string_new ("BEGIN; ");
   XgBenchSeeder *seeder = xg_bench_seeder_new (bench.data_dir, &error);
-  sqlite3 *db = NULL;
-  char *message = NULL;
   gboolean ok;
 
   if (seeder == NULL)
@@ -976,30 +971,11 @@ seed (void)
       g_printerr ("Seeding: %s\n", error->message);
       return FALSE;
     }
-  ok = xg_bench_seed_accounts (seeder, 0, opt_members, ids) && xg_bench_seed_tokens (seeder, ids, opt_members, tokens);
+  ok = xg_bench_seed_accounts (seeder, 0, opt_members, ids) && xg_bench_seed_tokens (seeder, ids, opt_members, tokens) &&
+       xg_bench_seed_group (seeder, "bench", ids, opt_members, &bench.group_id);
   xg_bench_seeder_free (seeder);
   if (!ok)
     return FALSE;
-
-  /* The rows GROUP_CREATE and the joins write (sql/005-groups.sql). */
-  g_string_append_printf (sql, "INSERT INTO groups (id, name, owner_id, member_count, created_at) "
-                               "VALUES (%u, 'bench', %" G_GUINT64_FORMAT ", %d, 0); "
-                               "INSERT INTO conversations (kind, a, b) VALUES (1, %u, 0); ",
-                          GROUP_ID, ids[0], opt_members, GROUP_ID);
-  for (int i = 0; i < opt_members; i++)
-    g_string_append_printf (sql, "INSERT INTO group_members (group_id, account_id, role, joined_at) "
-                                 "VALUES (%u, %" G_GUINT64_FORMAT ", %d, %d); "
-                                 "INSERT INTO cursors (account_id, conversation_id) "
-                                 "SELECT %" G_GUINT64_FORMAT ", id FROM conversations WHERE kind = 1 AND a = %u; ",
-                            GROUP_ID, ids[i], i == 0 ? 1 : 3, i, ids[i], GROUP_ID);
-  g_string_append (sql, "COMMIT;");
-  if (sqlite3_open (path, &db) != SQLITE_OK || sqlite3_exec (db, sql->str, NULL, NULL, &message) != SQLITE_OK)
-    {
-      g_printerr ("Seeding the group: %s\n", message ? message : sqlite3_errmsg (db));
-      sqlite3_close (db);
-      return FALSE;
-    }
-  sqlite3_close (db);
 
   for (int i = 0; i < opt_members; i++)
     {
