@@ -570,6 +570,8 @@ finalize_statement (gpointer stmt)
   sqlite3_finalize (stmt);
 }
 
+static gsize sqlite_configured;
+
 static void
 xg_server_store_sqlite_init (XgServerStoreSqlite *self)
 {
@@ -590,6 +592,14 @@ xg_server_store_sqlite_open (const char  *path,
   g_autoptr(XgServerStoreSqlite) self = g_object_new (XG_TYPE_SERVER_STORE_SQLITE, NULL);
   int rc;
 
+  /* SQLite's memory statistics take a global mutex on every allocation;
+   * nothing here reads them. Only before SQLite's first use (a process
+   * that opened a database before keeps them). */
+  if (g_once_init_enter (&sqlite_configured))
+    {
+      sqlite3_config (SQLITE_CONFIG_MEMSTATUS, 0);
+      g_once_init_leave (&sqlite_configured, 1);
+    }
   rc = sqlite3_open_v2 (path, &self->db,
                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
   if (rc != SQLITE_OK)
