@@ -283,8 +283,7 @@ on_edit_changed (XgGroupPage *self)
   if (self->updating)
     return;
   update_edit_button (self);
-  if (self->edit_picture == NULL || self->edit_picture_texture == NULL)
-    adw_avatar_set_text (self->edit_avatar, gtk_editable_get_text (GTK_EDITABLE (self->edit_name_row)));
+  adw_avatar_set_text (self->edit_avatar, gtk_editable_get_text (GTK_EDITABLE (self->edit_name_row)));
 }
 
 static void
@@ -764,6 +763,7 @@ xg_group_page_set_group (XgGroupPage *self,
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   self->cancellable = g_cancellable_new ();
+  self->loading_picture = FALSE;   /* cancelled with it */
   show_status (self, NULL);
 
   g_set_object (&self->group, group);
