@@ -1104,7 +1104,7 @@ worker_main (gpointer data)
 static gboolean
 mosquitto_start (Session *session)
 {
-  if (!xg_bench_mosquitto_start (&session->mosquitto, bench.mosquitto_binary, bench.data_dir, session->tls))
+  if (!xg_bench_mosquitto_start (&session->mosquitto, bench.mosquitto_binary, bench.data_dir, session->tls, NULL))
     return FALSE;
   /* The same pin as for the Xinge server. */
   session->pin.fingerprint = session->mosquitto.fingerprint;

@@ -885,7 +885,8 @@ gboolean
 xg_bench_mosquitto_start (XgBenchMosquitto *self,
                           const char       *binary,
                           const char       *data_dir,
-                          gboolean          tls)
+                          gboolean          tls,
+                          const char       *password_file)
 {
   g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
   g_autoptr(GError) error = NULL;
@@ -906,7 +907,7 @@ xg_bench_mosquitto_start (XgBenchMosquitto *self,
    * Xinge has none; Nagle off, as Xinge does. */
   g_string_append_printf (config,
                           "per_listener_settings false\n"
-                          "allow_anonymous true\n"
+                          "allow_anonymous %s\n"
                           "persistence false\n"
                           "max_inflight_messages 0\n"
                           "max_queued_messages 0\n"
@@ -915,7 +916,9 @@ xg_bench_mosquitto_start (XgBenchMosquitto *self,
                           "log_type error\n"
                           "log_type warning\n"
                           "user root\n"
-                          "listener %u 127.0.0.1\n", port);
+                          "listener %u 127.0.0.1\n", password_file ? "false" : "true", port);
+  if (password_file != NULL)
+    g_string_append_printf (config, "password_file %s\n", password_file);
   if (tls)
     {
       g_autoptr(GTlsCertificate) certificate = g_tls_certificate_new_from_file (cert, &error);

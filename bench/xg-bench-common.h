@@ -184,11 +184,14 @@ char       *xg_bench_mosquitto_find      (void);
 /* Starts @binary on a free loopback port, Debian's defaults where they
  * matter (no persistence), Nagle off, no connection limit; with @tls, its
  * listener uses the certificate and key of the Xinge server in
- * @data_dir/tls, the same pin. Returns once it accepts connections. */
+ * @data_dir/tls, the same pin. @password_file: clients must log in with a
+ * user and password of this mosquitto_passwd file; NULL: anonymous.
+ * Returns once it accepts connections. */
 gboolean    xg_bench_mosquitto_start     (XgBenchMosquitto *self,
                                           const char       *binary,
                                           const char       *data_dir,
-                                          gboolean          tls);
+                                          gboolean          tls,
+                                          const char       *password_file);
 /* SIGTERM and wait: the exit status, -1 if it was not running. */
 int         xg_bench_mosquitto_stop      (XgBenchMosquitto *self);
 void        xg_bench_mosquitto_clear     (XgBenchMosquitto *self);

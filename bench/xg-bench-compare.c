@@ -53,6 +53,7 @@ XgBenchCompareOptions xg_bench_compare_options;
 #define KEEPALIVE 600
 
 #define MQTT_CONNECT   0x10
+#define MOSQUITTO_USER "bench"   /* --mosquitto-password */
 #define MQTT_CONNACK   0x20
 #define MQTT_PINGREQ   0xc0
 #define MQTT_PINGRESP  0xd0
@@ -284,13 +285,20 @@ client_greet (Load   *load,
       g_autoptr(GByteArray) body = g_byte_array_new ();
       g_autoptr(GByteArray) packet = g_byte_array_new ();
       g_autofree char *client_id = g_strdup_printf ("bench-%06u", c->index);
-      guint8 level_flags[2] = { 4, 0x02 };   /* 3.1.1, clean session */
+      gboolean password = xg_bench_compare_options.mosquitto_password;
+      /* 3.1.1, clean session; with a user name and password */
+      guint8 level_flags[2] = { 4, password ? 0xC2 : 0x02 };
       guint8 header = MQTT_CONNECT;
 
       xg_bench_mqtt_put_string (body, "MQTT");
       g_byte_array_append (body, level_flags, 2);
       xg_bench_mqtt_put_u16 (body, KEEPALIVE);   /* keep-alive, s */
       xg_bench_mqtt_put_string (body, client_id);
+      if (password)
+        {
+          xg_bench_mqtt_put_string (body, MOSQUITTO_USER);
+          xg_bench_mqtt_put_string (body, XG_BENCH_PASSWORD);
+        }
       g_byte_array_append (packet, &header, 1);
       xg_bench_mqtt_put_length (packet, body->len);
       g_byte_array_append (packet, body->data, body->len);
@@ -775,6 +783,27 @@ typedef struct {
   const char       *fingerprint;
 } Target;
 
+/* One user, MOSQUITTO_USER with XG_BENCH_PASSWORD, in a file of
+ * mosquitto_passwd's (its default hash); its path, or NULL. */
+static char *
+mosquitto_password_file (const char *data_dir)
+{
+  g_autofree char *path = g_build_filename (data_dir, "mosquitto.passwd", NULL);
+  g_autoptr(GError) error = NULL;
+  const char *argv[] = { "mosquitto_passwd", "-c", "-b", path, MOSQUITTO_USER, XG_BENCH_PASSWORD, NULL };
+  int status;
+
+  if (g_file_test (path, G_FILE_TEST_EXISTS))
+    return g_steal_pointer (&path);
+  if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, &status, &error) ||
+      !g_spawn_check_wait_status (status, &error))
+    {
+      g_printerr ("mosquitto_passwd: %s\n", error->message);
+      return NULL;
+    }
+  return g_steal_pointer (&path);
+}
+
 static gboolean
 target_start (Target     *t,
               const char *binary,
@@ -784,7 +813,11 @@ target_start (Target     *t,
 {
   if (t->kind == SERVER_MOSQUITTO)
     {
-      if (!xg_bench_mosquitto_start (&t->mosquitto, mosquitto, data_dir, t->tls))
+      g_autofree char *password_file = NULL;
+
+      if (xg_bench_compare_options.mosquitto_password && (password_file = mosquitto_password_file (data_dir)) == NULL)
+        return FALSE;
+      if (!xg_bench_mosquitto_start (&t->mosquitto, mosquitto, data_dir, t->tls, password_file))
         return FALSE;
       t->address = t->mosquitto.address;
       t->pid = t->mosquitto.pid;

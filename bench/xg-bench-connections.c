@@ -67,6 +67,7 @@ static char *opt_before;
 static int opt_cycles;
 static char *opt_transport;
 static gboolean opt_hello_only;
+static gboolean opt_mosquitto_password;
 
 static const GOptionEntry option_entries[] = {
   { "connections", 'n', 0, G_OPTION_ARG_INT, &opt_connections,
@@ -105,6 +106,8 @@ static const GOptionEntry option_entries[] = {
     "Connect, log in and disconnect C times (-w at once) and compare the server's RSS before and after", "C" },
   { "hello-only", 0, 0, G_OPTION_ARG_NONE, &opt_hello_only,
     "--compare, --cycles: Xinge sessions end at WELCOME, without TOKEN_LOGIN", NULL },
+  { "mosquitto-password", 0, 0, G_OPTION_ARG_NONE, &opt_mosquitto_password,
+    "--compare: mosquitto checks a password (mosquitto_passwd) at every CONNECT, as Xinge checks a token", NULL },
   { "transport", 0, 0, G_OPTION_ARG_STRING, &opt_transport,
     "--compare, --cycles: plain, tls or both (default both)", "WHICH" },
   { NULL }
@@ -1122,6 +1125,7 @@ main (int   argc,
       o->before = opt_before;
       o->cycles = (guint) opt_cycles;
       o->hello_only = opt_hello_only;
+      o->mosquitto_password = opt_mosquitto_password;
       o->cycles_plain = opt_transport == NULL || g_str_equal (opt_transport, "both") || g_str_equal (opt_transport, "plain");
       o->cycles_tls = opt_transport == NULL || g_str_equal (opt_transport, "both") || g_str_equal (opt_transport, "tls");
       status = opt_compare ? xg_bench_compare_run (bench.server.binary, bench.server.data_dir, ids, tokens)

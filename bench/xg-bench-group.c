@@ -854,7 +854,7 @@ run_workers (gint64   start,
 static gboolean
 mosquitto_start (Session *session)
 {
-  if (!xg_bench_mosquitto_start (&session->mosquitto, bench.mosquitto_binary, bench.data_dir, session->tls))
+  if (!xg_bench_mosquitto_start (&session->mosquitto, bench.mosquitto_binary, bench.data_dir, session->tls, NULL))
     return FALSE;
   /* The same pin as for the Xinge server. */
   session->pin.fingerprint = session->mosquitto.fingerprint;
