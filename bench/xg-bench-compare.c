@@ -254,6 +254,14 @@ client_write (Load         *load,
   return client_flush (load, c);
 }
 
+static GVariant *
+token_login_body (Load   *load,
+                  Client *c)
+{
+  return xg_proto_token_login_new (load->account_ids[c->index % load->n_clients],
+                                   load->tokens[c->index % load->n_clients]);
+}
+
 static gboolean
 client_send_frame (Load     *load,
                    Client   *c,
@@ -303,6 +311,20 @@ client_greet (Load   *load,
       xg_bench_mqtt_put_length (packet, body->len);
       g_byte_array_append (packet, body->data, body->len);
       client_write (load, c, packet->data, packet->len);
+    }
+  else if (xg_bench_compare_options.pipeline && !xg_bench_compare_options.hello_only)
+    {
+      /* One write, one exchange (docs/PROTOCOL.md 3.1); WELCOME is then
+       * only passed over. */
+      g_autoptr(GBytes) hello = xg_proto_frame_encode (XG_PACKET_HELLO, 1,
+                                                      xg_proto_hello_new (XG_PROTO_VERSION, "xg-bench", "1"), NULL);
+      g_autoptr(GBytes) login = xg_proto_frame_encode (XG_PACKET_TOKEN_LOGIN, 2, token_login_body (load, c), NULL);
+      g_autoptr(GByteArray) both = g_byte_array_new ();
+
+      g_byte_array_append (both, g_bytes_get_data (hello, NULL), g_bytes_get_size (hello));
+      g_byte_array_append (both, g_bytes_get_data (login, NULL), g_bytes_get_size (login));
+      c->phase = PHASE_LOGIN;
+      client_write (load, c, both->data, both->len);
     }
   else
     client_send_frame (load, c, XG_PACKET_HELLO, xg_proto_hello_new (XG_PROTO_VERSION, "xg-bench", "1"));
@@ -357,9 +379,7 @@ xinge_frame (Load               *load,
       else if (c->phase == PHASE_GREETING)
         {
           c->phase = PHASE_LOGIN;
-          client_send_frame (load, c, XG_PACKET_TOKEN_LOGIN,
-                             xg_proto_token_login_new (load->account_ids[c->index % load->n_clients],
-                                                       load->tokens[c->index % load->n_clients]));
+          client_send_frame (load, c, XG_PACKET_TOKEN_LOGIN, token_login_body (load, c));
         }
       break;
     case XG_PACKET_LOGIN_OK:

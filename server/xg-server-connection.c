@@ -536,6 +536,12 @@ flush_scheduled (gpointer user_data)
   XgServerConnection *conn = user_data;
 
   conn->flush_scheduled = FALSE;
+  /* While a login is checked, what is queued waits for its answer: a
+   * TOKEN_LOGIN that came right behind HELLO gets WELCOME, LOGIN_OK and
+   * the sync in one write (docs/PROTOCOL.md 3.1). The answer's first
+   * frame schedules the flush again. */
+  if (conn->login_pending && conn->state < XG_CONNECTION_CLOSING)
+    return G_SOURCE_REMOVE;
   /* When output is watched, epoll says when to write. */
   if (conn->state != XG_CONNECTION_CLOSED && !conn->watching_output)
     flush (conn);

@@ -759,6 +759,66 @@ test_claimed_id_mismatch (void)
   }
 }
 
+/* TOKEN_LOGIN right behind HELLO, before WELCOME (docs/PROTOCOL.md 3.1):
+ * answered in order, WELCOME then LOGIN_OK and the sync; behind a HELLO
+ * that is refused, never read. */
+static void
+test_token_login_pipelined (void)
+{
+  g_autoptr(XgTestServer) server = xg_test_server_start (NULL);
+  g_autoptr(XgTestClient) first = xg_test_client_connect (server);
+  g_autoptr(GBytes) token = NULL;
+  guint64 id = xg_test_register (server, "lee@example.com", "Lee", PASSWORD);
+
+  xg_test_login (first, "lee@example.com", PASSWORD, &token);
+  g_clear_pointer (&first, xg_test_client_free);
+
+  for (guint version = XG_PROTO_VERSION; version <= XG_PROTO_VERSION + 1; version++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(XgTestClient) client = xg_test_client_connect_raw (server, &error);
+      g_autoptr(GBytes) hello = xg_proto_frame_encode (XG_PACKET_HELLO, 1,
+                                                      xg_proto_hello_new (version, "test", "1"), NULL);
+      g_autoptr(GBytes) login = xg_proto_frame_encode (XG_PACKET_TOKEN_LOGIN, 2,
+                                                      xg_proto_token_login_new (id, token), NULL);
+      g_autoptr(GByteArray) both = g_byte_array_new ();
+      g_autoptr(XgProtoFrame) answer = NULL;
+
+      g_assert_no_error (error);
+      g_byte_array_append (both, g_bytes_get_data (hello, NULL), g_bytes_get_size (hello));
+      g_byte_array_append (both, g_bytes_get_data (login, NULL), g_bytes_get_size (login));
+      xg_test_client_send_raw (client, both->data, both->len);
+
+      answer = xg_test_client_receive (client, 5000);
+      g_assert_nonnull (answer);
+      if (version == XG_PROTO_VERSION)
+        {
+          g_autoptr(XgProtoFrame) ok = NULL;
+          guint64 logged_in;
+
+          g_assert_cmpuint (answer->type, ==, XG_PACKET_WELCOME);
+          g_assert_cmpuint (answer->request_id, ==, 1);
+          ok = xg_test_client_receive (client, 5000);
+          g_assert_nonnull (ok);
+          g_assert_cmpuint (ok->type, ==, XG_PACKET_LOGIN_OK);
+          g_assert_cmpuint (ok->request_id, ==, 2);
+          xg_proto_login_ok_get (ok->body, &logged_in, NULL, NULL);
+          g_assert_cmpuint (logged_in, ==, id);
+          g_ptr_array_unref (xg_test_client_until (client, XG_PACKET_SYNC_DONE));
+        }
+      else
+        {
+          /* Refused: the connection closes, the login is not looked at. */
+          g_assert_cmpuint (answer->type, ==, XG_PACKET_ERROR);
+          g_assert_cmpuint (error_code (answer, XG_PACKET_HELLO), ==, XG_PROTO_ERR_UNSUPPORTED_VERSION);
+          for (XgProtoFrame *more; (more = xg_test_client_receive (client, 5000)) != NULL;
+               xg_proto_frame_free (more))
+            g_assert_cmpuint (more->type, !=, XG_PACKET_LOGIN_OK);
+          g_assert_true (client->closed);
+        }
+    }
+}
+
 static void
 test_protocol_errors (void)
 {
@@ -1091,6 +1151,7 @@ main (int   argc,
   g_test_add_func ("/server/login/backoff", test_login_backoff);
   g_test_add_func ("/server/login/token", test_token_login);
   g_test_add_func ("/server/login/token-renewal", test_token_login_renewal);
+  g_test_add_func ("/server/login/token-pipelined", test_token_login_pipelined);
   g_test_add_func ("/server/logout", test_logout_revokes_token);
   g_test_add_func ("/server/heartbeat", test_heartbeat);
   g_test_add_func ("/server/heartbeat/loss", test_heartbeat_loss);
