@@ -22,7 +22,7 @@ typedef struct {
   gboolean  cycles_tls;
   gboolean  hello_only;    /* Xinge: HELLO and WELCOME, no login (to see what the login costs) */
   gboolean  mosquitto_password;  /* mosquitto checks a user and password at each CONNECT */
-  gboolean  pipeline;      /* Xinge: TOKEN_LOGIN right behind HELLO, in the same write */
+  gboolean  pipeline;      /* Xinge: TOKEN_LOGIN right behind HELLO, in the same write, as the app */
 } XgBenchCompareOptions;
 
 extern XgBenchCompareOptions xg_bench_compare_options;

@@ -68,7 +68,7 @@ static int opt_cycles;
 static char *opt_transport;
 static gboolean opt_hello_only;
 static gboolean opt_mosquitto_password;
-static gboolean opt_pipeline;
+static gboolean opt_wait_welcome;
 
 static const GOptionEntry option_entries[] = {
   { "connections", 'n', 0, G_OPTION_ARG_INT, &opt_connections,
@@ -109,8 +109,9 @@ static const GOptionEntry option_entries[] = {
     "--compare, --cycles: Xinge sessions end at WELCOME, without TOKEN_LOGIN", NULL },
   { "mosquitto-password", 0, 0, G_OPTION_ARG_NONE, &opt_mosquitto_password,
     "--compare: mosquitto checks a password (mosquitto_passwd) at every CONNECT, as Xinge checks a token", NULL },
-  { "pipeline", 0, 0, G_OPTION_ARG_NONE, &opt_pipeline,
-    "--compare, --cycles: Xinge sessions send TOKEN_LOGIN right behind HELLO, before WELCOME", NULL },
+  { "wait-welcome", 0, 0, G_OPTION_ARG_NONE, &opt_wait_welcome,
+    "--compare, --cycles: Xinge sessions wait for WELCOME before TOKEN_LOGIN (the app sends it right behind HELLO)",
+    NULL },
   { "transport", 0, 0, G_OPTION_ARG_STRING, &opt_transport,
     "--compare, --cycles: plain, tls or both (default both)", "WHICH" },
   { NULL }
@@ -1129,7 +1130,7 @@ main (int   argc,
       o->cycles = (guint) opt_cycles;
       o->hello_only = opt_hello_only;
       o->mosquitto_password = opt_mosquitto_password;
-      o->pipeline = opt_pipeline;
+      o->pipeline = !opt_wait_welcome;
       o->cycles_plain = opt_transport == NULL || g_str_equal (opt_transport, "both") || g_str_equal (opt_transport, "plain");
       o->cycles_tls = opt_transport == NULL || g_str_equal (opt_transport, "both") || g_str_equal (opt_transport, "tls");
       status = opt_compare ? xg_bench_compare_run (bench.server.binary, bench.server.data_dir, ids, tokens)

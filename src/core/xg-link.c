@@ -49,6 +49,7 @@ struct _XgLink
   guint8          *read_buffer;
   GQueue           outgoing;          /* GBytes frames */
   gboolean         writing;
+  gboolean         corked;            /* frames are queued, not written yet */
   guint32          next_request_id;
   guint32          hello_id;
   GHashTable      *in_flight;         /* request id → GTask */
@@ -76,6 +77,7 @@ enum {
 };
 
 enum {
+  GREETING,
   READY,
   LOST,
   PUSH,
@@ -90,6 +92,8 @@ static guint signals[N_SIGNALS];
 typedef struct {
   guint16   type;
   GVariant *body;
+  gboolean  early;         /* a TOKEN_LOGIN: may go before WELCOME */
+  gboolean  sent_early;    /* it did, and WELCOME has not come yet */
 } Request;
 
 static void
@@ -171,8 +175,22 @@ write_next (XgLink *self)
   gsize size;
   const guint8 *data;
 
-  if (self->writing || head == NULL || self->stream == NULL)
+  if (self->writing || self->corked || head == NULL || self->stream == NULL)
     return;
+  /* What was queued meanwhile goes in one write (one TLS record). */
+  if (g_queue_get_length (&self->outgoing) > 1)
+    {
+      g_autoptr(GByteArray) joined = g_byte_array_new ();
+      GBytes *frame;
+
+      while ((frame = g_queue_pop_head (&self->outgoing)) != NULL)
+        {
+          g_byte_array_append (joined, g_bytes_get_data (frame, NULL), g_bytes_get_size (frame));
+          g_bytes_unref (frame);
+        }
+      g_queue_push_head (&self->outgoing, g_byte_array_free_to_bytes (g_steal_pointer (&joined)));
+      head = g_queue_peek_head (&self->outgoing);
+    }
 
   data = g_bytes_get_data (head, &size);
   self->writing = TRUE;
@@ -222,16 +240,27 @@ send_request (XgLink *self,
   g_hash_table_insert (self->in_flight, GUINT_TO_POINTER (id), task);
 }
 
-/* The requests sent on the current connection, which no answer will reach now. */
+/* The requests sent on the current connection, which no answer will reach
+ * now. @requeue: one sent before WELCOME waits for the next connection
+ * instead, as it would have had it waited for WELCOME. */
 static void
 fail_in_flight (XgLink       *self,
-                const GError *error)
+                const GError *error,
+                gboolean      requeue)
 {
   g_autoptr(GList) tasks = g_hash_table_get_values (self->in_flight);
 
   g_hash_table_steal_all (self->in_flight);
   for (GList *l = tasks; l != NULL; l = l->next)
     {
+      Request *request = g_task_get_task_data (l->data);
+
+      if (requeue && request->sent_early)
+        {
+          request->sent_early = FALSE;
+          g_queue_push_head (&self->waiting, l->data);
+          continue;
+        }
       g_task_return_error (l->data, g_error_copy (error));
       g_object_unref (l->data);
     }
@@ -247,6 +276,28 @@ fail_waiting (XgLink       *self,
     {
       g_task_return_error (task, g_error_copy (error));
       g_object_unref (task);
+    }
+}
+
+/* Right behind HELLO: the waiting TOKEN_LOGIN, if any. */
+static void
+send_early (XgLink *self)
+{
+  for (GList *l = self->waiting.head; l != NULL;)
+    {
+      GList *next = l->next;
+      Request *request = g_task_get_task_data (l->data);
+
+      if (request->early)
+        {
+          GTask *task = l->data;
+
+          g_queue_delete_link (&self->waiting, l);
+          request->sent_early = TRUE;
+          g_debug ("%s right behind HELLO", xg_proto_packet_info (request->type)->name);
+          send_request (self, task);
+        }
+      l = next;
     }
 }
 
@@ -275,12 +326,21 @@ xg_link_request_async (XgLink              *self,
   request = g_new0 (Request, 1);
   request->type = type;
   request->body = g_variant_ref_sink (body);
+  request->early = type == XG_PACKET_TOKEN_LOGIN;
   task = g_task_new (self, NULL, callback, user_data);
   g_task_set_source_tag (task, xg_link_request_async);
   g_task_set_task_data (task, request, (GDestroyNotify) request_free);
 
   if (self->state == XG_LINK_READY)
     {
+      send_request (self, task);
+      return;
+    }
+  /* HELLO is out, WELCOME not in yet. */
+  if (request->early && self->hello_id != 0)
+    {
+      request->sent_early = TRUE;
+      g_debug ("%s right behind HELLO", xg_proto_packet_info (type)->name);
       send_request (self, task);
       return;
     }
@@ -368,6 +428,7 @@ drop_connection (XgLink *self)
   g_clear_pointer (&self->decoder, xg_proto_decoder_free);
   g_queue_clear_full (&self->outgoing, (GDestroyNotify) g_bytes_unref);
   self->writing = FALSE;
+  self->corked = FALSE;
   self->hello_id = 0;
 }
 
@@ -401,7 +462,7 @@ fail_connection (XgLink       *self,
                  const GError *error)
 {
   drop_connection (self);
-  fail_in_flight (self, error);
+  fail_in_flight (self, error, self->reconnect);
   set_state (self, XG_LINK_CLOSED);
   if (self->reconnect)
     schedule_reconnect (self);
@@ -439,7 +500,7 @@ refuse_changed_identity (XgLink *self)
   drop_connection (self);
   set_reconnecting (self, FALSE);
   set_state (self, XG_LINK_CLOSED);
-  fail_in_flight (self, changed);
+  fail_in_flight (self, changed, FALSE);
   fail_waiting (self, changed);
   g_signal_emit (self, signals[IDENTITY_CHANGED], 0, pinned, presented);
 }
@@ -470,6 +531,15 @@ on_welcome (XgLink             *self,
       return;
     }
 
+  /* What went right behind HELLO is in flight like any request now. */
+  {
+    GHashTableIter iter;
+    gpointer task;
+
+    g_hash_table_iter_init (&iter, self->in_flight);
+    while (g_hash_table_iter_next (&iter, NULL, &task))
+      ((Request *) g_task_get_task_data (task))->sent_early = FALSE;
+  }
   xg_proto_welcome_get (frame->body, &version, NULL, &interval, &timeout, &max_frame, NULL);
   self->heartbeat_interval = MAX (interval, 1);
   self->idle_timeout = MAX (timeout, interval + 1);
@@ -623,12 +693,19 @@ connected (GObject      *source,
   self->last_received = g_get_monotonic_time ();
   read_next (self);
 
+  /* HELLO and a token login behind it go in one write, one exchange
+   * (docs/PROTOCOL.md 3.1): the one that waited, or the session's. */
+  self->corked = TRUE;
   self->hello_id = send_frame (self, XG_PACKET_HELLO,
                                xg_proto_hello_new (XG_PROTO_VERSION, "Xinge", PACKAGE_VERSION),
                                &hello_error);
   g_assert (self->hello_id != 0);
   /* Until WELCOME, the idle timeout guards the greeting too. */
   heartbeat_start (self);
+  send_early (self);
+  g_signal_emit (self, signals[GREETING], 0);
+  self->corked = FALSE;
+  write_next (self);
 }
 
 static gboolean
@@ -731,7 +808,7 @@ xg_link_close (XgLink *self)
   set_reconnecting (self, FALSE);
   drop_connection (self);
   set_state (self, XG_LINK_CLOSED);
-  fail_in_flight (self, error);
+  fail_in_flight (self, error, FALSE);
   fail_waiting (self, error);
 }
 
@@ -906,6 +983,9 @@ xg_link_class_init (XgLinkClass *klass)
                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
+  signals[GREETING] =
+    g_signal_new ("greeting", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 0);
   signals[READY] =
     g_signal_new ("ready", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                   NULL, NULL, NULL, G_TYPE_NONE, 0);

@@ -39,6 +39,8 @@ G_DECLARE_FINAL_TYPE (XgLink, xg_link, XG, LINK, GObject)
  * the certificate the server presented last).
  *
  * Signals:
+ *   greeting (): HELLO went out; until WELCOME only a TOKEN_LOGIN is sent
+ *     (right behind HELLO, docs/PROTOCOL.md 3.1), the rest waits.
  *   ready (): WELCOME arrived; requests sent from here on go out at once.
  *     Emitted before the requests that waited for the link are sent.
  *   lost (GError *error): the connection, or an attempt to make one, ended
@@ -76,7 +78,9 @@ void          xg_link_close              (XgLink               *self);
 
 /* Sends a request once the link is ready (connecting if need be) and
  * completes with its direct answer: any packet, ERROR included, that
- * carries its request id. Fails with XG_SESSION_ERROR_DISCONNECTED if the
+ * carries its request id. A TOKEN_LOGIN goes right behind HELLO instead;
+ * lost before WELCOME, it waits for the next connection as if it had not
+ * been sent. Fails with XG_SESSION_ERROR_DISCONNECTED if the
  * link drops first, XG_SESSION_ERROR_UNREACHABLE if it cannot be made,
  * XG_SESSION_ERROR_IDENTITY_CHANGED if the server is not the pinned one.
  * @body: (transfer floating) */

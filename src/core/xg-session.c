@@ -1037,13 +1037,28 @@ relogin (XgSession *self)
 }
 
 static void
+relogin_if_kept (XgSession *self)
+{
+  if (self->keep_session && self->token != NULL && !self->logged_in && !self->relogging_in &&
+      !self->login_pending)
+    relogin (self);
+}
+
+/* HELLO is out: the kept login goes right behind it, in the same
+ * exchange (docs/PROTOCOL.md 3.1). */
+static void
+on_link_greeting (XgLink    *link,
+                  XgSession *self)
+{
+  relogin_if_kept (self);
+}
+
+static void
 on_link_ready (XgLink    *link,
                XgSession *self)
 {
   update_state (self);
-  if (self->keep_session && self->token != NULL && !self->logged_in && !self->relogging_in &&
-      !self->login_pending)
-    relogin (self);
+  relogin_if_kept (self);
 }
 
 static void
@@ -2357,6 +2372,7 @@ make_link (XgSession *self)
 {
   self->link = xg_link_new (self->server, self->device_db);
   g_signal_connect_object (self->link, "notify", G_CALLBACK (forward_notify), self, 0);
+  g_signal_connect_object (self->link, "greeting", G_CALLBACK (on_link_greeting), self, 0);
   g_signal_connect_object (self->link, "ready", G_CALLBACK (on_link_ready), self, 0);
   g_signal_connect_object (self->link, "lost", G_CALLBACK (on_link_lost), self, 0);
   g_signal_connect_object (self->link, "push", G_CALLBACK (on_link_push), self, 0);

@@ -10,6 +10,7 @@
 #include <glib/gstdio.h>
 
 #include "xg-account-db.h"
+#include "xg-link.h"
 #include "xg-session.h"
 #include "xg-test-harness.h"
 
@@ -513,6 +514,82 @@ test_set_server (Fixture *f, gconstpointer data)
   g_assert_cmpstr (xg_session_get_fingerprint (session), ==, f->server->fingerprint);
 }
 
+typedef struct {
+  guint          greetings;
+  guint          ready;
+  XgProtoFrame  *answer;
+  GError        *error;
+  gboolean       done;
+} Pipelined;
+
+/* The first connection is dropped right after HELLO went out, with the
+ * TOKEN_LOGIN behind it. */
+static void
+on_pipelined_greeting (XgLink    *link,
+                       Pipelined *p)
+{
+  if (p->greetings++ == 0)
+    xg_link_drop (link, "dropped by the test after HELLO");
+}
+
+static void
+on_pipelined_ready (XgLink    *link,
+                    Pipelined *p)
+{
+  p->ready++;
+}
+
+static void
+on_pipelined_answer (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  Pipelined *p = user_data;
+
+  p->answer = xg_link_request_finish (XG_LINK (source), result, &p->error);
+  p->done = TRUE;
+}
+
+/* A TOKEN_LOGIN goes right behind HELLO (docs/PROTOCOL.md 3.1), and a
+ * link lost before WELCOME keeps it for the next connection instead of
+ * failing it; there it logs in. */
+static void
+test_login_behind_hello (Fixture *f, gconstpointer data)
+{
+  g_autoptr(XgTestClient) client = xg_test_client_connect (f->server);
+  g_autoptr(XgLink) link = xg_link_new (f->server->address, f->device);
+  g_autoptr(GBytes) token = NULL;
+  Pipelined p = { 0 };
+  guint64 id, logged_in;
+
+  id = xg_test_register (f->server, "pia@example.com", "Pia", PASSWORD);
+  xg_test_login (client, "pia@example.com", PASSWORD, &token);
+  g_clear_pointer (&client, xg_test_client_free);
+
+  xg_link_set_reconnect (link, TRUE);
+  g_signal_connect (link, "greeting", G_CALLBACK (on_pipelined_greeting), &p);
+  g_signal_connect (link, "ready", G_CALLBACK (on_pipelined_ready), &p);
+  xg_link_request_async (link, XG_PACKET_TOKEN_LOGIN, xg_proto_token_login_new (id, token),
+                         on_pipelined_answer, &p);
+  {
+    gint64 deadline = g_get_monotonic_time () + WAIT_MS * 1000;
+
+    while (!p.done && g_get_monotonic_time () < deadline)
+      g_main_context_iteration (NULL, TRUE);
+  }
+  g_assert_true (p.done);
+  g_assert_no_error (p.error);
+  g_assert_cmpuint (p.answer->type, ==, XG_PACKET_LOGIN_OK);
+  xg_proto_login_ok_get (p.answer->body, &logged_in, NULL, NULL);
+  g_assert_cmpuint (logged_in, ==, id);
+  /* Two greetings (the first dropped), one WELCOME. */
+  g_assert_cmpuint (p.greetings, ==, 2);
+  g_assert_cmpuint (p.ready, ==, 1);
+  xg_proto_frame_free (p.answer);
+  g_signal_handlers_disconnect_by_data (link, &p);
+  xg_link_close (link);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -526,6 +603,7 @@ main (int   argc,
   ADD ("/core/session/token-login-and-second-login", test_token_login_and_second_login, NULL);
   ADD ("/core/session/logout", test_logout, NULL);
   ADD ("/core/session/reconnect-after-restart", test_reconnect_after_restart, NULL);
+  ADD ("/core/session/login-behind-hello", test_login_behind_hello, NULL);
   ADD ("/core/session/silent-server", test_silent_server,
        "[session]\nheartbeat-interval=1\nheartbeat-timeout=3\n");
   ADD ("/core/session/identity-changed", test_identity_changed, NULL);
