@@ -13,6 +13,7 @@
 #include "xg-app-util.h"
 #include "xg-friend-requests.h"
 #include "xg-profile.h"
+#include "xg-proto-limits.h"
 #include "xg-session.h"
 
 static void
@@ -586,6 +587,23 @@ xg_set_inline_message (GtkLabel   *label,
                                     -1);
   else
     gtk_accessible_reset_property (GTK_ACCESSIBLE (label), GTK_ACCESSIBLE_PROPERTY_LABEL);
+}
+
+char *
+xg_avatar_problem (GBytes       *png,
+                   const GError *error)
+{
+  g_autofree char *size = NULL;
+  g_autofree char *limit = NULL;
+
+  if (png == NULL)
+    return g_strdup_printf (_("This picture cannot be used: %s"), error->message);
+  if (g_bytes_get_size (png) <= XG_PROTO_MAX_AVATAR_BYTES)
+    return NULL;
+  size = g_format_size (g_bytes_get_size (png));
+  limit = g_format_size (XG_PROTO_MAX_AVATAR_BYTES);
+  return g_strdup_printf (_("This picture is still too large at 256 × 256 pixels (%s; the limit is %s). "
+                            "Choose a simpler picture."), size, limit);
 }
 
 GtkNativeDialog *

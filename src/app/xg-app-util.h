@@ -51,6 +51,12 @@ void   xg_accessible_watch_windows (void);
 void   xg_set_inline_message  (GtkLabel      *label,
                                const char    *text);
 
+/* Why a picture loaded for an avatar (xg_load_avatar_png_finish()'s
+ * @png or @error) cannot be used, in the user's language; NULL when it
+ * can. */
+char            *xg_avatar_problem        (GBytes       *png,
+                                           const GError *error);
+
 /* Shows a modal chooser of picture files on @parent; @on_response is
  * its "response" handler. The caller holds the chooser until then, and
  * destroys it if the caller goes first. */

@@ -294,18 +294,13 @@ on_picture_loaded (GObject      *source,
   g_autoptr(XgGroupPage) self = user_data;
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) png = xg_load_avatar_png_finish (result, &error);
+  g_autofree char *problem = NULL;
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
   self->loading_picture = FALSE;
-  if (png == NULL)
-    {
-      g_autofree char *text = g_strdup_printf (_("This picture cannot be used: %s"), error->message);
-
-      show_status (self, text);
-    }
-  else if (g_bytes_get_size (png) > XG_PROTO_MAX_AVATAR_BYTES)
-    show_status (self, _("This picture is too large even at 256 × 256 pixels. Choose a simpler picture."));
+  if ((problem = xg_avatar_problem (png, error)) != NULL)
+    show_status (self, problem);
   else
     {
       g_clear_pointer (&self->edit_picture, g_bytes_unref);

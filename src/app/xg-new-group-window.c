@@ -140,19 +140,13 @@ on_picture_loaded (GObject      *source,
   g_autoptr(XgNewGroupWindow) self = user_data;
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) png = xg_load_avatar_png_finish (result, &error);
+  g_autofree char *problem = NULL;
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
-  if (png == NULL)
+  if ((problem = xg_avatar_problem (png, error)) != NULL)
     {
-      g_autofree char *text = g_strdup_printf (_("This picture cannot be used: %s"), error->message);
-
-      xg_set_inline_message (self->error_label, text);
-      return;
-    }
-  if (g_bytes_get_size (png) > XG_PROTO_MAX_AVATAR_BYTES)
-    {
-      xg_set_inline_message (self->error_label, _("This picture is too large even at 256 × 256 pixels. Choose a simpler picture."));
+      xg_set_inline_message (self->error_label, problem);
       return;
     }
   g_clear_pointer (&self->picture, g_bytes_unref);

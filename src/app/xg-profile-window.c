@@ -575,26 +575,15 @@ on_avatar_loaded (GObject      *source,
   XgProfileWindow *self = XG_PROFILE_WINDOW (source);
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) png = g_task_propagate_pointer (G_TASK (result), &error);
+  g_autofree char *problem = NULL;
 
   self->loading_avatar = FALSE;
   if (self->disposed || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
 
-  if (png == NULL)
-    {
-      g_autofree char *text = NULL;
-
-      text = g_strdup_printf (_("This picture cannot be used: %s"), error->message);
-      xg_set_inline_message (self->avatar_error, text);
-    }
-  else if (g_bytes_get_size (png) > XG_PROTO_MAX_AVATAR_BYTES)
-    {
-      g_autofree char *size = g_format_size (g_bytes_get_size (png));
-      g_autofree char *limit = g_format_size (XG_PROTO_MAX_AVATAR_BYTES);
-      g_autofree char *text = g_strdup_printf (_("This picture is still too large at 256 × 256 pixels (%s; the limit is %s). Choose a simpler picture."),
-                                               size, limit);
-      xg_set_inline_message (self->avatar_error, text);
-    }
+  problem = xg_avatar_problem (png, error);
+  if (problem != NULL)
+    xg_set_inline_message (self->avatar_error, problem);
   else
     {
       g_clear_pointer (&self->new_avatar, g_bytes_unref);
