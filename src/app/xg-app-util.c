@@ -277,14 +277,15 @@ context_name (GtkWidget  *widget,
   return title != NULL && title[0] != '\0' ? title : outer;
 }
 
-/* A button that is only a magnifier (the Keyboard Shortcuts window's). */
+/* A button that is only the icon @icon_name (the Keyboard Shortcuts
+ * window's magnifier, a toast's cross). */
 static gboolean
-is_search_button (GtkWidget *button)
+is_icon_button (GtkWidget  *button,
+                const char *icon_name)
 {
   GtkWidget *child = gtk_widget_get_first_child (button);
 
-  return GTK_IS_IMAGE (child) &&
-         g_strcmp0 (gtk_image_get_icon_name (GTK_IMAGE (child)), "edit-find-symbolic") == 0;
+  return GTK_IS_IMAGE (child) && g_strcmp0 (gtk_image_get_icon_name (GTK_IMAGE (child)), icon_name) == 0;
 }
 
 static void
@@ -320,11 +321,12 @@ name_tree (GtkWidget  *widget,
               gtk_accessible_reset_relation (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_RELATION_LABELLED_BY);
               set_accessible_name (widget, tooltip);
             }
-          else if (is_search_button (widget))
+          else if (is_icon_button (widget, "edit-find-symbolic"))
             {
               gtk_accessible_reset_relation (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_RELATION_LABELLED_BY);
               set_accessible_name (widget, _("Search"));
             }
+
           else if (!has_accessible_name (widget))
             set_accessible_name (widget, context);
         }
@@ -424,7 +426,19 @@ on_widget_mapped (GSignalInvocationHint *hint,
   GtkWidget *widget = g_value_get_object (&params[0]);
   GtkWidget *parent = gtk_widget_get_parent (widget);
 
-  if (GTK_IS_LIST_BOX_ROW (widget) || GTK_IS_POPOVER (widget) || GTK_IS_LIST_VIEW (parent))
+  /* A toast's cross: libadwaita 1.2 leaves it labelled by its image
+   * ("GtkImage"). */
+  if (g_str_equal (G_OBJECT_TYPE_NAME (widget), "AdwToastWidget"))
+    for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+         child = gtk_widget_get_next_sibling (child))
+      if (GTK_IS_BUTTON (child) && is_icon_button (child, "window-close-symbolic"))
+        {
+          gtk_accessible_reset_relation (GTK_ACCESSIBLE (child), GTK_ACCESSIBLE_RELATION_LABELLED_BY);
+          /* Translators: the accessible name of a toast's close button */
+          set_accessible_name (child, _("Dismiss"));
+        }
+  if (GTK_IS_LIST_BOX_ROW (widget) || GTK_IS_POPOVER (widget) || GTK_IS_LIST_VIEW (parent) ||
+      g_str_equal (G_OBJECT_TYPE_NAME (widget), "AdwToastWidget"))
     {
       g_autofree char *context = ancestor_context (widget);
 

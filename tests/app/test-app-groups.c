@@ -221,6 +221,32 @@ ask_to_join (XgApplication *app,
   ask_to_join_answered (app, group_id, reason, NULL);
 }
 
+/* Screen readers hear what a shown toast's cross does (libadwaita 1.2
+ * leaves it unnamed; xg_accessible_watch_windows() names it). */
+static void
+assert_toast_close_named (AdwToastOverlay *overlay)
+{
+  GtkWidget *main_child = adw_toast_overlay_get_child (overlay);
+  guint found = 0;
+
+  for (GtkWidget *toast = gtk_widget_get_first_child (GTK_WIDGET (overlay)); toast != NULL;
+       toast = gtk_widget_get_next_sibling (toast))
+    for (GtkWidget *child = toast != main_child ? gtk_widget_get_first_child (toast) : NULL; child != NULL;
+         child = gtk_widget_get_next_sibling (child))
+      {
+        GtkWidget *image = gtk_widget_get_first_child (child);
+
+        if (GTK_IS_BUTTON (child) && GTK_IS_IMAGE (image) &&
+            g_strcmp0 (gtk_image_get_icon_name (GTK_IMAGE (image)), "window-close-symbolic") == 0)
+          {
+            XG_APP_TEST_WAIT_FOR (gtk_widget_get_mapped (child));
+            gtk_test_accessible_assert_property (child, GTK_ACCESSIBLE_PROPERTY_LABEL, "Dismiss");
+            found++;
+          }
+      }
+  g_assert_cmpuint (found, >, 0);
+}
+
 /* @app makes the group "Hikers" ("Weekend walks") with New Group; its chat
  * opens. Returns its number. */
 static guint64
@@ -247,6 +273,7 @@ create_group (XgApplication *app)
   g_assert_cmpstr (adw_window_title_get_title (MAIN_CHILD (app, "content_title")), ==, "Hikers");
   g_assert_true (gtk_widget_get_mapped (MAIN_CHILD (app, "group_info_button")));
   g_assert_true (xg_app_test_toast_shows (MAIN_CHILD (app, "toast_overlay"), "Hikers"));
+  assert_toast_close_named (MAIN_CHILD (app, "toast_overlay"));
   return group_id;
 }
 
