@@ -620,23 +620,62 @@ xg_avatar_problem (GBytes       *png,
                             "Choose a simpler picture."), size, limit);
 }
 
-GtkNativeDialog *
-xg_picture_chooser_show (GtkWindow *parent,
-                         GCallback  on_response,
-                         gpointer   user_data)
-{
-  GtkFileChooserNative *chooser = gtk_file_chooser_native_new (_("Choose a Picture"), parent,
-                                                               GTK_FILE_CHOOSER_ACTION_OPEN,
-                                                               _("_Choose"), _("_Cancel"));
-  g_autoptr(GtkFileFilter) filter = gtk_file_filter_new ();
+typedef struct {
+  GtkNativeDialog **slot;
+  XgPictureChosen   chosen;
+  gpointer          user_data;
+} PictureChooser;
 
+static void
+on_picture_chooser_response (GtkNativeDialog *chooser,
+                             int              response,
+                             PictureChooser  *data)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
+
+      if (file != NULL)
+        data->chosen (data->user_data, file);
+    }
+  g_clear_object (data->slot);
+}
+
+void
+xg_picture_chooser_open (GtkWindow        *parent,
+                         GtkNativeDialog **slot,
+                         XgPictureChosen   chosen,
+                         gpointer          user_data)
+{
+  g_autoptr(GtkFileFilter) filter = NULL;
+  PictureChooser *data;
+
+  if (*slot != NULL)
+    return;
+  *slot = GTK_NATIVE_DIALOG (gtk_file_chooser_native_new (_("Choose a Picture"), parent,
+                                                          GTK_FILE_CHOOSER_ACTION_OPEN,
+                                                          _("_Choose"), _("_Cancel")));
+  filter = gtk_file_filter_new ();
   gtk_file_filter_set_name (filter, _("Pictures"));
   gtk_file_filter_add_pixbuf_formats (filter);
-  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), filter);
-  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
-  g_signal_connect (chooser, "response", on_response, user_data);
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
-  return GTK_NATIVE_DIALOG (chooser);
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (*slot), filter);
+  gtk_native_dialog_set_modal (*slot, TRUE);
+  data = g_new (PictureChooser, 1);
+  *data = (PictureChooser) { slot, chosen, user_data };
+  g_signal_connect_data (*slot, "response", G_CALLBACK (on_picture_chooser_response), data,
+                         (GClosureNotify) (void (*) (void)) g_free, 0);
+  gtk_native_dialog_show (*slot);
+}
+
+void
+xg_picture_chooser_close (GtkNativeDialog **slot)
+{
+  if (*slot == NULL)
+    return;
+  g_signal_handlers_disconnect_matched (*slot, G_SIGNAL_MATCH_FUNC, 0, 0, NULL,
+                                        on_picture_chooser_response, NULL);
+  gtk_native_dialog_destroy (*slot);
+  g_clear_object (slot);
 }
 
 char *

@@ -57,12 +57,19 @@ void   xg_set_inline_message  (GtkLabel      *label,
 char            *xg_avatar_problem        (GBytes       *png,
                                            const GError *error);
 
-/* Shows a modal chooser of picture files on @parent; @on_response is
- * its "response" handler. The caller holds the chooser until then, and
- * destroys it if the caller goes first. */
-GtkNativeDialog *xg_picture_chooser_show (GtkWindow  *parent,
-                                          GCallback   on_response,
-                                          gpointer    user_data);
+/* What a picture chooser does with the file chosen. */
+typedef void (*XgPictureChosen) (gpointer  user_data,
+                                 GFile    *file);
+
+/* Shows a modal chooser of picture files on @parent, held in *@slot until
+ * it is answered (nothing is shown while one is open); @chosen gets the
+ * file. The owner calls xg_picture_chooser_close() when it goes first. */
+void             xg_picture_chooser_open  (GtkWindow        *parent,
+                                           GtkNativeDialog **slot,
+                                           XgPictureChosen   chosen,
+                                           gpointer          user_data);
+/* Ends *@slot's chooser, if any, without an answer. */
+void             xg_picture_chooser_close (GtkNativeDialog **slot);
 
 /* A sentence for an XgSession error, in the user's language. @retry_after
  * is the seconds the server asked to wait (0: none), @server the address. */

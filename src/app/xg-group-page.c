@@ -327,28 +327,12 @@ xg_group_page_load_picture (XgGroupPage *self,
 }
 
 static void
-on_chooser_response (GtkNativeDialog *chooser,
-                     int              response,
-                     XgGroupPage     *self)
-{
-  if (response == GTK_RESPONSE_ACCEPT)
-    {
-      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
-
-      if (file != NULL)
-        xg_group_page_load_picture (self, file);
-    }
-  g_clear_object (&self->chooser);
-}
-
-static void
 on_edit_picture_clicked (XgGroupPage *self)
 {
   GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
 
-  if (self->chooser == NULL)
-    self->chooser = xg_picture_chooser_show (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
-                                             G_CALLBACK (on_chooser_response), self);
+  xg_picture_chooser_open (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL, &self->chooser,
+                           (XgPictureChosen) xg_group_page_load_picture, self);
 }
 
 static void
@@ -800,12 +784,7 @@ xg_group_page_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
-  if (self->chooser != NULL)
-    {
-      g_signal_handlers_disconnect_by_data (self->chooser, self);
-      gtk_native_dialog_destroy (self->chooser);
-      g_clear_object (&self->chooser);
-    }
+  xg_picture_chooser_close (&self->chooser);
   g_clear_pointer (&self->edit_picture, g_bytes_unref);
   g_clear_object (&self->edit_picture_texture);
   if (self->group_signals != NULL)

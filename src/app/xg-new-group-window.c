@@ -158,25 +158,18 @@ on_picture_loaded (GObject      *source,
 }
 
 static void
-on_chooser_response (GtkNativeDialog  *chooser,
-                     int               response,
-                     XgNewGroupWindow *self)
+picture_chosen (gpointer  user_data,
+                GFile    *file)
 {
-  if (response == GTK_RESPONSE_ACCEPT)
-    {
-      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
+  XgNewGroupWindow *self = user_data;
 
-      if (file != NULL)
-        xg_load_avatar_png_async (file, self->cancellable, on_picture_loaded, g_object_ref (self));
-    }
-  g_clear_object (&self->chooser);
+  xg_load_avatar_png_async (file, self->cancellable, on_picture_loaded, g_object_ref (self));
 }
 
 static void
 on_avatar_clicked (XgNewGroupWindow *self)
 {
-  if (self->chooser == NULL)
-    self->chooser = xg_picture_chooser_show (GTK_WINDOW (self), G_CALLBACK (on_chooser_response), self);
+  xg_picture_chooser_open (GTK_WINDOW (self), &self->chooser, picture_chosen, self);
 }
 
 static void
@@ -199,12 +192,7 @@ xg_new_group_window_dispose (GObject *object)
   XgNewGroupWindow *self = XG_NEW_GROUP_WINDOW (object);
 
   g_cancellable_cancel (self->cancellable);
-  if (self->chooser != NULL)
-    {
-      g_signal_handlers_disconnect_by_data (self->chooser, self);
-      gtk_native_dialog_destroy (self->chooser);
-      g_clear_object (&self->chooser);
-    }
+  xg_picture_chooser_close (&self->chooser);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->session);
   g_clear_pointer (&self->picture, g_bytes_unref);

@@ -616,25 +616,9 @@ xg_profile_window_load_avatar (XgProfileWindow *self,
 }
 
 static void
-on_chooser_response (GtkNativeDialog *chooser,
-                     int              response,
-                     XgProfileWindow *self)
-{
-  if (response == GTK_RESPONSE_ACCEPT)
-    {
-      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
-
-      if (file != NULL)
-        xg_profile_window_load_avatar (self, file);
-    }
-  g_clear_object (&self->chooser);
-}
-
-static void
 on_choose_avatar_clicked (XgProfileWindow *self)
 {
-  if (self->chooser == NULL)
-    self->chooser = xg_picture_chooser_show (GTK_WINDOW (self), G_CALLBACK (on_chooser_response), self);
+  xg_picture_chooser_open (GTK_WINDOW (self), &self->chooser, (XgPictureChosen) xg_profile_window_load_avatar, self);
 }
 
 static void
@@ -718,12 +702,7 @@ xg_profile_window_dispose (GObject *object)
   self->disposed = TRUE;
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
-  if (self->chooser != NULL)
-    {
-      g_signal_handlers_disconnect_by_data (self->chooser, self);
-      gtk_native_dialog_destroy (self->chooser);
-      g_clear_object (&self->chooser);
-    }
+  xg_picture_chooser_close (&self->chooser);
   if (self->profile_signals != NULL)
     g_signal_group_set_target (self->profile_signals, NULL);
   g_clear_object (&self->profile_signals);

@@ -456,6 +456,23 @@ test_edit (Fixture       *fixture,
   g_assert_false (gtk_widget_get_sensitive (save));
   g_assert_false (gtk_widget_get_sensitive (xg_app_test_child (page, XG_TYPE_GROUP_PAGE, "edit_picture_clear_button")));
 
+  /* Choose… opens one picture chooser; cancelled, it goes, and opens
+   * again on the next click. */
+  {
+    GtkWindow *chooser = NULL;
+
+    for (guint i = 0; i < 2; i++)
+      {
+        xg_app_test_click (xg_app_test_child (page, XG_TYPE_GROUP_PAGE, "edit_picture_button"));
+        XG_APP_TEST_WAIT_FOR ((chooser = xg_app_test_find_window (GTK_TYPE_FILE_CHOOSER_DIALOG,
+                                                                  GTK_WINDOW (MAIN (fixture->a)))) != NULL &&
+                              gtk_widget_get_mapped (GTK_WIDGET (chooser)));
+        g_assert_cmpstr (gtk_window_get_title (chooser), ==, "Choose a Picture");
+        gtk_dialog_response (GTK_DIALOG (chooser), GTK_RESPONSE_CANCEL);
+        XG_APP_TEST_WAIT_FOR (xg_app_test_find_window (GTK_TYPE_FILE_CHOOSER_DIALOG, GTK_WINDOW (MAIN (fixture->a))) == NULL);
+      }
+  }
+
   /* A new name and a picture (scaled down), not saved yet. */
   xg_app_test_set_text (xg_app_test_child (page, XG_TYPE_GROUP_PAGE, "edit_name_row"), "Hill Walkers");
   xg_group_page_load_picture (XG_GROUP_PAGE (page), picture_file);
