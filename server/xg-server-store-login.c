@@ -72,6 +72,22 @@ run_page (XgServerStore *store, gpointer data, GError **error)
   return login->page != NULL;
 }
 
+/* One part of the sync; when it fails, the error is its own and the
+ * operation goes on. No part needs a savepoint of its own: each only
+ * reads, but for its last statement (the DELETE of the outcomes it read,
+ * when it read any), and a statement that fails leaves nothing behind.
+ * A part that wrote more would need one. */
+static void
+run_part (XgServerStore    *store,
+          XgServerStoreRun  run,
+          XgServerLogin    *login,
+          GError          **error)
+{
+  if (!run (store, login, error) && *error == NULL)
+    g_set_error_literal (error, XG_SERVER_STORE_ERROR, XG_SERVER_STORE_ERROR_FAILED,
+                         "A database operation failed without saying why");
+}
+
 /* The token's part fails the operation (rolled back, LOGIN_FAIL); after
  * it, each part keeps its own error. */
 static gboolean
@@ -100,9 +116,9 @@ run_login (XgServerStore *store, gpointer data, GError **error)
     return FALSE;
 
   login->synced = TRUE;
-  xg_server_store_run_nested (store, run_friends, login, &login->friends_error);
-  xg_server_store_run_nested (store, run_groups, login, &login->groups_error);
-  xg_server_store_run_nested (store, run_page, login, &login->page_error);
+  run_part (store, run_friends, login, &login->friends_error);
+  run_part (store, run_groups, login, &login->groups_error);
+  run_part (store, run_page, login, &login->page_error);
   return TRUE;
 }
 

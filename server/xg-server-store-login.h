@@ -7,9 +7,10 @@
  * groups' part, the receipts and the first page of the backlog) in one
  * operation, so that a login is one round trip to the store's thread; a
  * password LOGIN stores its new token and reads the sync the same way.
- * Each part of the sync runs in a savepoint of its own and fails on its
- * own, as it did when each was an operation: the session has begun by
- * then, and the part that failed closes it (xg-server-accounts.c).
+ * Each part of the sync fails on its own, as it did when each was an
+ * operation: the session has begun by then, and the part that failed
+ * closes it (xg-server-accounts.c). The parts only read, but for one last
+ * statement each, so they need no savepoints of their own.
  */
 #pragma once
 

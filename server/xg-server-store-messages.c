@@ -278,19 +278,13 @@ xg_server_store_chat_pending_run (XgServerStore             *store,
   g_autoptr(XgServerMessagePage) page = page_new ();
 
   if (with_receipts)
-    {
-      page->receipts = g_array_new (FALSE, FALSE, sizeof (XgServerReceipt));
-      if (!IFACE (store)->receipts (MESSAGES (store), account_id, page->receipts, error))
-        return NULL;
-    }
+    page->receipts = g_array_new (FALSE, FALSE, sizeof (XgServerReceipt));
+  page->heads = g_array_new (FALSE, FALSE, sizeof (XgServerHead));
   if (!IFACE (store)->pending (MESSAGES (store), account_id, limits, page, error))
     return NULL;
-  if (!page->more)
-    {
-      page->heads = g_array_new (FALSE, FALSE, sizeof (XgServerHead));
-      if (!IFACE (store)->heads (MESSAGES (store), account_id, page->heads, error))
-        return NULL;
-    }
+  /* The heads cover what was committed before the last page only. */
+  if (page->more)
+    g_clear_pointer (&page->heads, g_array_unref);
   return g_steal_pointer (&page);
 }
 

@@ -111,24 +111,17 @@ struct _XgServerStoreMessagesInterface
                         guint64                    account_id,
                         GArray                    *acks,
                         GError                   **error);
-  /* What is above @account_id's cursors and not its own, one-to-one and
-   * in the groups it is in. */
+  /* One pass over @account_id's conversations: what is above its cursors
+   * and not its own, one-to-one and in the groups it is in, into @page as
+   * far as @limits let it; into page->receipts unless it is %NULL, where
+   * the peer's cursor is in each one-to-one conversation the account has
+   * written in; into page->heads unless it is %NULL, the last sequence of
+   * each one-to-one conversation that has a message. Both in the order
+   * the conversations were made. */
   gboolean (*pending)  (XgServerStoreMessages     *self,
                         guint64                    account_id,
                         const XgServerPageLimits  *limits,
                         XgServerMessagePage       *page,
-                        GError                   **error);
-  /* Where the peer's cursor is in each conversation @account_id has
-   * written in. */
-  gboolean (*receipts) (XgServerStoreMessages     *self,
-                        guint64                    account_id,
-                        GArray                    *receipts,
-                        GError                   **error);
-  /* The last sequence of each one-to-one conversation of @account_id
-   * that has a message, in the order the conversations were made. */
-  gboolean (*heads)    (XgServerStoreMessages     *self,
-                        guint64                    account_id,
-                        GArray                    *heads,
                         GError                   **error);
   /* Messages of @account_id's conversation with @peer_id strictly between
    * @after and @before (0: unbounded): the oldest of the range when

@@ -999,7 +999,7 @@ sqlite_sync (XgServerStoreGroups       *store,
   stmt = xg_server_store_sqlite_statement (self, "SELECT g.id, m.role, g.revision, g.member_count, coalesce(c.last_seq, 0) "
                                                  "FROM group_members m JOIN groups g ON g.id = m.group_id "
                                                  "LEFT JOIN conversations c ON c.kind = 1 AND c.a = g.id AND c.b = 0 "
-                                                 "WHERE m.account_id = ? ORDER BY m.joined_at, g.id", error);
+                                                 "WHERE m.account_id = ? ORDER BY m.joined_at, m.group_id", error);
   if (stmt == NULL)
     return FALSE;
   xg_server_store_sqlite_bind_id (stmt, 1, account_id);

@@ -1074,20 +1074,29 @@ sqlite_pending (XgServerStoreMessages     *store,
   gboolean has_row;
   gsize bytes = 0;
 
-  /* One-to-one conversations, and the groups the account is in. */
-  stmt = xg_server_store_sqlite_statement (self, "SELECT c.id, k.received, c.kind, "
-                                                 "CASE WHEN c.kind = 1 OR c.a <> ?1 THEN c.a ELSE c.b END "
+  /* One pass over the account's conversations (its cursors are the front
+   * of their primary key, so they come in the order the conversations
+   * were made, without a sort): where it is behind, one-to-one and in the
+   * groups it is still in; the peer's cursor where it has written (the
+   * receipts); and each one-to-one conversation's last sequence (the
+   * heads). */
+  stmt = xg_server_store_sqlite_statement (self, "SELECT c.id, c.kind, c.last_seq, k.received, "
+                                                 "CASE WHEN c.kind = 1 OR c.a <> ?1 THEN c.a ELSE c.b END, "
+                                                 "CASE WHEN c.kind = 0 AND k.last_sent > 0 THEN (SELECT p.received "
+                                                 "FROM cursors p WHERE p.conversation_id = c.id "
+                                                 "AND p.account_id <> ?1) END, "
+                                                 "CASE WHEN c.kind = 1 AND c.last_seq > k.received THEN EXISTS "
+                                                 "(SELECT 1 FROM group_members m WHERE m.group_id = c.a "
+                                                 "AND m.account_id = ?1) END "
                                                  "FROM cursors k JOIN conversations c ON c.id = k.conversation_id "
-                                                 "WHERE k.account_id = ?1 AND c.last_seq > k.received "
-                                                 "AND (c.kind = 0 OR (c.kind = 1 AND EXISTS (SELECT 1 FROM "
-                                                 "group_members m WHERE m.group_id = c.a AND m.account_id = ?1))) "
-                                                 "ORDER BY c.id", error);
+                                                 "WHERE k.account_id = ?1 ORDER BY k.conversation_id", error);
   if (stmt == NULL)
     return FALSE;
   xg_server_store_sqlite_bind_id (stmt, 1, account_id);
   for (;;)
     {
-      Behind row;
+      gint64 kind, peer_received;
+      guint64 last_seq, received, other;
 
       if (!xg_server_store_sqlite_step_row (self, stmt, &has_row, error))
         {
@@ -1096,14 +1105,36 @@ sqlite_pending (XgServerStoreMessages     *store,
         }
       if (!has_row)
         break;
-      row.conversation_id = sqlite3_column_int64 (stmt, 0);
-      row.received = (guint64) sqlite3_column_int64 (stmt, 1);
-      row.peer_id = row.group_id = 0;
-      if (sqlite3_column_int64 (stmt, 2) == KIND_GROUP)
-        row.group_id = (guint64) sqlite3_column_int64 (stmt, 3);
-      else
-        row.peer_id = (guint64) sqlite3_column_int64 (stmt, 3);
-      g_array_append_val (behind, row);
+      kind = sqlite3_column_int64 (stmt, 1);
+      last_seq = (guint64) sqlite3_column_int64 (stmt, 2);
+      received = (guint64) sqlite3_column_int64 (stmt, 3);
+      other = (guint64) sqlite3_column_int64 (stmt, 4);
+      peer_received = sqlite3_column_int64 (stmt, 5);   /* NULL (0) unless it wrote here */
+
+      if (last_seq > received && (kind == KIND_DIRECT || sqlite3_column_int (stmt, 6)))
+        {
+          Behind row = { .conversation_id = sqlite3_column_int64 (stmt, 0), .received = received };
+
+          if (kind == KIND_GROUP)
+            row.group_id = other;
+          else
+            row.peer_id = other;
+          g_array_append_val (behind, row);
+        }
+      if (kind != KIND_DIRECT)
+        continue;
+      if (page->receipts != NULL && peer_received > 0)
+        {
+          XgServerReceipt receipt = { .peer_id = other, .received = (guint64) peer_received, .peer_covered = TRUE };
+
+          g_array_append_val (page->receipts, receipt);
+        }
+      if (page->heads != NULL && last_seq > 0)
+        {
+          XgServerHead head = { .peer_id = other, .last_seq = last_seq };
+
+          g_array_append_val (page->heads, head);
+        }
     }
   sqlite3_reset (stmt);
 
@@ -1123,85 +1154,6 @@ sqlite_pending (XgServerStoreMessages     *store,
                       error))
         return FALSE;
     }
-  return TRUE;
-}
-
-static gboolean
-sqlite_receipts (XgServerStoreMessages  *store,
-                 guint64                 account_id,
-                 GArray                 *receipts,
-                 GError                **error)
-{
-  XgServerStoreSqlite *self = XG_SERVER_STORE_SQLITE (store);
-  sqlite3_stmt *stmt;
-
-  /* The peer's cursor of each one-to-one conversation the account has
-   * written in. */
-  stmt = xg_server_store_sqlite_statement (self, "SELECT p.account_id, p.received FROM cursors k "
-                                                 "JOIN conversations c ON c.id = k.conversation_id AND c.kind = 0 "
-                                                 "JOIN cursors p ON p.conversation_id = k.conversation_id "
-                                                 "AND p.account_id <> k.account_id "
-                                                 "WHERE k.account_id = ? AND k.last_sent > 0 AND p.received > 0 "
-                                                 "ORDER BY c.id", error);
-  if (stmt == NULL)
-    return FALSE;
-  xg_server_store_sqlite_bind_id (stmt, 1, account_id);
-  for (;;)
-    {
-      XgServerReceipt receipt = { 0, };
-      gboolean has_row;
-
-      if (!xg_server_store_sqlite_step_row (self, stmt, &has_row, error))
-        {
-          sqlite3_reset (stmt);
-          return FALSE;
-        }
-      if (!has_row)
-        break;
-      receipt.peer_id = (guint64) sqlite3_column_int64 (stmt, 0);
-      receipt.received = (guint64) sqlite3_column_int64 (stmt, 1);
-      receipt.peer_covered = TRUE;
-      g_array_append_val (receipts, receipt);
-    }
-  sqlite3_reset (stmt);
-  return TRUE;
-}
-
-static gboolean
-sqlite_heads (XgServerStoreMessages  *store,
-              guint64                 account_id,
-              GArray                 *heads,
-              GError                **error)
-{
-  XgServerStoreSqlite *self = XG_SERVER_STORE_SQLITE (store);
-  sqlite3_stmt *stmt;
-
-  /* The account's cursors are the front of their primary key: one range
-   * of it, and one row of conversations each. */
-  stmt = xg_server_store_sqlite_statement (self, "SELECT CASE WHEN c.a = ?1 THEN c.b ELSE c.a END, c.last_seq "
-                                                 "FROM cursors k JOIN conversations c ON c.id = k.conversation_id "
-                                                 "WHERE k.account_id = ?1 AND c.kind = 0 AND c.last_seq > 0 "
-                                                 "ORDER BY c.id", error);
-  if (stmt == NULL)
-    return FALSE;
-  xg_server_store_sqlite_bind_id (stmt, 1, account_id);
-  for (;;)
-    {
-      XgServerHead head;
-      gboolean has_row;
-
-      if (!xg_server_store_sqlite_step_row (self, stmt, &has_row, error))
-        {
-          sqlite3_reset (stmt);
-          return FALSE;
-        }
-      if (!has_row)
-        break;
-      head.peer_id = (guint64) sqlite3_column_int64 (stmt, 0);
-      head.last_seq = (guint64) sqlite3_column_int64 (stmt, 1);
-      g_array_append_val (heads, head);
-    }
-  sqlite3_reset (stmt);
   return TRUE;
 }
 
@@ -1310,8 +1262,6 @@ xg_server_store_sqlite_messages_init (XgServerStoreMessagesInterface *iface)
   iface->send = sqlite_send;
   iface->receive = sqlite_receive;
   iface->pending = sqlite_pending;
-  iface->receipts = sqlite_receipts;
-  iface->heads = sqlite_heads;
   iface->history = sqlite_history;
   iface->group_send = sqlite_group_send;
   iface->group_history = sqlite_group_history;

@@ -420,36 +420,6 @@ xg_server_store_queue_full (XgServerStore        *self,
 }
 
 /**
- * xg_server_store_run_nested:
- * @run: a part of the operation that is running now
- *
- * For an operation made of parts that may fail on their own (the login's,
- * xg-server-store-login.c): runs @run now, on the worker thread, in a
- * savepoint of its own inside the operation's, which is rolled back if
- * @run fails; the rest of the operation keeps what it did.
- *
- * Returns: what @run returned; %FALSE with @error set on failure
- */
-gboolean
-xg_server_store_run_nested (XgServerStore     *self,
-                            XgServerStoreRun   run,
-                            gpointer           data,
-                            GError           **error)
-{
-  XgServerStoreClass *klass = XG_SERVER_STORE_GET_CLASS (self);
-  gboolean ok;
-
-  if (!klass->savepoint (self, error))
-    return FALSE;
-  ok = run (self, data, error);
-  if (!ok && error != NULL && *error == NULL)
-    g_set_error_literal (error, XG_SERVER_STORE_ERROR, XG_SERVER_STORE_ERROR_FAILED,
-                         "A database operation failed without saying why");
-  klass->release (self, ok);
-  return ok;
-}
-
-/**
  * xg_server_store_finish_op:
  *
  * Returns: (transfer none): the operation's data, which lives as long as

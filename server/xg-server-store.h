@@ -132,10 +132,5 @@ gpointer xg_server_store_finish_op (XgServerStore        *self,
                                     GAsyncResult         *result,
                                     gpointer              source_tag,
                                     GError              **error);
-/* On the worker thread, inside an operation: one part of it in a savepoint of its own. */
-gboolean xg_server_store_run_nested (XgServerStore       *self,
-                                     XgServerStoreRun     run,
-                                     gpointer             data,
-                                     GError             **error);
 
 G_END_DECLS

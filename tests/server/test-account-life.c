@@ -793,7 +793,7 @@ test_migration (void)
   g_clear_pointer (&client, xg_test_client_free);
   g_assert_cmpint (xg_test_server_kill (server, SIGTERM), ==, 0);
 
-  /* Back to schema 3: the code where 001 kept it, 004's indexes and 005's tables gone. */
+  /* Back to schema 3: the code where 001 kept it, 004's and 006's indexes and 005's tables gone. */
   g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
   g_assert_cmpint (sqlite3_exec (db, "CREATE TABLE register_codes (email TEXT PRIMARY KEY, code_hash BLOB NOT NULL, "
                                      "expires_at INTEGER NOT NULL, attempts_left INTEGER NOT NULL, "
@@ -801,7 +801,7 @@ test_migration (void)
                                      "window_count INTEGER NOT NULL) WITHOUT ROWID; "
                                      "INSERT INTO register_codes SELECT email, code_hash, expires_at, attempts_left, "
                                      "last_sent_at, window_start, window_count FROM codes; "
-                                     "DROP TABLE codes; DROP INDEX friendships_by_friend; "
+                                     "DROP TABLE codes; DROP INDEX friendships_by_friend; DROP INDEX friendships_by_since; "
                                      "DROP INDEX friend_requests_by_target; DROP TABLE group_invites; "
                                      "DROP TABLE group_join_requests; DROP TABLE group_members; DROP TABLE groups; "
                                      "PRAGMA user_version = 3;",
@@ -817,7 +817,7 @@ test_migration (void)
   g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
   g_assert_cmpint (sqlite3_prepare_v2 (db, "PRAGMA user_version", -1, &stmt, NULL), ==, SQLITE_OK);
   g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
-  g_assert_cmpint (sqlite3_column_int (stmt, 0), ==, 5);
+  g_assert_cmpint (sqlite3_column_int (stmt, 0), ==, 6);
   sqlite3_finalize (stmt);
   sqlite3_close (db);
 }

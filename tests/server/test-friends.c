@@ -1087,7 +1087,7 @@ test_migration (void)
 
   g_assert_cmpint (xg_test_server_kill (server, SIGTERM), ==, 0);
 
-  /* Back to schema 1: exactly what migrations 2 to 5 added goes, and 4's
+  /* Back to schema 1: exactly what migrations 2 to 6 added goes, and 4's
    * codes table is register_codes again. */
   g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
   g_assert_cmpint (sqlite3_exec (db, "DROP TABLE group_invites; DROP TABLE group_join_requests; "
@@ -1109,7 +1109,7 @@ test_migration (void)
   g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
   g_assert_cmpint (sqlite3_prepare_v2 (db, "PRAGMA user_version", -1, &stmt, NULL), ==, SQLITE_OK);
   g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
-  g_assert_cmpint (sqlite3_column_int (stmt, 0), ==, 5);
+  g_assert_cmpint (sqlite3_column_int (stmt, 0), ==, 6);
   sqlite3_finalize (stmt);
   sqlite3_close (db);
 }
