@@ -472,7 +472,9 @@ handle_logout (XgServerConnection *conn,
   g_autoptr(GBytes) token_hash = g_steal_pointer (&conn->token_hash);
 
   /* The session ends now; LOGOUT_OK follows once the token is gone for good. */
-  g_debug ("Account %" G_GUINT64_FORMAT " logged out from %s", conn->account_id, xg_server_connection_get_peer (conn));
+  if (xg_server_debug_enabled ())
+    g_debug ("Account %" G_GUINT64_FORMAT " logged out from %s", conn->account_id,
+             xg_server_connection_get_peer (conn));
   xg_server_connection_end_session (conn);
   xg_server_store_revoke_token_async (conn->server->store, token_hash, token_revoked,
                                       g_steal_pointer (&req));

@@ -678,8 +678,9 @@ xg_server_connection_forced_logout (XgServerConnection *conn,
                                     XgProtoForcedLogout reason,
                                     const char         *message)
 {
-  g_debug ("Forced logout of account %" G_GUINT64_FORMAT " from %s: %s",
-           conn->account_id, xg_server_connection_get_peer (conn), message);
+  if (xg_server_debug_enabled ())
+    g_debug ("Forced logout of account %" G_GUINT64_FORMAT " from %s: %s",
+             conn->account_id, xg_server_connection_get_peer (conn), message);
   xg_server_connection_send (conn, XG_PACKET_FORCED_LOGOUT, 0,
                              xg_proto_forced_logout_new (reason, message));
   xg_server_connection_close_after_send (conn);
