@@ -3,10 +3,11 @@
 -- SPDX-License-Identifier: GPL-3.0-or-later
 --
 -- The friend list goes out in the order the friendships were made, the
--- group list in the order the account joined (docs/PROTOCOL.md 3.7). With
--- these indexes SQLite reads both in that order instead of sorting them
--- at every login (a sorter costs as much as the read of a short list).
--- Both end with the table's primary key, which breaks ties.
+-- group list in the order the account joined (/friends/list-order,
+-- /groups/list-order). With these indexes SQLite reads both in that order
+-- instead of sorting them at every login (a sorter costs as much as the
+-- read of a short list). Both end with the table's primary key, which
+-- breaks ties.
 CREATE INDEX friendships_by_since ON friendships (account_id, since);
 
 DROP INDEX group_members_by_account;

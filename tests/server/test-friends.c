@@ -100,6 +100,45 @@ test_request_offline (void)
   }
 }
 
+/* The friend list comes in the order the friendships were made, not in
+ * the order of the ids: Alice befriends Dave, then Carol, then Bob, ten
+ * seconds apart, and her next login lists them so. */
+static void
+test_list_order (void)
+{
+  g_autoptr(XgTestServer) server = xg_test_server_start (NULL);
+  g_autoptr(Person) bob = person_new (server, "Bob");
+  g_autoptr(Person) carol = person_new (server, "Carol");
+  g_autoptr(Person) dave = person_new (server, "Dave");
+  g_autoptr(Person) alice = person_new (server, "Alice");
+  g_autoptr(GPtrArray) sync = NULL;
+  g_autoptr(GVariant) friends = NULL;
+  Person *made[] = { dave, carol, bob };
+  GVariantIter iter;
+  guint64 id;
+  guint n = 0;
+
+  person_online (alice);
+  for (guint i = 0; i < G_N_ELEMENTS (made); i++)
+    {
+      person_online (made[i]);
+      befriend (alice, made[i]);
+      xg_test_server_advance_clock (server, alice->client, 10);
+    }
+  person_offline (alice);
+
+  sync = person_login (alice);
+  xg_proto_friend_list_get (find_type (sync, XG_PACKET_FRIEND_LIST)->body, &friends);
+  g_variant_iter_init (&iter, friends);
+  while (g_variant_iter_next (&iter, "(t&s&sb)", &id, NULL, NULL, NULL))
+    {
+      g_assert_cmpuint (n, <, G_N_ELEMENTS (made));
+      g_assert_cmpuint (id, ==, made[n]->id);
+      n++;
+    }
+  g_assert_cmpuint (n, ==, G_N_ELEMENTS (made));
+}
+
 /* Everything 3.7 lists, in its order, in one login: the friend list (with
  * a friend online and one accepted while away), a request waiting for the
  * account, one of its own still waiting, then the outcomes oldest first:
@@ -1605,6 +1644,7 @@ main (int   argc,
   g_test_add_func ("/friends/request/repeat", test_repeat);
   g_test_add_func ("/friends/request/crossed", test_crossed);
   g_test_add_func ("/friends/sync-order", test_sync_order);
+  g_test_add_func ("/friends/list-order", test_list_order);
   g_test_add_func ("/friends/accept/offline-requester", test_accept_offline_requester);
   g_test_add_func ("/friends/reject", test_reject);
   g_test_add_func ("/friends/timeout", test_timeout);

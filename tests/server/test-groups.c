@@ -1263,6 +1263,47 @@ test_sigkill (void)
   g_test_message ("after the kill: %u members, %u still pending", members, pending);
 }
 
+/* GROUP_LIST comes in the order the account joined, not in the order of
+ * the groups' numbers: Alice joins Carol's group before Bob's older one,
+ * then makes her own. */
+static void
+test_list_order (void)
+{
+  g_autoptr(XgTestServer) server = xg_test_server_start (NULL);
+  g_autoptr(Person) bob = person_new (server, "Bob");
+  g_autoptr(Person) carol = person_new (server, "Carol");
+  g_autoptr(Person) alice = person_new (server, "Alice");
+  g_autoptr(GPtrArray) sync = NULL;
+  g_autoptr(GVariant) groups = NULL;
+  guint64 joined[3], g, last;
+  guint32 revision, count;
+  GVariantIter iter;
+  guint8 role;
+  guint n = 0;
+
+  person_online (bob);
+  person_online (carol);
+  person_online (alice);
+  joined[1] = create_group (bob, "Older");
+  joined[0] = create_group (carol, "Newer");
+  join_approved (carol, alice, joined[0], 2);
+  join_approved (bob, alice, joined[1], 2);
+  joined[2] = create_group (alice, "Her own");
+  g_assert_cmpuint (joined[0], >, joined[1]);
+  person_offline (alice);
+
+  sync = person_login (alice);
+  xg_proto_group_list_get (find_type (sync, XG_PACKET_GROUP_LIST)->body, &groups);
+  g_variant_iter_init (&iter, groups);
+  while (g_variant_iter_next (&iter, "(tyuut)", &g, &role, &revision, &count, &last))
+    {
+      g_assert_cmpuint (n, <, G_N_ELEMENTS (joined));
+      g_assert_cmpuint (g, ==, joined[n]);
+      n++;
+    }
+  g_assert_cmpuint (n, ==, G_N_ELEMENTS (joined));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1271,6 +1312,7 @@ main (int argc, char **argv)
   g_test_add_func ("/groups/create-lookup", test_create_lookup);
   g_test_add_func ("/groups/join/admin-owner-offline", test_join_admin_owner_offline);
   g_test_add_func ("/groups/join/outcome-at-login", test_outcome_at_login);
+  g_test_add_func ("/groups/list-order", test_list_order);
   g_test_add_func ("/groups/join/first-answer-decides", test_first_answer_decides);
   g_test_add_func ("/groups/join/timeout", test_timeout);
   g_test_add_func ("/groups/manage", test_manage);
