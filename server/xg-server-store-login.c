@@ -72,22 +72,6 @@ run_page (XgServerStore *store, gpointer data, GError **error)
   return login->page != NULL;
 }
 
-/* One part of the sync; when it fails, the error is its own and the
- * operation goes on. No part needs a savepoint of its own: each only
- * reads, but for its last statement (the DELETE of the outcomes it read,
- * when it read any), and a statement that fails leaves nothing behind.
- * A part that wrote more would need one. */
-static void
-run_part (XgServerStore    *store,
-          XgServerStoreRun  run,
-          XgServerLogin    *login,
-          GError          **error)
-{
-  if (!run (store, login, error) && *error == NULL)
-    g_set_error_literal (error, XG_SERVER_STORE_ERROR, XG_SERVER_STORE_ERROR_FAILED,
-                         "A database operation failed without saying why");
-}
-
 /* The token's part fails the operation (rolled back, LOGIN_FAIL); after
  * it, each part keeps its own error. */
 static gboolean
@@ -115,10 +99,14 @@ run_login (XgServerStore *store, gpointer data, GError **error)
                                  login->now, login->expires_at, error))
     return FALSE;
 
+  /* Each part keeps its own error, and needs no savepoint of its own:
+   * it only reads, but for its last statement (the DELETE of the outcomes
+   * it read, when it read any), and a statement that fails leaves
+   * nothing behind. */
   login->synced = TRUE;
-  run_part (store, run_friends, login, &login->friends_error);
-  run_part (store, run_groups, login, &login->groups_error);
-  run_part (store, run_page, login, &login->page_error);
+  xg_server_store_run_part (store, run_friends, login, &login->friends_error);
+  xg_server_store_run_part (store, run_groups, login, &login->groups_error);
+  xg_server_store_run_part (store, run_page, login, &login->page_error);
   return TRUE;
 }
 

@@ -225,10 +225,7 @@ run_batch (XgServerStore *self,
             break;
           if (!message && !klass->savepoint (self, &op->error))
             continue;
-          ok = op->run (self, op->data, &op->error);
-          if (!ok && op->error == NULL)
-            g_set_error_literal (&op->error, XG_SERVER_STORE_ERROR, XG_SERVER_STORE_ERROR_FAILED,
-                                 "A database operation failed without saying why");
+          ok = xg_server_store_run_part (self, op->run, op->data, &op->error);
           if (!message)
             klass->release (self, ok);
         }
@@ -417,6 +414,32 @@ xg_server_store_queue_full (XgServerStore        *self,
     }
 
   g_async_queue_push (priv->queue, task);
+}
+
+/**
+ * xg_server_store_run_part:
+ * @run: an operation, or a part of the one that is running now
+ *
+ * Runs @run now, on the worker thread, and makes sure a failure says so.
+ * For an operation made of parts that fail on their own (the login's,
+ * xg-server-store-login.c), a part runs in its operation's savepoint and
+ * has none of its own: it must leave nothing half done when it fails (at
+ * most one write, its last).
+ *
+ * Returns: what @run returned; %FALSE with @error set on failure
+ */
+gboolean
+xg_server_store_run_part (XgServerStore     *self,
+                          XgServerStoreRun   run,
+                          gpointer           data,
+                          GError           **error)
+{
+  gboolean ok = run (self, data, error);
+
+  if (!ok && error != NULL && *error == NULL)
+    g_set_error_literal (error, XG_SERVER_STORE_ERROR, XG_SERVER_STORE_ERROR_FAILED,
+                         "A database operation failed without saying why");
+  return ok;
 }
 
 /**

@@ -132,5 +132,10 @@ gpointer xg_server_store_finish_op (XgServerStore        *self,
                                     GAsyncResult         *result,
                                     gpointer              source_tag,
                                     GError              **error);
+/* On the worker thread: an operation, or one part of the running one. */
+gboolean xg_server_store_run_part  (XgServerStore        *self,
+                                    XgServerStoreRun      run,
+                                    gpointer              data,
+                                    GError              **error);
 
 G_END_DECLS
