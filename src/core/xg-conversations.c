@@ -587,11 +587,11 @@ fetch_gap (XgConversations            *self,
     return;
   /* The first messages of a conversation on this device (a new or wiped
    * profile) are what was still pending for the account, often just the
-   * last one or two: the chat opens on its newest page, as it would with
-   * nothing delivered. Anything between them and that page (the
-   * account's own messages written on another device are never pending
-   * for it) is then a gap like any other, fetched forward. */
-  if (known->started && known->gap_before == 0)
+   * last one or two, with holes where its own messages were (those are
+   * never pending for it): the chat opens on its newest page, as it would
+   * with nothing delivered. Anything the page does not cover is then a
+   * gap like any other, fetched forward. */
+  if (known->started)
     {
       g_debug ("Conversation with %" G_GUINT64_FORMAT ": first messages here, fetching its newest page",
                known->peer_id);
